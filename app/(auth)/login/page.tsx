@@ -1,0 +1,18 @@
+import { LoginForm } from "./login-form";
+
+export const metadata = { title: "Sign in · Opstage CE" };
+
+export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
+  const { callbackUrl } = await searchParams;
+  // Only same-site paths: a crafted ?callbackUrl=https://evil must not redirect after sign-in.
+  const next = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
+  return (
+    <main className="flex min-h-screen items-center justify-center p-6">
+      <div className="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
+        <h1 className="text-xl font-semibold">Opstage CE</h1>
+        <p className="mb-6 text-sm text-slate-500">Sign in to the console</p>
+        <LoginForm next={next} />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,71 @@
+import Link from "next/link";
+import { recentAuditEvents } from "@/lib/audit/queries";
+import { getConfig } from "@/lib/config";
+import { getAppDatabase } from "@/lib/db/app-database";
+import { collectDiagnostics } from "@/lib/system/diagnostics";
+import { formatBytes } from "@/lib/system/format";
+
+export default async function OverviewPage() {
+  const diagnostics = collectDiagnostics(getConfig(), getAppDatabase());
+  const events = await recentAuditEvents(10);
+  return (
+    <div className="space-y-8">
+      <h1 className="text-2xl font-semibold">Overview</h1>
+      <div className="grid gap-4 sm:grid-cols-3">
+        <Card label="Version" value={`${diagnostics.version} (${diagnostics.edition})`} />
+        <Card label="Database size" value={formatBytes(diagnostics.databaseBytes)} />
+        <Card label="Latest migration" value={diagnostics.migrations.latest ?? "—"} />
+      </div>
+      <section>
+        <div className="mb-2 flex items-baseline justify-between">
+          <h2 className="text-lg font-medium">Recent activity</h2>
+          <Link href="/settings/diagnostics" className="text-sm text-indigo-600 hover:underline">
+            Backups and diagnostics →
+          </Link>
+        </div>
+        <div className="overflow-hidden rounded-lg border border-slate-200 bg-white">
+          <table className="w-full text-sm">
+            <thead className="bg-slate-50 text-left text-slate-500">
+              <tr>
+                <th className="px-4 py-2 font-medium">When (UTC)</th>
+                <th className="px-4 py-2 font-medium">Action</th>
+                <th className="px-4 py-2 font-medium">Result</th>
+                <th className="px-4 py-2 font-medium">Target</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((event) => (
+                <tr key={event.id} className="border-t border-slate-100">
+                  <td className="px-4 py-2 whitespace-nowrap text-slate-500">
+                    {event.createdAt.toISOString().replace("T", " ").slice(0, 19)}
+                  </td>
+                  <td className="px-4 py-2 font-mono text-xs">{event.action}</td>
+                  <td className="px-4 py-2">{event.result}</td>
+                  <td className="px-4 py-2 text-slate-600">{event.targetId ?? ""}</td>
+                </tr>
+              ))}
+              {events.length === 0 && (
+                <tr>
+                  <td colSpan={4} className="px-4 py-6 text-center text-slate-500">
+                    Nothing yet.
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </div>
+  );
+}
+
+function Card({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white p-4">
+      <div className="text-xs uppercase tracking-wide text-slate-500">{label}</div>
+      <div className="mt-1 truncate font-medium" title={value}>
+        {value}
+      </div>
+    </div>
+  );
+}

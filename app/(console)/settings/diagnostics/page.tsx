@@ -1,0 +1,43 @@
+import { getConfig } from "@/lib/config";
+import { getAppDatabase } from "@/lib/db/app-database";
+import { collectDiagnostics } from "@/lib/system/diagnostics";
+import { requirePageRole } from "../../require-page-role";
+import { BackupDownload } from "./backup-download";
+import { DiagnosticsPanel } from "./diagnostics-panel";
+
+export const metadata = { title: "Diagnostics · Opstage CE" };
+
+export default async function DiagnosticsPage({ searchParams }: { searchParams: Promise<{ backup_error?: string }> }) {
+  const { user } = await requirePageRole("viewer");
+  const { backup_error: backupError } = await searchParams;
+  const initial = collectDiagnostics(getConfig(), getAppDatabase());
+  return (
+    <div className="space-y-8">
+      <div>
+        <h1 className="text-2xl font-semibold">Diagnostics</h1>
+        <p className="text-sm text-slate-500">Version, database and migration state of this instance.</p>
+      </div>
+      <DiagnosticsPanel initial={initial} />
+      <section className="rounded-lg border border-slate-200 bg-white p-6">
+        <h2 className="text-lg font-medium">Backup</h2>
+        <p className="mt-1 max-w-2xl text-sm text-slate-600">
+          A consistent online snapshot of <code className="font-mono">opstage.db</code>, made with SQLite&apos;s backup
+          API while the console keeps working. A copy is also kept in{" "}
+          <code className="font-mono">{initial.backupDir}</code>.
+        </p>
+        {backupError && (
+          <p role="alert" className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+            {backupError}
+          </p>
+        )}
+        {user.role === "owner" ? (
+          <BackupDownload />
+        ) : (
+          <p className="mt-4 text-sm text-slate-500" data-testid="backup-owner-only">
+            Only owners can download backups.
+          </p>
+        )}
+      </section>
+    </div>
+  );
+}

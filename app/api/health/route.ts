@@ -1,0 +1,24 @@
+// GET /api/health — for the container HEALTHCHECK and load balancers; no authentication.
+// 200 when the database answers and no migration is pending, 503 otherwise.
+import { getAppDatabase } from "@/lib/db/app-database";
+import { migrationSummary } from "@/lib/system/diagnostics";
+import { APP_VERSION } from "@/lib/system/version";
+
+export const dynamic = "force-dynamic";
+
+export function GET() {
+  const headers = { "Cache-Control": "no-store" };
+  try {
+    const db = getAppDatabase();
+    db.prepare("SELECT 1").get();
+    const migrations = migrationSummary(db);
+    if (migrations.error || migrations.pending > 0) {
+      const reason = migrations.error ?? `${migrations.pending} migration(s) pending`;
+      return Response.json({ status: "unavailable", version: APP_VERSION, reason }, { status: 503, headers });
+    }
+    return Response.json({ status: "ok", version: APP_VERSION }, { headers });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return Response.json({ status: "unavailable", version: APP_VERSION, reason }, { status: 503, headers });
+  }
+}

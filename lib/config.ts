@@ -1,0 +1,122 @@
+// Environment → typed configuration. This module is the only reader of process.env for Opstage's
+// own settings; everything else receives a Config. A bad or missing value stops start-up with one
+// line that names the variable (see loadConfig).
+import path from "node:path";
+import { z } from "zod";
+
+const DEFAULT_DATA_DIR = "/app/data";
+
+const portSchema = z.coerce
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .min(1, "must be between 1 and 65535")
+  .max(65535, "must be between 1 and 65535");
+
+const envSchema = z.object({
+  OPSTAGE_DATA_DIR: z.string().min(1, "must not be empty").default(DEFAULT_DATA_DIR),
+  OPSTAGE_BACKUP_DIR: z.string().min(1, "must not be empty").optional(),
+  OPSTAGE_HOST: z.string().min(1, "must not be empty").default("0.0.0.0"),
+  OPSTAGE_PORT: portSchema.default(8080),
+  OPSTAGE_PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://opstage.example.com" })
+    .transform((u) => u.replace(/\/+$/, ""))
+    .optional(),
+  OPSTAGE_SESSION_SECRET: z
+    .string({ error: "is required (32+ random characters, e.g. `openssl rand -base64 48`)" })
+    .min(32, "must be at least 32 characters"),
+  OPSTAGE_SESSION_TTL_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int("must be a whole number of seconds")
+    .min(60, "must be at least 60 seconds")
+    .max(60 * 60 * 24 * 30, "must be at most 30 days")
+    .default(28800),
+  OPSTAGE_ADMIN_USERNAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{3,64}$/, "must be 3-64 characters of letters, digits, . _ -")
+    .optional(),
+  OPSTAGE_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
+  // Set at build time by next.config.mjs / scripts/build-cli.mjs when git is available.
+  OPSTAGE_BUILD_COMMIT: z.string().optional(),
+  OPSTAGE_BUILD_TIME: z.string().optional(),
+});
+
+export type Config = {
+  dataDir: string;
+  databasePath: string;
+  backupDir: string;
+  host: string;
+  port: number;
+  publicBaseUrl: string | undefined;
+  sessionSecret: string;
+  sessionTtlSeconds: number;
+  adminUsername: string | undefined;
+  adminPassword: string | undefined;
+  build: { commit: string | undefined; time: string | undefined };
+};
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+    this.name = "ConfigError";
+  }
+}
+
+// Empty strings count as unset: `OPSTAGE_PUBLIC_BASE_URL=` in a compose file means "no value".
+function nonEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith("OPSTAGE_") && value !== undefined && value !== "") out[key] = value;
+  }
+  return out;
+}
+
+/** Parses and validates the environment; throws ConfigError naming the first bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const result = envSchema.safeParse(nonEmpty(env));
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? "environment");
+    const detail =
+      issue.code === "invalid_type" && issue.input === undefined && variable !== "OPSTAGE_SESSION_SECRET"
+        ? "is required"
+        : issue.message;
+    throw new ConfigError(variable, detail);
+  }
+  const e = result.data;
+  // turbopackIgnore: these are run-time paths; without the hint Next's file tracer copies the
+  // whole project into the standalone output.
+  const dataDir = path.resolve(/*turbopackIgnore: true*/ e.OPSTAGE_DATA_DIR);
+  if (e.OPSTAGE_ADMIN_PASSWORD && !e.OPSTAGE_ADMIN_USERNAME) {
+    throw new ConfigError("OPSTAGE_ADMIN_USERNAME", "is required when OPSTAGE_ADMIN_PASSWORD is set");
+  }
+  return {
+    dataDir,
+    databasePath: path.join(/*turbopackIgnore: true*/ dataDir, "opstage.db"),
+    backupDir: path.resolve(/*turbopackIgnore: true*/ e.OPSTAGE_BACKUP_DIR ?? path.join(dataDir, "backups")),
+    host: e.OPSTAGE_HOST,
+    port: e.OPSTAGE_PORT,
+    publicBaseUrl: e.OPSTAGE_PUBLIC_BASE_URL,
+    sessionSecret: e.OPSTAGE_SESSION_SECRET,
+    sessionTtlSeconds: e.OPSTAGE_SESSION_TTL_SECONDS,
+    adminUsername: e.OPSTAGE_ADMIN_USERNAME,
+    adminPassword: e.OPSTAGE_ADMIN_PASSWORD,
+    build: { commit: e.OPSTAGE_BUILD_COMMIT, time: e.OPSTAGE_BUILD_TIME },
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed once. */
+export function getConfig(): Config {
+  cached ??= parseConfig({
+    ...process.env,
+    // Written out so the bundlers can inline the values fixed at build time (next.config.mjs `env`,
+    // esbuild `define` for the CLI): they replace only literal process.env.NAME expressions.
+    OPSTAGE_BUILD_COMMIT: process.env.OPSTAGE_BUILD_COMMIT,
+    OPSTAGE_BUILD_TIME: process.env.OPSTAGE_BUILD_TIME,
+  });
+  return cached;
+}

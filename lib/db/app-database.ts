@@ -1,0 +1,25 @@
+// The server's own raw SQLite handle (migrations, diagnostics, health, the checkpoint at exit),
+// one per process, beside Prisma's connection.
+import { getConfig } from "../config";
+import { openDatabase, type SqliteDatabase } from "./sqlite";
+
+const globalForDb = globalThis as unknown as { opstageDb?: SqliteDatabase };
+
+export function getAppDatabase(): SqliteDatabase {
+  if (!globalForDb.opstageDb?.open) globalForDb.opstageDb = openDatabase(getConfig().databasePath);
+  return globalForDb.opstageDb;
+}
+
+/** Checkpoints the WAL into the main file and closes the handle. Synchronous: safe in 'exit'. */
+export function closeAppDatabase(checkpoint: (db: SqliteDatabase) => boolean): boolean {
+  const db = globalForDb.opstageDb;
+  if (!db?.open) return true;
+  let complete = false;
+  try {
+    complete = checkpoint(db);
+  } finally {
+    db.close();
+    globalForDb.opstageDb = undefined;
+  }
+  return complete;
+}

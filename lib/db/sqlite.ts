@@ -1,0 +1,40 @@
+// Raw better-sqlite3 handles, for what Prisma cannot do: PRAGMAs, transactions around whole
+// migration files, the online backup API, diagnostics. Every handle gets the same settings.
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+
+export type SqliteDatabase = Database.Database;
+
+/** How long a connection waits on a lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens the database file, creating its folder, and applies the connection settings:
+ * - journal_mode=WAL is stored in the file: readers (backups, diagnostics) never block the
+ *   writer and the writer never blocks them.
+ * - synchronous=FULL: with WAL, every commit is fsync'ed to the -wal before it returns, so a
+ *   power cut loses no acknowledged write (NORMAL could lose the last ones).
+ * - foreign_keys is per connection and off by default in SQLite.
+ */
+export function openDatabase(file: string, options: { readonly?: boolean } = {}): SqliteDatabase {
+  if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  if (!options.readonly) {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+  }
+  db.pragma("foreign_keys = ON");
+  return db;
+}
+
+/**
+ * Folds the WAL back into the main file and empties it, so that `opstage.db` alone is a
+ * complete copy (the seed's "file-level copy at rest"). Returns false when a reader kept the
+ * checkpoint from completing.
+ */
+export function checkpointTruncate(db: SqliteDatabase): boolean {
+  const [row] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+  return row?.busy === 0;
+}

@@ -1,0 +1,71 @@
+// What the server does before it serves its first request (called from instrumentation.ts):
+// validate configuration, open the database, apply pending migrations, create the first owner,
+// and arrange for a clean WAL checkpoint at exit.
+import { ConfigError, getConfig } from "../config";
+import { closeAppDatabase, getAppDatabase } from "../db/app-database";
+import { migrationsDir } from "../db/paths";
+import { checkpointTruncate } from "../db/sqlite";
+import { bootstrapOwner } from "../auth/users";
+import { ensureDir } from "../backup/files";
+import { applyPendingMigrations } from "../migrate/apply";
+import { readMigrationFiles } from "../migrate/files";
+import { MigrationError } from "../migrate/status";
+import { APP_VERSION } from "./version";
+
+const log = (message: string) => console.log(`[opstage] ${message}`);
+
+/** One clear line and a non-zero exit: the container's restart policy and logs show why. */
+function exitWith(message: string): never {
+  console.error(`[opstage] FATAL: ${message}`);
+  process.exit(1);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof MigrationError) return error.message;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/file is not a database|malformed/i.test(message)) {
+    return `opstage.db is not a readable SQLite database (${message}). Restore a backup in its place.`;
+  }
+  return message;
+}
+
+function installExitCheckpoint(): void {
+  // Next.js handles SIGTERM/SIGINT itself: it stops accepting connections, lets in-flight
+  // requests (a backup download) finish, then calls process.exit. 'exit' listeners run then and
+  // may only do synchronous work, which better-sqlite3 is: fold the WAL into opstage.db and close,
+  // so that a stopped data dir is one self-contained file (the seed's "copy at rest").
+  process.once("exit", () => {
+    const complete = closeAppDatabase(checkpointTruncate);
+    console.log(`[opstage] database closed${complete ? " (WAL checkpointed)" : " (WAL checkpoint incomplete)"}`);
+  });
+}
+
+export async function startOpstage(): Promise<void> {
+  try {
+    const config = getConfig();
+    ensureDir(config.dataDir);
+    ensureDir(config.backupDir);
+    log(`Opstage CE ${APP_VERSION}; data in ${config.dataDir}`);
+
+    const db = getAppDatabase();
+    const { applied, status } = applyPendingMigrations(db, readMigrationFiles(migrationsDir()), (name) =>
+      log(`applied migration ${name}`),
+    );
+    log(
+      applied.length > 0
+        ? `database migrated to ${status.latestApplied} (${applied.length} applied)`
+        : `database up to date (${status.latestApplied})`,
+    );
+
+    const bootstrap = await bootstrapOwner({ username: config.adminUsername, password: config.adminPassword });
+    if (bootstrap) {
+      log(`created the first owner: ${bootstrap.user.username}`);
+      if (bootstrap.generatedPassword) {
+        log(`generated password (shown once, change it after signing in): ${bootstrap.generatedPassword}`);
+      }
+    }
+    installExitCheckpoint();
+  } catch (error) {
+    exitWith(describe(error));
+  }
+}
