@@ -21,9 +21,7 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://opstage.example.com" })
     .transform((u) => u.replace(/\/+$/, ""))
     .optional(),
-  OPSTAGE_SESSION_SECRET: z
-    .string({ error: "is required (32+ random characters, e.g. `openssl rand -base64 48`)" })
-    .min(32, "must be at least 32 characters"),
+  OPSTAGE_SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   OPSTAGE_SESSION_TTL_SECONDS: z.coerce
     .number({ error: "must be a number of seconds" })
     .int("must be a whole number of seconds")
@@ -73,19 +71,28 @@ function nonEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
+/**
+ * Who reads the configuration: the server needs the session secret; the operator CLI never signs
+ * sessions and must work without it (e.g. `docker compose run --rm opstage node cli.mjs …`).
+ */
+export type ConfigConsumer = "server" | "cli";
+
 /** Parses and validates the environment; throws ConfigError naming the first bad variable. */
-export function parseConfig(env: NodeJS.ProcessEnv): Config {
+export function parseConfig(env: NodeJS.ProcessEnv, consumer: ConfigConsumer = "server"): Config {
   const result = envSchema.safeParse(nonEmpty(env));
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0] ?? "environment");
-    const detail =
-      issue.code === "invalid_type" && issue.input === undefined && variable !== "OPSTAGE_SESSION_SECRET"
-        ? "is required"
-        : issue.message;
+    const detail = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
     throw new ConfigError(variable, detail);
   }
   const e = result.data;
+  if (consumer === "server" && !e.OPSTAGE_SESSION_SECRET) {
+    throw new ConfigError(
+      "OPSTAGE_SESSION_SECRET",
+      "is required: 32+ random characters that sign session cookies (e.g. `openssl rand -base64 48`)",
+    );
+  }
   // turbopackIgnore: these are run-time paths; without the hint Next's file tracer copies the
   // whole project into the standalone output.
   const dataDir = path.resolve(/*turbopackIgnore: true*/ e.OPSTAGE_DATA_DIR);
@@ -99,7 +106,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     host: e.OPSTAGE_HOST,
     port: e.OPSTAGE_PORT,
     publicBaseUrl: e.OPSTAGE_PUBLIC_BASE_URL,
-    sessionSecret: e.OPSTAGE_SESSION_SECRET,
+    sessionSecret: e.OPSTAGE_SESSION_SECRET ?? "",
     sessionTtlSeconds: e.OPSTAGE_SESSION_TTL_SECONDS,
     adminUsername: e.OPSTAGE_ADMIN_USERNAME,
     adminPassword: e.OPSTAGE_ADMIN_PASSWORD,
@@ -108,15 +115,23 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
 }
 
 let cached: Config | undefined;
+let consumer: ConfigConsumer = "server";
+
+/** Called first by the CLI: its configuration does not require the session secret. */
+export function useCliConfig(): void {
+  consumer = "cli";
+  cached = undefined;
+}
 
 /** The process's configuration, parsed once. */
 export function getConfig(): Config {
-  cached ??= parseConfig({
+  const env = {
     ...process.env,
     // Written out so the bundlers can inline the values fixed at build time (next.config.mjs `env`,
     // esbuild `define` for the CLI): they replace only literal process.env.NAME expressions.
     OPSTAGE_BUILD_COMMIT: process.env.OPSTAGE_BUILD_COMMIT,
     OPSTAGE_BUILD_TIME: process.env.OPSTAGE_BUILD_TIME,
-  });
+  };
+  cached ??= parseConfig(env, consumer);
   return cached;
 }

@@ -1,0 +1,112 @@
+// The operator CLI. Locally: `npm run opstage -- <command>`; in the image: `node cli.mjs <command>`.
+// It calls the same lib/ functions as the server. Exit codes: 0 ok, 1 refused or failed (one
+// clear line on stderr), 2 usage.
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ConfigError, getConfig, useCliConfig } from "../lib/config";
+import { getAppDatabase } from "../lib/db/app-database";
+import { findAppPath, migrationsDir } from "../lib/db/paths";
+import { getPrisma } from "../lib/db/prisma";
+import { isRole, ROLES } from "../lib/auth/roles";
+import { createUser, resetPassword, UserError } from "../lib/auth/users";
+import { readMigrationFiles } from "../lib/migrate/files";
+import { MigrationError, migrationStatus } from "../lib/migrate/status";
+import { APP_VERSION } from "../lib/system/version";
+import { readPassword } from "./read-password";
+
+const USAGE = `Opstage CE ${APP_VERSION} operator CLI
+
+Usage:
+  opstage serve                                  start the server (standalone build)
+  opstage user create USERNAME --role ROLE       create a user; password read from stdin
+  opstage user reset-password USERNAME           set a new password; read from stdin
+  opstage migrate status                         applied and pending migrations
+
+Roles: ${ROLES.join(", ")}. Configuration comes from the same OPSTAGE_* variables as the server.`;
+
+class UsageError extends Error {}
+
+// Opening a missing file would create an empty database; the CLI never does that.
+function openExistingDatabase() {
+  const { databasePath } = getConfig();
+  if (!existsSync(databasePath)) {
+    throw new MigrationError("apply", `No database at ${databasePath} yet; the server creates it on first start.`);
+  }
+  return getAppDatabase();
+}
+
+/** The database must be migrated by this build before the CLI writes to it. */
+function requireMigratedDatabase(): void {
+  const status = migrationStatus(openExistingDatabase(), readMigrationFiles(migrationsDir()));
+  if (status.pending.length > 0) {
+    throw new MigrationError(
+      "apply",
+      `The database has ${status.pending.length} pending migration(s); start the server once to apply them.`,
+    );
+  }
+}
+
+async function userCommand(args: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { role: { type: "string" } } });
+  const [action, username] = positionals;
+  if (!username || positionals.length !== 2) throw new UsageError("user commands take one USERNAME");
+  requireMigratedDatabase();
+  if (action === "create") {
+    const role = values.role ?? "";
+    if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(", ")}`);
+    const user = await createUser({ username, role, password: await readPassword() });
+    console.log(`Created ${user.role} ${user.username}.`);
+  } else if (action === "reset-password") {
+    if (values.role) throw new UsageError("reset-password takes no --role");
+    const user = await resetPassword(username, await readPassword());
+    console.log(`Password of ${user.username} changed.`);
+  } else {
+    throw new UsageError(`unknown user command: ${action}`);
+  }
+}
+
+function migrateStatusCommand(): void {
+  const files = readMigrationFiles(migrationsDir());
+  const status = migrationStatus(openExistingDatabase(), files);
+  console.log(`Migrations in this build: ${files.length}`);
+  console.log(`Applied: ${status.applied.length}${status.latestApplied ? ` (latest: ${status.latestApplied})` : ""}`);
+  console.log(`Pending: ${status.pending.length}`);
+  for (const file of status.pending) console.log(`  - ${file.name}`);
+}
+
+// Maps Opstage's variables onto the ones Next's standalone server reads, after validating them
+// all, then runs the server in this process.
+async function serveCommand(): Promise<void> {
+  const config = getConfig();
+  process.env.PORT = String(config.port);
+  process.env.HOSTNAME = config.host;
+  const serverJs = findAppPath("server.js");
+  await import(serverJs);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === "serve") return serveCommand();
+  useCliConfig();
+  if (command === "user") return userCommand(rest);
+  if (command === "migrate" && rest[0] === "status" && rest.length === 1) return migrateStatusCommand();
+  if (!command || command === "help" || command === "--help") {
+    console.log(USAGE);
+    return;
+  }
+  throw new UsageError(`unknown command: ${argv.join(" ")}`);
+}
+
+main(process.argv.slice(2))
+  .then(async () => {
+    if (process.argv[2] !== "serve") await getPrisma().$disconnect();
+  })
+  .catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`opstage: ${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    const known = error instanceof ConfigError || error instanceof MigrationError || error instanceof UserError;
+    console.error(`opstage: ${known ? error.message : error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Completes Next's standalone output into a runnable app folder, the same way the Dockerfile's
+// runtime stage does: static assets, public/, the migrations and the CLI beside server.js.
+import { cpSync, existsSync, rmSync } from "node:fs";
+
+const target = ".next/standalone";
+if (!existsSync(`${target}/server.js`)) {
+  console.error("assemble-standalone: .next/standalone/server.js is missing; run `next build` first");
+  process.exit(1);
+}
+const copies = [
+  [".next/static", `${target}/.next/static`],
+  ["public", `${target}/public`],
+  ["prisma/migrations", `${target}/prisma/migrations`],
+  ["dist/cli.mjs", `${target}/cli.mjs`],
+];
+for (const [from, to] of copies) {
+  rmSync(to, { recursive: true, force: true });
+  cpSync(from, to, { recursive: true });
+}
+console.log(`Assembled ${target} (server.js, cli.mjs, static assets, migrations)`);

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Bundles the operator CLI into dist/cli.mjs: one file that runs with plain `node` inside the
+// image, beside the standalone server (whose node_modules provide better-sqlite3). ESM, because
+// Prisma's generated client reads import.meta.url.
+import { build } from "esbuild";
+import { execSync } from "node:child_process";
+
+function gitCommit() {
+  try {
+    return execSync("git rev-parse --short=12 HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+  } catch {
+    return "";
+  }
+}
+
+await build({
+  entryPoints: ["cli/opstage.ts"],
+  outfile: "dist/cli.mjs",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: ["better-sqlite3"],
+  // Bundled CommonJS dependencies call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __opstageCreateRequire } from 'node:module'; const require = __opstageCreateRequire(import.meta.url);" },
+  define: {
+    "process.env.OPSTAGE_BUILD_COMMIT": JSON.stringify(process.env.OPSTAGE_BUILD_COMMIT || gitCommit()),
+    "process.env.OPSTAGE_BUILD_TIME": JSON.stringify(process.env.OPSTAGE_BUILD_TIME || new Date().toISOString()),
+  },
+  logLevel: "warning",
+});
+console.log("Built dist/cli.mjs");

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every test: installs what they need (npm packages, Debian's Chromium), builds the production
+# server, then runs unit/integration tests, HTTP tests against the built server, the image-layout
+# test and the Playwright end-to-end tests. Exits non-zero on the first failing group.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "==> apt-get install chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  sudo_cmd=""
+  [[ "$(id -u)" -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
+bash scripts/install.sh
+echo "==> typecheck"
+npx --no-install tsc --noEmit
+bash scripts/build.sh
+
+echo "==> unit and integration tests"
+npx --no-install tsx --test --test-concurrency=1 tests/unit/*.test.ts
+echo "==> HTTP tests against the built server"
+npx --no-install tsx --test --test-concurrency=1 tests/http/*.test.ts
+echo "==> end-to-end tests (Playwright, Debian Chromium)"
+npx --no-install playwright test
