@@ -79,11 +79,12 @@ export type ConfigConsumer = "server" | "cli";
 
 /** Parses and validates the environment; throws ConfigError naming the first bad variable. */
 export function parseConfig(env: NodeJS.ProcessEnv, consumer: ConfigConsumer = "server"): Config {
-  const result = envSchema.safeParse(nonEmpty(env));
+  const provided = nonEmpty(env);
+  const result = envSchema.safeParse(provided);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0] ?? "environment");
-    const detail = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+    const detail = variable in provided ? issue.message : "is required";
     throw new ConfigError(variable, detail);
   }
   const e = result.data;

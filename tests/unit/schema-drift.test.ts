@@ -1,0 +1,71 @@
+// Guards prisma/schema.prisma against drift from prisma/migrations, two ways: Prisma's own
+// schema engine (wasm) diffs the migrations against the schema, and the generated client runs
+// against a database built by our migrator.
+import assert from "node:assert/strict";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { createPrismaClient } from "../../lib/db/prisma";
+import { openDatabase } from "../../lib/db/sqlite";
+import { applyPendingMigrations } from "../../lib/migrate/apply";
+import { readMigrationFiles } from "../../lib/migrate/files";
+import { shippedMigrationsDir } from "../support/migrations";
+import { tempDir } from "../support/temp";
+
+type Engine = typeof import("../../scripts/lib/schema-engine.mjs");
+const engine: Promise<Engine> = import("../../scripts/lib/schema-engine.mjs" as string);
+
+const EMPTY = "-- This is an empty migration.";
+
+test("the migrations produce exactly schema.prisma (schema-engine diff is empty)", async () => {
+  const { diffMigrationsToSchema } = await engine;
+  const result = await diffMigrationsToSchema(shippedMigrationsDir);
+  assert.equal(result.stdout?.trim(), EMPTY, `schema.prisma differs from the migrations:\n${result.stdout}`);
+});
+
+test("the diff does see a model change that has no migration", async () => {
+  const { diffMigrationsToSchema } = await engine;
+  const dir = tempDir();
+  const migrations = path.join(dir, "migrations");
+  cpSync(shippedMigrationsDir, migrations, { recursive: true });
+  // Drop the last migration: the schema now has something the migrations lack.
+  const files = readMigrationFiles(migrations);
+  const last = path.join(migrations, files.at(-1)!.name, "migration.sql");
+  writeFileSync(last, readFileSync(last, "utf8").replace(/CREATE TABLE "SystemSetting"[\s\S]*?\);/, ""));
+  const result = await diffMigrationsToSchema(migrations);
+  assert.match(result.stdout ?? "", /CREATE TABLE "SystemSetting"/);
+});
+
+test("the generated client reads and writes every model on a migrated database", async () => {
+  const dir = tempDir();
+  const file = path.join(dir, "opstage.db");
+  const db = openDatabase(file);
+  applyPendingMigrations(db, readMigrationFiles(shippedMigrationsDir));
+  db.close();
+  const prisma = createPrismaClient(file);
+  try {
+    const user = await prisma.user.create({
+      data: { username: "drift", passwordHash: "x", displayName: "Drift", role: "operator", lastLoginAt: new Date() },
+    });
+    await prisma.auditEvent.create({
+      data: {
+        actorType: "USER",
+        actorId: user.id,
+        action: "test",
+        result: "SUCCESS",
+        targetType: "t",
+        targetId: "1",
+        message: "m",
+        ipAddress: "127.0.0.1",
+        userAgent: "ua",
+        metadataJson: "{}",
+      },
+    });
+    await prisma.systemSetting.create({ data: { key: "k", valueJson: "1" } });
+    assert.equal((await prisma.user.findUniqueOrThrow({ where: { username: "drift" } })).role, "operator");
+    assert.equal(await prisma.auditEvent.count({ where: { actorId: user.id } }), 1);
+    assert.equal((await prisma.systemSetting.findUniqueOrThrow({ where: { key: "k" } })).valueJson, "1");
+  } finally {
+    await prisma.$disconnect();
+  }
+});
