@@ -52,6 +52,8 @@ export type Config = {
   build: { commit: string | undefined; time: string | undefined };
 };
 
+type Environment = Record<string, string | undefined>;
+
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
@@ -63,7 +65,7 @@ export class ConfigError extends Error {
 }
 
 // Empty strings count as unset: `OPSTAGE_PUBLIC_BASE_URL=` in a compose file means "no value".
-function nonEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+function nonEmpty(env: Environment): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (key.startsWith("OPSTAGE_") && value !== undefined && value !== "") out[key] = value;
@@ -78,7 +80,7 @@ function nonEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
 export type ConfigConsumer = "server" | "cli";
 
 /** Parses and validates the environment; throws ConfigError naming the first bad variable. */
-export function parseConfig(env: NodeJS.ProcessEnv, consumer: ConfigConsumer = "server"): Config {
+export function parseConfig(env: Environment, consumer: ConfigConsumer = "server"): Config {
   const provided = nonEmpty(env);
   const result = envSchema.safeParse(provided);
   if (!result.success) {

@@ -1,9 +1,16 @@
 // The one guard every console page and API route goes through.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { getServerSession } from "next-auth";
 import { getPrisma } from "../db/prisma";
 import type { Role, User } from "../generated/prisma/client";
 import { getAuthOptions } from "./options";
 import { hasRole } from "./roles";
+
+/**
+ * Where the session cookie is read from: App Router code reads it through next/headers (no
+ * argument); a Pages Router API route passes its request and response.
+ */
+export type SessionSource = { req: IncomingMessage & { cookies: Partial<Record<string, string>> }; res: ServerResponse };
 
 export type Actor = { user: Pick<User, "id" | "username" | "displayName" | "role"> };
 
@@ -24,8 +31,10 @@ export class AuthError extends Error {
  * when nobody is signed in (or the account is gone or disabled), 403 when the role is too low.
  * The role is read from the database, not from the session token.
  */
-export async function requireRole(minimum: Role): Promise<Actor> {
-  const session = await getServerSession(getAuthOptions());
+export async function requireRole(minimum: Role, source?: SessionSource): Promise<Actor> {
+  const session = source
+    ? await getServerSession(source.req, source.res, getAuthOptions())
+    : await getServerSession(getAuthOptions());
   const userId = (session as { userId?: string } | null)?.userId;
   if (!userId) throw new AuthError(401, "unauthenticated", "Sign in first.");
   const user = await getPrisma().user.findUnique({

@@ -33,6 +33,7 @@ function serverEnv(options: ServerOptions, port: number): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
     OPSTAGE_DATA_DIR: options.dataDir,
     OPSTAGE_HOST: "127.0.0.1",
@@ -110,7 +111,7 @@ export function runCli(dataDir: string, args: string[], input = "", appDir = sta
   const result = spawnSync(process.execPath, ["cli.mjs", ...args], {
     cwd: appDir,
     input,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPSTAGE_DATA_DIR: dataDir },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", OPSTAGE_DATA_DIR: dataDir },
     encoding: "utf8",
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -1,16 +1,26 @@
-// The HTTP edge shared by every API route: one error shape, one guard wrapper, request origin.
+// The HTTP edge shared by every API route: one error shape, one guard wrapper, the request's
+// origin, and the cross-site check. Headers are read through a getter so the one Pages Router
+// route (the backup download, see pages/api/admin/backup/sqlite.ts) shares all of it.
 import type { RequestOrigin } from "@/lib/audit/record";
-import { AuthError, requireRole, type Actor } from "@/lib/auth/require-role";
+import { AuthError, requireRole, type Actor, type SessionSource } from "@/lib/auth/require-role";
 import { getConfig } from "@/lib/config";
 import type { Role } from "@/lib/generated/prisma/client";
 
-export function jsonError(status: number, code: string, message: string, headers?: HeadersInit): Response {
-  return Response.json({ error: { code, message } }, { status, headers });
+export type HeaderGetter = (name: string) => string | null;
+
+export type ErrorBody = { error: { code: string; message: string } };
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
 }
 
-export function requestOrigin(request: Request): RequestOrigin {
-  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return { ipAddress: forwarded || null, userAgent: request.headers.get("user-agent") };
+export function jsonError(status: number, code: string, message: string, headers?: HeadersInit): Response {
+  return Response.json(errorBody(code, message), { status, headers });
+}
+
+export function requestOrigin(header: HeaderGetter): RequestOrigin {
+  const forwarded = header("x-forwarded-for")?.split(",")[0]?.trim();
+  return { ipAddress: forwarded || null, userAgent: header("user-agent") };
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -21,13 +31,13 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * Clients that send neither (curl from a host cron) are not browsers and carry no ambient
  * cookies, so they pass and are judged by their credentials alone.
  */
-export function crossSiteReason(request: Request): string | null {
-  if (SAFE_METHODS.has(request.method)) return null;
-  const fetchSite = request.headers.get("sec-fetch-site");
+export function crossSiteReason(method: string, header: HeaderGetter): string | null {
+  if (SAFE_METHODS.has(method.toUpperCase())) return null;
+  const fetchSite = header("sec-fetch-site");
   if (fetchSite && fetchSite !== "same-origin" && fetchSite !== "none") {
     return `Sec-Fetch-Site is ${fetchSite}`;
   }
-  const origin = request.headers.get("origin");
+  const origin = header("origin");
   if (origin) {
     let originHost: string;
     try {
@@ -36,7 +46,7 @@ export function crossSiteReason(request: Request): string | null {
       return `Origin ${origin} is not a URL`;
     }
     const allowed = new Set<string>();
-    const host = request.headers.get("host");
+    const host = header("host");
     if (host) allowed.add(host);
     const publicBaseUrl = getConfig().publicBaseUrl;
     if (publicBaseUrl) allowed.add(new URL(publicBaseUrl).host);
@@ -47,14 +57,41 @@ export function crossSiteReason(request: Request): string | null {
 
 export type GuardedContext = { actor: Actor; origin: RequestOrigin };
 
-type GuardOptions = {
+export type GuardOptions = {
   /** Called when a signed-in user lacks the role or the request is cross-site (for auditing). */
   onDenied?: (reason: string, origin: RequestOrigin, actor: Actor | undefined) => Promise<void>;
 };
 
+export type GuardOutcome =
+  | { ok: true; context: GuardedContext }
+  | { ok: false; status: 401 | 403; body: ErrorBody };
+
+/** The checks every guarded API request passes: same-site for writes, then requireRole(). */
+export async function guardRequest(
+  method: string,
+  header: HeaderGetter,
+  minimum: Role,
+  options: GuardOptions,
+  session?: SessionSource,
+): Promise<GuardOutcome> {
+  const origin = requestOrigin(header);
+  const crossSite = crossSiteReason(method, header);
+  if (crossSite) {
+    await options.onDenied?.(`cross-site request refused: ${crossSite}`, origin, undefined);
+    return { ok: false, status: 403, body: errorBody("cross_site", `Cross-site request refused (${crossSite}).`) };
+  }
+  try {
+    return { ok: true, context: { actor: await requireRole(minimum, session), origin } };
+  } catch (error) {
+    if (!(error instanceof AuthError)) throw error;
+    if (error.status === 403) await options.onDenied?.(error.message, origin, error.actor);
+    return { ok: false, status: error.status, body: errorBody(error.code, error.message) };
+  }
+}
+
 /**
- * Wraps a route handler: refuses cross-site writes (403), requires a signed-in user with at least
- * `minimum` (401/403 via requireRole), and turns unexpected errors into a 500 of the same shape.
+ * Wraps an App Router route handler with guardRequest, and turns unexpected errors into a 500 of
+ * the same JSON shape.
  */
 export function guardedRoute<P>(
   minimum: Role,
@@ -62,22 +99,10 @@ export function guardedRoute<P>(
   options: GuardOptions = {},
 ) {
   return async (request: Request, routeContext: { params: Promise<P> }): Promise<Response> => {
-    const origin = requestOrigin(request);
-    const crossSite = crossSiteReason(request);
-    if (crossSite) {
-      await options.onDenied?.(`cross-site request refused: ${crossSite}`, origin, undefined);
-      return jsonError(403, "cross_site", `Cross-site request refused (${crossSite}).`);
-    }
-    let actor: Actor;
+    const outcome = await guardRequest(request.method, (name) => request.headers.get(name), minimum, options);
+    if (!outcome.ok) return Response.json(outcome.body, { status: outcome.status });
     try {
-      actor = await requireRole(minimum);
-    } catch (error) {
-      if (!(error instanceof AuthError)) throw error;
-      if (error.status === 403) await options.onDenied?.(error.message, origin, error.actor);
-      return jsonError(error.status, error.code, error.message);
-    }
-    try {
-      return await handler(request, { actor, origin }, await routeContext.params);
+      return await handler(request, outcome.context, await routeContext.params);
     } catch (error) {
       console.error(`[opstage] ${request.method} ${new URL(request.url).pathname} failed:`, error);
       return jsonError(500, "internal", "The server could not complete the request; see its log.");
