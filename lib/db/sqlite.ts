@@ -10,9 +10,10 @@ export type SqliteDatabase = Database.Database;
 export const BUSY_TIMEOUT_MS = 5000;
 
 /**
- * Opens the database file, creating its folder, and applies the connection settings:
- * - journal_mode=WAL is stored in the file: readers (backups, diagnostics) never block the
- *   writer and the writer never blocks them.
+ * Opens the database file, creating its folder, and applies the per-connection settings. It
+ * writes nothing to the file: a database from a newer version must be refused untouched, so
+ * switching to WAL (which rewrites the header) is a separate step, enableWal(), taken after the
+ * migration check.
  * - synchronous=FULL: with WAL, every commit is fsync'ed to the -wal before it returns, so a
  *   power cut loses no acknowledged write (NORMAL could lose the last ones).
  * - foreign_keys is per connection and off by default in SQLite.
@@ -21,12 +22,17 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  if (!options.readonly) {
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
-  }
+  if (!options.readonly) db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   return db;
+}
+
+/**
+ * journal_mode=WAL is stored in the file, so it holds for every later connection: readers
+ * (backups, diagnostics) never block the writer and the writer never blocks them.
+ */
+export function enableWal(db: SqliteDatabase): void {
+  db.pragma("journal_mode = WAL");
 }
 
 /**

@@ -4,7 +4,7 @@
 import { ConfigError, getConfig } from "../config";
 import { closeAppDatabase, getAppDatabase } from "../db/app-database";
 import { migrationsDir } from "../db/paths";
-import { checkpointTruncate } from "../db/sqlite";
+import { checkpointTruncate, enableWal } from "../db/sqlite";
 import { bootstrapOwner } from "../auth/users";
 import { ensureDir } from "../backup/files";
 import { applyPendingMigrations } from "../migrate/apply";
@@ -51,6 +51,7 @@ export async function startOpstage(): Promise<void> {
     const { applied, status } = applyPendingMigrations(db, readMigrationFiles(migrationsDir()), (name) =>
       log(`applied migration ${name}`),
     );
+    enableWal(db);
     log(
       applied.length > 0
         ? `database migrated to ${status.latestApplied} (${applied.length} applied)`

@@ -5,12 +5,13 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { createBackup } from "../../lib/backup/create";
 import { BACKUP_NAME_PATTERN } from "../../lib/backup/files";
-import { openDatabase } from "../../lib/db/sqlite";
+import { enableWal, openDatabase } from "../../lib/db/sqlite";
 import { tempDir } from "../support/temp";
 
 function makeSourceDb(dir: string, rows: number) {
   const file = path.join(dir, "opstage.db");
   const db = openDatabase(file);
+  enableWal(db);
   db.exec("CREATE TABLE seq (n INTEGER PRIMARY KEY, payload TEXT NOT NULL)");
   const insert = db.prepare("INSERT INTO seq (n, payload) VALUES (?, ?)");
   const payload = "x".repeat(1000);

@@ -1,0 +1,76 @@
+// Start-up refusals and shutdown, against the built server.
+import assert from "node:assert/strict";
+import Database from "better-sqlite3";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { queryOne } from "../support/db";
+import { runCli, runServerToExit, startServer } from "../support/server";
+import { tempDir } from "../support/temp";
+
+describe("start-up", () => {
+  test("a bad configuration value stops start-up with one line naming the variable", async () => {
+    const { code, output } = await runServerToExit({ dataDir: tempDir(), env: { OPSTAGE_SESSION_TTL_SECONDS: "ten" } });
+    assert.notEqual(code, 0);
+    assert.match(output, /Invalid configuration: OPSTAGE_SESSION_TTL_SECONDS must be a number of seconds/);
+  });
+
+  test("a missing session secret stops start-up", async () => {
+    const { code, output } = await runServerToExit({ dataDir: tempDir(), env: { OPSTAGE_SESSION_SECRET: "" } });
+    assert.notEqual(code, 0);
+    assert.match(output, /OPSTAGE_SESSION_SECRET is required/);
+  });
+
+  test("a database from a newer version is refused and left byte-for-byte unchanged", async () => {
+    const dataDir = tempDir();
+    const server = await startServer({ dataDir });
+    await server.stop();
+    const dbFile = path.join(dataDir, "opstage.db");
+    const db = new Database(dbFile);
+    db.prepare(
+      `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+       VALUES ('future', 'f', '2999-01-01', '29990101000000_next_feature', '2999-01-01', 1)`,
+    ).run();
+    db.pragma("journal_mode = DELETE"); // one file to compare, no -wal beside it
+    db.close();
+    const before = readFileSync(dbFile);
+
+    const { code, output } = await runServerToExit({ dataDir });
+    assert.notEqual(code, 0);
+    assert.match(output, /migrated by a newer Opstage version/);
+    assert.match(output, /29990101000000_next_feature/);
+    assert.match(output, /restore a backup made by this version or an older one/);
+    assert.ok(readFileSync(dbFile).equals(before), "the newer database was not written to");
+  });
+
+  test("a file that is not SQLite is refused with a clear message", async () => {
+    const dataDir = tempDir();
+    writeFileSync(path.join(dataDir, "opstage.db"), "this is not a database".repeat(100));
+    const { code, output } = await runServerToExit({ dataDir });
+    assert.notEqual(code, 0);
+    assert.match(output, /opstage\.db is not a readable SQLite database/);
+  });
+});
+
+describe("shutdown", () => {
+  test("SIGTERM checkpoints the WAL, so opstage.db alone is a complete copy", async () => {
+    const dataDir = tempDir();
+    const server = await startServer({ dataDir });
+    const created = runCli(dataDir, ["user", "create", "walter", "--role", "viewer"], "walter-password-1\n");
+    assert.equal(created.code, 0, created.stderr);
+    await server.stop("SIGTERM");
+    assert.match(server.output(), /database closed \(WAL checkpointed\)/);
+    const walFile = path.join(dataDir, "opstage.db-wal");
+    let walBytes = 0;
+    try {
+      walBytes = statSync(walFile).size;
+    } catch {
+      walBytes = 0;
+    }
+    assert.equal(walBytes, 0, "the WAL is empty after shutdown");
+    // Copy only opstage.db (the seed's "cp at rest") and find the last write in it.
+    const copy = path.join(tempDir(), "copy.db");
+    writeFileSync(copy, readFileSync(path.join(dataDir, "opstage.db")));
+    assert.equal(queryOne<{ n: number }>(copy, "SELECT count(*) AS n FROM User WHERE username = 'walter'").n, 1);
+  });
+});
