@@ -35,11 +35,12 @@ function serverEnv(options: ServerOptions, port: number): NodeJS.ProcessEnv {
     HOME: process.env.HOME,
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
+    OPSTAGE_SESSION_SECRET: TEST_SECRET,
+    ...options.env,
+    // Always the test's own: never a real data dir or a fixed port.
     OPSTAGE_DATA_DIR: options.dataDir,
     OPSTAGE_HOST: "127.0.0.1",
     OPSTAGE_PORT: String(port),
-    OPSTAGE_SESSION_SECRET: TEST_SECRET,
-    ...options.env,
   };
 }
 

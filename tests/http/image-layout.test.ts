@@ -1,0 +1,127 @@
+// There is no Docker engine here, so this test does what the Dockerfile's runtime stage does:
+// it reads the stage's WORKDIR, ENV, COPY --from=build, HEALTHCHECK and CMD lines, copies exactly
+// those files from this build into an empty folder outside the project (so nothing can be
+// resolved from the project's node_modules), and runs the CMD there. A file the image would lack
+// makes the server, the health check or the CLI fail here.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { projectRoot, runCli, startServer, type RunningServer } from "../support/server";
+import { signIn } from "../support/session";
+import { tempDir } from "../support/temp";
+import { SQLITE_MAGIC } from "../support/db";
+
+type RuntimeStage = {
+  workdir: string;
+  env: Record<string, string>;
+  copies: { from: string; to: string }[];
+  healthcheck: string[];
+  cmd: string[];
+};
+
+function parseRuntimeStage(dockerfile: string): RuntimeStage {
+  // Join continuation lines, then keep the lines after the last FROM (the runtime stage).
+  const lines = dockerfile.replace(/\\\n/g, " ").split("\n").map((line) => line.trim());
+  const stage = lines.slice(lines.findLastIndex((line) => /^FROM\s/i.test(line)));
+  const result: RuntimeStage = { workdir: "/", env: {}, copies: [], healthcheck: [], cmd: [] };
+  for (const line of stage) {
+    const [instruction, ...rest] = line.split(/\s+/);
+    const args = rest.join(" ");
+    switch (instruction?.toUpperCase()) {
+      case "WORKDIR":
+        result.workdir = args;
+        break;
+      case "ENV":
+        for (const match of args.matchAll(/(\w+)=(\S+)/g)) result.env[match[1]!] = match[2]!;
+        break;
+      case "COPY": {
+        const parts = rest.filter((part) => !part.startsWith("--chown") && !part.startsWith("--chmod"));
+        assert.equal(parts[0], "--from=build", `runtime COPY must come from the build stage: ${line}`);
+        result.copies.push({ from: parts[1]!, to: parts[2]! });
+        break;
+      }
+      case "HEALTHCHECK":
+        result.healthcheck = JSON.parse(args.slice(args.indexOf("CMD") + 3).trim()) as string[];
+        break;
+      case "CMD":
+        result.cmd = JSON.parse(args) as string[];
+        break;
+    }
+  }
+  return result;
+}
+
+const stage = parseRuntimeStage(readFileSync(path.join(projectRoot, "Dockerfile"), "utf8"));
+let appDir: string;
+let dataDir: string;
+let server: RunningServer;
+
+before(async () => {
+  appDir = path.join(tempDir("opstage-image-"), "app");
+  dataDir = tempDir();
+  // The build stage's WORKDIR is /app and holds the project after `npm run build`: the same
+  // paths, relative to the project root, exist here after scripts/build.sh.
+  for (const { from, to } of stage.copies) {
+    const source = path.join(projectRoot, path.relative("/app", from));
+    const target = path.resolve(appDir, path.relative(stage.workdir, path.resolve(stage.workdir, to)));
+    cpSync(source, target, { recursive: true });
+  }
+  assert.deepEqual(stage.cmd, ["node", "cli.mjs", "serve"], "the harness starts the server as the CMD does");
+  // The image's ENV; startServer substitutes a temp data dir and a free loopback port.
+  server = await startServer({
+    dataDir,
+    appDir,
+    env: { ...stage.env, OPSTAGE_ADMIN_USERNAME: "owner", OPSTAGE_ADMIN_PASSWORD: "owner-password-123" },
+  });
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+test("the image's runtime stage declares what the issue asks for", () => {
+  const dockerfile = readFileSync(path.join(projectRoot, "Dockerfile"), "utf8");
+  assert.match(dockerfile, /FROM node:\d+-[\w-]*slim AS runtime/);
+  assert.equal(stage.env.OPSTAGE_DATA_DIR, "/app/data");
+  assert.match(dockerfile, /^USER opstage$/m);
+  assert.match(dockerfile, /^VOLUME \/app\/data$/m);
+  assert.match(dockerfile, /^EXPOSE 8080$/m);
+  assert.match(stage.healthcheck.join(" "), /\/api\/health/);
+});
+
+test("the assembled image serves pages, health and a backup download", async () => {
+  const health = await fetch(`${server.url}/api/health`);
+  assert.equal(health.status, 200);
+  const login = await fetch(`${server.url}/login`);
+  assert.equal(login.status, 200);
+  assert.match(await login.text(), /Sign in/);
+  const cookie = await signIn(server.url, "owner", "owner-password-123");
+  const diagnostics = await fetch(`${server.url}/settings/diagnostics`, { headers: { Cookie: cookie } });
+  assert.equal(diagnostics.status, 200);
+  const css = /href="(\/_next\/static\/[^"]+\.css)"/.exec(await diagnostics.text())?.[1];
+  assert.ok(css, "the page links its stylesheet");
+  assert.equal((await fetch(`${server.url}${css}`)).status, 200, "static assets are in the image");
+  const backup = await fetch(`${server.url}/api/admin/backup/sqlite`, { method: "POST", headers: { Cookie: cookie } });
+  assert.equal(backup.status, 200);
+  assert.equal(Buffer.from(await backup.arrayBuffer()).subarray(0, 16).toString("latin1"), SQLITE_MAGIC);
+});
+
+test("the HEALTHCHECK command passes against the running server", () => {
+  const [command, ...args] = stage.healthcheck;
+  const result = spawnSync(command === "node" ? process.execPath : command!, args, {
+    env: { PATH: process.env.PATH, OPSTAGE_PORT: new URL(server.url).port },
+    encoding: "utf8",
+  });
+  assert.equal(result.status, 0, result.stderr);
+});
+
+test("the CLI runs inside the image", () => {
+  const status = runCli(dataDir, ["migrate", "status"], "", appDir);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /Pending: 0/);
+  const created = runCli(dataDir, ["user", "create", "ivan", "--role", "operator"], "ivan-password-123\n", appDir);
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /Created operator ivan/);
+});
