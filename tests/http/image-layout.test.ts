@@ -111,7 +111,7 @@ test("the assembled image serves pages, health and a backup download", async () 
 test("the HEALTHCHECK command passes against the running server", () => {
   const [command, ...args] = stage.healthcheck;
   const result = spawnSync(command === "node" ? process.execPath : command!, args, {
-    env: { PATH: process.env.PATH, OPSTAGE_PORT: new URL(server.url).port },
+    env: { PATH: process.env.PATH, NODE_ENV: "production", OPSTAGE_PORT: new URL(server.url).port },
     encoding: "utf8",
   });
   assert.equal(result.status, 0, result.stderr);

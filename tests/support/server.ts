@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 
-export const projectRoot = path.resolve(import.meta.dirname, "../..");
+export const projectRoot = path.resolve(__dirname, "../..");
 export const standaloneDir = path.join(projectRoot, ".next/standalone");
 export const TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef";
 

@@ -1,0 +1,20 @@
+import { rmSync } from "node:fs";
+import { runCli, startServer } from "../tests/support/server";
+import { tempDir } from "../tests/support/temp";
+import { E2E } from "./fixture";
+
+export default async function globalSetup() {
+  const dataDir = tempDir("opstage-e2e-");
+  const server = await startServer({
+    dataDir,
+    env: { OPSTAGE_ADMIN_USERNAME: E2E.owner.username, OPSTAGE_ADMIN_PASSWORD: E2E.owner.password },
+  });
+  const viewer = runCli(dataDir, ["user", "create", E2E.viewer.username, "--role", "viewer"], `${E2E.viewer.password}\n`);
+  if (viewer.code !== 0) throw new Error(`creating the viewer failed: ${viewer.stderr}`);
+  process.env.OPSTAGE_E2E_URL = server.url;
+  process.env.OPSTAGE_E2E_DATA_DIR = dataDir;
+  return async () => {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}
