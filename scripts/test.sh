@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: installs what they need (npm packages, Debian's Chromium), builds the production
 # server, then runs unit/integration tests, HTTP tests against the built server, the image-layout
-# test and the Playwright end-to-end tests. Exits non-zero on the first failing group.
+# test and the Playwright end-to-end tests. Stops at the first failing group; ends with one
+# summary line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
@@ -20,9 +21,16 @@ echo "==> typecheck"
 npx --no-install tsc --noEmit
 bash scripts/build.sh
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 echo "==> unit and integration tests"
-npx --no-install tsx --test --test-concurrency=1 tests/unit/*.test.ts
+npx --no-install tsx --test --test-concurrency=1 tests/unit/*.test.ts | tee -a "$log"
 echo "==> HTTP tests against the built server"
-npx --no-install tsx --test --test-concurrency=1 tests/http/*.test.ts
+npx --no-install tsx --test --test-concurrency=1 tests/http/*.test.ts | tee -a "$log"
 echo "==> end-to-end tests (Playwright, Debian Chromium)"
-npx --no-install playwright test
+npx --no-install playwright test | tee -a "$log"
+
+# node:test prints "# pass N" / "# fail N" per run; Playwright prints "N passed".
+passed=$(awk '/^# pass [0-9]+$/ {n += $3} /^ *[0-9]+ passed/ {n += $1} END {print n + 0}' "$log")
+failed=$(awk '/^# fail [0-9]+$/ {n += $3} /^ *[0-9]+ failed/ {n += $1} END {print n + 0}' "$log")
+echo "tests: ${passed} passed, ${failed} failed"

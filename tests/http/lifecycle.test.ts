@@ -1,11 +1,11 @@
 // Start-up refusals and shutdown, against the built server.
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { queryOne } from "../support/db";
-import { runCli, runServerToExit, startServer } from "../support/server";
+import { runCli, runServerToExit, spawnServer, standaloneDir, startServer } from "../support/server";
 import { tempDir } from "../support/temp";
 
 describe("start-up", () => {
@@ -72,5 +72,37 @@ describe("shutdown", () => {
     const copy = path.join(tempDir(), "copy.db");
     writeFileSync(copy, readFileSync(path.join(dataDir, "opstage.db")));
     assert.equal(queryOne<{ n: number }>(copy, "SELECT count(*) AS n FROM User WHERE username = 'walter'").n, 1);
+  });
+});
+
+describe("migrations on start", () => {
+  test("requests wait for pending migrations instead of being served early", async () => {
+    // A copy of the build with one extra, slow migration (a few seconds of inserts).
+    const appDir = path.join(tempDir("opstage-slow-"), "app");
+    cpSync(standaloneDir, appDir, { recursive: true });
+    mkdirSync(path.join(appDir, "prisma/migrations/29990101000000_slow"));
+    writeFileSync(
+      path.join(appDir, "prisma/migrations/29990101000000_slow/migration.sql"),
+      `CREATE TABLE "Slow" ("n" INTEGER NOT NULL PRIMARY KEY, "s" TEXT NOT NULL);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000)
+INSERT INTO "Slow" SELECT x, hex(randomblob(16)) FROM c;`,
+    );
+    const server = await spawnServer({ dataDir: tempDir(), appDir });
+    try {
+      let response: Response | undefined;
+      const deadline = Date.now() + 60_000;
+      while (!response && Date.now() < deadline) {
+        response = await fetch(`${server.url}/api/health`).catch(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return undefined;
+        });
+      }
+      assert.ok(response, `no answer:\n${server.output()}`);
+      assert.equal(response.status, 200, "the first answer comes after the migrations, not a 503 before them");
+      assert.match(server.output(), /applied migration 29990101000000_slow/);
+    } finally {
+      server.process.kill("SIGTERM");
+      await server.exited;
+    }
   });
 });

@@ -44,8 +44,15 @@ function serverEnv(options: ServerOptions, port: number): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs the server until /api/health answers 200; rejects with its output if it exits first. */
-export async function startServer(options: ServerOptions): Promise<RunningServer> {
+export type SpawnedServer = {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+};
+
+/** Spawns `node cli.mjs serve` in the app folder without waiting for anything. */
+export async function spawnServer(options: ServerOptions): Promise<SpawnedServer> {
   const appDir = options.appDir ?? standaloneDir;
   if (!existsSync(path.join(appDir, "cli.mjs"))) {
     throw new Error(`${appDir}/cli.mjs is missing: run \`npm run build\` first`);
@@ -60,14 +67,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, process: child, output: () => output, exited };
+}
 
+/** Runs the server until /api/health answers 200; rejects with its output if it exits first. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { url, process: child, output, exited } = await spawnServer(options);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`server did not become healthy in 60 s:\n${output}`);
+      throw new Error(`server did not become healthy in 60 s:\n${output()}`);
     }
     try {
       const response = await fetch(`${url}/api/health`);
@@ -77,11 +88,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-
   return {
     url,
     process: child,
-    output: () => output,
+    output,
     stop: async (signal = "SIGTERM") => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
@@ -91,20 +101,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 /** Runs the server expecting it to refuse to start; returns its exit code and output. */
 export async function runServerToExit(options: ServerOptions, timeoutMs = 60_000) {
-  const appDir = options.appDir ?? standaloneDir;
-  const port = await freePort();
-  const child = spawn(process.execPath, ["cli.mjs", "serve"], {
-    cwd: appDir,
-    env: serverEnv(options, port),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
+  const { process: child, output, exited } = await spawnServer(options);
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  const code = await exited;
   clearTimeout(timer);
-  return { code, output };
+  return { code, output: output() };
 }
 
 /** Runs the bundled CLI (`node cli.mjs …`) against a data dir, feeding `input` on stdin. */
