@@ -2,7 +2,15 @@
 // It calls the same lib/ functions as the server. Exit codes: 0 ok, 1 refused or failed (one
 // clear line on stderr), 2 usage.
 import { existsSync } from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
+import { recordAuditSafely } from "../lib/audit/record";
+import { createAuditedBackup } from "../lib/backup/audited";
+import { listBackups } from "../lib/backup/catalog";
+import { snapshotToFile } from "../lib/backup/export";
+import { readManifest } from "../lib/backup/manifest";
+import { verifyDatabaseFile } from "../lib/backup/verify";
+import { formatBytes } from "../lib/system/format";
 import { ConfigError, getConfig, useCliConfig } from "../lib/config";
 import { getAppDatabase } from "../lib/db/app-database";
 import { findAppPath, migrationsDir } from "../lib/db/paths";
@@ -21,6 +29,9 @@ Usage:
   opstage user create USERNAME --role ROLE       create a user; password read from stdin
   opstage user reset-password USERNAME           set a new password; read from stdin
   opstage migrate status                         applied and pending migrations
+  opstage backup [--out FILE]                    online snapshot into the backup folder, or to FILE
+  opstage verify FILE                            checksum, integrity, restorable into this version?
+  opstage list                                   stored backups, newest first
 
 Roles: ${ROLES.join(", ")}. Configuration comes from the same OPSTAGE_* variables as the server.`;
 
@@ -74,6 +85,57 @@ function migrateStatusCommand(): void {
   for (const file of status.pending) console.log(`  - ${file.name}`);
 }
 
+async function backupCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: "string" } } });
+  if (positionals.length > 0) throw new UsageError("backup takes no arguments besides --out FILE");
+  const config = getConfig();
+  requireMigratedDatabase();
+  const actor = { type: "SYSTEM" as const, id: "cli" };
+  if (values.out) {
+    const result = await snapshotToFile(config.databasePath, values.out);
+    await recordAuditSafely({
+      actor,
+      action: "backup.sqlite.created",
+      result: "SUCCESS",
+      targetType: "file",
+      targetId: path.resolve(values.out),
+      metadata: { bytes: result.bytes, sha256: result.sha256, by: "cli" },
+    });
+    console.log(`Wrote ${path.resolve(values.out)} (${formatBytes(result.bytes)}, sha256 ${result.sha256})`);
+    return;
+  }
+  const backup = await createAuditedBackup({ config, kind: "manual", actor, actorLabel: "CLI" });
+  console.log(`Wrote ${backup.path} (${formatBytes(backup.bytes)}, sha256 ${backup.sha256})`);
+}
+
+async function verifyCommand(args: string[]): Promise<void> {
+  if (args.length !== 1) throw new UsageError("verify takes one FILE");
+  const file = path.resolve(args[0]!);
+  if (!existsSync(file)) throw new UsageError(`${file} does not exist`);
+  // A file in the backup folder is checked against its manifest's checksum too.
+  const { backupDir } = getConfig();
+  const manifest = path.dirname(file) === backupDir ? readManifest(backupDir, path.basename(file)) : null;
+  const result = await verifyDatabaseFile(file, readMigrationFiles(migrationsDir()), manifest?.sha256 ?? null);
+  console.log(`${file}: ${result.state} — ${result.detail}`);
+  const checked = manifest && result.state !== "modified" ? " (matches the manifest)" : "";
+  console.log(`sha256 ${result.sha256}${checked}`);
+  if (!result.restorable) process.exitCode = 1;
+}
+
+function listCommand(): void {
+  const backups = listBackups(getConfig().backupDir);
+  if (backups.length === 0) {
+    console.log(`No backups in ${getConfig().backupDir}.`);
+    return;
+  }
+  for (const entry of backups) {
+    const state = entry.verification ? entry.verification.state : "not verified";
+    console.log(
+      [entry.name.padEnd(44), entry.kind.padEnd(11), entry.createdAt, formatBytes(entry.bytes).padStart(9), state].join("  "),
+    );
+  }
+}
+
 // Maps Opstage's variables onto the ones Next's standalone server reads, after validating them
 // all, then runs the server in this process.
 async function serveCommand(): Promise<void> {
@@ -90,6 +152,9 @@ async function main(argv: string[]): Promise<void> {
   useCliConfig();
   if (command === "user") return userCommand(rest);
   if (command === "migrate" && rest[0] === "status" && rest.length === 1) return migrateStatusCommand();
+  if (command === "backup") return backupCommand(rest);
+  if (command === "verify") return verifyCommand(rest);
+  if (command === "list" && rest.length === 0) return listCommand();
   if (!command || command === "help" || command === "--help") {
     console.log(USAGE);
     return;

@@ -7,6 +7,8 @@ export const dynamic = "force-dynamic";
 
 const NAV = [
   { href: "/", label: "Overview" },
+  { href: "/settings/backups", label: "Backups" },
+  { href: "/settings/tokens", label: "API tokens" },
   { href: "/settings/diagnostics", label: "Diagnostics" },
 ];
 

@@ -1,23 +1,30 @@
 // The one guard every console page and API route goes through.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getServerSession } from "next-auth";
+import { headers } from "next/headers";
+import type { AuditActor } from "../audit/record";
 import { getPrisma } from "../db/prisma";
 import type { Role, User } from "../generated/prisma/client";
+import { authenticateApiToken } from "./api-tokens";
 import { getAuthOptions } from "./options";
 import { hasRole } from "./roles";
 
 /**
- * Where the session cookie is read from: App Router code reads it through next/headers (no
- * argument); a Pages Router API route passes its request and response.
+ * Where the credentials are read from: App Router code reads cookies and headers through
+ * next/headers (no argument); a Pages Router API route passes its request and response.
  */
 export type SessionSource = { req: IncomingMessage & { cookies: Partial<Record<string, string>> }; res: ServerResponse };
 
-export type Actor = { user: Pick<User, "id" | "username" | "displayName" | "role"> };
+export type Actor = {
+  user: Pick<User, "id" | "username" | "displayName" | "role">;
+  /** Set when the request authenticated with an API token rather than a session. */
+  token?: { id: string; name: string };
+};
 
 export class AuthError extends Error {
   constructor(
     readonly status: 401 | 403,
-    readonly code: "unauthenticated" | "forbidden",
+    readonly code: "unauthenticated" | "invalid_token" | "forbidden",
     message: string,
     readonly actor?: Actor,
   ) {
@@ -26,12 +33,28 @@ export class AuthError extends Error {
   }
 }
 
-/**
- * Returns the signed-in user when they are active and at least `minimum`; throws AuthError 401
- * when nobody is signed in (or the account is gone or disabled), 403 when the role is too low.
- * The role is read from the database, not from the session token.
- */
-export async function requireRole(minimum: Role, source?: SessionSource): Promise<Actor> {
+/** Who to name in the audit trail: the token for token requests, else the user. */
+export function auditActorOf(actor: Actor | undefined): AuditActor {
+  if (actor?.token) return { type: "TOKEN", id: actor.token.id };
+  return { type: "USER", id: actor?.user.id ?? null };
+}
+
+async function authorizationHeader(source?: SessionSource): Promise<string | null> {
+  if (source) return source.req.headers.authorization ?? null;
+  return (await headers()).get("authorization");
+}
+
+async function actorFromToken(token: string): Promise<Actor> {
+  const result = await authenticateApiToken(token);
+  if (!result.ok) throw new AuthError(401, "invalid_token", result.reason);
+  const { creator } = result;
+  return {
+    user: { id: creator.id, username: creator.username, displayName: creator.displayName, role: creator.role },
+    token: { id: result.token.id, name: result.token.name },
+  };
+}
+
+async function actorFromSession(source?: SessionSource): Promise<Actor> {
   const session = source
     ? await getServerSession(source.req, source.res, getAuthOptions())
     : await getServerSession(getAuthOptions());
@@ -44,9 +67,22 @@ export async function requireRole(minimum: Role, source?: SessionSource): Promis
   if (!user || user.status !== "ACTIVE") {
     throw new AuthError(401, "unauthenticated", "Your account is not active. Sign in again.");
   }
-  const actor: Actor = { user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role } };
-  if (!hasRole(user.role, minimum)) {
-    throw new AuthError(403, "forbidden", `This needs the ${minimum} role; you are ${user.role}.`, actor);
+  return { user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role } };
+}
+
+/**
+ * Returns the caller when they are active and at least `minimum`; throws AuthError 401 when
+ * nobody is signed in (or the account or token is not valid), 403 when the role is too low.
+ * Credentials: `Authorization: Bearer opst_…` (an owner's API token), else the session cookie.
+ * The role is read from the database on every call, never from the session token.
+ */
+export async function requireRole(minimum: Role, source?: SessionSource): Promise<Actor> {
+  const authorization = await authorizationHeader(source);
+  // Other schemes (a reverse proxy's Basic auth) are not ours: those requests use the session.
+  const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  const actor = bearer ? await actorFromToken(bearer) : await actorFromSession(source);
+  if (!hasRole(actor.user.role, minimum)) {
+    throw new AuthError(403, "forbidden", `This needs the ${minimum} role; you are ${actor.user.role}.`, actor);
   }
   return actor;
 }

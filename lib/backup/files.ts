@@ -3,21 +3,50 @@
 // folder fsync'ed. A crash at any point leaves either no file or a complete one under the final
 // name — never a half-written file that looks like a backup.
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 
 const TEMP_PREFIX = ".tmp-";
 
 /** `opstage-20261124T225959.123Z.db`: sorts by time, safe on every filesystem. */
-export function backupFileName(at = new Date()): string {
+export function backupFileName(at = new Date(), label?: string): string {
   const stamp = at.toISOString().replace(/[-:]/g, "");
-  return `opstage-${stamp}.db`;
+  return label ? `opstage-${stamp}-${label}.db` : `opstage-${stamp}.db`;
 }
 
-export const BACKUP_NAME_PATTERN = /^opstage-\d{8}T\d{6}\.\d{3}Z\.db$/;
+export const BACKUP_NAME_PATTERN = /^opstage-\d{8}T\d{6}\.\d{3}Z(-[a-z0-9._-]+)?\.db$/;
 
-export function tempPathFor(backupDir: string, finalName: string): string {
-  return path.join(backupDir, `${TEMP_PREFIX}${finalName}.${randomBytes(4).toString("hex")}`);
+// Names accepted from requests and from the folder listing: one path segment, no leading dot
+// (temp files, hidden files), no "..", ending in .db.
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.db$/;
+
+export class BackupNameError extends Error {
+  override name = "BackupNameError";
+}
+
+export function isSafeBackupName(name: string): boolean {
+  return SAFE_NAME.test(name) && !name.includes("..");
+}
+
+/**
+ * The path of backup `name` in `backupDir`, for reading or deleting. Refuses unsafe names and
+ * anything that is not a regular file there: a symlink is never followed out of the folder.
+ */
+export function backupPath(backupDir: string, name: string): string {
+  if (!isSafeBackupName(name)) throw new BackupNameError(`"${name}" is not a valid backup name.`);
+  const file = path.join(backupDir, name);
+  let stats;
+  try {
+    stats = lstatSync(file);
+  } catch {
+    throw new BackupNameError(`No backup named ${name}.`);
+  }
+  if (!stats.isFile()) throw new BackupNameError(`${name} is not a regular file.`);
+  return file;
+}
+
+export function tempPathFor(directory: string, finalName: string): string {
+  return path.join(directory, `${TEMP_PREFIX}${finalName}.${randomBytes(4).toString("hex")}`);
 }
 
 export function ensureDir(dir: string): void {
@@ -44,4 +73,16 @@ export function commitTempFile(tempPath: string, finalPath: string): void {
 export function discardTempFile(tempPath: string): void {
   rmSync(tempPath, { force: true });
   rmSync(`${tempPath}-journal`, { force: true });
+}
+
+/** Removes temp files a crash left behind; returns their names. Called at start. */
+export function removeStaleTempFiles(directory: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(directory).filter((name) => name.startsWith(TEMP_PREFIX));
+  } catch {
+    return [];
+  }
+  for (const name of names) rmSync(path.join(directory, name), { force: true });
+  return names;
 }

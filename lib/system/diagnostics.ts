@@ -17,7 +17,7 @@ function fileSize(file: string): number | null {
 
 // The migrations shipped with this build do not change while it runs: read them once.
 let shipped: MigrationFile[] | undefined;
-function shippedMigrations(): MigrationFile[] {
+export function shippedMigrations(): MigrationFile[] {
   shipped ??= readMigrationFiles(migrationsDir());
   return shipped;
 }

@@ -6,7 +6,8 @@ import { closeAppDatabase, getAppDatabase } from "../db/app-database";
 import { migrationsDir } from "../db/paths";
 import { checkpointTruncate, enableWal } from "../db/sqlite";
 import { bootstrapOwner } from "../auth/users";
-import { ensureDir } from "../backup/files";
+import { ensureDir, removeStaleTempFiles } from "../backup/files";
+import { getScheduler } from "../backup/schedule";
 import { applyPendingMigrations } from "../migrate/apply";
 import { readMigrationFiles } from "../migrate/files";
 import { MigrationError } from "../migrate/status";
@@ -46,6 +47,8 @@ export async function startOpstage(): Promise<void> {
     ensureDir(config.dataDir);
     ensureDir(config.backupDir);
     log(`Opstage CE ${APP_VERSION}; data in ${config.dataDir}`);
+    const stale = removeStaleTempFiles(config.backupDir);
+    if (stale.length > 0) log(`removed ${stale.length} unfinished backup file(s) left by a crash: ${stale.join(", ")}`);
 
     const db = getAppDatabase();
     const { applied, status } = applyPendingMigrations(db, readMigrationFiles(migrationsDir()), (name) =>
@@ -65,6 +68,10 @@ export async function startOpstage(): Promise<void> {
         log(`generated password (shown once, change it after signing in): ${bootstrap.generatedPassword}`);
       }
     }
+    const scheduler = getScheduler(config);
+    await scheduler.start();
+    const schedule = await scheduler.status();
+    if (schedule.cron) log(`backup schedule "${schedule.cron}" (keep ${schedule.keep}); next run ${schedule.nextRun}`);
     installExitCheckpoint();
   } catch (error) {
     exitWith(describe(error));

@@ -8,6 +8,8 @@ import { BACKUP_NAME_PATTERN } from "../../lib/backup/files";
 import { enableWal, openDatabase } from "../../lib/db/sqlite";
 import { tempDir } from "../support/temp";
 
+const TEST_ACTOR = { type: "SYSTEM" as const, id: "test", label: "test" };
+
 function makeSourceDb(dir: string, rows: number) {
   const file = path.join(dir, "opstage.db");
   const db = openDatabase(file);
@@ -40,13 +42,13 @@ describe("online snapshot", () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
-    const backup = await createBackup(file, backupDir);
+    const backup = await createBackup({ databasePath: file, backupDir, kind: "manual", actor: TEST_ACTOR });
     writing = false;
     await writerLoop;
 
     assert.ok(commitsDuringSnapshot > 10, `the writer kept committing during the snapshot (${commitsDuringSnapshot})`);
     assert.match(backup.name, BACKUP_NAME_PATTERN);
-    assert.deepEqual(readdirSync(backupDir), [backup.name], "no temp or journal file left beside the backup");
+    assert.deepEqual(readdirSync(backupDir).sort(), [backup.name, `${backup.name}.json`], "only the backup and its manifest");
     assert.equal(readFileSync(backup.path).subarray(0, 16).toString("latin1"), "SQLite format 3\0");
 
     const copy = new Database(backup.path, { readonly: true });
@@ -66,7 +68,10 @@ describe("online snapshot", () => {
   test("a failed snapshot leaves nothing in the backup folder", async () => {
     const dir = tempDir();
     const backupDir = path.join(dir, "backups");
-    await assert.rejects(createBackup(path.join(dir, "missing.db"), backupDir), /snapshot failed/);
+    await assert.rejects(
+      createBackup({ databasePath: path.join(dir, "missing.db"), backupDir, kind: "manual", actor: TEST_ACTOR }),
+      /snapshot failed/,
+    );
     assert.deepEqual(readdirSync(backupDir), []);
   });
 });

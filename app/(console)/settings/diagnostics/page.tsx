@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { getConfig } from "@/lib/config";
 import { getAppDatabase } from "@/lib/db/app-database";
 import { collectDiagnostics } from "@/lib/system/diagnostics";
@@ -23,7 +24,11 @@ export default async function DiagnosticsPage({ searchParams }: { searchParams: 
         <p className="mt-1 max-w-2xl text-sm text-slate-600">
           A consistent online snapshot of <code className="font-mono">opstage.db</code>, made with SQLite&apos;s backup
           API while the console keeps working. A copy is also kept in{" "}
-          <code className="font-mono">{initial.backupDir}</code>.
+          <code className="font-mono">{initial.backupDir}</code>; see{" "}
+          <Link href="/settings/backups" className="text-indigo-600 hover:underline">
+            Backups
+          </Link>{" "}
+          for stored copies, the schedule and verification.
         </p>
         {backupError && (
           <p role="alert" className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">

@@ -1,0 +1,31 @@
+// PUT /api/admin/backup-schedule — owner. Body: { cron: string | null, keep: number }.
+import { z } from "zod";
+import { httpFailureOf } from "@/app/api/_shared/backup-errors";
+import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { recordAuditSafely } from "@/lib/audit/record";
+import { auditActorOf } from "@/lib/auth/require-role";
+import { getScheduler } from "@/lib/backup/schedule";
+import { getConfig } from "@/lib/config";
+
+const body = z.object({ cron: z.string().max(200).nullable(), keep: z.number().int() });
+
+export const PUT = guardedRoute("owner", async (request, { actor, origin }) => {
+  const parsed = body.safeParse(await request.json().catch(() => null));
+  if (!parsed.success) return jsonError(400, "invalid_input", "Send { cron: string | null, keep: number }.");
+  try {
+    const status = await getScheduler(getConfig()).update(parsed.data);
+    await recordAuditSafely({
+      actor: auditActorOf(actor),
+      action: "backup.schedule.updated",
+      result: "SUCCESS",
+      targetType: "setting",
+      targetId: "backup.schedule",
+      origin,
+      metadata: { cron: status.cron, keep: status.keep },
+    });
+    return Response.json(status);
+  } catch (error) {
+    const failure = httpFailureOf(error);
+    return jsonError(failure.status, failure.code, failure.message);
+  }
+});

@@ -1,0 +1,59 @@
+// GET  /api/admin/tokens — list (owner). POST — create (owner); the plaintext is in this answer only.
+import { z } from "zod";
+import { httpFailureOf } from "@/app/api/_shared/backup-errors";
+import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { recordAuditSafely } from "@/lib/audit/record";
+import { createApiToken, listApiTokens, tokenStatus } from "@/lib/auth/api-tokens";
+import { auditActorOf } from "@/lib/auth/require-role";
+
+const body = z.object({
+  name: z.string(),
+  expiresInDays: z.number().int().min(1).max(3650).nullable().optional(),
+});
+
+export const GET = guardedRoute("owner", async () => {
+  const tokens = await listApiTokens();
+  return Response.json(
+    tokens.map((token) => ({
+      id: token.id,
+      name: token.name,
+      prefix: token.prefix,
+      createdBy: token.createdBy.username,
+      createdAt: token.createdAt,
+      lastUsedAt: token.lastUsedAt,
+      expiresAt: token.expiresAt,
+      status: tokenStatus(token),
+    })),
+    { headers: { "Cache-Control": "no-store" } },
+  );
+});
+
+export const POST = guardedRoute("owner", async (request, { actor, origin }) => {
+  const parsed = body.safeParse(await request.json().catch(() => null));
+  if (!parsed.success) return jsonError(400, "invalid_input", "Send { name: string, expiresInDays?: 1-3650 | null }.");
+  if (actor.token) return jsonError(403, "forbidden", "API tokens cannot create API tokens; sign in.");
+  try {
+    const days = parsed.data.expiresInDays ?? null;
+    const { token, record } = await createApiToken({
+      name: parsed.data.name,
+      createdById: actor.user.id,
+      expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
+    });
+    await recordAuditSafely({
+      actor: auditActorOf(actor),
+      action: "token.created",
+      result: "SUCCESS",
+      targetType: "token",
+      targetId: record.id,
+      origin,
+      metadata: { name: record.name, expiresAt: record.expiresAt },
+    });
+    return Response.json(
+      { id: record.id, name: record.name, token, expiresAt: record.expiresAt },
+      { status: 201, headers: { "Cache-Control": "no-store" } },
+    );
+  } catch (error) {
+    const failure = httpFailureOf(error);
+    return jsonError(failure.status, failure.code, failure.message);
+  }
+});

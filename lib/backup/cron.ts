@@ -1,0 +1,19 @@
+import { Cron } from "croner";
+
+/** Whether `expression` is a cron pattern croner accepts (5 or 6 fields), or "off". */
+export function isValidCron(expression: string): boolean {
+  if (expression === "off") return true;
+  try {
+    new Cron(expression, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function nextRunOf(expression: string): Date | null {
+  const cron = new Cron(expression, { paused: true });
+  const next = cron.nextRun();
+  cron.stop();
+  return next;
+}

@@ -1,0 +1,32 @@
+// One snapshot at a time per process: a second request waits for the first (up to a bound)
+// instead of doubling the I/O, and is told to retry later past it.
+export class BackupBusyError extends Error {
+  readonly retryAfterSeconds = 10;
+  constructor() {
+    super("Another backup is in progress; try again shortly.");
+    this.name = "BackupBusyError";
+  }
+}
+
+let tail: Promise<void> = Promise.resolve();
+
+export async function withSnapshotLock<T>(fn: () => Promise<T>, waitMs = 60_000): Promise<T> {
+  const previous = tail;
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  tail = previous.then(() => mine);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), waitMs)));
+  const outcome = await Promise.race([previous.then(() => "acquired" as const), timedOut]);
+  clearTimeout(timer);
+  if (outcome === "timeout") {
+    // Give up our place: whoever queued behind us proceeds when `previous` settles.
+    void previous.then(release);
+    throw new BackupBusyError();
+  }
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}

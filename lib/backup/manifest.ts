@@ -1,0 +1,61 @@
+// `<backup>.db.json` beside every backup the app writes: what it is, who made it, and how to tell
+// that it is still the same file. Written atomically like the backup itself.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { ActorType } from "../generated/prisma/client";
+import { commitTempFile, discardTempFile, tempPathFor } from "./files";
+
+export const BACKUP_KINDS = ["manual", "scheduled", "pre-upgrade", "pre-restore", "external"] as const;
+export type BackupKind = (typeof BACKUP_KINDS)[number];
+
+export type VerificationState = "restorable" | "newer" | "corrupt" | "modified" | "not-sqlite" | "foreign";
+
+export type Verification = {
+  at: string;
+  state: VerificationState;
+  /** Whether this build can start on the file (migrating it forward if it is older). */
+  restorable: boolean;
+  detail: string;
+};
+
+export type BackupManifest = {
+  name: string;
+  kind: BackupKind;
+  sha256: string;
+  bytes: number;
+  createdAt: string;
+  appVersion: string;
+  lastMigration: string | null;
+  /** Size of the live database when the backup was made (for the size-over-time chart). */
+  databaseBytes: number | null;
+  durationMs: number | null;
+  actor: { type: ActorType; id: string | null; label: string };
+  verification?: Verification;
+};
+
+export function manifestPath(backupDir: string, name: string): string {
+  return path.join(backupDir, `${name}.json`);
+}
+
+export function readManifest(backupDir: string, name: string): BackupManifest | null {
+  const file = manifestPath(backupDir, name);
+  if (!existsSync(file)) return null;
+  try {
+    const manifest = JSON.parse(readFileSync(file, "utf8")) as BackupManifest;
+    return manifest.name === name && typeof manifest.sha256 === "string" ? manifest : null;
+  } catch {
+    return null; // unreadable: the backup is listed as external until verified again
+  }
+}
+
+export function writeManifest(backupDir: string, manifest: BackupManifest): void {
+  const finalPath = manifestPath(backupDir, manifest.name);
+  const tempPath = tempPathFor(backupDir, `${manifest.name}.json`);
+  try {
+    writeFileSync(tempPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    commitTempFile(tempPath, finalPath);
+  } catch (error) {
+    discardTempFile(tempPath);
+    throw error;
+  }
+}

@@ -1,0 +1,131 @@
+// The built-in backup schedule: a cron expression and a retention count, persisted in
+// SystemSetting (first values from OPSTAGE_BACKUP_SCHEDULE / OPSTAGE_BACKUP_KEEP), run in-process
+// with croner. Each run makes a `scheduled` backup, applies retention and is audited as SYSTEM.
+import { Cron } from "croner";
+import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
+import type { Config } from "../config";
+import { getPrisma } from "../db/prisma";
+import { createAuditedBackup } from "./audited";
+import { isValidCron } from "./cron";
+import { applyRetention } from "./retention";
+
+export type ScheduleSettings = { cron: string | null; keep: number };
+export type LastRun = { at: string; ok: boolean; name?: string; error?: string; deleted?: string[] };
+export type ScheduleStatus = ScheduleSettings & { nextRun: string | null; lastRun: LastRun | null; running: boolean };
+
+const SETTINGS_KEY = "backup.schedule";
+const LAST_RUN_KEY = "backup.schedule.lastRun";
+
+export class ScheduleError extends Error {
+  override name = "ScheduleError";
+}
+
+async function readSetting<T>(key: string): Promise<T | null> {
+  const row = await getPrisma().systemSetting.findUnique({ where: { key } });
+  return row ? (JSON.parse(row.valueJson) as T) : null;
+}
+
+async function writeSetting(key: string, value: unknown): Promise<void> {
+  const valueJson = JSON.stringify(value);
+  await getPrisma().systemSetting.upsert({ where: { key }, create: { key, valueJson }, update: { valueJson } });
+}
+
+export function validateSchedule(input: ScheduleSettings): ScheduleSettings {
+  const cron = input.cron?.trim() || null;
+  if (cron && (cron === "off" || !isValidCron(cron))) {
+    throw new ScheduleError("The schedule must be a cron expression such as `0 3 * * *`, or empty for off.");
+  }
+  if (!Number.isInteger(input.keep) || input.keep < 1 || input.keep > 1000) {
+    throw new ScheduleError("Keep must be a whole number from 1 to 1000.");
+  }
+  return { cron, keep: input.keep };
+}
+
+export class BackupScheduler {
+  private job: Cron | null = null;
+  private settings: ScheduleSettings;
+  private running = false;
+
+  constructor(private readonly config: Config) {
+    this.settings = config.backupSchedule;
+  }
+
+  /** Loads the saved settings (or the configured first values) and starts the timer. */
+  async start(): Promise<void> {
+    this.settings = (await readSetting<ScheduleSettings>(SETTINGS_KEY)) ?? this.config.backupSchedule;
+    this.arm();
+  }
+
+  stop(): void {
+    this.job?.stop();
+    this.job = null;
+  }
+
+  async update(input: ScheduleSettings): Promise<ScheduleStatus> {
+    const settings = validateSchedule(input);
+    await writeSetting(SETTINGS_KEY, settings);
+    this.settings = settings;
+    this.arm();
+    return this.status();
+  }
+
+  async status(): Promise<ScheduleStatus> {
+    return {
+      ...this.settings,
+      nextRun: this.job?.nextRun()?.toISOString() ?? null,
+      lastRun: await readSetting<LastRun>(LAST_RUN_KEY),
+      running: this.running,
+    };
+  }
+
+  private arm(): void {
+    this.stop();
+    if (!this.settings.cron) return;
+    // protect: a run that outlasts the interval is not started twice.
+    this.job = new Cron(this.settings.cron, { protect: true }, async () => {
+      await this.runOnce();
+    });
+  }
+
+  /** One scheduled run; never throws (the outcome is recorded and audited). */
+  async runOnce(): Promise<LastRun> {
+    this.running = true;
+    const at = new Date().toISOString();
+    let lastRun: LastRun;
+    try {
+      const backup = await createAuditedBackup({
+        config: this.config,
+        kind: "scheduled",
+        actor: SYSTEM_ACTOR,
+        actorLabel: "schedule",
+      });
+      const deleted = applyRetention(this.config.backupDir, this.settings.keep);
+      if (deleted.length > 0) {
+        console.log(`[opstage] retention deleted ${deleted.join(", ")}`);
+        await recordAuditSafely({
+          actor: SYSTEM_ACTOR,
+          action: "backup.deleted",
+          result: "SUCCESS",
+          targetType: "backup",
+          targetId: deleted.join(", ").slice(0, 500),
+          message: `retention: keep the newest ${this.settings.keep} scheduled backups`,
+          metadata: { deleted },
+        });
+      }
+      lastRun = { at, ok: true, name: backup.name, deleted };
+    } catch (error) {
+      lastRun = { at, ok: false, error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      this.running = false;
+    }
+    await writeSetting(LAST_RUN_KEY, lastRun).catch((error) => console.error("[opstage] could not record the run:", error));
+    return lastRun;
+  }
+}
+
+const globalForScheduler = globalThis as unknown as { opstageScheduler?: BackupScheduler };
+
+export function getScheduler(config: Config): BackupScheduler {
+  globalForScheduler.opstageScheduler ??= new BackupScheduler(config);
+  return globalForScheduler.opstageScheduler;
+}

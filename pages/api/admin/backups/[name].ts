@@ -1,0 +1,41 @@
+// GET    /api/admin/backups/{name} — download a stored backup (owner), with Content-Length.
+// DELETE /api/admin/backups/{name} — delete it and its manifest (owner).
+// A Pages API route for the same reason as ../backup/sqlite.ts: the download keeps its size.
+import type { NextApiRequest, NextApiResponse } from "next";
+import { statSync } from "node:fs";
+import { httpFailureOf } from "@/app/api/_shared/backup-errors";
+import { guardPagesRequest, methodNotAllowed, sendBackupFile } from "@/app/api/_shared/pages-api";
+import { recordAuditSafely } from "@/lib/audit/record";
+import { auditActorOf } from "@/lib/auth/require-role";
+import { deleteBackup } from "@/lib/backup/catalog";
+import { backupPath } from "@/lib/backup/files";
+import { getConfig } from "@/lib/config";
+
+export const config = { api: { bodyParser: false, responseLimit: false } };
+
+export default async function handler(req: NextApiRequest, res: NextApiResponse): Promise<void> {
+  if (req.method !== "GET" && req.method !== "DELETE") return methodNotAllowed(res, ["GET", "DELETE"]);
+  const context = await guardPagesRequest(req, res, "owner");
+  if (!context) return;
+  const name = String(req.query.name ?? "");
+  const { backupDir } = getConfig();
+  try {
+    if (req.method === "GET") {
+      const file = backupPath(backupDir, name);
+      return await sendBackupFile(res, file, name, statSync(file).size);
+    }
+    deleteBackup(backupDir, name);
+    await recordAuditSafely({
+      actor: auditActorOf(context.actor),
+      action: "backup.deleted",
+      result: "SUCCESS",
+      targetType: "backup",
+      targetId: name,
+      origin: context.origin,
+    });
+    res.status(200).json({ deleted: name });
+  } catch (error) {
+    const failure = httpFailureOf(error);
+    res.status(failure.status).json({ error: { code: failure.code, message: failure.message } });
+  }
+}
