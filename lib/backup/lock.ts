@@ -8,13 +8,16 @@ export class BackupBusyError extends Error {
   }
 }
 
-let tail: Promise<void> = Promise.resolve();
+// On globalThis, not in a module variable: Next bundles each route (and instrumentation, which
+// runs the scheduler) separately, each with its own copy of this module, and the lock must be
+// one per process.
+const shared = globalThis as unknown as { opstageSnapshotTail?: Promise<void> };
 
 export async function withSnapshotLock<T>(fn: () => Promise<T>, waitMs = 60_000): Promise<T> {
-  const previous = tail;
+  const previous = shared.opstageSnapshotTail ?? Promise.resolve();
   let release!: () => void;
   const mine = new Promise<void>((resolve) => (release = resolve));
-  tail = previous.then(() => mine);
+  shared.opstageSnapshotTail = previous.then(() => mine);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), waitMs)));
   const outcome = await Promise.race([previous.then(() => "acquired" as const), timedOut]);

@@ -9,6 +9,7 @@ import { createBackup } from "../../lib/backup/create";
 import { backupPath, BackupNameError } from "../../lib/backup/files";
 import { readManifest, writeManifest } from "../../lib/backup/manifest";
 import { applyRetention } from "../../lib/backup/retention";
+import { BackupBusyError, withSnapshotLock } from "../../lib/backup/lock";
 import { InsufficientSpaceError } from "../../lib/backup/space";
 import { verifyBackup } from "../../lib/backup/verify";
 import { enableWal, openDatabase } from "../../lib/db/sqlite";
@@ -136,6 +137,23 @@ describe("stored backups", () => {
     assert.equal(new Set(backups.map((b) => b.name)).size, 3);
     for (const backup of backups) assert.equal((await verifyBackup(backupDir, backup.name, shipped)).state, "restorable");
     assert.ok(n > 3, "the writer kept committing");
+  });
+
+  test("a second snapshot waits for the first; past the bound it is told to retry later", async () => {
+    let releaseFirst!: () => void;
+    const order: string[] = [];
+    const first = withSnapshotLock(
+      () => new Promise<void>((resolve) => (releaseFirst = () => (order.push("first"), resolve()))),
+    );
+    await assert.rejects(withSnapshotLock(async () => order.push("impatient"), 50), (error: unknown) => {
+      return error instanceof BackupBusyError && error.retryAfterSeconds > 0;
+    });
+    const patient = withSnapshotLock(async () => order.push("patient"));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(order, [], "nobody runs while the first holds the lock");
+    releaseFirst();
+    await Promise.all([first, patient]);
+    assert.deepEqual(order, ["first", "patient"]);
   });
 
   test("names from requests cannot leave the backup folder", async () => {

@@ -1,20 +1,27 @@
 // How backup failures look over HTTP. Only known, safe-to-show errors keep their message.
-import { BackupNameError } from "@/lib/backup/files";
-import { BackupBusyError } from "@/lib/backup/lock";
-import { InsufficientSpaceError } from "@/lib/backup/space";
-import { ScheduleError } from "@/lib/backup/schedule";
-import { TokenError } from "@/lib/auth/api-tokens";
-
+//
+// Errors are recognised by name, not instanceof: the scheduler is a process-wide singleton
+// created from instrumentation's bundle, and Next bundles each route separately, so an error
+// thrown inside it is an instance of another copy of the same class.
 export type HttpFailure = { status: number; code: string; message: string; headers?: Record<string, string> };
 
+const KNOWN: Record<string, { status: number; code: string }> = {
+  BackupBusyError: { status: 409, code: "backup_in_progress" },
+  InsufficientSpaceError: { status: 507, code: "insufficient_storage" },
+  BackupNameError: { status: 404, code: "not_found" },
+  ScheduleError: { status: 400, code: "invalid_input" },
+  TokenError: { status: 400, code: "invalid_input" },
+};
+
 export function httpFailureOf(error: unknown): HttpFailure {
-  if (error instanceof BackupBusyError) {
-    return { status: 409, code: "backup_in_progress", message: error.message, headers: { "Retry-After": String(error.retryAfterSeconds) } };
-  }
-  if (error instanceof InsufficientSpaceError) return { status: 507, code: "insufficient_storage", message: error.message };
-  if (error instanceof BackupNameError) return { status: 404, code: "not_found", message: error.message };
-  if (error instanceof ScheduleError || error instanceof TokenError) {
-    return { status: 400, code: "invalid_input", message: error.message };
+  const known = error instanceof Error ? KNOWN[error.name] : undefined;
+  if (known) {
+    const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+    return {
+      ...known,
+      message: (error as Error).message,
+      headers: retryAfter ? { "Retry-After": String(retryAfter) } : undefined,
+    };
   }
   const reason = error instanceof Error ? error.message : String(error);
   return { status: 500, code: "backup_failed", message: `The backup could not be made: ${reason}` };

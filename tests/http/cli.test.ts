@@ -1,0 +1,72 @@
+// The operator CLI as shipped (node cli.mjs), against real data dirs, with and without the server.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { before, describe, test } from "node:test";
+import { integrityOf } from "../support/db";
+import { runCli, startServer } from "../support/server";
+import { tempDir } from "../support/temp";
+
+let dataDir: string;
+
+before(async () => {
+  dataDir = tempDir();
+  // Start once to create and migrate the database, then stop: the CLI works on a stopped data dir.
+  const server = await startServer({ dataDir });
+  await server.stop();
+});
+
+describe("opstage CLI", () => {
+  test("backup writes a stored backup with a manifest; list shows it; verify passes", () => {
+    const made = runCli(dataDir, ["backup"]);
+    assert.equal(made.code, 0, made.stderr);
+    const file = /Wrote (\S+\.db) /.exec(made.stdout)?.[1];
+    assert.ok(file && existsSync(file) && existsSync(`${file}.json`), made.stdout);
+    assert.equal(JSON.parse(readFileSync(`${file}.json`, "utf8")).kind, "manual");
+
+    const listed = runCli(dataDir, ["list"]);
+    assert.equal(listed.code, 0);
+    assert.ok(listed.stdout.includes(path.basename(file)));
+
+    const verified = runCli(dataDir, ["verify", file]);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /restorable/);
+    assert.match(verified.stdout, /matches the manifest/);
+  });
+
+  test("backup --out writes a sound file atomically and never overwrites", () => {
+    const out = path.join(tempDir(), "nightly.db");
+    const first = runCli(dataDir, ["backup", "--out", out]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(integrityOf(out), "ok");
+    const before = readFileSync(out);
+    const second = runCli(dataDir, ["backup", "--out", out]);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /already exists/);
+    assert.equal(second.stderr.trim().split("\n").length, 1, "one line");
+    assert.ok(readFileSync(out).equals(before));
+  });
+
+  test("verify refuses a non-SQLite file with exit 1 and says why", () => {
+    const junk = path.join(tempDir(), "junk.db");
+    writeFileSync(junk, "not a database ".repeat(500));
+    const result = runCli(dataDir, ["verify", junk]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /not-sqlite/);
+  });
+
+  test("backup works while the server runs", async () => {
+    const server = await startServer({ dataDir });
+    try {
+      const made = runCli(dataDir, ["backup"]);
+      assert.equal(made.code, 0, made.stderr);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("usage errors exit 2", () => {
+    assert.equal(runCli(dataDir, ["verify"]).code, 2);
+    assert.equal(runCli(dataDir, ["backup", "extra"]).code, 2);
+  });
+});
