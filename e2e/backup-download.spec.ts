@@ -1,18 +1,9 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import packageJson from "../package.json" with { type: "json" };
 import { integrityOf, queryOne, SQLITE_MAGIC } from "../tests/support/db";
-import { E2E } from "./fixture";
-
-async function signInThroughForm(page: Page, username: string, password: string) {
-  await page.goto("/settings/diagnostics");
-  await expect(page).toHaveURL(/\/login/);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("current-user")).toBeVisible();
-}
+import { E2E, signInThroughForm } from "./fixture";
 
 test("an owner downloads a consistent SQLite backup from Settings → Diagnostics", async ({ page }, testInfo) => {
   await signInThroughForm(page, E2E.owner.username, E2E.owner.password);

@@ -1,3 +1,5 @@
+import { expect, type Page } from "@playwright/test";
+
 // What global-setup.ts started, shared with the tests through the environment.
 export const E2E = {
   owner: { username: "owner", password: "owner-password-e2e" },
@@ -8,3 +10,13 @@ export const E2E = {
     return dir;
   },
 };
+
+/** Signs in through the real login form (an unsigned visit is redirected there first). */
+export async function signInThroughForm(page: Page, username: string, password: string) {
+  await page.goto("/settings/diagnostics");
+  await expect(page).toHaveURL(/\/login/);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("current-user")).toBeVisible();
+}

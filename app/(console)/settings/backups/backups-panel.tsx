@@ -166,7 +166,7 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
             <tbody>
               {data.backups.map((entry) => (
                 <tr key={entry.name} data-testid="backup-row" data-name={entry.name} className="border-t border-slate-100">
-                  <td className="py-2 pr-3 font-mono text-xs">{entry.name}</td>
+                  <td className="py-2 pr-3 font-mono text-xs whitespace-nowrap">{entry.name}</td>
                   <td className="py-2 pr-3">{entry.kind}</td>
                   <td className="py-2 pr-3 whitespace-nowrap">{new Date(entry.createdAt).toLocaleString()}</td>
                   <td className="py-2 pr-3 whitespace-nowrap">{formatBytes(entry.bytes)}</td>
