@@ -1,7 +1,7 @@
 // Start-up refusals and shutdown, against the built server.
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
-import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { queryOne } from "../support/db";
@@ -41,6 +41,17 @@ describe("start-up", () => {
     assert.match(output, /29990101000000_next_feature/);
     assert.match(output, /restore a backup made by this version or an older one/);
     assert.ok(readFileSync(dbFile).equals(before), "the newer database was not written to");
+  });
+
+  test("unfinished backup files left by a crash are removed at start, and the start says so", async () => {
+    const dataDir = tempDir();
+    mkdirSync(path.join(dataDir, "backups"));
+    const stale = ".tmp-opstage-20261124T000000.000Z.db.0badc0de";
+    writeFileSync(path.join(dataDir, "backups", stale), "half a backup");
+    const server = await startServer({ dataDir });
+    await server.stop();
+    assert.match(server.output(), new RegExp(`removed 1 unfinished backup file\\(s\\) left by a crash: ${stale.replace(/\./g, "\\.")}`));
+    assert.ok(!existsSync(path.join(dataDir, "backups", stale)));
   });
 
   test("a file that is not SQLite is refused with a clear message", async () => {

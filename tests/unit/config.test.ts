@@ -56,6 +56,17 @@ describe("configuration", () => {
     }
   });
 
+  test("the backup schedule's first values: a cron expression or off, and a retention count", () => {
+    assert.deepEqual(parseConfig({ OPSTAGE_SESSION_SECRET: SECRET }).backupSchedule, { cron: null, keep: 10 });
+    assert.deepEqual(
+      parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_SCHEDULE: "0 3 * * *", OPSTAGE_BACKUP_KEEP: "7" }).backupSchedule,
+      { cron: "0 3 * * *", keep: 7 },
+    );
+    assert.equal(parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_SCHEDULE: "off" }).backupSchedule.cron, null);
+    assert.match(refusal({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_SCHEDULE: "daily" }), /OPSTAGE_BACKUP_SCHEDULE must be a cron expression/);
+    assert.match(refusal({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_KEEP: "0" }), /OPSTAGE_BACKUP_KEEP must be at least 1/);
+  });
+
   test("empty values count as unset; the CLI needs no session secret", () => {
     const config = parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_PUBLIC_BASE_URL: "", OPSTAGE_PORT: "" });
     assert.equal(config.port, 8080);
