@@ -4,7 +4,9 @@ import Database from "better-sqlite3";
 import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { readMigrationFiles } from "../../lib/migrate/files";
 import { integrityOf, queryOne, SQLITE_MAGIC } from "../support/db";
+import { shippedMigrationsDir } from "../support/migrations";
 import { runCli, startServer, type RunningServer } from "../support/server";
 import { signIn } from "../support/session";
 import { tempDir } from "../support/temp";
@@ -156,8 +158,11 @@ describe("POST /api/admin/backup/sqlite", () => {
 
     await new Promise((resolve) => setTimeout(resolve, 500));
     const files = readdirSync(backupDir);
-    assert.deepEqual(files.filter((name) => !/^opstage-\d{8}T\d{6}\.\d{3}Z\.db$/.test(name)), [], "no temp files");
-    for (const name of files) assert.equal(integrityOf(path.join(backupDir, name)), "ok", name);
+    assert.deepEqual(files.filter((name) => !/^opstage-\d{8}T\d{6}\.\d{3}Z\.db(\.json)?$/.test(name)), [], "no temp files");
+    for (const name of files.filter((file) => file.endsWith(".db"))) {
+      assert.equal(integrityOf(path.join(backupDir, name)), "ok", name);
+      assert.ok(files.includes(`${name}.json`), `${name} has its manifest`);
+    }
     assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
   });
 
@@ -193,7 +198,7 @@ describe("console pages and other routes", () => {
     assert.equal(facts.journalMode, "wal");
     assert.equal(facts.dataDir, dataDir);
     assert.equal(facts.migrations.pending, 0);
-    assert.match(facts.migrations.latest, /_init$/);
+    assert.equal(facts.migrations.latest, readMigrationFiles(shippedMigrationsDir).at(-1)!.name);
   });
 
   test("health: 200 with the version", async () => {

@@ -1,0 +1,346 @@
+// Backup benchmark: how the real download (POST /api/admin/backup/sqlite on the production
+// build) compares with the physical limit (`cp`) and SQLite's own CLI (`sqlite3 .backup`) on the
+// same database in the same run, what it costs in server memory, and whether writers and the
+// console notice. A report, not a test: nothing here asserts a time.
+//
+//   npm run bench -- --size-mb 1024 [--runs 3]
+import { execFileSync, fork, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, tmpdir, totalmem } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { enableWal, openDatabase } from "../lib/db/sqlite";
+import { applyPendingMigrations } from "../lib/migrate/apply";
+import { readMigrationFiles } from "../lib/migrate/files";
+import { projectRoot, startServer } from "../tests/support/server";
+import { signIn } from "../tests/support/session";
+
+const { values } = parseArgs({
+  options: { "size-mb": { type: "string", default: "200" }, runs: { type: "string", default: "3" } },
+});
+const SIZE_MB = Number(values["size-mb"]);
+const RUNS = Math.max(3, Number(values.runs));
+const betterSqlite3 = createRequire(path.join(projectRoot, "package.json")).resolve("better-sqlite3");
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const percentile = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const mb = (bytes: number) => bytes / 1048576;
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// A realistic database at the current schema: audit events with varied text, all indexes.
+
+const ACTIONS = ["auth.login.succeeded", "auth.login.failed", "backup.sqlite.created", "user.updated", "token.created", "settings.changed"];
+const AGENTS = [
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36",
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+  "curl/8.11.1",
+];
+const WORDS = "the owner changed backup schedule token user role disabled restored upgraded migration snapshot verified retention console database operator viewer request denied session expired".split(" ");
+
+function sentence(seed: number): string {
+  const words: string[] = [];
+  for (let i = 0; i < 8 + (seed % 24); i++) words.push(WORDS[(seed * 31 + i * 7) % WORDS.length]!);
+  return words.join(" ");
+}
+
+function generateDatabase(file: string, targetBytes: number): void {
+  const db = openDatabase(file);
+  applyPendingMigrations(db, readMigrationFiles(path.join(projectRoot, "prisma/migrations")));
+  enableWal(db);
+  db.pragma("synchronous = NORMAL"); // generation only
+  const insert = db.prepare(
+    `INSERT INTO AuditEvent (id, actorType, actorId, action, targetType, targetId, result, message, ipAddress, userAgent, metadataJson, createdAt)
+     VALUES (?, ?, ?, ?, 'backup', ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const size = () => statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+  let n = 0;
+  const started = Date.now();
+  while (size() < targetBytes) {
+    db.transaction(() => {
+      for (let i = 0; i < 20_000; i++, n++) {
+        insert.run(
+          `c${randomBytes(12).toString("hex")}`,
+          n % 7 === 0 ? "TOKEN" : "USER",
+          `u${n % 50}`,
+          ACTIONS[n % ACTIONS.length],
+          `opstage-${n}.db`,
+          n % 13 === 0 ? "FAILURE" : "SUCCESS",
+          sentence(n),
+          `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+          AGENTS[n % AGENTS.length],
+          JSON.stringify({ bytes: n * 4096, durationMs: n % 997, filename: `opstage-${n}.db` }),
+          new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString(),
+        );
+      }
+    })();
+    db.pragma("wal_checkpoint(TRUNCATE)");
+  }
+  db.close();
+  log(`generated ${n} audit events, ${mb(statSync(file).size).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Probes
+
+/** Samples a process's resident memory (VmRSS) every 20 ms (50 Hz). */
+function rssSampler(pid: number) {
+  const read = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+  const baseline = read();
+  let peak = baseline;
+  const timer = setInterval(() => (peak = Math.max(peak, read())), 20);
+  return { stop: () => (clearInterval(timer), { baseline, peak, growth: Math.max(0, peak - baseline) }) };
+}
+
+/** GET /api/health every 50 ms; latencies in ms. */
+function healthPoller(url: string) {
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      const response = await fetch(`${url}/api/health`).catch(() => null);
+      await response?.arrayBuffer();
+      latencies.push(performance.now() - started);
+      await sleep(50);
+    }
+  })();
+  return { stop: async () => ((running = false), await loop, latencies) };
+}
+
+type WriterReport = { label: string; committed: number; errors: number; latencies: number[] };
+
+async function startWriter(database: string, label: string) {
+  const child = fork(path.join(projectRoot, "bench/writer.cjs"), [betterSqlite3, database, label], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  let out = "";
+  child.stdout!.on("data", (chunk) => (out += chunk));
+  await new Promise((resolve) => child.once("message", resolve));
+  return {
+    stop: async (): Promise<WriterReport> => {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      return JSON.parse(out) as WriterReport;
+    },
+  };
+}
+
+/** Times a command; returns seconds. */
+function timeCommand(command: string, args: string[]): number {
+  const started = performance.now();
+  const result = spawnSync(command, args, { stdio: ["ignore", "ignore", "pipe"] });
+  if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
+  return (performance.now() - started) / 1000;
+}
+
+function fsyncFile(file: string): void {
+  const fd = openSync(file, "r");
+  fsyncSync(fd);
+  closeSync(fd);
+}
+
+/** A download with curl (a real HTTP client, outside this process): seconds to first and last byte. */
+function curlDownload(url: string, headers: string[]): Promise<{ ttfb: number; total: number; bytes: number; status: number }> {
+  return new Promise((resolve, reject) => {
+    const args = ["-sS", "-X", "POST", "-o", "/dev/null", "-w", "%{http_code} %{time_starttransfer} %{time_total} %{size_download}"];
+    for (const header of headers) args.push("-H", header);
+    const child = spawn("curl", [...args, url], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`curl exited ${code}`));
+      const [status, ttfb, total, bytes] = out.trim().split(" ").map(Number);
+      resolve({ status: status!, ttfb: ttfb!, total: total!, bytes: bytes! });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const root = path.join(tmpdir(), `opstage-bench-${Date.now()}`);
+  const dataDir = path.join(root, "data");
+  const scratch = path.join(root, "scratch");
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(scratch);
+  const database = path.join(dataDir, "opstage.db");
+  const hasSqlite3 = spawnSync("sqlite3", ["-version"]).status === 0;
+  try {
+    generateDatabase(database, SIZE_MB * 1048576);
+    const dbBytes = statSync(database).size;
+
+    const server = await startServer({
+      dataDir,
+      env: { OPSTAGE_ADMIN_USERNAME: "bench", OPSTAGE_ADMIN_PASSWORD: "bench-password-123" },
+    });
+    const pid = server.process.pid!;
+    const cookie = await signIn(server.url, "bench", "bench-password-123");
+    const created = await fetch(`${server.url}/api/admin/tokens`, {
+      method: "POST",
+      headers: { Cookie: cookie, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "bench" }),
+    });
+    const { token } = (await created.json()) as { token: string };
+    const naive = spawn(process.execPath, [path.join(projectRoot, "bench/naive-server.cjs"), betterSqlite3, database, scratch], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const naivePort = await new Promise<number>((resolve) => naive.stdout!.once("data", (chunk) => resolve(Number(String(chunk).trim()))));
+
+    const runs = {
+      cp: [] as number[],
+      sqlite3: [] as number[],
+      route: [] as { ttfb: number; total: number; rssGrowth: number; healthP99: number; healthMax: number; writer: WriterReport }[],
+      baselineWriter: [] as WriterReport[],
+      naive: [] as { total: number; rssGrowth: number }[],
+    };
+    execFileSync("cat", [database], { stdio: ["ignore", "ignore", "ignore"] }); // warm the page cache once for all
+
+    for (let run = 1; run <= RUNS; run++) {
+      log(`run ${run}/${RUNS}`);
+      const copy = path.join(scratch, "cp.db");
+      const cpStart = performance.now();
+      timeCommand("cp", [database, copy]);
+      fsyncFile(copy);
+      runs.cp.push((performance.now() - cpStart) / 1000);
+      rmSync(copy);
+
+      if (hasSqlite3) {
+        const out = path.join(scratch, "sqlite3.db");
+        runs.sqlite3.push(timeCommand("sqlite3", [database, `.backup '${out}'`]));
+        rmSync(out);
+      }
+
+      // The real download, with a writer committing every ~1 ms and the console polled.
+      const writer = await startWriter(database, `route${run}`);
+      await sleep(300);
+      const rss = rssSampler(pid);
+      const health = healthPoller(server.url);
+      const download = await curlDownload(`${server.url}/api/admin/backup/sqlite`, [`Authorization: Bearer ${token}`]);
+      const memory = rss.stop();
+      const healthLatencies = await health.stop();
+      const writerReport = await writer.stop();
+      if (download.status !== 200) throw new Error(`download answered ${download.status}`);
+      runs.route.push({
+        ttfb: download.ttfb,
+        total: download.total,
+        rssGrowth: memory.growth,
+        healthP99: percentile(healthLatencies, 99),
+        healthMax: Math.max(...healthLatencies),
+        writer: writerReport,
+      });
+
+      // The same writer for as long, without a backup: its baseline.
+      const baseline = await startWriter(database, `baseline${run}`);
+      await sleep(300 + download.total * 1000);
+      runs.baselineWriter.push(await baseline.stop());
+
+      // The naive variant's memory.
+      const naivePid = naive.pid!;
+      const naiveRss = rssSampler(naivePid);
+      const naiveDownload = await curlDownload(`http://127.0.0.1:${naivePort}/`, []);
+      runs.naive.push({ total: naiveDownload.total, rssGrowth: naiveRss.stop().growth });
+
+      for (const name of (await (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).json() as { backups: { name: string }[] }).backups.map((b) => b.name)) {
+        await fetch(`${server.url}/api/admin/backups/${name}`, { method: "DELETE", headers: { Cookie: cookie } });
+      }
+    }
+    naive.kill();
+    await server.stop();
+
+    // Nothing lost: every row a writer says it committed is in the database.
+    const check = openDatabase(database, { readonly: true });
+    const lost = [...runs.route.map((r) => r.writer), ...runs.baselineWriter].map((w) => {
+      const present = (check.prepare("SELECT count(*) AS n FROM AuditEvent WHERE id LIKE ?").get(`bench-${w.label}-%`) as { n: number }).n;
+      return w.committed - present;
+    });
+    check.close();
+    const walBytes = statSync(`${database}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+
+    const all = (pick: (w: WriterReport) => number[]) => (ws: WriterReport[]) => ws.flatMap(pick);
+    const latencies = all((w) => w.latencies);
+    const routeWriter = latencies(runs.route.map((r) => r.writer));
+    const baseWriter = latencies(runs.baselineWriter);
+    const cpMedian = median(runs.cp);
+    const summary = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version },
+      databaseMB: Number(mb(dbBytes).toFixed(1)),
+      runs: RUNS,
+      seconds: {
+        cp: { min: Math.min(...runs.cp), median: cpMedian },
+        sqlite3Backup: hasSqlite3 ? { min: Math.min(...runs.sqlite3), median: median(runs.sqlite3) } : null,
+        downloadTotal: { min: Math.min(...runs.route.map((r) => r.total)), median: median(runs.route.map((r) => r.total)) },
+        downloadTtfb: { min: Math.min(...runs.route.map((r) => r.ttfb)), median: median(runs.route.map((r) => r.ttfb)) },
+        naiveTotal: { min: Math.min(...runs.naive.map((r) => r.total)), median: median(runs.naive.map((r) => r.total)) },
+      },
+      rssGrowthMB: {
+        route: { max: mb(Math.max(...runs.route.map((r) => r.rssGrowth))), median: mb(median(runs.route.map((r) => r.rssGrowth))) },
+        naive: { max: mb(Math.max(...runs.naive.map((r) => r.rssGrowth))), median: mb(median(runs.naive.map((r) => r.rssGrowth))) },
+      },
+      writerMs: {
+        baseline: { p50: percentile(baseWriter, 50), p99: percentile(baseWriter, 99), max: Math.max(...baseWriter) },
+        duringDownload: { p50: percentile(routeWriter, 50), p99: percentile(routeWriter, 99), max: Math.max(...routeWriter) },
+        errors: [...runs.route.map((r) => r.writer), ...runs.baselineWriter].reduce((n, w) => n + w.errors, 0),
+        committed: runs.route.reduce((n, r) => n + r.writer.committed, 0),
+        lostRows: lost.reduce((a, b) => a + b, 0),
+      },
+      healthMs: { p99: Math.max(...runs.route.map((r) => r.healthP99)), max: Math.max(...runs.route.map((r) => r.healthMax)) },
+      snapshotsFinished: `${runs.route.length}/${RUNS}`,
+      walBytesAtEnd: walBytes,
+    };
+
+    const s = summary.seconds;
+    const ratio = (x: number) => `${(x / cpMedian).toFixed(2)}×`;
+    const fmt = (x: number) => x.toFixed(3);
+    const rows = [
+      ["`cp` + fsync (physical limit)", fmt(s.cp.min), fmt(s.cp.median), "1.00×"],
+      ...(s.sqlite3Backup ? [["`sqlite3 .backup` (C reference)", fmt(s.sqlite3Backup.min), fmt(s.sqlite3Backup.median), ratio(s.sqlite3Backup.median)]] : []),
+      ["download: request → last byte", fmt(s.downloadTotal.min), fmt(s.downloadTotal.median), ratio(s.downloadTotal.median)],
+      ["download: time to first byte", fmt(s.downloadTtfb.min), fmt(s.downloadTtfb.median), ratio(s.downloadTtfb.median)],
+      ["naive readFile variant: last byte", fmt(s.naiveTotal.min), fmt(s.naiveTotal.median), ratio(s.naiveTotal.median)],
+    ];
+    const w = summary.writerMs;
+    const table = [
+      `Backup benchmark — ${summary.databaseMB} MB database, ${RUNS} runs, ${summary.machine.cpus} cores, Node ${summary.machine.node}`,
+      "",
+      "| what | min s | median s | median vs cp |",
+      "| --- | ---: | ---: | ---: |",
+      ...rows.map((r) => `| ${r.join(" | ")} |`),
+      "",
+      "| measure | value |",
+      "| --- | --- |",
+      `| download vs \`sqlite3 .backup\` (median) | ${s.sqlite3Backup ? (s.downloadTotal.median / s.sqlite3Backup.median).toFixed(2) + "×" : "sqlite3 not installed"} |`,
+      `| server RSS growth during download (max / median) | ${summary.rssGrowthMB.route.max.toFixed(1)} MB / ${summary.rssGrowthMB.route.median.toFixed(1)} MB |`,
+      `| naive variant RSS growth (max / median) | ${summary.rssGrowthMB.naive.max.toFixed(1)} MB / ${summary.rssGrowthMB.naive.median.toFixed(1)} MB |`,
+      `| writer latency without backup p50 / p99 / max | ${fmt(w.baseline.p50)} / ${fmt(w.baseline.p99)} / ${fmt(w.baseline.max)} ms |`,
+      `| writer latency during download p50 / p99 / max | ${fmt(w.duringDownload.p50)} / ${fmt(w.duringDownload.p99)} / ${fmt(w.duringDownload.max)} ms |`,
+      `| writer p99 during / baseline | ${(w.duringDownload.p99 / w.baseline.p99).toFixed(2)}× |`,
+      `| writer errors / rows committed during downloads / rows lost | ${w.errors} / ${w.committed} / ${w.lostRows} |`,
+      `| \`GET /api/health\` during download p99 / max | ${summary.healthMs.p99.toFixed(1)} / ${summary.healthMs.max.toFixed(1)} ms |`,
+      `| snapshots finished | ${summary.snapshotsFinished} |`,
+      `| WAL size at the end | ${mb(walBytes).toFixed(1)} MB |`,
+    ].join("\n");
+    console.log(table);
+    const resultsDir = path.join(projectRoot, "bench/results");
+    mkdirSync(resultsDir, { recursive: true });
+    const resultFile = path.join(resultsDir, `${summary.date.slice(0, 10)}-${SIZE_MB}mb.json`);
+    writeFileSync(resultFile, `${JSON.stringify({ ...summary, table }, null, 2)}\n`);
+    log(`wrote ${path.relative(process.cwd(), resultFile)}`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
