@@ -105,7 +105,8 @@ async function backupCommand(args: string[]): Promise<void> {
     return;
   }
   const backup = await createAuditedBackup({ config, kind: "manual", actor, actorLabel: "CLI" });
-  console.log(`Wrote ${backup.path} (${formatBytes(backup.bytes)}, sha256 ${backup.sha256})`);
+  const { sha256 } = await backup.finalized;
+  console.log(`Wrote ${backup.path} (${formatBytes(backup.bytes)}, sha256 ${sha256})`);
 }
 
 async function verifyCommand(args: string[]): Promise<void> {

@@ -1,13 +1,17 @@
 // Makes a stored backup: check space, snapshot into a temp file in the backup folder, commit it
-// under its final name (files.ts), then write its manifest. One at a time (lock.ts).
+// under its final name (files.ts), write its manifest. One snapshot at a time (lock.ts).
+//
+// The file's sha256 is computed after the commit, in a worker, while the caller may already be
+// streaming the file (`finalized` resolves when the manifest holds it): hashing a large file
+// before the first byte would add a whole extra read of it to the download's wait.
 import { statSync } from "node:fs";
 import path from "node:path";
 import { APP_VERSION } from "../system/version";
 import { backupFileName, commitTempFile, discardTempFile, ensureDir, tempPathFor } from "./files";
-import { writeManifest, type BackupKind, type BackupManifest } from "./manifest";
+import { readManifest, writeManifest, type BackupKind, type BackupManifest } from "./manifest";
 import { withSnapshotLock } from "./lock";
 import { bytesNeededForSnapshot, diskFreeBytes, InsufficientSpaceError, type FreeSpaceProbe } from "./space";
-import { snapshotDatabase } from "./worker";
+import { hashFile, snapshotDatabase } from "./worker";
 
 export type CreateBackupOptions = {
   databasePath: string;
@@ -20,13 +24,29 @@ export type CreateBackupOptions = {
   lockWaitMs?: number;
 };
 
-export type CreatedBackup = BackupManifest & { path: string };
+export type CreatedBackup = BackupManifest & {
+  path: string;
+  /** Resolves with the manifest once its sha256 is computed and written. */
+  finalized: Promise<BackupManifest>;
+};
 
-export function createBackup(options: CreateBackupOptions): Promise<CreatedBackup> {
-  return withSnapshotLock(() => snapshotToBackupDir(options), options.lockWaitMs);
+export async function createBackup(options: CreateBackupOptions): Promise<CreatedBackup> {
+  const manifest = await withSnapshotLock(() => snapshotToBackupDir(options), options.lockWaitMs);
+  const file = path.join(options.backupDir, manifest.name);
+  const finalized = hashFile(file).then((sha256) => {
+    // Re-read: a verify or delete may have happened meanwhile.
+    const current = readManifest(options.backupDir, manifest.name);
+    if (!current) return { ...manifest, sha256 };
+    const complete = { ...current, sha256 };
+    writeManifest(options.backupDir, complete);
+    return complete;
+  });
+  // A caller that streams and never awaits `finalized` must not leave an unhandled rejection.
+  finalized.catch((error) => console.error(`[opstage] hashing ${manifest.name} failed:`, error));
+  return { ...manifest, path: file, finalized };
 }
 
-async function snapshotToBackupDir(options: CreateBackupOptions): Promise<CreatedBackup> {
+async function snapshotToBackupDir(options: CreateBackupOptions): Promise<BackupManifest> {
   const { databasePath, backupDir } = options;
   const startedAt = new Date();
   ensureDir(backupDir);
@@ -40,7 +60,7 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Create
   let snapshot;
   try {
     snapshot = await snapshotDatabase(databasePath, tempPath);
-    commitTempFile(tempPath, finalPath);
+    commitTempFile(tempPath, finalPath, true);
   } catch (error) {
     discardTempFile(tempPath);
     throw error;
@@ -48,7 +68,7 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Create
   const manifest: BackupManifest = {
     name,
     kind: options.kind,
-    sha256: snapshot.sha256,
+    sha256: null,
     bytes: statSync(finalPath).size,
     createdAt: startedAt.toISOString(),
     appVersion: APP_VERSION,
@@ -58,5 +78,5 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Create
     actor: options.actor,
   };
   writeManifest(backupDir, manifest);
-  return { ...manifest, path: finalPath };
+  return manifest;
 }

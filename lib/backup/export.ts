@@ -4,9 +4,12 @@ import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { commitTempFile, discardTempFile, tempPathFor } from "./files";
 import { withSnapshotLock } from "./lock";
-import { snapshotDatabase, type SnapshotResult } from "./worker";
+import { hashFile, snapshotDatabase, type SnapshotResult } from "./worker";
 
-export async function snapshotToFile(databasePath: string, outFile: string): Promise<SnapshotResult & { bytes: number }> {
+export async function snapshotToFile(
+  databasePath: string,
+  outFile: string,
+): Promise<SnapshotResult & { bytes: number; sha256: string }> {
   const target = path.resolve(outFile);
   if (existsSync(target)) throw new Error(`${target} already exists; choose another name (nothing is overwritten).`);
   if (!existsSync(path.dirname(target))) throw new Error(`The folder ${path.dirname(target)} does not exist.`);
@@ -14,8 +17,8 @@ export async function snapshotToFile(databasePath: string, outFile: string): Pro
     const tempPath = tempPathFor(path.dirname(target), path.basename(target));
     try {
       const result = await snapshotDatabase(databasePath, tempPath);
-      commitTempFile(tempPath, target);
-      return { ...result, bytes: statSync(target).size };
+      commitTempFile(tempPath, target, true);
+      return { ...result, bytes: statSync(target).size, sha256: await hashFile(target) };
     } catch (error) {
       discardTempFile(tempPath);
       throw error;

@@ -62,9 +62,12 @@ function fsyncPath(target: string): void {
   }
 }
 
-/** fsync the file, rename it into place, fsync the folder so the rename itself is durable. */
-export function commitTempFile(tempPath: string, finalPath: string): void {
-  fsyncPath(tempPath);
+/**
+ * Renames a complete temp file into place and fsyncs the folder so the rename itself is durable.
+ * The file's own contents must already be fsync'ed (`alreadySynced`), else it is done here.
+ */
+export function commitTempFile(tempPath: string, finalPath: string, alreadySynced = false): void {
+  if (!alreadySynced) fsyncPath(tempPath);
   renameSync(tempPath, finalPath);
   fsyncPath(path.dirname(finalPath));
 }

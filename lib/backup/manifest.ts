@@ -21,7 +21,12 @@ export type Verification = {
 export type BackupManifest = {
   name: string;
   kind: BackupKind;
-  sha256: string;
+  /**
+   * Null for the second or so after the backup is committed while its hash is computed off the
+   * critical path (a download starts streaming meanwhile), or when a crash came in between;
+   * verify fills it in then.
+   */
+  sha256: string | null;
   bytes: number;
   createdAt: string;
   appVersion: string;
@@ -42,7 +47,7 @@ export function readManifest(backupDir: string, name: string): BackupManifest | 
   if (!existsSync(file)) return null;
   try {
     const manifest = JSON.parse(readFileSync(file, "utf8")) as BackupManifest;
-    return manifest.name === name && typeof manifest.sha256 === "string" ? manifest : null;
+    return manifest.name === name && (typeof manifest.sha256 === "string" || manifest.sha256 === null) ? manifest : null;
   } catch {
     return null; // unreadable: the backup is listed as external until verified again
   }

@@ -55,7 +55,7 @@ export async function verifyBackup(backupDir: string, name: string, shipped: Mig
   const manifest = readManifest(backupDir, name);
   const { sha256, migrations, ...verification } = await verifyDatabaseFile(file, shipped, manifest?.sha256 ?? null);
   const updated: BackupManifest = manifest
-    ? { ...manifest, verification }
+    ? { ...manifest, sha256: manifest.sha256 ?? sha256, verification }
     : {
         name,
         kind: "external",

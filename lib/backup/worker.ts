@@ -46,6 +46,9 @@ const tasks = {
     const source = new Database(sourcePath, { fileMustExist: true, readonly: true });
     try {
       source.pragma("busy_timeout = " + busyTimeoutMs);
+      // Pages only pass through this connection's cache on their way to the copy: keep it small
+      // so the worker's memory does not depend on the database size.
+      source.pragma("cache_size = -2048");
       // better-sqlite3's first step copies 0 pages (it only opens the backup); the number returned
       // from progress() is the page count of every following step: all of them, in one.
       await source.backup(destinationPath, { progress: () => 0x7fffffff });
@@ -62,7 +65,18 @@ const tasks = {
     } finally {
       copy.close();
     }
-    return { sha256: sha256File(destinationPath), migrations };
+    // fsync here, not on the main thread: for a large file it can take a while.
+    const fd = fs.openSync(destinationPath, "r");
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return { migrations };
+  },
+
+  async hash({ path }) {
+    return sha256File(path);
   },
 
   async inspect({ path }) {
@@ -113,11 +127,19 @@ function runTask<T>(task: string, args: Record<string, unknown>): Promise<T> {
   });
 }
 
-export type SnapshotResult = { sha256: string; migrations: string[] };
+export type SnapshotResult = { migrations: string[] };
 
-/** Writes a consistent copy of the live database at `sourcePath` to `destinationPath` (new file). */
+/**
+ * Writes a consistent copy of the live database at `sourcePath` to `destinationPath` (a new
+ * file), in rollback-journal mode and fsync'ed. Returns the migrations the copy records.
+ */
 export function snapshotDatabase(sourcePath: string, destinationPath: string, busyTimeoutMs = 5000) {
   return runTask<SnapshotResult>("snapshot", { sourcePath, destinationPath, busyTimeoutMs });
+}
+
+/** The sha256 (hex) of a file, computed off the main thread. */
+export function hashFile(path: string) {
+  return runTask<string>("hash", { path });
 }
 
 export type InspectionResult = { sha256: string; sqlite: boolean; integrity: string[]; migrations: string[] };

@@ -19,6 +19,13 @@ import { shippedMigrationsDir } from "../support/migrations";
 import { tempDir } from "../support/temp";
 
 const ACTOR = { type: "SYSTEM" as const, id: "test", label: "test" };
+
+/** createBackup, waiting until the manifest holds the sha256 (computed after the commit). */
+async function backUp(options: Omit<Parameters<typeof createBackup>[0], "actor">) {
+  const backup = await createBackup({ ...options, actor: ACTOR });
+  await backup.finalized;
+  return backup;
+}
 const shipped = readMigrationFiles(shippedMigrationsDir);
 
 function opstageDb() {
@@ -36,7 +43,7 @@ function opstageDb() {
 describe("stored backups", () => {
   test("a backup has a manifest with its checksum, kind and last migration; it verifies as restorable", async () => {
     const { databasePath, backupDir } = opstageDb();
-    const backup = await createBackup({ databasePath, backupDir, kind: "manual", actor: ACTOR });
+    const backup = await backUp({ databasePath, backupDir, kind: "manual" });
     const manifest = readManifest(backupDir, backup.name)!;
     assert.equal(manifest.sha256, migrationChecksum(readFileSync(backup.path)));
     assert.equal(manifest.kind, "manual");
@@ -51,13 +58,13 @@ describe("stored backups", () => {
 
   test("verify detects a flipped byte, a truncated file, a non-SQLite file and a newer schema", async () => {
     const { databasePath, backupDir } = opstageDb();
-    const flipped = await createBackup({ databasePath, backupDir, kind: "manual", actor: ACTOR, label: "flipped" });
+    const flipped = await backUp({ databasePath, backupDir, kind: "manual", label: "flipped" });
     const bytes = readFileSync(flipped.path);
     bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
     writeFileSync(flipped.path, bytes);
     assert.equal((await verifyBackup(backupDir, flipped.name, shipped)).state, "modified");
 
-    const truncated = await createBackup({ databasePath, backupDir, kind: "manual", actor: ACTOR, label: "truncated" });
+    const truncated = await backUp({ databasePath, backupDir, kind: "manual", label: "truncated" });
     truncateSync(truncated.path, 4096 + 100);
     writeManifest(backupDir, { ...readManifest(backupDir, truncated.name)!, sha256: migrationChecksum(readFileSync(truncated.path)) });
     const truncatedResult = await verifyBackup(backupDir, truncated.name, shipped);
@@ -68,7 +75,7 @@ describe("stored backups", () => {
     assert.equal((await verifyBackup(backupDir, "notes.db", shipped)).state, "not-sqlite");
 
     const newer = path.join(backupDir, "from-the-future.db");
-    copyFileSync((await createBackup({ databasePath, backupDir, kind: "manual", actor: ACTOR, label: "base" })).path, newer);
+    copyFileSync((await backUp({ databasePath, backupDir, kind: "manual", label: "base" })).path, newer);
     const db = new Database(newer);
     db.prepare(
       `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
@@ -82,7 +89,7 @@ describe("stored backups", () => {
 
   test("files without a manifest are listed as external; symlinks and temp files are not listed", async () => {
     const { databasePath, backupDir } = opstageDb();
-    const made = await createBackup({ databasePath, backupDir, kind: "manual", actor: ACTOR });
+    const made = await backUp({ databasePath, backupDir, kind: "manual" });
     copyFileSync(made.path, path.join(backupDir, "copied-by-hand.db"));
     symlinkSync(databasePath, path.join(backupDir, "link.db"));
     writeFileSync(path.join(backupDir, ".tmp-opstage-x.db.1234"), "partial");
@@ -95,10 +102,10 @@ describe("stored backups", () => {
 
   test("retention keeps exactly N scheduled backups and never deletes other kinds", async () => {
     const { databasePath, backupDir } = opstageDb();
-    const manual = await createBackup({ databasePath, backupDir, kind: "manual", actor: ACTOR });
-    const preUpgrade = await createBackup({ databasePath, backupDir, kind: "pre-upgrade", actor: ACTOR, label: "pre-upgrade" });
+    const manual = await backUp({ databasePath, backupDir, kind: "manual" });
+    const preUpgrade = await backUp({ databasePath, backupDir, kind: "pre-upgrade", label: "pre-upgrade" });
     const scheduled = [];
-    for (let i = 0; i < 5; i++) scheduled.push(await createBackup({ databasePath, backupDir, kind: "scheduled", actor: ACTOR }));
+    for (let i = 0; i < 5; i++) scheduled.push(await backUp({ databasePath, backupDir, kind: "scheduled" }));
     const deleted = applyRetention(backupDir, 2);
     assert.deepEqual(deleted.sort(), scheduled.slice(0, 3).map((b) => b.name).sort(), "the three oldest");
     const left = listBackups(backupDir);
@@ -110,7 +117,7 @@ describe("stored backups", () => {
   test("too little free space: refused before the snapshot with the size needed, nothing left behind", async () => {
     const { databasePath, backupDir } = opstageDb();
     await assert.rejects(
-      createBackup({ databasePath, backupDir, kind: "manual", actor: ACTOR, freeSpace: () => 1024 }),
+      backUp({ databasePath, backupDir, kind: "manual", freeSpace: () => 1024 }),
       (error: unknown) => error instanceof InsufficientSpaceError && /MB needed/.test(error.message),
     );
     assert.deepEqual(readdirSync(backupDir), []);
@@ -130,7 +137,7 @@ describe("stored backups", () => {
       }
     })();
     const backups = await Promise.all(
-      [1, 2, 3].map(() => createBackup({ databasePath, backupDir, kind: "manual", actor: ACTOR })),
+      [1, 2, 3].map(() => backUp({ databasePath, backupDir, kind: "manual" })),
     );
     writing = false;
     await writer;
@@ -158,7 +165,7 @@ describe("stored backups", () => {
 
   test("names from requests cannot leave the backup folder", async () => {
     const { backupDir, databasePath } = opstageDb();
-    await createBackup({ databasePath, backupDir, kind: "manual", actor: ACTOR });
+    await backUp({ databasePath, backupDir, kind: "manual" });
     symlinkSync(databasePath, path.join(backupDir, "link.db"));
     for (const name of ["../opstage.db", "..", "a/b.db", ".tmp-x.db", "x.db/../../opstage.db", "opstage.db\0", "link.db", "missing.db"]) {
       assert.throws(() => backupPath(backupDir, name), BackupNameError, name);

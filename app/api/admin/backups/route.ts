@@ -13,14 +13,14 @@ export const GET = guardedRoute("viewer", async () =>
 
 export const POST = guardedRoute("owner", async (_request, { actor, origin }) => {
   try {
-    const { path: _path, ...manifest } = await createAuditedBackup({
+    const backup = await createAuditedBackup({
       config: getConfig(),
       kind: "manual",
       actor: auditActorOf(actor),
       actorLabel: actor.token ? `token ${actor.token.name} (${actor.user.username})` : actor.user.username,
       origin,
     });
-    return Response.json(manifest, { status: 201 });
+    return Response.json(await backup.finalized, { status: 201 });
   } catch (error) {
     const failure = httpFailureOf(error);
     return jsonError(failure.status, failure.code, failure.message, failure.headers);
