@@ -105,7 +105,7 @@ async function backupCommand(args: string[]): Promise<void> {
     return;
   }
   const backup = await createAuditedBackup({ config, kind: "manual", actor, actorLabel: "CLI" });
-  const { sha256 } = await backup.finalized;
+  const { sha256 } = await backup.finalize();
   console.log(`Wrote ${backup.path} (${formatBytes(backup.bytes)}, sha256 ${sha256})`);
 }
 

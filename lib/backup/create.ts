@@ -1,9 +1,10 @@
 // Makes a stored backup: check space, snapshot into a temp file in the backup folder, commit it
 // under its final name (files.ts), write its manifest. One snapshot at a time (lock.ts).
 //
-// The file's sha256 is computed after the commit, in a worker, while the caller may already be
-// streaming the file (`finalized` resolves when the manifest holds it): hashing a large file
-// before the first byte would add a whole extra read of it to the download's wait.
+// The file's sha256 is filled in afterwards, by finalize(): the download route passes the hash it
+// computed from the bytes it streamed (one read of the file instead of two), everyone else lets a
+// worker compute it. Hashing a large file before the first byte would add a whole extra read of
+// it to the download's wait.
 import { statSync } from "node:fs";
 import path from "node:path";
 import { APP_VERSION } from "../system/version";
@@ -26,24 +27,26 @@ export type CreateBackupOptions = {
 
 export type CreatedBackup = BackupManifest & {
   path: string;
-  /** Resolves with the manifest once its sha256 is computed and written. */
-  finalized: Promise<BackupManifest>;
+  /**
+   * Writes the sha256 into the manifest: `sha256` when the caller hashed every byte of the file,
+   * else computed in a worker. Resolves with the complete manifest.
+   */
+  finalize: (sha256?: string) => Promise<BackupManifest>;
 };
 
 export async function createBackup(options: CreateBackupOptions): Promise<CreatedBackup> {
   const manifest = await withSnapshotLock(() => snapshotToBackupDir(options), options.lockWaitMs);
   const file = path.join(options.backupDir, manifest.name);
-  const finalized = hashFile(file).then((sha256) => {
-    // Re-read: a verify or delete may have happened meanwhile.
+  const finalize = async (known?: string) => {
+    const sha256 = known ?? (await hashFile(file));
+    // Re-read: a verify or a delete may have happened meanwhile.
     const current = readManifest(options.backupDir, manifest.name);
     if (!current) return { ...manifest, sha256 };
     const complete = { ...current, sha256 };
     writeManifest(options.backupDir, complete);
     return complete;
-  });
-  // A caller that streams and never awaits `finalized` must not leave an unhandled rejection.
-  finalized.catch((error) => console.error(`[opstage] hashing ${manifest.name} failed:`, error));
-  return { ...manifest, path: file, finalized };
+  };
+  return { ...manifest, path: file, finalize };
 }
 
 async function snapshotToBackupDir(options: CreateBackupOptions): Promise<BackupManifest> {

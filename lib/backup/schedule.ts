@@ -99,7 +99,7 @@ export class BackupScheduler {
         actor: SYSTEM_ACTOR,
         actorLabel: "schedule",
       });
-      await backup.finalized;
+      await backup.finalize();
       const deleted = applyRetention(this.config.backupDir, this.settings.keep);
       if (deleted.length > 0) {
         console.log(`[opstage] retention deleted ${deleted.join(", ")}`);

@@ -23,7 +23,7 @@ const ACTOR = { type: "SYSTEM" as const, id: "test", label: "test" };
 /** createBackup, waiting until the manifest holds the sha256 (computed after the commit). */
 async function backUp(options: Omit<Parameters<typeof createBackup>[0], "actor">) {
   const backup = await createBackup({ ...options, actor: ACTOR });
-  await backup.finalized;
+  await backup.finalize();
   return backup;
 }
 const shipped = readMigrationFiles(shippedMigrationsDir);

@@ -43,7 +43,7 @@ describe("online snapshot", () => {
       }
     })();
     const backup = await createBackup({ databasePath: file, backupDir, kind: "manual", actor: TEST_ACTOR });
-    await backup.finalized;
+    await backup.finalize();
     writing = false;
     await writerLoop;
 

@@ -59,5 +59,10 @@ export default async function handler(req: NextApiRequest, res: NextApiResponse)
     const failure = httpFailureOf(error);
     return fail(failure.status, failure.code, failure.message, failure.headers);
   }
-  await sendBackupFile(res, backup.path, backup.name, backup.bytes);
+  // The hash of what was streamed completes the manifest; after an early disconnect a worker
+  // hashes the stored file instead.
+  const streamedSha256 = await sendBackupFile(res, backup.path, backup.name, backup.bytes);
+  backup.finalize(streamedSha256 ?? undefined).catch((error) => {
+    console.error(`[opstage] could not complete the manifest of ${backup.name}:`, error);
+  });
 }

@@ -22,7 +22,8 @@ export default async function handler(req: NextApiRequest, res: NextApiResponse)
   try {
     if (req.method === "GET") {
       const file = backupPath(backupDir, name);
-      return await sendBackupFile(res, file, name, statSync(file).size);
+      await sendBackupFile(res, file, name, statSync(file).size);
+      return;
     }
     deleteBackup(backupDir, name);
     await recordAuditSafely({
