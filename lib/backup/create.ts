@@ -1,10 +1,9 @@
 // Makes a stored backup: check space, snapshot into a temp file in the backup folder, commit it
 // under its final name (files.ts), write its manifest. One snapshot at a time (lock.ts).
 //
-// The file's sha256 is filled in afterwards, by finalize(): the download route passes the hash it
-// computed from the bytes it streamed (one read of the file instead of two), everyone else lets a
-// worker compute it. Hashing a large file before the first byte would add a whole extra read of
-// it to the download's wait.
+// The file's sha256 is filled in afterwards, by finalize(), in a worker: hashing a large file
+// before the first byte would add a whole extra read of it to a download's wait, so the download
+// route finalizes after streaming and everyone else right away.
 import { statSync } from "node:fs";
 import path from "node:path";
 import { APP_VERSION } from "../system/version";
@@ -27,23 +26,20 @@ export type CreateBackupOptions = {
 
 export type CreatedBackup = BackupManifest & {
   path: string;
-  /**
-   * Writes the sha256 into the manifest: `sha256` when the caller hashed every byte of the file,
-   * else computed in a worker. Resolves with the complete manifest.
-   */
-  finalize: (sha256?: string) => Promise<BackupManifest>;
+  /** Computes the file's sha256 in a worker and writes it into the manifest. */
+  finalize: () => Promise<BackupManifest>;
 };
 
 export async function createBackup(options: CreateBackupOptions): Promise<CreatedBackup> {
   const manifest = await withSnapshotLock(() => snapshotToBackupDir(options), options.lockWaitMs);
   const file = path.join(options.backupDir, manifest.name);
-  const finalize = async (known?: string) => {
-    const sha256 = known ?? (await hashFile(file));
+  const finalize = async () => {
+    const sha256 = await hashFile(file);
     // Re-read: a verify or a delete may have happened meanwhile.
     const current = readManifest(options.backupDir, manifest.name);
     if (!current) return { ...manifest, sha256 };
     const complete = { ...current, sha256 };
-    writeManifest(options.backupDir, complete);
+    await writeManifest(options.backupDir, complete);
     return complete;
   };
   return { ...manifest, path: file, finalize };
@@ -63,7 +59,7 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Backup
   let snapshot;
   try {
     snapshot = await snapshotDatabase(databasePath, tempPath);
-    commitTempFile(tempPath, finalPath, true);
+    await commitTempFile(tempPath, finalPath, true);
   } catch (error) {
     discardTempFile(tempPath);
     throw error;
@@ -80,6 +76,6 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Backup
     durationMs: Math.round(Date.now() - startedAt.getTime()),
     actor: options.actor,
   };
-  writeManifest(backupDir, manifest);
+  await writeManifest(backupDir, manifest);
   return manifest;
 }

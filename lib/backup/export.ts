@@ -17,7 +17,7 @@ export async function snapshotToFile(
     const tempPath = tempPathFor(path.dirname(target), path.basename(target));
     try {
       const result = await snapshotDatabase(databasePath, tempPath);
-      commitTempFile(tempPath, target, true);
+      await commitTempFile(tempPath, target, true);
       return { ...result, bytes: statSync(target).size, sha256: await hashFile(target) };
     } catch (error) {
       discardTempFile(tempPath);

@@ -3,7 +3,8 @@
 // folder fsync'ed. A crash at any point leaves either no file or a complete one under the final
 // name — never a half-written file that looks like a backup.
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { open, rename } from "node:fs/promises";
 import path from "node:path";
 
 const TEMP_PREFIX = ".tmp-";
@@ -53,12 +54,14 @@ export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
 }
 
-function fsyncPath(target: string): void {
-  const fd = openSync(target, "r");
+// fsync through libuv's thread pool: on a busy disk it can take long, and the event loop must
+// keep serving requests meanwhile.
+async function fsyncPath(target: string): Promise<void> {
+  const handle = await open(target, "r");
   try {
-    fsyncSync(fd);
+    await handle.sync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 
@@ -66,10 +69,10 @@ function fsyncPath(target: string): void {
  * Renames a complete temp file into place and fsyncs the folder so the rename itself is durable.
  * The file's own contents must already be fsync'ed (`alreadySynced`), else it is done here.
  */
-export function commitTempFile(tempPath: string, finalPath: string, alreadySynced = false): void {
-  if (!alreadySynced) fsyncPath(tempPath);
-  renameSync(tempPath, finalPath);
-  fsyncPath(path.dirname(finalPath));
+export async function commitTempFile(tempPath: string, finalPath: string, alreadySynced = false): Promise<void> {
+  if (!alreadySynced) await fsyncPath(tempPath);
+  await rename(tempPath, finalPath);
+  await fsyncPath(path.dirname(finalPath));
 }
 
 /** Removes a temp file and the rollback journal SQLite may have left beside it. */

@@ -1,6 +1,7 @@
 // `<backup>.db.json` beside every backup the app writes: what it is, who made it, and how to tell
 // that it is still the same file. Written atomically like the backup itself.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ActorType } from "../generated/prisma/client";
 import { commitTempFile, discardTempFile, tempPathFor } from "./files";
@@ -53,12 +54,12 @@ export function readManifest(backupDir: string, name: string): BackupManifest | 
   }
 }
 
-export function writeManifest(backupDir: string, manifest: BackupManifest): void {
+export async function writeManifest(backupDir: string, manifest: BackupManifest): Promise<void> {
   const finalPath = manifestPath(backupDir, manifest.name);
   const tempPath = tempPathFor(backupDir, `${manifest.name}.json`);
   try {
-    writeFileSync(tempPath, `${JSON.stringify(manifest, null, 2)}\n`);
-    commitTempFile(tempPath, finalPath);
+    await writeFile(tempPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    await commitTempFile(tempPath, finalPath);
   } catch (error) {
     discardTempFile(tempPath);
     throw error;

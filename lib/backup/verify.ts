@@ -69,6 +69,6 @@ export async function verifyBackup(backupDir: string, name: string, shipped: Mig
         actor: { ...SYSTEM_ACTOR, label: "copied in by hand" },
         verification,
       };
-  writeManifest(backupDir, updated);
+  await writeManifest(backupDir, updated);
   return verification;
 }

@@ -109,7 +109,7 @@ describe("POST /api/admin/backup/sqlite", () => {
     assert.equal(queryOne<{ n: number }>(downloaded, "SELECT count(*) AS n FROM User WHERE username = ?", OWNER.username).n, 1);
 
     assert.ok(readdirSync(backupDir).includes(filename), "the backup is also kept in the backup dir");
-    // The manifest's checksum, computed from the streamed bytes, is the downloaded file's.
+    // The manifest gets its checksum after the download; it is the downloaded file's.
     const manifest = await eventuallyHashed(filename);
     assert.equal(manifest.sha256, createHash("sha256").update(body).digest("hex"));
     assert.equal(manifest.kind, "manual");
@@ -175,7 +175,7 @@ describe("POST /api/admin/backup/sqlite", () => {
     assert.deepEqual(files.filter((name) => !/^opstage-\d{8}T\d{6}\.\d{3}Z\.db(\.json)?$/.test(name)), [], "no temp files");
     for (const name of files.filter((file) => file.endsWith(".db"))) {
       assert.equal(integrityOf(path.join(backupDir, name)), "ok", name);
-      // After the early disconnect the checksum is computed from the stored file instead.
+      // The checksum is completed even when the client left early.
       const manifest = await eventuallyHashed(name);
       assert.equal(manifest.sha256, createHash("sha256").update(readFileSync(path.join(backupDir, name))).digest("hex"), name);
     }

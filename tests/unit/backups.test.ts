@@ -66,7 +66,7 @@ describe("stored backups", () => {
 
     const truncated = await backUp({ databasePath, backupDir, kind: "manual", label: "truncated" });
     truncateSync(truncated.path, 4096 + 100);
-    writeManifest(backupDir, { ...readManifest(backupDir, truncated.name)!, sha256: migrationChecksum(readFileSync(truncated.path)) });
+    await writeManifest(backupDir, { ...readManifest(backupDir, truncated.name)!, sha256: migrationChecksum(readFileSync(truncated.path)) });
     const truncatedResult = await verifyBackup(backupDir, truncated.name, shipped);
     assert.ok(["corrupt", "not-sqlite"].includes(truncatedResult.state), truncatedResult.detail);
     assert.equal(truncatedResult.restorable, false);

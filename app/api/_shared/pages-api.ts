@@ -1,8 +1,6 @@
 // The guard and the file download for the Pages Router API routes (used where a response must
 // keep its Content-Length, which App Router responses lose in Next.js 16).
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { NextApiRequest, NextApiResponse } from "next";
 import type { Role } from "@/lib/generated/prisma/client";
@@ -31,10 +29,9 @@ export async function guardPagesRequest(
 /**
  * Streams a stored backup with its size announced. pipeline() moves one chunk at a time and
  * waits for the socket to drain (constant memory); when the client disconnects it destroys the
- * file stream. The stored file itself is never touched. Returns the sha256 of the bytes sent
- * when every byte was sent, else null.
+ * file stream. The stored file itself is never touched.
  */
-export async function sendBackupFile(res: NextApiResponse, file: string, name: string, bytes: number): Promise<string | null> {
+export async function sendBackupFile(res: NextApiResponse, file: string, name: string, bytes: number): Promise<void> {
   res.writeHead(200, {
     "Content-Type": "application/vnd.sqlite3",
     "Content-Length": String(bytes),
@@ -42,21 +39,10 @@ export async function sendBackupFile(res: NextApiResponse, file: string, name: s
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
   });
-  const hash = createHash("sha256");
-  let sent = 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      sent += chunk.length;
-      callback(null, chunk);
-    },
-  });
   try {
-    await pipeline(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), hashing, res);
-    return sent === bytes ? hash.digest("hex") : null;
+    await pipeline(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), res);
   } catch (error) {
     console.warn(`[opstage] download of ${name} ended early: ${(error as Error).message}`);
-    return null;
   }
 }
 

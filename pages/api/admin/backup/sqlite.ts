@@ -59,10 +59,10 @@ export default async function handler(req: NextApiRequest, res: NextApiResponse)
     const failure = httpFailureOf(error);
     return fail(failure.status, failure.code, failure.message, failure.headers);
   }
-  // The hash of what was streamed completes the manifest; after an early disconnect a worker
-  // hashes the stored file instead.
-  const streamedSha256 = await sendBackupFile(res, backup.path, backup.name, backup.bytes);
-  backup.finalize(streamedSha256 ?? undefined).catch((error) => {
+  await sendBackupFile(res, backup.path, backup.name, backup.bytes);
+  // The manifest's sha256 is computed once the download is done, so that hashing never competes
+  // with streaming for the CPU and the client's wait stays snapshot + transfer.
+  backup.finalize().catch((error) => {
     console.error(`[opstage] could not complete the manifest of ${backup.name}:`, error);
   });
 }
