@@ -4,6 +4,7 @@ import { getConfig } from "@/lib/config";
 import { getAppDatabase } from "@/lib/db/app-database";
 import { collectDiagnostics } from "@/lib/system/diagnostics";
 import { formatBytes } from "@/lib/system/format";
+import { EmptyRow } from "./empty-row";
 
 export default async function OverviewPage() {
   const diagnostics = collectDiagnostics(getConfig(), getAppDatabase());
@@ -45,11 +46,7 @@ export default async function OverviewPage() {
                 </tr>
               ))}
               {events.length === 0 && (
-                <tr>
-                  <td colSpan={4} className="px-4 py-6 text-center text-slate-500">
-                    Nothing yet.
-                  </td>
-                </tr>
+                <EmptyRow columns={4}>Nothing yet.</EmptyRow>
               )}
             </tbody>
           </table>

@@ -6,6 +6,7 @@ import type { BackupsOverview } from "@/lib/backup/overview";
 import { formatBytes } from "@/lib/system/format";
 import { apiRequest } from "../../api-client";
 import { SizeChart } from "./size-chart";
+import { EmptyRow } from "../../empty-row";
 
 const button =
   "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-50";
@@ -197,11 +198,7 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
                 </tr>
               ))}
               {data.backups.length === 0 && (
-                <tr>
-                  <td colSpan={7} className="py-6 text-center text-slate-500">
-                    No backups yet.
-                  </td>
-                </tr>
+                <EmptyRow columns={7}>No backups yet.</EmptyRow>
               )}
             </tbody>
           </table>

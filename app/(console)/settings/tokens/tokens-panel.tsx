@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { apiRequest } from "../../api-client";
+import { EmptyRow } from "../../empty-row";
 
 type TokenRow = {
   id: string;
@@ -113,11 +114,7 @@ export function TokensPanel() {
               </tr>
             ))}
             {tokens.data?.length === 0 && (
-              <tr>
-                <td colSpan={8} className="py-6 text-center text-slate-500">
-                  No tokens.
-                </td>
-              </tr>
+              <EmptyRow columns={8}>No tokens.</EmptyRow>
             )}
           </tbody>
         </table>
