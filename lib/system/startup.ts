@@ -8,9 +8,9 @@ import { checkpointTruncate, enableWal } from "../db/sqlite";
 import { bootstrapOwner } from "../auth/users";
 import { ensureDir, removeStaleTempFiles } from "../backup/files";
 import { getScheduler } from "../backup/schedule";
-import { applyPendingMigrations } from "../migrate/apply";
 import { readMigrationFiles } from "../migrate/files";
 import { MigrationError } from "../migrate/status";
+import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "./version";
 
 const log = (message: string) => console.log(`[opstage] ${message}`);
@@ -51,9 +51,7 @@ export async function startOpstage(): Promise<void> {
     if (stale.length > 0) log(`removed ${stale.length} unfinished backup file(s) left by a crash: ${stale.join(", ")}`);
 
     const db = getAppDatabase();
-    const { applied, status } = applyPendingMigrations(db, readMigrationFiles(migrationsDir()), (name) =>
-      log(`applied migration ${name}`),
-    );
+    const { applied, status } = await migrateOnStart(db, readMigrationFiles(migrationsDir()), APP_VERSION, config, log);
     enableWal(db);
     log(
       applied.length > 0

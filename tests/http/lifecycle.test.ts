@@ -37,7 +37,7 @@ describe("start-up", () => {
 
     const { code, output } = await runServerToExit({ dataDir });
     assert.notEqual(code, 0);
-    assert.match(output, /migrated by a newer Opstage version/);
+    assert.match(output, /newer than this build \(\d+\.\d+\.\d+\)/);
     assert.match(output, /29990101000000_next_feature/);
     assert.match(output, /restore a backup made by this version or an older one/);
     assert.ok(readFileSync(dbFile).equals(before), "the newer database was not written to");
@@ -52,6 +52,22 @@ describe("start-up", () => {
     await server.stop();
     assert.match(server.output(), new RegExp(`removed 1 unfinished backup file\\(s\\) left by a crash: ${stale.replace(/\./g, "\\.")}`));
     assert.ok(!existsSync(path.join(dataDir, "backups", stale)));
+  });
+
+  test("a database last run by a newer version is refused even without a new migration", async () => {
+    const dataDir = tempDir();
+    const server = await startServer({ dataDir });
+    await server.stop();
+    const dbFile = path.join(dataDir, "opstage.db");
+    const db = new Database(dbFile);
+    db.prepare(`UPDATE "SystemSetting" SET valueJson = '"99.0.0"' WHERE key = 'app.version'`).run();
+    db.pragma("journal_mode = DELETE");
+    db.close();
+    const before = readFileSync(dbFile);
+    const { code, output } = await runServerToExit({ dataDir });
+    assert.notEqual(code, 0);
+    assert.match(output, /last run by Opstage 99\.0\.0, newer than this build \(\d+\.\d+\.\d+\)/);
+    assert.ok(readFileSync(dbFile).equals(before), "not written to");
   });
 
   test("a file that is not SQLite is refused with a clear message", async () => {

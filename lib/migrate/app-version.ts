@@ -1,0 +1,41 @@
+// The Opstage version that last ran a database, kept in SystemSetting "app.version". With the
+// migration history it tells a newer database apart from an older one: an older build must not
+// write to a database a newer build has run, even when no new migration came with that version.
+import type { SqliteDatabase } from "../db/sqlite";
+
+const KEY = "app.version";
+
+function hasSettingsTable(db: SqliteDatabase): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'SystemSetting'").get() !== undefined;
+}
+
+/** Reads, never writes. Null for a new database or one from before versions were recorded. */
+export function lastRecordedVersion(db: SqliteDatabase): string | null {
+  if (!hasSettingsTable(db)) return null;
+  const row = db.prepare(`SELECT valueJson FROM "SystemSetting" WHERE key = ?`).get(KEY) as { valueJson: string } | undefined;
+  if (!row) return null;
+  try {
+    const value = JSON.parse(row.valueJson) as unknown;
+    return typeof value === "string" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+export function recordVersion(db: SqliteDatabase, version: string): void {
+  db.prepare(
+    `INSERT INTO "SystemSetting" (key, valueJson, updatedAt) VALUES (?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET valueJson = excluded.valueJson, updatedAt = excluded.updatedAt`,
+  ).run(KEY, JSON.stringify(version), new Date().toISOString());
+}
+
+/** Compares dotted numeric versions (1.10.0 > 1.9.3); a pre-release suffix is ignored. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.split(/[-+]/)[0]!.split(".").map((n) => Number.parseInt(n, 10) || 0);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const diff = (x[i] ?? 0) - (y[i] ?? 0);
+    if (diff !== 0) return Math.sign(diff);
+  }
+  return 0;
+}
