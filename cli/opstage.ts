@@ -9,7 +9,9 @@ import { createAuditedBackup } from "../lib/backup/audited";
 import { listBackups } from "../lib/backup/catalog";
 import { snapshotToFile } from "../lib/backup/export";
 import { readManifest } from "../lib/backup/manifest";
+import { restoreDatabase, RestoreError } from "../lib/backup/restore";
 import { verifyDatabaseFile } from "../lib/backup/verify";
+import { DataDirLockedError } from "../lib/db/data-dir-lock";
 import { formatBytes } from "../lib/system/format";
 import { ConfigError, getConfig, useCliConfig } from "../lib/config";
 import { getAppDatabase } from "../lib/db/app-database";
@@ -20,7 +22,7 @@ import { createUser, resetPassword, UserError } from "../lib/auth/users";
 import { readMigrationFiles } from "../lib/migrate/files";
 import { MigrationError, migrationStatus } from "../lib/migrate/status";
 import { APP_VERSION } from "../lib/system/version";
-import { readPassword } from "./read-password";
+import { ask, readPassword } from "./prompt";
 
 const USAGE = `Opstage CE ${APP_VERSION} operator CLI
 
@@ -32,6 +34,7 @@ Usage:
   opstage backup [--out FILE]                    online snapshot into the backup folder, or to FILE
   opstage verify FILE                            checksum, integrity, restorable into this version?
   opstage list                                   stored backups, newest first
+  opstage restore FILE [--yes]                   replace opstage.db with FILE (server stopped)
 
 Roles: ${ROLES.join(", ")}. Configuration comes from the same OPSTAGE_* variables as the server.`;
 
@@ -137,6 +140,31 @@ function listCommand(): void {
   }
 }
 
+async function restoreCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { yes: { type: "boolean" } } });
+  if (positionals.length !== 1) throw new UsageError("restore takes one FILE");
+  const config = getConfig();
+  const file = path.resolve(positionals[0]!);
+  if (!values.yes) {
+    if (!process.stdin.isTTY) throw new UsageError("restore replaces the database: pass --yes to confirm");
+    const answer = await ask(`Replace ${config.databasePath} with ${file}? The current database is kept as a pre-restore backup. Type yes: `);
+    if (answer.trim() !== "yes") throw new RestoreError("Not confirmed; nothing changed.");
+  }
+  const report = await restoreDatabase({
+    config,
+    file,
+    shipped: readMigrationFiles(migrationsDir()),
+    crashAt: config.testRestoreCrashAt,
+  });
+  console.log(`Restored ${file} as ${config.databasePath} (sha256 ${report.sha256}).`);
+  console.log(report.preRestore ? `The replaced database is kept as ${path.join(config.backupDir, report.preRestore)}.` : "There was no database to replace.");
+  console.log(
+    report.pendingMigrations > 0
+      ? `At the next start Opstage takes a pre-upgrade snapshot and applies ${report.pendingMigrations} migration(s), then records the restore in the audit log.`
+      : "At the next start Opstage opens it as is and records the restore in the audit log.",
+  );
+}
+
 // Maps Opstage's variables onto the ones Next's standalone server reads, after validating them
 // all, then runs the server in this process.
 async function serveCommand(): Promise<void> {
@@ -156,6 +184,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === "backup") return backupCommand(rest);
   if (command === "verify") return verifyCommand(rest);
   if (command === "list" && rest.length === 0) return listCommand();
+  if (command === "restore") return restoreCommand(rest);
   if (!command || command === "help" || command === "--help") {
     console.log(USAGE);
     return;
@@ -172,7 +201,12 @@ main(process.argv.slice(2))
       console.error(`opstage: ${error.message}\n\n${USAGE}`);
       process.exit(2);
     }
-    const known = error instanceof ConfigError || error instanceof MigrationError || error instanceof UserError;
+    const known =
+      error instanceof ConfigError ||
+      error instanceof MigrationError ||
+      error instanceof UserError ||
+      error instanceof RestoreError ||
+      error instanceof DataDirLockedError;
     console.error(`opstage: ${known ? error.message : error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });

@@ -44,6 +44,10 @@ const envSchema = z.object({
     .regex(/^[a-zA-Z0-9._-]{3,64}$/, "must be 3-64 characters of letters, digits, . _ -")
     .optional(),
   OPSTAGE_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
+  // Fault injection for the restore tests only: the restore CLI kills itself after this step.
+  OPSTAGE_TEST_RESTORE_CRASH_AT: z
+    .enum(["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"])
+    .optional(),
   // Set at build time by next.config.mjs / scripts/build-cli.mjs when git is available.
   OPSTAGE_BUILD_COMMIT: z.string().optional(),
   OPSTAGE_BUILD_TIME: z.string().optional(),
@@ -63,6 +67,7 @@ export type Config = {
   /** First values of the backup schedule, used until an owner saves one in Settings. */
   backupSchedule: { cron: string | null; keep: number };
   build: { commit: string | undefined; time: string | undefined };
+  testRestoreCrashAt: "after-verify" | "after-snapshot" | "after-copy" | "after-wal" | "after-rename" | undefined;
 };
 
 type Environment = Record<string, string | undefined>;
@@ -131,6 +136,7 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
       keep: e.OPSTAGE_BACKUP_KEEP,
     },
     build: { commit: e.OPSTAGE_BUILD_COMMIT, time: e.OPSTAGE_BUILD_TIME },
+    testRestoreCrashAt: e.OPSTAGE_TEST_RESTORE_CRASH_AT,
   };
 }
 

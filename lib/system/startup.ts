@@ -2,7 +2,10 @@
 // validate configuration, open the database, apply pending migrations, create the first owner,
 // and arrange for a clean WAL checkpoint at exit.
 import { ConfigError, getConfig } from "../config";
+import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
+import { takeRestoreMarker } from "../backup/restore";
 import { closeAppDatabase, getAppDatabase } from "../db/app-database";
+import { DataDirLockedError, holdDataDirLockForProcess } from "../db/data-dir-lock";
 import { migrationsDir } from "../db/paths";
 import { checkpointTruncate, enableWal } from "../db/sqlite";
 import { bootstrapOwner } from "../auth/users";
@@ -22,7 +25,9 @@ function exitWith(message: string): never {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof MigrationError) return error.message;
+  if (error instanceof ConfigError || error instanceof MigrationError || error instanceof DataDirLockedError) {
+    return error.message;
+  }
   const message = error instanceof Error ? error.message : String(error);
   if (/file is not a database|malformed/i.test(message)) {
     return `opstage.db is not a readable SQLite database (${message}). Restore a backup in its place.`;
@@ -47,9 +52,11 @@ export async function startOpstage(): Promise<void> {
     ensureDir(config.dataDir);
     ensureDir(config.backupDir);
     log(`Opstage CE ${APP_VERSION}; data in ${config.dataDir}`);
-    const stale = removeStaleTempFiles(config.backupDir);
+    // Unfinished files from a crash: backups being written, a restore's copy of its backup.
+    const stale = [...removeStaleTempFiles(config.backupDir), ...removeStaleTempFiles(config.dataDir)];
     if (stale.length > 0) log(`removed ${stale.length} unfinished backup file(s) left by a crash: ${stale.join(", ")}`);
 
+    holdDataDirLockForProcess(config.dataDir);
     const db = getAppDatabase();
     const { applied, status } = await migrateOnStart(db, readMigrationFiles(migrationsDir()), APP_VERSION, config, log);
     enableWal(db);
@@ -58,6 +65,19 @@ export async function startOpstage(): Promise<void> {
         ? `database migrated to ${status.latestApplied} (${applied.length} applied)`
         : `database up to date (${status.latestApplied})`,
     );
+
+    const restored = takeRestoreMarker(config.dataDir);
+    if (restored) {
+      log(`this database was restored from ${restored.file} (sha256 ${restored.sha256.slice(0, 12)}…)`);
+      await recordAuditSafely({
+        actor: { ...SYSTEM_ACTOR, id: "restore" },
+        action: "backup.sqlite.restored",
+        result: "SUCCESS",
+        targetType: "backup",
+        targetId: restored.file,
+        metadata: { ...restored },
+      });
+    }
 
     const bootstrap = await bootstrapOwner({ username: config.adminUsername, password: config.adminPassword });
     if (bootstrap) {

@@ -109,12 +109,12 @@ export async function runServerToExit(options: ServerOptions, timeoutMs = 60_000
 }
 
 /** Runs the bundled CLI (`node cli.mjs …`) against a data dir, feeding `input` on stdin. */
-export function runCli(dataDir: string, args: string[], input = "", appDir = standaloneDir) {
+export function runCli(dataDir: string, args: string[], input = "", appDir = standaloneDir, env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, ["cli.mjs", ...args], {
     cwd: appDir,
     input,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", OPSTAGE_DATA_DIR: dataDir },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", OPSTAGE_DATA_DIR: dataDir, ...env },
     encoding: "utf8",
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }

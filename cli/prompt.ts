@@ -32,3 +32,9 @@ export async function readPassword(): Promise<string> {
   if (first !== second) throw new Error("The passwords do not match.");
   return first;
 }
+
+/** One visible line from the terminal. */
+export async function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  return new Promise((resolve) => rl.question(question, (answer) => (rl.close(), resolve(answer))));
+}

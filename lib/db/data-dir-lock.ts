@@ -1,0 +1,45 @@
+// One process owns a data dir at a time: the server for its whole life, or the restore CLI while
+// it swaps files. The lock is an exclusive SQLite lock on `${dataDir}/.opstage.lock`: the OS
+// releases it when the process ends in any way (kill -9 included), so it can never go stale the
+// way a pid file can, and a second owner learns at once (busy_timeout 0) that it is taken.
+import Database from "better-sqlite3";
+import path from "node:path";
+
+export class DataDirLockedError extends Error {
+  constructor(dataDir: string) {
+    super(
+      `${dataDir} is in use by another Opstage process (a running server, or a restore in progress). ` +
+        `Stop the server first (docker compose stop opstage), then try again.`,
+    );
+    this.name = "DataDirLockedError";
+  }
+}
+
+export type DataDirLock = { release: () => void };
+
+export function acquireDataDirLock(dataDir: string): DataDirLock {
+  const db = new Database(path.join(dataDir, ".opstage.lock"));
+  try {
+    db.pragma("busy_timeout = 0");
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.exec("BEGIN EXCLUSIVE");
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code === "SQLITE_BUSY") throw new DataDirLockedError(dataDir);
+    throw error;
+  }
+  return {
+    release: () => {
+      if (!db.open) return;
+      db.exec("ROLLBACK");
+      db.close();
+    },
+  };
+}
+
+const globalForLock = globalThis as unknown as { opstageDataDirLock?: DataDirLock };
+
+/** Taken by the server at start and held until the process exits. */
+export function holdDataDirLockForProcess(dataDir: string): void {
+  globalForLock.opstageDataDirLock ??= acquireDataDirLock(dataDir);
+}
