@@ -3,7 +3,7 @@ export async function apiRequest<T>(url: string, init: RequestInit = {}): Promis
   const response = await fetch(url, {
     ...init,
     cache: "no-store",
-    headers: init.body ? { "Content-Type": "application/json", ...init.headers } : init.headers,
+    headers: typeof init.body === "string" ? { "Content-Type": "application/json", ...init.headers } : init.headers,
   });
   const body = (await response.json().catch(() => null)) as (T & { error?: { message?: string } }) | null;
   if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);

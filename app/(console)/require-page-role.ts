@@ -8,6 +8,7 @@ export async function requirePageRole(minimum: Role): Promise<Actor> {
     return await requireRole(minimum);
   } catch (error) {
     if (error instanceof AuthError && error.status === 401) redirect("/login");
+    if (error instanceof Error && error.name === "MaintenanceError") redirect("/login?restoring=1");
     throw error;
   }
 }

@@ -65,13 +65,15 @@ export async function restoreDatabase(input: {
   file: string;
   shipped: MigrationFile[];
   crashAt?: CrashPoint;
+  /** The caller (the server restoring from the console) already owns the data dir. */
+  lockHeld?: boolean;
 }): Promise<RestoreReport> {
   const { config, shipped, crashAt } = input;
   const source = path.resolve(input.file);
   if (!existsSync(source)) throw new RestoreError(`${source} does not exist.`);
   if (source === config.databasePath) throw new RestoreError("That is the live database itself.");
   ensureDir(config.dataDir);
-  const lock = acquireDataDirLock(config.dataDir);
+  const lock = input.lockHeld ? { release: () => {} } : acquireDataDirLock(config.dataDir);
   try {
     const manifest =
       path.dirname(source) === config.backupDir ? readManifest(config.backupDir, path.basename(source)) : null;

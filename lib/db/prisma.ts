@@ -31,3 +31,13 @@ export function getPrisma(): PrismaClient {
   globalForPrisma.opstagePrisma ??= createPrismaClient(getConfig().databasePath);
   return globalForPrisma.opstagePrisma;
 }
+
+/**
+ * Closes the client's connection and forgets it, so that the next getPrisma() opens the database
+ * file anew (after a restore replaced it).
+ */
+export async function resetPrisma(): Promise<void> {
+  const client = globalForPrisma.opstagePrisma;
+  globalForPrisma.opstagePrisma = undefined;
+  await client?.$disconnect();
+}

@@ -64,7 +64,7 @@ export type GuardOptions = {
 
 export type GuardOutcome =
   | { ok: true; context: GuardedContext }
-  | { ok: false; status: 401 | 403; body: ErrorBody };
+  | { ok: false; status: 401 | 403 | 503; body: ErrorBody; retryAfterSeconds?: number };
 
 /** The checks every guarded API request passes: same-site for writes, then requireRole(). */
 export async function guardRequest(
@@ -83,6 +83,9 @@ export async function guardRequest(
   try {
     return { ok: true, context: { actor: await requireRole(minimum, session), origin } };
   } catch (error) {
+    if (error instanceof Error && error.name === "MaintenanceError") {
+      return { ok: false, status: 503, body: errorBody("restoring", error.message), retryAfterSeconds: 15 };
+    }
     if (!(error instanceof AuthError)) throw error;
     if (error.status === 403) await options.onDenied?.(error.message, origin, error.actor);
     return { ok: false, status: error.status, body: errorBody(error.code, error.message) };
@@ -100,7 +103,10 @@ export function guardedRoute<P>(
 ) {
   return async (request: Request, routeContext: { params: Promise<P> }): Promise<Response> => {
     const outcome = await guardRequest(request.method, (name) => request.headers.get(name), minimum, options);
-    if (!outcome.ok) return Response.json(outcome.body, { status: outcome.status });
+    if (!outcome.ok) {
+      const headers = outcome.retryAfterSeconds ? { "Retry-After": String(outcome.retryAfterSeconds) } : undefined;
+      return Response.json(outcome.body, { status: outcome.status, headers });
+    }
     try {
       return await handler(request, outcome.context, await routeContext.params);
     } catch (error) {

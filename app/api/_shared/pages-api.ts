@@ -21,6 +21,7 @@ export async function guardPagesRequest(
   };
   const outcome = await guardRequest(req.method ?? "GET", header, minimum, options, { req, res });
   if (outcome.ok) return outcome.context;
+  if (outcome.retryAfterSeconds) res.setHeader("Retry-After", String(outcome.retryAfterSeconds));
   if (options.onRefused) options.onRefused(outcome.status, outcome.body.error.code, outcome.body.error.message);
   else res.status(outcome.status).json(outcome.body);
   return null;

@@ -1,5 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { signOut } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import type { BackupEntry } from "@/lib/backup/catalog";
 import type { BackupsOverview } from "@/lib/backup/overview";
@@ -116,6 +117,38 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
     },
     onError,
   });
+  const restore = useMutation({
+    mutationFn: async (name: string) => {
+      const check = await apiRequest<{ restorable: boolean; detail: string }>(
+        `/api/admin/backups/${encodeURIComponent(name)}/verify`,
+        { method: "POST" },
+      );
+      if (!check.restorable) throw new Error(`${name} cannot be restored: ${check.detail}`);
+      const confirmed = window.confirm(
+        `Restore ${name}?\n\n${check.detail}\n\nThe live database (opstage.db) will be replaced; it is kept as a pre-restore backup. ` +
+          "The console is unavailable for a moment and everyone signs in again.",
+      );
+      if (!confirmed) return null;
+      return apiRequest<{ next: string }>("/api/admin/restore", { method: "POST", body: JSON.stringify({ name }) });
+    },
+    onSuccess: (result) => {
+      if (result) void signOut({ callbackUrl: result.next });
+    },
+    onError,
+  });
+  const upload = useMutation({
+    mutationFn: async (file: File) =>
+      apiRequest<{ name: string }>(`/api/admin/backups/upload?name=${encodeURIComponent(file.name)}`, {
+        method: "PUT",
+        body: file,
+        headers: { "Content-Type": "application/octet-stream" },
+      }),
+    onSuccess: (backup) => {
+      setMessage(`Uploaded ${backup.name}. Verify it, then restore it if you want to.`);
+      void refresh();
+    },
+    onError,
+  });
   const remove = useMutation({
     mutationFn: (name: string) => apiRequest(`/api/admin/backups/${encodeURIComponent(name)}`, { method: "DELETE" }),
     onSuccess: (_result, name) => {
@@ -146,6 +179,27 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
             </button>
           )}
         </div>
+        {isOwner && (
+          <form
+            className="mb-4 flex items-center gap-3 text-sm"
+            onSubmit={(event) => {
+              event.preventDefault();
+              const file = (event.currentTarget.elements.namedItem("file") as HTMLInputElement).files?.[0];
+              if (file) upload.mutate(file);
+            }}
+          >
+            <label className="text-slate-600">
+              Upload a backup (.db){" "}
+              <input name="file" type="file" accept=".db,application/vnd.sqlite3" className="ml-2 text-sm" />
+            </label>
+            <button type="submit" className={button} disabled={upload.isPending}>
+              {upload.isPending ? "Uploading…" : "Upload"}
+            </button>
+          </form>
+        )}
+        {restore.isPending && (
+          <p className="mb-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">Restoring… the console pauses meanwhile.</p>
+        )}
         {message && (
           <p data-testid="backups-message" className="mb-4 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
             {message}
@@ -182,6 +236,9 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
                       </a>
                       <button type="button" className={button} disabled={verify.isPending} onClick={() => verify.mutate(entry.name)}>
                         Verify
+                      </button>
+                      <button type="button" className={button} disabled={restore.isPending} onClick={() => restore.mutate(entry.name)}>
+                        Restore
                       </button>
                       <button
                         type="button"

@@ -1,10 +1,12 @@
 import Link from "next/link";
 import { getConfig } from "@/lib/config";
 import { getAppDatabase } from "@/lib/db/app-database";
-import { collectDiagnostics } from "@/lib/system/diagnostics";
+import { collectDiagnostics, shippedMigrations } from "@/lib/system/diagnostics";
+import { lifecycleFacts } from "@/lib/system/lifecycle-facts";
 import { requirePageRole } from "../../require-page-role";
 import { BackupDownload } from "./backup-download";
 import { DiagnosticsPanel } from "./diagnostics-panel";
+import { LifecycleSection } from "./lifecycle-section";
 
 export const metadata = { title: "Diagnostics · Opstage CE" };
 
@@ -12,6 +14,7 @@ export default async function DiagnosticsPage({ searchParams }: { searchParams: 
   const { user } = await requirePageRole("viewer");
   const { backup_error: backupError } = await searchParams;
   const initial = collectDiagnostics(getConfig(), getAppDatabase());
+  const lifecycle = await lifecycleFacts(getConfig(), shippedMigrations());
   return (
     <div className="space-y-8">
       <div>
@@ -19,6 +22,7 @@ export default async function DiagnosticsPage({ searchParams }: { searchParams: 
         <p className="text-sm text-slate-500">Version, database and migration state of this instance.</p>
       </div>
       <DiagnosticsPanel initial={initial} />
+      <LifecycleSection facts={lifecycle} />
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="text-lg font-medium">Backup</h2>
         <p className="mt-1 max-w-2xl text-sm text-slate-600">
