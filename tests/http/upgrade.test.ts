@@ -10,7 +10,8 @@ import { applyPendingMigrations } from "../../lib/migrate/apply";
 import { readMigrationFiles } from "../../lib/migrate/files";
 import { integrityOf, queryOne } from "../support/db";
 import { shippedMigrationsDir } from "../support/migrations";
-import { runServerToExit, standaloneDir, startServer } from "../support/server";
+import { runCli, runServerToExit, spawnServer, standaloneDir, startServer } from "../support/server";
+import { signIn } from "../support/session";
 import { tempDir } from "../support/temp";
 
 const shipped = readMigrationFiles(shippedMigrationsDir);
@@ -37,7 +38,15 @@ describe("upgrade on start", () => {
     assert.ok(shipped.length >= 2, "needs at least two migrations to upgrade across");
     const { dataDir, dbFile } = olderDataDir();
     const server = await startServer({ dataDir });
+    // Diagnostics shows the upgrade, the snapshot taken first, and that it is restorable.
+    assert.equal(runCli(dataDir, ["user", "reset-password", "oldowner"], "oldowner-password-1\n").code, 0);
+    const cookie = await signIn(server.url, "oldowner", "oldowner-password-1");
+    const page = await (await fetch(`${server.url}/settings/diagnostics`, { headers: { Cookie: cookie } })).text();
     await server.stop();
+    assert.match(page, /Upgrade history/);
+    assert.match(page, /unknown → \d+\.\d+\.\d+/);
+    assert.match(page, /pre-upgrade-unknown-to-[^<]+\.db/);
+    assert.match(page, /restorable/);
 
     assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM User WHERE id = 'old-owner'").n, 1);
     assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM AuditEvent WHERE id = 'old-event'").n, 1);
@@ -70,6 +79,40 @@ describe("upgrade on start", () => {
     assert.equal(audit.actorType, "SYSTEM");
     assert.equal(JSON.parse(audit.metadataJson).snapshot, history.snapshotName);
     assert.match(server.output(), /stored the pre-upgrade snapshot/);
+  });
+
+  test("kill -9 during a slow migration: the next start applies it again and the database is sound", async () => {
+    const { dataDir, dbFile } = olderDataDir();
+    const appDir = path.join(tempDir("opstage-slow-"), "app");
+    cpSync(standaloneDir, appDir, { recursive: true });
+    mkdirSync(path.join(appDir, "prisma/migrations/29990101000000_slow"));
+    writeFileSync(
+      path.join(appDir, "prisma/migrations/29990101000000_slow/migration.sql"),
+      `CREATE TABLE "Slow" ("n" INTEGER NOT NULL PRIMARY KEY, "s" TEXT NOT NULL);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000)
+INSERT INTO "Slow" SELECT x, hex(randomblob(16)) FROM c;
+CREATE INDEX "Slow_s_idx" ON "Slow"("s");`,
+    );
+    const first = await spawnServer({ dataDir, appDir });
+    const deadline = Date.now() + 60_000;
+    // The shipped migrations come first; the slow one is last.
+    const lastShipped = new RegExp(`applied migration ${shipped.at(-1)!.name}`);
+    while (!lastShipped.test(first.output())) {
+      assert.ok(Date.now() < deadline && first.process.exitCode === null, first.output());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 700)); // inside the slow migration's transaction
+    assert.doesNotMatch(first.output(), /applied migration 29990101000000_slow/, "killed before it committed");
+    first.process.kill("SIGKILL");
+    await first.exited;
+
+    // The killed transaction left a hot journal; the next start's connection rolls it back.
+    const again = await startServer({ dataDir, appDir });
+    await again.stop();
+    assert.match(again.output(), /applied migration 29990101000000_slow/);
+    assert.equal(integrityOf(dbFile), "ok");
+    assert.equal(queryOne<{ n: number }>(dbFile, `SELECT count(*) AS n FROM "Slow"`).n, 3_000_000);
+    assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM User WHERE id = 'old-owner'").n, 1);
   });
 
   test("a fresh database gets no pre-upgrade snapshot and no history", async () => {
