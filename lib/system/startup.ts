@@ -52,11 +52,13 @@ export async function startOpstage(): Promise<void> {
     ensureDir(config.dataDir);
     ensureDir(config.backupDir);
     log(`Opstage CE ${APP_VERSION}; data in ${config.dataDir}`);
+    // First own the data dir: a second server (or a running restore) must not be disturbed, not
+    // even by the clean-up below.
+    holdDataDirLockForProcess(config.dataDir);
     // Unfinished files from a crash: backups being written, a restore's copy of its backup.
     const stale = [...removeStaleTempFiles(config.backupDir), ...removeStaleTempFiles(config.dataDir)];
     if (stale.length > 0) log(`removed ${stale.length} unfinished backup file(s) left by a crash: ${stale.join(", ")}`);
 
-    holdDataDirLockForProcess(config.dataDir);
     const db = getAppDatabase();
     const { applied, status } = await migrateOnStart(db, readMigrationFiles(migrationsDir()), APP_VERSION, config, log);
     enableWal(db);
