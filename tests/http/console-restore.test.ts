@@ -72,3 +72,23 @@ test("an owner uploads a backup, restores it from the console, and the server se
   const preRestore = path.join(dataDir, "backups", report.preRestore);
   assert.equal(queryOne<{ n: number }>(preRestore, "SELECT count(*) AS n FROM User WHERE username = 'alpha'").n, 1, "the replaced database is kept");
 });
+
+test("a file that cannot be restored is refused from the console, and the server keeps serving the same database", async () => {
+  const cookie = await signIn(server.url, "bravo", "bravo-password-123"); // the database restored above
+  const junk = Buffer.from("not a database ".repeat(400));
+  const upload = await fetch(`${server.url}/api/admin/backups/upload?name=junk.db`, {
+    method: "PUT",
+    headers: { Cookie: cookie, "Content-Type": "application/octet-stream" },
+    body: junk,
+  });
+  assert.equal(upload.status, 201);
+  const refused = await fetch(`${server.url}/api/admin/restore`, {
+    method: "POST",
+    headers: { Cookie: cookie, "Content-Type": "application/json" },
+    body: JSON.stringify({ name: "junk.db" }),
+  });
+  assert.equal(refused.status, 400);
+  assert.match(((await refused.json()) as { error: { message: string } }).error.message, /Not a readable SQLite database/);
+  assert.equal((await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).status, 200, "still serving, same users");
+  assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
+});

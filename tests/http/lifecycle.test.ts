@@ -70,6 +70,22 @@ describe("start-up", () => {
     assert.ok(readFileSync(dbFile).equals(before), "not written to");
   });
 
+  test("a second server on the same data dir is refused and leaves the first one's files alone", async () => {
+    const dataDir = tempDir();
+    const first = await startServer({ dataDir });
+    try {
+      const inFlight = path.join(dataDir, "backups", ".tmp-opstage-20261124T000000.000Z.db.cafe0001");
+      writeFileSync(inFlight, "a backup being written by the first server");
+      const { code, output } = await runServerToExit({ dataDir });
+      assert.notEqual(code, 0);
+      assert.match(output, /in use by another Opstage process/);
+      assert.ok(existsSync(inFlight), "the first server's temp file was not touched");
+      assert.equal((await fetch(`${first.url}/api/health`)).status, 200);
+    } finally {
+      await first.stop();
+    }
+  });
+
   test("a file that is not SQLite is refused with a clear message", async () => {
     const dataDir = tempDir();
     writeFileSync(path.join(dataDir, "opstage.db"), "this is not a database".repeat(100));
