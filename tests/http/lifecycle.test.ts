@@ -1,11 +1,12 @@
 // Start-up refusals and shutdown, against the built server.
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { queryOne } from "../support/db";
-import { runCli, runServerToExit, spawnServer, standaloneDir, startServer } from "../support/server";
+import { buildWithExtraMigration } from "../support/migrations";
+import { runCli, runServerToExit, spawnServer, startServer } from "../support/server";
 import { tempDir } from "../support/temp";
 
 describe("start-up", () => {
@@ -121,11 +122,8 @@ describe("shutdown", () => {
 describe("migrations on start", () => {
   test("requests wait for pending migrations instead of being served early", async () => {
     // A copy of the build with one extra, slow migration (a few seconds of inserts).
-    const appDir = path.join(tempDir("opstage-slow-"), "app");
-    cpSync(standaloneDir, appDir, { recursive: true });
-    mkdirSync(path.join(appDir, "prisma/migrations/29990101000000_slow"));
-    writeFileSync(
-      path.join(appDir, "prisma/migrations/29990101000000_slow/migration.sql"),
+    const appDir = buildWithExtraMigration(
+      "29990101000000_slow",
       `CREATE TABLE "Slow" ("n" INTEGER NOT NULL PRIMARY KEY, "s" TEXT NOT NULL);
 WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000)
 INSERT INTO "Slow" SELECT x, hex(randomblob(16)) FROM c;`,

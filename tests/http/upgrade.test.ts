@@ -2,15 +2,15 @@
 // and a failing migration that leaves the database as it was and names the way back.
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { openDatabase } from "../../lib/db/sqlite";
 import { applyPendingMigrations } from "../../lib/migrate/apply";
 import { readMigrationFiles } from "../../lib/migrate/files";
 import { integrityOf, queryOne } from "../support/db";
-import { shippedMigrationsDir } from "../support/migrations";
-import { runCli, runServerToExit, spawnServer, standaloneDir, startServer } from "../support/server";
+import { buildWithExtraMigration, shippedMigrationsDir } from "../support/migrations";
+import { runCli, runServerToExit, spawnServer, startServer } from "../support/server";
 import { signIn } from "../support/session";
 import { tempDir } from "../support/temp";
 
@@ -83,11 +83,8 @@ describe("upgrade on start", () => {
 
   test("kill -9 during a slow migration: the next start applies it again and the database is sound", async () => {
     const { dataDir, dbFile } = olderDataDir();
-    const appDir = path.join(tempDir("opstage-slow-"), "app");
-    cpSync(standaloneDir, appDir, { recursive: true });
-    mkdirSync(path.join(appDir, "prisma/migrations/29990101000000_slow"));
-    writeFileSync(
-      path.join(appDir, "prisma/migrations/29990101000000_slow/migration.sql"),
+    const appDir = buildWithExtraMigration(
+      "29990101000000_slow",
       `CREATE TABLE "Slow" ("n" INTEGER NOT NULL PRIMARY KEY, "s" TEXT NOT NULL);
 WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000)
 INSERT INTO "Slow" SELECT x, hex(randomblob(16)) FROM c;
@@ -126,11 +123,8 @@ CREATE INDEX "Slow_s_idx" ON "Slow"("s");`,
 
   test("a failing migration: the server does not start, that migration leaves nothing, the message names the way back", async () => {
     const { dataDir, dbFile } = olderDataDir();
-    const appDir = path.join(tempDir("opstage-broken-"), "app");
-    cpSync(standaloneDir, appDir, { recursive: true });
-    mkdirSync(path.join(appDir, "prisma/migrations/29990101000000_broken"));
-    writeFileSync(
-      path.join(appDir, "prisma/migrations/29990101000000_broken/migration.sql"),
+    const appDir = buildWithExtraMigration(
+      "29990101000000_broken",
       `CREATE TABLE "Half" ("id" INTEGER NOT NULL PRIMARY KEY);\nINSERT INTO "NoSuchTable" VALUES (1);`,
     );
     const { code, output } = await runServerToExit({ dataDir, appDir });

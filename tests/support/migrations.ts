@@ -1,7 +1,8 @@
 // Builds migrations folders for the migrator tests: the real shipped ones, plus made-up ones.
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { projectRoot } from "./server";
+import { projectRoot, standaloneDir } from "./server";
+import { tempDir } from "./temp";
 
 export const shippedMigrationsDir = path.join(projectRoot, "prisma/migrations");
 
@@ -13,4 +14,12 @@ export function copyShippedMigrations(target: string): string {
 export function addMigration(dir: string, name: string, sql: string): void {
   mkdirSync(path.join(dir, name), { recursive: true });
   writeFileSync(path.join(dir, name, "migration.sql"), sql);
+}
+
+/** A copy of the built app whose migrations end with one more, `name` (for slow or failing ones). */
+export function buildWithExtraMigration(name: string, sql: string): string {
+  const appDir = path.join(tempDir("opstage-app-"), "app");
+  cpSync(standaloneDir, appDir, { recursive: true });
+  addMigration(path.join(appDir, "prisma/migrations"), name, sql);
+  return appDir;
 }
