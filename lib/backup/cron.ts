@@ -10,10 +10,3 @@ export function isValidCron(expression: string): boolean {
     return false;
   }
 }
-
-export function nextRunOf(expression: string): Date | null {
-  const cron = new Cron(expression, { paused: true });
-  const next = cron.nextRun();
-  cron.stop();
-  return next;
-}
