@@ -94,10 +94,18 @@ export async function restoreDatabase(input: {
         await snapshot.finalize();
         preRestore = snapshot.path;
       } catch (error) {
-        // An unreadable current database cannot be snapshotted; it is kept as a plain file.
+        // An unreadable current database cannot be snapshotted; it is kept as a plain copy
+        // (its -wal/-shm are moved beside it below), written like every other backup file.
         preRestore = path.join(config.backupDir, `opstage-unreadable-${Date.now()}.db`);
         ensureDir(config.backupDir);
-        copyFileSync(config.databasePath, preRestore);
+        const copyTemp = tempPathFor(config.backupDir, path.basename(preRestore));
+        try {
+          copyFileSync(config.databasePath, copyTemp);
+          await commitTempFile(copyTemp, preRestore);
+        } catch (copyError) {
+          discardTempFile(copyTemp);
+          throw copyError;
+        }
         console.warn(`restore: the current database could not be snapshotted (${(error as Error).message}); copied it as is`);
       }
     }

@@ -134,6 +134,18 @@ describe("restore faults", () => {
     assert.equal(count(preRestore, "AuditEvent WHERE id = 'in-the-wal'"), 1, "the WAL's commits are in the pre-restore backup");
   });
 
+  test("a current database that cannot be opened is kept as a plain copy and replaced", async () => {
+    const { dataDir, dbFile, backup } = await dataDirWithBackup();
+    writeFileSync(dbFile, "garbage where the database was ".repeat(200));
+    const result = runCli(dataDir, ["restore", backup, "--yes"]);
+    assert.equal(result.code, 0, result.stderr);
+    const kept = /kept as (\S+\.db)/.exec(result.stdout)![1]!;
+    assert.match(path.basename(kept), /^opstage-unreadable-\d+\.db$/);
+    assert.match(readFileSync(kept, "utf8"), /^garbage where the database was/);
+    assert.equal(integrityOf(dbFile), "ok");
+    assert.equal(count(dbFile, "AuditEvent WHERE id = 'new'"), 1);
+  });
+
   for (const step of ["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"]) {
     test(`kill -9 of the restore ${step}: the old or the new database is in place, and it starts`, async () => {
       const { dataDir, dbFile, backup } = await dataDirWithBackup();
