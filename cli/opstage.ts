@@ -82,6 +82,7 @@ async function userCommand(args: string[]): Promise<void> {
 function migrateStatusCommand(): void {
   const files = readMigrationFiles(migrationsDir());
   const status = migrationStatus(openExistingDatabase(), files);
+  console.log(`Database: ${getConfig().databasePath}`);
   console.log(`Migrations in this build: ${files.length}`);
   console.log(`Applied: ${status.applied.length}${status.latestApplied ? ` (latest: ${status.latestApplied})` : ""}`);
   console.log(`Pending: ${status.pending.length}`);

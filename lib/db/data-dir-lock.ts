@@ -22,6 +22,9 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
   try {
     db.pragma("busy_timeout = 0");
     db.pragma("locking_mode = EXCLUSIVE");
+    // Nothing is ever written to this file: keep the (empty) transaction's journal in memory, so
+    // no `.opstage.lock-journal` is left in the data dir when the process ends.
+    db.pragma("journal_mode = MEMORY");
     db.exec("BEGIN EXCLUSIVE");
   } catch (error) {
     db.close();

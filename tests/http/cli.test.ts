@@ -2,9 +2,10 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
 import { before, describe, test } from "node:test";
 import { integrityOf } from "../support/db";
-import { runCli, startServer } from "../support/server";
+import { projectRoot, runCli, startServer } from "../support/server";
 import { tempDir } from "../support/temp";
 
 let dataDir: string;
@@ -68,5 +69,16 @@ describe("opstage CLI", () => {
   test("usage errors exit 2", () => {
     assert.equal(runCli(dataDir, ["verify"]).code, 2);
     assert.equal(runCli(dataDir, ["backup", "extra"]).code, 2);
+  });
+
+  test("from a checkout, `npm run opstage` works on ./data, the data dir of scripts/run.sh", () => {
+    const env = { ...process.env };
+    delete env.OPSTAGE_DATA_DIR;
+    const result = spawnSync("npm", ["run", "-s", "opstage", "--", "migrate", "status"], { cwd: projectRoot, env, encoding: "utf8" });
+    // Either the database's status or "no database yet", both naming the file: never /app/data.
+    assert.ok(
+      `${result.stdout}${result.stderr}`.includes(path.join(projectRoot, "data", "opstage.db")),
+      `${result.stdout}${result.stderr}`,
+    );
   });
 });

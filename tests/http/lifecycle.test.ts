@@ -112,6 +112,7 @@ describe("shutdown", () => {
       walBytes = 0;
     }
     assert.equal(walBytes, 0, "the WAL is empty after shutdown");
+    assert.ok(!existsSync(path.join(dataDir, ".opstage.lock-journal")), "the data dir lock leaves no journal behind");
     // Copy only opstage.db (the seed's "cp at rest") and find the last write in it.
     const copy = path.join(tempDir(), "copy.db");
     writeFileSync(copy, readFileSync(path.join(dataDir, "opstage.db")));
