@@ -123,7 +123,7 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
   return {
     dataDir,
     databasePath: path.join(/*turbopackIgnore: true*/ dataDir, "opstage.db"),
-    backupDir: path.resolve(/*turbopackIgnore: true*/ e.OPSTAGE_BACKUP_DIR ?? path.join(dataDir, "backups")),
+    backupDir: path.resolve(/*turbopackIgnore: true*/ e.OPSTAGE_BACKUP_DIR ?? path.join(/*turbopackIgnore: true*/ dataDir, "backups")),
     host: e.OPSTAGE_HOST,
     port: e.OPSTAGE_PORT,
     publicBaseUrl: e.OPSTAGE_PUBLIC_BASE_URL,

@@ -40,7 +40,7 @@ export type BackupManifest = {
 };
 
 export function manifestPath(backupDir: string, name: string): string {
-  return path.join(backupDir, `${name}.json`);
+  return path.join(/*turbopackIgnore: true*/ backupDir, `${name}.json`);
 }
 
 export function readManifest(backupDir: string, name: string): BackupManifest | null {

@@ -56,7 +56,9 @@ function retireWal(databasePath: string, asideBase: string): void {
   }
   for (const suffix of ["-wal", "-shm"]) {
     const file = `${databasePath}${suffix}`;
-    if (existsSync(file)) renameSync(file, `${asideBase}${suffix}`);
+    // turbopackIgnore: a runtime path in the data dir. Without it Turbopack cannot bound the
+    // template string and traces the whole project (tests, sources) into the standalone output.
+    if (existsSync(/* turbopackIgnore: true */ file)) renameSync(file, `${asideBase}${suffix}`);
   }
 }
 

@@ -5,7 +5,7 @@
 // makes the server, the health check or the CLI fail here.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { projectRoot, runCli, startServer, type RunningServer } from "../support/server";
@@ -79,6 +79,14 @@ before(async () => {
 
 after(async () => {
   await server?.stop();
+});
+
+test("the image carries the built server, not the project's sources or tests", () => {
+  // Next's file tracing copies into .next/standalone whatever it thinks the server may read; a
+  // dynamic fs path it cannot bound makes it copy the whole project.
+  for (const stray of ["tests", "e2e", "bench", "lib", "app", "Dockerfile"]) {
+    assert.ok(!existsSync(path.join(appDir, stray)), `${stray} must not be in the image`);
+  }
 });
 
 test("the image's runtime stage declares what the issue asks for", () => {
