@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { readMigrationFiles } from "../../lib/migrate/files";
@@ -42,6 +44,7 @@ async function eventuallyHashed(name: string): Promise<{ sha256: string | null; 
   }
   assert.fail(`${name}'s manifest never got its sha256`);
 }
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function postBackup(headers: Record<string, string> = {}) {
   return fetch(`${server.url}/api/admin/backup/sqlite`, { method: "POST", headers, redirect: "manual" });
 }
@@ -179,6 +182,31 @@ describe("POST /api/admin/backup/sqlite", () => {
       const manifest = await eventuallyHashed(name);
       assert.equal(manifest.sha256, createHash("sha256").update(readFileSync(path.join(backupDir, name))).digest("hex"), name);
     }
+    assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
+  });
+
+  test("a client that leaves during the snapshot: the backup is still stored whole, the server goes on", async () => {
+    const before = new Set(readdirSync(backupDir));
+    const url = new URL(server.url);
+    const socket = connect(Number(url.port), url.hostname);
+    await once(socket, "connect");
+    socket.write(
+      `POST /api/admin/backup/sqlite HTTP/1.1\r\nHost: ${url.host}\r\nCookie: ${cookies.owner}\r\nContent-Length: 0\r\n\r\n`,
+    );
+    // Leave as soon as the snapshot's temp file appears, before any response byte.
+    for (let i = 0; i < 1000 && readdirSync(backupDir).every((name) => before.has(name)); i++) await sleep(5);
+    socket.destroy();
+
+    let name: string | undefined;
+    for (let i = 0; i < 200 && !name; i++) {
+      name = readdirSync(backupDir).find((file) => !before.has(file) && /^opstage-[\dTZ.]+\.db\.json$/.test(file))?.slice(0, -5);
+      if (!name) await sleep(50);
+    }
+    assert.ok(name, "the snapshot was stored under its final name with a manifest");
+    // The server finished with the response it could not send: the manifest gets its checksum.
+    const manifest = await eventuallyHashed(name);
+    assert.equal(manifest.sha256, createHash("sha256").update(readFileSync(path.join(backupDir, name))).digest("hex"));
+    assert.equal(integrityOf(path.join(backupDir, name)), "ok");
     assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
   });
 
