@@ -6,7 +6,7 @@
 //   npm run bench -- --size-mb 1024 [--runs 3]
 import { execFileSync, fork, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
@@ -99,10 +99,15 @@ function rssSampler(pid: number) {
   return { stop: () => (clearInterval(timer), { baseline, peak, growth: Math.max(0, peak - baseline) }) };
 }
 
-/** GET /api/health every 50 ms; latencies in ms. */
-function healthPoller(url: string) {
+/**
+ * GET /api/health every 50 ms; latencies in ms. One request is made before timing starts: a
+ * process's first fetch() sets up its HTTP client and connection (80–130 ms here on an idle
+ * server), a cost of the client, not of the console.
+ */
+async function healthPoller(url: string) {
   const latencies: number[] = [];
   let running = true;
+  await (await fetch(`${url}/api/health`)).arrayBuffer();
   const loop = (async () => {
     while (running) {
       const started = performance.now();
@@ -193,13 +198,35 @@ async function main() {
     const naive = spawn(process.execPath, [path.join(projectRoot, "bench/naive-server.cjs"), betterSqlite3, database, scratch], {
       stdio: ["ignore", "pipe", "inherit"],
     });
+    // After a download the server hashes the stored file (a full read of it, in a worker). Each
+    // measurement starts once that is done, so that none pays for the previous one's hashing.
+    const checksumsDone = async () => {
+      for (let i = 0; i < 600; i++) {
+        const listed = (await (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).json()) as {
+          backups: { sha256: string | null }[];
+        };
+        if (listed.backups.every((backup) => backup.sha256)) return;
+        await sleep(100);
+      }
+      throw new Error("the stored backups' checksums were not completed within a minute");
+    };
+    // The server's own account of the snapshot (the manifest's durationMs: space check, copy,
+    // fsync, rename), to split time-to-first-byte into snapshot and the rest.
+    const newestSnapshotSeconds = () => {
+      const manifests = readdirSync(path.join(dataDir, "backups"))
+        .filter((name) => name.endsWith(".db.json"))
+        .map((name) => JSON.parse(readFileSync(path.join(dataDir, "backups", name), "utf8")) as { createdAt: string; durationMs: number });
+      return manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1)!.durationMs / 1000;
+    };
     const naivePort = await new Promise<number>((resolve) => naive.stdout!.once("data", (chunk) => resolve(Number(String(chunk).trim()))));
 
     const runs = {
       cp: [] as number[],
       sqlite3: [] as number[],
-      route: [] as { ttfb: number; total: number; rssGrowth: number; healthP99: number; healthMax: number; writer: WriterReport }[],
+      route: [] as { ttfb: number; total: number; snapshot: number; rssGrowth: number; healthP99: number; healthMax: number; writer: WriterReport }[],
+      routeNoWriter: [] as { ttfb: number; total: number; snapshot: number }[],
       baselineWriter: [] as WriterReport[],
+      otherWriters: [] as WriterReport[],
       naive: [] as { total: number; rssGrowth: number }[],
     };
     execFileSync("cat", [database], { stdio: ["ignore", "ignore", "ignore"] }); // warm the page cache once for all
@@ -219,19 +246,27 @@ async function main() {
         rmSync(out);
       }
 
+      // The real download on a quiet database, as `sqlite3 .backup` ran above.
+      const quiet = await curlDownload(`${server.url}/api/admin/backup/sqlite`, [`Authorization: Bearer ${token}`]);
+      if (quiet.status !== 200) throw new Error(`download answered ${quiet.status}`);
+      await checksumsDone();
+      runs.routeNoWriter.push({ ttfb: quiet.ttfb, total: quiet.total, snapshot: newestSnapshotSeconds() });
+
       // The real download, with a writer committing every ~1 ms and the console polled.
       const writer = await startWriter(database, `route${run}`);
       await sleep(300);
       const rss = rssSampler(pid);
-      const health = healthPoller(server.url);
+      const health = await healthPoller(server.url);
       const download = await curlDownload(`${server.url}/api/admin/backup/sqlite`, [`Authorization: Bearer ${token}`]);
       const memory = rss.stop();
       const healthLatencies = await health.stop();
       const writerReport = await writer.stop();
       if (download.status !== 200) throw new Error(`download answered ${download.status}`);
+      await checksumsDone();
       runs.route.push({
         ttfb: download.ttfb,
         total: download.total,
+        snapshot: newestSnapshotSeconds(),
         rssGrowth: memory.growth,
         healthP99: percentile(healthLatencies, 99),
         healthMax: Math.max(...healthLatencies),
@@ -256,9 +291,23 @@ async function main() {
     naive.kill();
     await server.stop();
 
+    // For comparison, SQLite's CLI under the same writer, once: its .backup copies 100 pages a
+    // step and starts over whenever another connection writes between two steps.
+    let sqlite3WithWriter: { finished: boolean; seconds: number; timeoutSeconds: number } | null = null;
+    if (hasSqlite3) {
+      const timeoutSeconds = Math.ceil(10 * median(runs.sqlite3));
+      const writer = await startWriter(database, "sqlite3");
+      const out = path.join(scratch, "sqlite3-writer.db");
+      const started = performance.now();
+      const result = spawnSync("timeout", [String(timeoutSeconds), "sqlite3", database, `.backup '${out}'`]);
+      sqlite3WithWriter = { finished: result.status === 0, seconds: (performance.now() - started) / 1000, timeoutSeconds };
+      runs.otherWriters.push(await writer.stop());
+      rmSync(out, { force: true });
+    }
+
     // Nothing lost: every row a writer says it committed is in the database.
     const check = openDatabase(database, { readonly: true });
-    const lost = [...runs.route.map((r) => r.writer), ...runs.baselineWriter].map((w) => {
+    const lost = [...runs.route.map((r) => r.writer), ...runs.baselineWriter, ...runs.otherWriters].map((w) => {
       const present = (check.prepare("SELECT count(*) AS n FROM AuditEvent WHERE id LIKE ?").get(`bench-${w.label}-%`) as { n: number }).n;
       return w.committed - present;
     });
@@ -280,6 +329,8 @@ async function main() {
         sqlite3Backup: hasSqlite3 ? { min: Math.min(...runs.sqlite3), median: median(runs.sqlite3) } : null,
         downloadTotal: { min: Math.min(...runs.route.map((r) => r.total)), median: median(runs.route.map((r) => r.total)) },
         downloadTtfb: { min: Math.min(...runs.route.map((r) => r.ttfb)), median: median(runs.route.map((r) => r.ttfb)) },
+        downloadNoWriterTotal: { min: Math.min(...runs.routeNoWriter.map((r) => r.total)), median: median(runs.routeNoWriter.map((r) => r.total)) },
+        downloadNoWriterTtfb: { min: Math.min(...runs.routeNoWriter.map((r) => r.ttfb)), median: median(runs.routeNoWriter.map((r) => r.ttfb)) },
         naiveTotal: { min: Math.min(...runs.naive.map((r) => r.total)), median: median(runs.naive.map((r) => r.total)) },
       },
       rssGrowthMB: {
@@ -295,7 +346,15 @@ async function main() {
       },
       healthMs: { p99: Math.max(...runs.route.map((r) => r.healthP99)), max: Math.max(...runs.route.map((r) => r.healthMax)) },
       snapshotsFinished: `${runs.route.length}/${RUNS}`,
+      sqlite3WithWriter,
       walBytesAtEnd: walBytes,
+      perRun: {
+        cp: runs.cp,
+        sqlite3Backup: runs.sqlite3,
+        downloadNoWriter: runs.routeNoWriter,
+        download: runs.route.map(({ writer: _writer, ...rest }) => rest),
+        naive: runs.naive,
+      },
     };
 
     const s = summary.seconds;
@@ -304,8 +363,10 @@ async function main() {
     const rows = [
       ["`cp` + fsync (physical limit)", fmt(s.cp.min), fmt(s.cp.median), "1.00×"],
       ...(s.sqlite3Backup ? [["`sqlite3 .backup` (C reference)", fmt(s.sqlite3Backup.min), fmt(s.sqlite3Backup.median), ratio(s.sqlite3Backup.median)]] : []),
-      ["download: request → last byte", fmt(s.downloadTotal.min), fmt(s.downloadTotal.median), ratio(s.downloadTotal.median)],
-      ["download: time to first byte", fmt(s.downloadTtfb.min), fmt(s.downloadTtfb.median), ratio(s.downloadTtfb.median)],
+      ["download, quiet database: request → last byte", fmt(s.downloadNoWriterTotal.min), fmt(s.downloadNoWriterTotal.median), ratio(s.downloadNoWriterTotal.median)],
+      ["download, quiet database: time to first byte", fmt(s.downloadNoWriterTtfb.min), fmt(s.downloadNoWriterTtfb.median), ratio(s.downloadNoWriterTtfb.median)],
+      ["download, writer running: request → last byte", fmt(s.downloadTotal.min), fmt(s.downloadTotal.median), ratio(s.downloadTotal.median)],
+      ["download, writer running: time to first byte", fmt(s.downloadTtfb.min), fmt(s.downloadTtfb.median), ratio(s.downloadTtfb.median)],
       ["naive readFile variant: last byte", fmt(s.naiveTotal.min), fmt(s.naiveTotal.median), ratio(s.naiveTotal.median)],
     ];
     const w = summary.writerMs;
@@ -318,7 +379,7 @@ async function main() {
       "",
       "| measure | value |",
       "| --- | --- |",
-      `| download vs \`sqlite3 .backup\` (median) | ${s.sqlite3Backup ? (s.downloadTotal.median / s.sqlite3Backup.median).toFixed(2) + "×" : "sqlite3 not installed"} |`,
+      `| download vs \`sqlite3 .backup\` (medians): quiet database / writer running | ${s.sqlite3Backup ? `${(s.downloadNoWriterTotal.median / s.sqlite3Backup.median).toFixed(2)}× / ${(s.downloadTotal.median / s.sqlite3Backup.median).toFixed(2)}×` : "sqlite3 not installed"} |`,
       `| server RSS growth during download (max / median) | ${summary.rssGrowthMB.route.max.toFixed(1)} MB / ${summary.rssGrowthMB.route.median.toFixed(1)} MB |`,
       `| naive variant RSS growth (max / median) | ${summary.rssGrowthMB.naive.max.toFixed(1)} MB / ${summary.rssGrowthMB.naive.median.toFixed(1)} MB |`,
       `| writer latency without backup p50 / p99 / max | ${fmt(w.baseline.p50)} / ${fmt(w.baseline.p99)} / ${fmt(w.baseline.max)} ms |`,
@@ -327,6 +388,11 @@ async function main() {
       `| writer errors / rows committed during downloads / rows lost | ${w.errors} / ${w.committed} / ${w.lostRows} |`,
       `| \`GET /api/health\` during download p99 / max | ${summary.healthMs.p99.toFixed(1)} / ${summary.healthMs.max.toFixed(1)} ms |`,
       `| snapshots finished | ${summary.snapshotsFinished} |`,
+      ...(sqlite3WithWriter
+        ? [
+            `| \`sqlite3 .backup\` with the writer running | ${sqlite3WithWriter.finished ? `finished in ${fmt(sqlite3WithWriter.seconds)} s` : `did not finish in ${sqlite3WithWriter.timeoutSeconds} s (stopped)`} |`,
+          ]
+        : []),
       `| WAL size at the end | ${mb(walBytes).toFixed(1)} MB |`,
     ].join("\n");
     console.log(table);
