@@ -8,6 +8,7 @@ import { recordAuditSafely } from "../lib/audit/record";
 import { createAuditedBackup } from "../lib/backup/audited";
 import { listBackups } from "../lib/backup/catalog";
 import { snapshotToFile } from "../lib/backup/export";
+import { unreadableFileReason } from "../lib/backup/files";
 import { readManifest } from "../lib/backup/manifest";
 import { restoreDatabase, RestoreError } from "../lib/backup/restore";
 import { verifyDatabaseFile } from "../lib/backup/verify";
@@ -116,7 +117,8 @@ async function backupCommand(args: string[]): Promise<void> {
 async function verifyCommand(args: string[]): Promise<void> {
   if (args.length !== 1) throw new UsageError("verify takes one FILE");
   const file = path.resolve(args[0]!);
-  if (!existsSync(file)) throw new UsageError(`${file} does not exist`);
+  const unreadable = unreadableFileReason(file);
+  if (unreadable) throw new UsageError(unreadable);
   // A file in the backup folder is checked against its manifest's checksum too.
   const { backupDir } = getConfig();
   const manifest = path.dirname(file) === backupDir ? readManifest(backupDir, path.basename(file)) : null;

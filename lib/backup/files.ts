@@ -3,7 +3,7 @@
 // folder fsync'ed. A crash at any point leaves either no file or a complete one under the final
 // name — never a half-written file that looks like a backup.
 import { randomBytes } from "node:crypto";
-import { lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import path from "node:path";
 
@@ -27,6 +27,17 @@ export class BackupNameError extends Error {
 
 export function isSafeBackupName(name: string): boolean {
   return SAFE_NAME.test(name) && !name.includes("..");
+}
+
+/**
+ * Why `file` (a path an operator typed) cannot be read as a backup, or null when it is a regular
+ * file. A folder would otherwise fail deep inside SQLite with "EISDIR".
+ */
+export function unreadableFileReason(file: string): string | null {
+  const stats = statSync(file, { throwIfNoEntry: false });
+  if (!stats) return `${file} does not exist.`;
+  if (!stats.isFile()) return `${file} is ${stats.isDirectory() ? "a folder" : "not a regular file"}, not a backup file.`;
+  return null;
 }
 
 /**

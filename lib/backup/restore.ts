@@ -18,7 +18,7 @@ import type { Config } from "../config";
 import { acquireDataDirLock } from "../db/data-dir-lock";
 import type { MigrationFile } from "../migrate/files";
 import { createBackup } from "./create";
-import { commitTempFile, discardTempFile, ensureDir, tempPathFor } from "./files";
+import { commitTempFile, discardTempFile, ensureDir, tempPathFor, unreadableFileReason } from "./files";
 import { readManifest } from "./manifest";
 import { verifyDatabaseFile } from "./verify";
 
@@ -72,7 +72,8 @@ export async function restoreDatabase(input: {
 }): Promise<RestoreReport> {
   const { config, shipped, crashAt } = input;
   const source = path.resolve(input.file);
-  if (!existsSync(source)) throw new RestoreError(`${source} does not exist.`);
+  const unreadable = unreadableFileReason(source);
+  if (unreadable) throw new RestoreError(unreadable);
   if (source === config.databasePath) throw new RestoreError("That is the live database itself.");
   ensureDir(config.dataDir);
   const lock = input.lockHeld ? { release: () => {} } : acquireDataDirLock(config.dataDir);

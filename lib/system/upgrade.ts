@@ -22,6 +22,16 @@ function wayBack(config: Config): string {
   return `Run the newer Opstage image again, or restore a backup made by this version or an older one.${hint}`;
 }
 
+// Who last ran the database, as far as it says. A build with unknown migrations but the same or
+// an older recorded version (a development build, or a version string that was not bumped)
+// is still newer in schema: say that instead of a version comparison that reads as nonsense.
+function lastRunBy(recorded: string | null, appVersion: string): string {
+  if (recorded && compareVersions(recorded, appVersion) > 0) {
+    return `This database was last run by Opstage ${recorded}, newer than this build (${appVersion})`;
+  }
+  return `This database was last run by a newer Opstage build than this one (${appVersion})`;
+}
+
 /** Throws, writing nothing, when the database belongs to a newer Opstage than `appVersion`. */
 export function refuseNewerDatabase(db: SqliteDatabase, files: MigrationFile[], appVersion: string, config: Config): MigrationStatus {
   const recorded = lastRecordedVersion(db);
@@ -32,8 +42,8 @@ export function refuseNewerDatabase(db: SqliteDatabase, files: MigrationFile[], 
     if (error instanceof MigrationError && error.problem === "unknown") {
       throw new MigrationError(
         "unknown",
-        `This database was last run by Opstage ${recorded ?? "(a newer version)"}, newer than this build (${appVersion}): ` +
-          `it records migration(s) this build does not know (${error.migrationName}…). Nothing was written to it. ${wayBack(config)}`,
+        `${lastRunBy(recorded, appVersion)}: it records migration(s) this build does not know ` +
+          `(${error.migrationName}…). Nothing was written to it. ${wayBack(config)}`,
         error.migrationName,
       );
     }

@@ -68,6 +68,9 @@ describe("opstage CLI", () => {
 
   test("usage errors exit 2", () => {
     assert.equal(runCli(dataDir, ["verify"]).code, 2);
+    const folder = runCli(dataDir, ["verify", tempDir()]);
+    assert.equal(folder.code, 2);
+    assert.match(folder.stderr, /is a folder, not a backup file/);
     assert.equal(runCli(dataDir, ["backup", "extra"]).code, 2);
   });
 

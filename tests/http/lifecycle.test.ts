@@ -38,7 +38,8 @@ describe("start-up", () => {
 
     const { code, output } = await runServerToExit({ dataDir });
     assert.notEqual(code, 0);
-    assert.match(output, /newer than this build \(\d+\.\d+\.\d+\)/);
+    // Same version string, newer schema: said as such, not as "0.1.0, newer than this build (0.1.0)".
+    assert.match(output, /last run by a newer Opstage build than this one \(\d+\.\d+\.\d+\)/);
     assert.match(output, /29990101000000_next_feature/);
     assert.match(output, /restore a backup made by this version or an older one/);
     assert.ok(readFileSync(dbFile).equals(before), "the newer database was not written to");

@@ -65,10 +65,13 @@ describe("restore CLI refusals", () => {
       `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES ('n', 'x', '2999-01-01', '29990101000000_future', '2999-01-01', 1)`,
     ).run();
     db.close();
+    const folder = tempDir();
     for (const [file, why] of [
       [junk, /Not a readable SQLite database/],
       [truncated, /integrity_check failed|Not a readable SQLite database/],
       [newer, /newer version/],
+      [folder, /is a folder, not a backup file/],
+      [path.join(folder, "missing.db"), /does not exist/],
     ] as const) {
       const result = runCli(dataDir, ["restore", file, "--yes"]);
       assert.equal(result.code, 1, file);
