@@ -49,6 +49,8 @@ const tasks = {
       // Pages only pass through this connection's cache on their way to the copy: keep it small
       // so the worker's memory does not depend on the database size.
       source.pragma("cache_size = -2048");
+      // No mmap_size: mapping the source saves ~10-15% of the copy's system calls, but an I/O
+      // error on a mapped page is a SIGBUS that kills the whole server, not a failed backup.
       // better-sqlite3's first step copies 0 pages (it only opens the backup); the number returned
       // from progress() is the page count of every following step: all of them, in one.
       await source.backup(destinationPath, { progress: () => 0x7fffffff });
