@@ -290,6 +290,8 @@ async function main() {
     }
     naive.kill();
     await server.stop();
+    // What the server's shutdown left (it checkpoints the WAL), before anything else opens the file.
+    const walBytes = statSync(`${database}-wal`, { throwIfNoEntry: false })?.size ?? 0;
 
     // For comparison, SQLite's CLI under the same writer, once: its .backup copies 100 pages a
     // step and starts over whenever another connection writes between two steps.
@@ -312,7 +314,6 @@ async function main() {
       return w.committed - present;
     });
     check.close();
-    const walBytes = statSync(`${database}-wal`, { throwIfNoEntry: false })?.size ?? 0;
 
     const all = (pick: (w: WriterReport) => number[]) => (ws: WriterReport[]) => ws.flatMap(pick);
     const latencies = all((w) => w.latencies);
