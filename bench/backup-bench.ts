@@ -195,9 +195,6 @@ async function main() {
       body: JSON.stringify({ name: "bench" }),
     });
     const { token } = (await created.json()) as { token: string };
-    const naive = spawn(process.execPath, [path.join(projectRoot, "bench/naive-server.cjs"), betterSqlite3, database, scratch], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
     // After a download the server hashes the stored file (a full read of it, in a worker). Each
     // measurement starts once that is done, so that none pays for the previous one's hashing.
     const checksumsDone = async () => {
@@ -218,7 +215,15 @@ async function main() {
         .map((name) => JSON.parse(readFileSync(path.join(dataDir, "backups", name), "utf8")) as { createdAt: string; durationMs: number });
       return manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1)!.durationMs / 1000;
     };
-    const naivePort = await new Promise<number>((resolve) => naive.stdout!.once("data", (chunk) => resolve(Number(String(chunk).trim()))));
+    // The naive variant runs in a fresh process each time: a process that once held the whole
+    // database keeps much of that memory resident, and would hide the growth on later runs.
+    const startNaiveServer = async () => {
+      const naive = spawn(process.execPath, [path.join(projectRoot, "bench/naive-server.cjs"), betterSqlite3, database, scratch], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const port = await new Promise<number>((resolve) => naive.stdout!.once("data", (chunk) => resolve(Number(String(chunk).trim()))));
+      return { pid: naive.pid!, port, stop: () => naive.kill() };
+    };
 
     const runs = {
       cp: [] as number[],
@@ -279,16 +284,16 @@ async function main() {
       runs.baselineWriter.push(await baseline.stop());
 
       // The naive variant's memory.
-      const naivePid = naive.pid!;
-      const naiveRss = rssSampler(naivePid);
-      const naiveDownload = await curlDownload(`http://127.0.0.1:${naivePort}/`, []);
+      const naive = await startNaiveServer();
+      const naiveRss = rssSampler(naive.pid);
+      const naiveDownload = await curlDownload(`http://127.0.0.1:${naive.port}/`, []);
       runs.naive.push({ total: naiveDownload.total, rssGrowth: naiveRss.stop().growth });
+      naive.stop();
 
       for (const name of (await (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).json() as { backups: { name: string }[] }).backups.map((b) => b.name)) {
         await fetch(`${server.url}/api/admin/backups/${name}`, { method: "DELETE", headers: { Cookie: cookie } });
       }
     }
-    naive.kill();
     await server.stop();
     // What the server's shutdown left (it checkpoints the WAL), before anything else opens the file.
     const walBytes = statSync(`${database}-wal`, { throwIfNoEntry: false })?.size ?? 0;
