@@ -52,7 +52,7 @@ export function refuseNewerDatabase(db: SqliteDatabase, files: MigrationFile[], 
   if (recorded && compareVersions(recorded, appVersion) > 0) {
     throw new MigrationError(
       "unknown",
-      `This database was last run by Opstage ${recorded}, newer than this build (${appVersion}). ` +
+      `${lastRunBy(recorded, appVersion)}. ` +
         `Running a newer database on an older Opstage is unsupported; nothing was written to it. ${wayBack(config)}`,
     );
   }
