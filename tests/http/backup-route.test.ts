@@ -35,16 +35,16 @@ function lastAudit(action: string): AuditRow | undefined {
 function userId(username: string): string {
   return queryOne<{ id: string }>(dbFile, "SELECT id FROM User WHERE username = ?", username).id;
 }
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function eventuallyHashed(name: string): Promise<{ sha256: string | null; kind: string }> {
   const file = path.join(backupDir, `${name}.json`);
   for (let i = 0; i < 100; i++) {
     const manifest = JSON.parse(readFileSync(file, "utf8")) as { sha256: string | null; kind: string };
     if (manifest.sha256) return manifest;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   assert.fail(`${name}'s manifest never got its sha256`);
 }
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function postBackup(headers: Record<string, string> = {}) {
   return fetch(`${server.url}/api/admin/backup/sqlite`, { method: "POST", headers, redirect: "manual" });
 }
@@ -173,7 +173,7 @@ describe("POST /api/admin/backup/sqlite", () => {
     controller.abort();
     await reader.closed.catch(() => {});
 
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     const files = readdirSync(backupDir);
     assert.deepEqual(files.filter((name) => !/^opstage-\d{8}T\d{6}\.\d{3}Z\.db(\.json)?$/.test(name)), [], "no temp files");
     for (const name of files.filter((file) => file.endsWith(".db"))) {
