@@ -208,12 +208,17 @@ async function main() {
       throw new Error("the stored backups' checksums were not completed within a minute");
     };
     // The server's own account of the snapshot (the manifest's durationMs: space check, copy,
-    // fsync, rename), to split time-to-first-byte into snapshot and the rest.
-    const newestSnapshotSeconds = () => {
+    // fsync, rename), to split time-to-first-byte into snapshot and the rest, and which way it
+    // was taken (lib/backup/worker.ts: file copy, or the backup API as the fallback).
+    const newestSnapshot = () => {
       const manifests = readdirSync(path.join(dataDir, "backups"))
         .filter((name) => name.endsWith(".db.json"))
-        .map((name) => JSON.parse(readFileSync(path.join(dataDir, "backups", name), "utf8")) as { createdAt: string; durationMs: number });
-      return manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1)!.durationMs / 1000;
+        .map(
+          (name) =>
+            JSON.parse(readFileSync(path.join(dataDir, "backups", name), "utf8")) as { createdAt: string; durationMs: number; snapshotMethod: string },
+        );
+      const newest = manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1)!;
+      return { snapshot: newest.durationMs / 1000, method: newest.snapshotMethod };
     };
     // The naive variant runs in a fresh process each time: a process that once held the whole
     // database keeps much of that memory resident, and would hide the growth on later runs.
@@ -228,8 +233,8 @@ async function main() {
     const runs = {
       cp: [] as number[],
       sqlite3: [] as number[],
-      route: [] as { ttfb: number; total: number; snapshot: number; rssGrowth: number; healthP99: number; healthMax: number; writer: WriterReport }[],
-      routeNoWriter: [] as { ttfb: number; total: number; snapshot: number }[],
+      route: [] as { ttfb: number; total: number; snapshot: number; method: string; rssGrowth: number; healthP99: number; healthMax: number; writer: WriterReport }[],
+      routeNoWriter: [] as { ttfb: number; total: number; snapshot: number; method: string }[],
       baselineWriter: [] as WriterReport[],
       otherWriters: [] as WriterReport[],
       naive: [] as { total: number; rssGrowth: number }[],
@@ -255,7 +260,7 @@ async function main() {
       const quiet = await curlDownload(`${server.url}/api/admin/backup/sqlite`, [`Authorization: Bearer ${token}`]);
       if (quiet.status !== 200) throw new Error(`download answered ${quiet.status}`);
       await checksumsDone();
-      runs.routeNoWriter.push({ ttfb: quiet.ttfb, total: quiet.total, snapshot: newestSnapshotSeconds() });
+      runs.routeNoWriter.push({ ttfb: quiet.ttfb, total: quiet.total, ...newestSnapshot() });
 
       // The real download, with a writer committing every ~1 ms and the console polled.
       const writer = await startWriter(database, `route${run}`);
@@ -271,7 +276,7 @@ async function main() {
       runs.route.push({
         ttfb: download.ttfb,
         total: download.total,
-        snapshot: newestSnapshotSeconds(),
+        ...newestSnapshot(),
         rssGrowth: memory.growth,
         healthP99: percentile(healthLatencies, 99),
         healthMax: Math.max(...healthLatencies),
@@ -363,6 +368,8 @@ async function main() {
       },
     };
 
+    const methodCounts = (list: { method: string }[]) =>
+      [...new Set(list.map((r) => r.method))].map((m) => `${m} ${list.filter((r) => r.method === m).length}/${list.length}`).join(", ");
     const s = summary.seconds;
     const ratio = (x: number) => `${(x / cpMedian).toFixed(2)}×`;
     const fmt = (x: number) => x.toFixed(3);
@@ -394,6 +401,7 @@ async function main() {
       `| writer errors / rows committed during downloads / rows lost | ${w.errors} / ${w.committed} / ${w.lostRows} |`,
       `| \`GET /api/health\` during download p99 / max | ${summary.healthMs.p99.toFixed(1)} / ${summary.healthMs.max.toFixed(1)} ms |`,
       `| snapshots finished | ${summary.snapshotsFinished} |`,
+      `| snapshot method, quiet database / writer running | ${methodCounts(runs.routeNoWriter)} / ${methodCounts(runs.route)} |`,
       ...(sqlite3WithWriter
         ? [
             `| \`sqlite3 .backup\` with the writer running | ${sqlite3WithWriter.finished ? `finished in ${fmt(sqlite3WithWriter.seconds)} s` : `did not finish in ${sqlite3WithWriter.timeoutSeconds} s (stopped)`} |`,

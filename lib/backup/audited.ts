@@ -27,7 +27,7 @@ export async function createAuditedBackup(input: {
       targetType: "backup",
       targetId: backup.name,
       origin: input.origin,
-      metadata: { filename: backup.name, bytes: backup.bytes, durationMs: backup.durationMs, kind: backup.kind, by: input.actorLabel },
+      metadata: { filename: backup.name, bytes: backup.bytes, durationMs: backup.durationMs, snapshotMethod: backup.snapshotMethod, kind: backup.kind, by: input.actorLabel },
     });
     return backup;
   } catch (error) {

@@ -74,6 +74,7 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Backup
     lastMigration: snapshot.migrations.at(-1) ?? null,
     databaseBytes: needed,
     durationMs: Math.round(Date.now() - startedAt.getTime()),
+    snapshotMethod: snapshot.method,
     actor: options.actor,
   };
   await writeManifest(backupDir, manifest);

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ActorType } from "../generated/prisma/client";
+import type { SnapshotMethod } from "./worker";
 import { commitTempFile, discardTempFile, tempPathFor } from "./files";
 
 export const BACKUP_KINDS = ["manual", "scheduled", "pre-upgrade", "pre-restore", "external"] as const;
@@ -35,6 +36,8 @@ export type BackupManifest = {
   /** Size of the live database when the backup was made (for the size-over-time chart). */
   databaseBytes: number | null;
   durationMs: number | null;
+  /** How the snapshot was taken (lib/backup/worker.ts); absent in manifests older than it. */
+  snapshotMethod?: SnapshotMethod;
   actor: { type: ActorType; id: string | null; label: string };
   verification?: Verification;
 };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { createBackup } from "../../lib/backup/create";
@@ -48,6 +48,7 @@ describe("online snapshot", () => {
     await writerLoop;
 
     assert.ok(commitsDuringSnapshot > 10, `the writer kept committing during the snapshot (${commitsDuringSnapshot})`);
+    assert.equal(backup.snapshotMethod, "file-copy");
     assert.match(backup.name, BACKUP_NAME_PATTERN);
     assert.deepEqual(readdirSync(backupDir).sort(), [backup.name, `${backup.name}.json`], "only the backup and its manifest");
     assert.equal(readFileSync(backup.path).subarray(0, 16).toString("latin1"), "SQLite format 3\0");
@@ -63,6 +64,94 @@ describe("online snapshot", () => {
     assert.equal(count, max, "rows 1..max with no gap");
     assert.ok(max >= 60_000, "everything committed before the snapshot started is in it");
     assert.ok(max < next - 1, "rows committed after the snapshot are not (the writer was not blocked)");
+    writer.close();
+  });
+
+  test("the file copy is one moment of the database while the writer checkpoints after every commit", async () => {
+    // The danger for a file copy: a checkpoint writing newer pages into opstage.db while it is
+    // read. Checkpointing after every commit, while rewriting rows all over the file, is the
+    // worst case. Each transaction t appends row t, rewrites row rowFor(t) to 'u<t>' and sets
+    // meta.last = t; a copy of one moment T has rows 1..T and, for every rewritten row, the
+    // payload of the last t <= T that rewrote it.
+    const dir = tempDir();
+    const rows = 60_000;
+    const { file, db: writer } = makeSourceDb(dir, rows);
+    writer.exec("CREATE TABLE meta (id INTEGER PRIMARY KEY, last INTEGER NOT NULL); INSERT INTO meta VALUES (1, 0)");
+    writer.pragma("wal_autocheckpoint = 1");
+    const rowFor = (t: number) => ((t * 7919) % rows) + 1;
+    const commit = writer.transaction((t: number) => {
+      writer.prepare("INSERT INTO seq (n, payload) VALUES (?, 'w')").run(rows + t);
+      writer.prepare("UPDATE seq SET payload = ? WHERE n = ?").run(`u${t}`, rowFor(t));
+      writer.prepare("UPDATE meta SET last = ? WHERE id = 1").run(t);
+    });
+    let t = 0;
+    let writing = true;
+    const writerLoop = (async () => {
+      while (writing) {
+        commit(++t);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    const backups = [];
+    for (let i = 0; i < 3; i++) {
+      backups.push(await createBackup({ databasePath: file, backupDir: path.join(dir, "backups"), kind: "manual", actor: TEST_ACTOR }));
+    }
+    writing = false;
+    await writerLoop;
+    writer.close();
+
+    for (const backup of backups) {
+      assert.equal(backup.snapshotMethod, "file-copy");
+      const copy = new Database(backup.path, { readonly: true });
+      assert.equal(copy.pragma("integrity_check", { simple: true }), "ok");
+      const last = copy.prepare("SELECT last FROM meta").pluck().get() as number;
+      const { count, max } = copy.prepare("SELECT count(*) AS count, max(n) AS max FROM seq").get() as { count: number; max: number };
+      assert.equal(max, rows + last, `${backup.name}: meta.last and the last appended row are from the same moment`);
+      assert.equal(count, max, "no gap");
+      const expected = new Map<number, string>();
+      for (let u = 1; u <= last; u++) expected.set(rowFor(u), `u${u}`);
+      const payloadOf = copy.prepare("SELECT payload FROM seq WHERE n = ?").pluck();
+      for (const [n, payload] of expected) assert.equal(payloadOf.get(n), payload, `${backup.name}: row ${n}`);
+      copy.close();
+    }
+    assert.ok(t > 50, `the writer kept committing (${t} transactions)`);
+  });
+
+  test("a snapshot keeps the SQLite locks this process holds on the database", async () => {
+    // POSIX locks belong to the process: closing any descriptor of the file would drop the
+    // server's SHARED lock (the range starting at 0x40000002) without a word.
+    const dir = tempDir();
+    const { file, db: server } = makeSourceDb(dir, 100);
+    server.prepare("SELECT count(*) FROM seq").get();
+    const { ino } = statSync(file);
+    const sharedLockHeld = () =>
+      readFileSync("/proc/locks", "utf8")
+        .split("\n")
+        .some((line) => new RegExp(`POSIX\\s+ADVISORY\\s+READ\\s+${process.pid}\\s+\\S+:${ino}\\s+1073741826\\s`).test(line));
+    assert.ok(sharedLockHeld(), "the connection holds SHARED on opstage.db before the snapshot");
+    for (let i = 0; i < 2; i++) {
+      const backup = await createBackup({ databasePath: file, backupDir: path.join(dir, "backups"), kind: "manual", actor: TEST_ACTOR });
+      assert.equal(backup.snapshotMethod, "file-copy");
+      assert.ok(sharedLockHeld(), `the connection still holds SHARED on opstage.db after snapshot ${i + 1}`);
+    }
+    server.close();
+  });
+
+  test("falls back to the backup API when an older reader keeps the WAL out of the file", async () => {
+    const dir = tempDir();
+    const { file, db: writer } = makeSourceDb(dir, 100);
+    const reader = openDatabase(file);
+    reader.exec("BEGIN");
+    reader.prepare("SELECT count(*) FROM seq").get(); // a snapshot at 100 rows, held open
+    writer.prepare("INSERT INTO seq (n, payload) VALUES (101, 'after the reader')").run();
+    const backup = await createBackup({ databasePath: file, backupDir: path.join(dir, "backups"), kind: "manual", actor: TEST_ACTOR });
+    reader.exec("COMMIT");
+    assert.equal(backup.snapshotMethod, "backup-api");
+    const copy = new Database(backup.path, { readonly: true });
+    assert.equal(copy.pragma("integrity_check", { simple: true }), "ok");
+    assert.equal(copy.prepare("SELECT count(*) FROM seq").pluck().get(), 101, "the newest commit is in the copy");
+    copy.close();
+    reader.close();
     writer.close();
   });
 
