@@ -363,7 +363,11 @@ async function main() {
         cp: runs.cp,
         sqlite3Backup: runs.sqlite3,
         downloadNoWriter: runs.routeNoWriter,
-        download: runs.route.map(({ writer: _writer, ...rest }) => rest),
+        download: runs.route.map(({ writer, ...rest }) => ({
+          ...rest,
+          writerP99: percentile(writer.latencies, 99),
+          writerMax: Math.max(...writer.latencies),
+        })),
         naive: runs.naive,
       },
     };

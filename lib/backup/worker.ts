@@ -63,6 +63,11 @@ function appliedMigrations(db) {
 const CHECKPOINT_ATTEMPTS = 20;
 const CHECKPOINT_RETRY_MS = 5;
 const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
+// The copy is flushed to disk every this many bytes rather than once at the end. On ext4
+// (data=ordered) any process's fsync commits the filesystem journal, which first writes out the
+// data of newly allocated blocks — ours included. With a whole GB of the copy dirty in memory, the
+// writers' own commit fsyncs waited ~400 ms behind it (measured); 32 MB at a time, ~15 ms.
+const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
 
 function sleepSync(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -136,6 +141,7 @@ function copyFileBytes(sourceFd, destinationPath, bytes) {
       if (read === 0) throw new Error("the database file ends at byte " + position + ", before its last page (" + bytes + ")");
       for (let written = 0; written < read; ) written += fs.writeSync(out, buffer, written, read - written);
       position += read;
+      if (position % FLUSH_EVERY_BYTES === 0) fs.fdatasyncSync(out);
     }
   } finally {
     fs.closeSync(out);
