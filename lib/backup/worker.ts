@@ -58,10 +58,12 @@ function appliedMigrations(db) {
     .map((row) => row.migration_name);
 }
 
-// Attempts of the write-locked checkpoint before giving up on the file copy, and the pause
-// between them (with the write lock released, so writers get through).
-const CHECKPOINT_ATTEMPTS = 20;
-const CHECKPOINT_RETRY_MS = 5;
+// The write-locked checkpoint (see beginCheckpointedRead) waits at most LOCKED_WAIT_MS for
+// another connection's checkpoint or an older reader to finish, holding writers back meanwhile;
+// then it lets them through for RETRY_PAUSE_MS and tries again, ATTEMPTS times in all.
+const LOCKED_WAIT_MS = 50;
+const RETRY_PAUSE_MS = 20;
+const ATTEMPTS = 5;
 const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
 // The copy is flushed to disk every this many bytes rather than once at the end. On ext4
 // (data=ordered) any process's fsync commits the filesystem journal, which first writes out the
@@ -73,61 +75,74 @@ function sleepSync(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function tryExec(db, sql) {
-  try {
-    db.exec(sql);
-    return true;
-  } catch (error) {
-    if (error && error.code === "SQLITE_BUSY") return false;
-    throw error;
-  }
-}
-
 function openSource(sourcePath, busyTimeoutMs, options) {
   const db = new Database(sourcePath, { fileMustExist: true, ...options });
   db.pragma("busy_timeout = " + busyTimeoutMs);
   return db;
 }
 
-// Method 1 (see the top of worker.ts). Returns false, having written nothing, when no fully
-// checkpointed snapshot could be had.
+// Method 1 (see the top of worker.ts). Returns false, having written nothing, when it cannot be
+// used; the backup API then takes over (and reports the error, if there is one).
 function copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs) {
-  // Read-write connections: a read-only connection cannot checkpoint.
-  const reader = openSource(sourcePath, busyTimeoutMs);
+  let reader;
+  let bytes = null;
+  try {
+    // Read-write: a read-only connection cannot checkpoint (so a read-only mount, or a file this
+    // user may not write, falls to the backup API).
+    reader = openSource(sourcePath, busyTimeoutMs);
+    bytes = beginCheckpointedRead(reader, sourcePath, busyTimeoutMs);
+  } catch {
+    bytes = null;
+  }
+  if (bytes === null) {
+    if (reader) reader.close();
+    return false;
+  }
+  try {
+    copyFileBytes(sourceFd, destinationPath, bytes);
+  } finally {
+    reader.exec("COMMIT");
+    reader.close();
+  }
+  return true;
+}
+
+// Starts a read transaction on the reader whose snapshot is exactly the database file's content
+// and returns the length of that content, or null when the WAL could not be emptied into the file.
+function beginCheckpointedRead(reader, sourcePath, busyTimeoutMs) {
+  if (reader.pragma("journal_mode", { simple: true }) !== "wal") return null;
   const writeLock = openSource(sourcePath, busyTimeoutMs);
   try {
-    if (reader.pragma("journal_mode", { simple: true }) !== "wal") return false;
     // The bulk of the WAL, with writers still committing. PASSIVE: never waits for anyone.
     reader.pragma("wal_checkpoint(PASSIVE)");
-    let bytes = null;
-    for (let attempt = 0; attempt < CHECKPOINT_ATTEMPTS && bytes === null; attempt++) {
-      if (attempt > 0) sleepSync(CHECKPOINT_RETRY_MS);
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (attempt > 0) sleepSync(RETRY_PAUSE_MS);
       // No commit can land between the checkpoint and the start of our read while we hold this.
-      // A write transaction longer than the busy timeout: let the backup API do it instead.
-      if (!tryExec(writeLock, "BEGIN IMMEDIATE")) return false;
+      // (A write transaction longer than the busy timeout throws: the backup API then does it.)
+      writeLock.exec("BEGIN IMMEDIATE");
       try {
-        const [result] = reader.pragma("wal_checkpoint(PASSIVE)");
-        // busy: another connection is checkpointing. log > checkpointed: a reader with an older
-        // snapshot keeps the rest of the WAL out of the file. Either way, try again shortly.
-        if (result.busy === 0 && result.log === result.checkpointed) {
-          reader.exec("BEGIN");
-          // The first read starts the read transaction; it lasts until COMMIT.
-          bytes = reader.pragma("page_count", { simple: true }) * reader.pragma("page_size", { simple: true });
+        const deadline = Date.now() + LOCKED_WAIT_MS;
+        for (;;) {
+          const [result] = reader.pragma("wal_checkpoint(PASSIVE)");
+          if (result.busy === 0 && result.log === result.checkpointed) {
+            reader.exec("BEGIN");
+            // The first read starts the read transaction; it lasts until COMMIT.
+            return reader.pragma("page_count", { simple: true }) * reader.pragma("page_size", { simple: true });
+          }
+          // busy: another connection is checkpointing (SQLite does not wait for that, even with a
+          // busy timeout). log > checkpointed: a reader with an older snapshot keeps the rest of
+          // the WAL out of the file. Both end within milliseconds, and no new commit can start
+          // another checkpoint while we hold the write lock.
+          if (Date.now() >= deadline) break;
+          sleepSync(1);
         }
       } finally {
         writeLock.exec("ROLLBACK");
       }
     }
-    if (bytes === null) return false;
-    try {
-      copyFileBytes(sourceFd, destinationPath, bytes);
-    } finally {
-      reader.exec("COMMIT");
-    }
-    return true;
+    return null;
   } finally {
     writeLock.close();
-    reader.close();
   }
 }
 
