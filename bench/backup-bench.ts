@@ -181,8 +181,7 @@ async function main() {
   const hasSqlite3 = spawnSync("sqlite3", ["-version"]).status === 0;
   try {
     generateDatabase(database, SIZE_MB * 1048576);
-    // Write the new file out now: otherwise the kernel writes its dirty pages back during the
-    // first run, which then measured `cp` at 3.5 s instead of 0.8 s.
+    // Write the new file out now, so that no write-back of it overlaps the measurements.
     execFileSync("sync");
     const dbBytes = statSync(database).size;
 

@@ -1,5 +1,5 @@
 // Raw better-sqlite3 handles, for what Prisma cannot do: PRAGMAs, transactions around whole
-// migration files, the online backup API, diagnostics. Every handle gets the same settings.
+// migration files, snapshots, diagnostics. Every handle gets the same settings.
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import path from "node:path";

@@ -36,10 +36,10 @@ function userId(username: string): string {
   return queryOne<{ id: string }>(dbFile, "SELECT id FROM User WHERE username = ?", username).id;
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function eventuallyHashed(name: string): Promise<{ sha256: string | null; kind: string }> {
+async function eventuallyHashed(name: string): Promise<{ sha256: string | null; kind: string; snapshotMethod?: string }> {
   const file = path.join(backupDir, `${name}.json`);
   for (let i = 0; i < 100; i++) {
-    const manifest = JSON.parse(readFileSync(file, "utf8")) as { sha256: string | null; kind: string };
+    const manifest = JSON.parse(readFileSync(file, "utf8")) as { sha256: string | null; kind: string; snapshotMethod?: string };
     if (manifest.sha256) return manifest;
     await sleep(50);
   }
@@ -116,12 +116,14 @@ describe("POST /api/admin/backup/sqlite", () => {
     const manifest = await eventuallyHashed(filename);
     assert.equal(manifest.sha256, createHash("sha256").update(body).digest("hex"));
     assert.equal(manifest.kind, "manual");
+    assert.equal(manifest.snapshotMethod, "file-copy", "the server's database is in WAL mode: the fast way");
     const audit = lastAudit("backup.sqlite.created");
     assert.equal(audit?.result, "SUCCESS");
     assert.equal(audit?.actorType, "USER");
     assert.equal(audit?.actorId, userId(OWNER.username));
-    const metadata = JSON.parse(audit!.metadataJson!) as { filename: string; bytes: number; durationMs: number };
+    const metadata = JSON.parse(audit!.metadataJson!) as { filename: string; bytes: number; durationMs: number; snapshotMethod: string };
     assert.equal(metadata.filename, filename);
+    assert.equal(metadata.snapshotMethod, "file-copy");
     assert.equal(metadata.bytes, body.length);
     assert.ok(Number.isInteger(metadata.durationMs) && metadata.durationMs >= 0);
   });
