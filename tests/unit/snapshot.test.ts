@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { createBackup } from "../../lib/backup/create";
@@ -135,6 +135,29 @@ describe("online snapshot", () => {
       assert.ok(sharedLockHeld(), `the connection still holds SHARED on opstage.db after snapshot ${i + 1}`);
     }
     server.close();
+  });
+
+  test("after a restore renamed another file over the database, the copy is of the new file", async () => {
+    // The descriptor the copy reads through is held open across snapshots (lib/db/database-file.ts):
+    // it must follow the path to the new file, or the copy would be the replaced file's bytes.
+    const dir = tempDir();
+    const { file, db: before } = makeSourceDb(dir, 100);
+    before.close();
+    const backupDir = path.join(dir, "backups");
+    const first = await createBackup({ databasePath: file, backupDir, kind: "manual", actor: TEST_ACTOR });
+
+    const other = makeSourceDb(tempDir(), 250);
+    other.db.close();
+    renameSync(other.file, file);
+    const second = await createBackup({ databasePath: file, backupDir, kind: "manual", actor: TEST_ACTOR });
+
+    for (const [backup, rows] of [[first, 100], [second, 250]] as const) {
+      assert.equal(backup.snapshotMethod, "file-copy");
+      const copy = new Database(backup.path, { readonly: true });
+      assert.equal(copy.pragma("integrity_check", { simple: true }), "ok");
+      assert.equal(copy.prepare("SELECT count(*) FROM seq").pluck().get(), rows);
+      copy.close();
+    }
   });
 
   test("falls back to the backup API when an older reader keeps the WAL out of the file", async () => {
