@@ -12,8 +12,8 @@
 //    reads at disk speed instead of the backup API's pread + pwrite for every 4 KB page (measured:
 //    the page loop is CPU-bound, ~2 s per GB, and slows further when a writer shares the cores).
 //    To know that our snapshot is the file's content, the last checkpoint and the start of our
-//    read happen while a second connection holds the write lock (a few milliseconds; the bulk of
-//    the checkpoint runs before, with writers committing).
+//    read happen while a second connection holds the write lock (about a millisecond when nothing
+//    else is checkpointing; the bulk of the checkpoint runs before, with writers committing).
 //
 // 2. SQLite's online backup API, when (1) cannot get a fully checkpointed snapshot: the database
 //    is not in WAL mode, or an older reader or another checkpoint holds WAL frames back.
@@ -272,7 +272,8 @@ export type SnapshotResult = { migrations: string[]; method: SnapshotMethod };
 
 /**
  * Writes a consistent copy of the live database at `sourcePath` to `destinationPath` (a new
- * file), in rollback-journal mode and fsync'ed. Returns the migrations the copy records.
+ * file), in rollback-journal mode and fsync'ed. Returns the migrations the copy records and
+ * which way it was taken (see the top of this file).
  */
 export function snapshotDatabase(sourcePath: string, destinationPath: string, busyTimeoutMs = 5000) {
   let sourceFd: number;
