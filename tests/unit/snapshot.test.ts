@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import { createBackup } from "../../lib/backup/create";
 import { BACKUP_NAME_PATTERN } from "../../lib/backup/files";
 import { enableWal, openDatabase } from "../../lib/db/sqlite";
+import { integrityOf, queryOne, SQLITE_MAGIC } from "../support/db";
 import { tempDir } from "../support/temp";
 
 const TEST_ACTOR = { type: "SYSTEM" as const, id: "test", label: "test" };
@@ -23,43 +24,55 @@ function makeSourceDb(dir: string, rows: number) {
   return { file, db };
 }
 
+function backUp(databasePath: string, backupDir: string) {
+  return createBackup({ databasePath, backupDir, kind: "manual", actor: TEST_ACTOR });
+}
+
+/**
+ * Calls commit() once per turn of the event loop until stop() (the snapshot runs in a worker
+ * thread, so this keeps running meanwhile); stop() resolves to the number of commits.
+ */
+function keepCommitting(commit: () => void) {
+  let writing = true;
+  let commits = 0;
+  const loop = (async () => {
+    while (writing) {
+      commit();
+      commits++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  return {
+    stop: async () => {
+      writing = false;
+      await loop;
+      return commits;
+    },
+  };
+}
+
 describe("online snapshot", () => {
   test("is consistent and complete while another connection keeps inserting", async () => {
     const dir = tempDir();
     const { file, db: writer } = makeSourceDb(dir, 60_000); // ~60 MB: the copy takes a while
     const backupDir = path.join(dir, "backups");
 
-    // The writer commits one row per turn of the event loop for as long as the snapshot runs
-    // (the snapshot itself runs in a worker thread, so this loop keeps running).
+    // The writer commits one row per turn of the event loop for as long as the snapshot runs.
     let next = 60_001;
-    let writing = true;
-    let commitsDuringSnapshot = 0;
     const insert = writer.prepare("INSERT INTO seq (n, payload) VALUES (?, 'w')");
-    const writerLoop = (async () => {
-      while (writing) {
-        insert.run(next++);
-        commitsDuringSnapshot++;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    })();
-    const backup = await createBackup({ databasePath: file, backupDir, kind: "manual", actor: TEST_ACTOR });
+    const writing = keepCommitting(() => insert.run(next++));
+    const backup = await backUp(file, backupDir);
     await backup.finalize();
-    writing = false;
-    await writerLoop;
+    const commitsDuringSnapshot = await writing.stop();
 
     assert.ok(commitsDuringSnapshot > 10, `the writer kept committing during the snapshot (${commitsDuringSnapshot})`);
     assert.equal(backup.snapshotMethod, "file-copy");
     assert.match(backup.name, BACKUP_NAME_PATTERN);
     assert.deepEqual(readdirSync(backupDir).sort(), [backup.name, `${backup.name}.json`], "only the backup and its manifest");
-    assert.equal(readFileSync(backup.path).subarray(0, 16).toString("latin1"), "SQLite format 3\0");
+    assert.equal(readFileSync(backup.path).subarray(0, 16).toString("latin1"), SQLITE_MAGIC);
 
-    const copy = new Database(backup.path, { readonly: true });
-    assert.equal(copy.pragma("integrity_check", { simple: true }), "ok");
-    const { count, max } = copy.prepare("SELECT count(*) AS count, max(n) AS max FROM seq").get() as {
-      count: number;
-      max: number;
-    };
-    copy.close();
+    assert.equal(integrityOf(backup.path), "ok");
+    const { count, max } = queryOne<{ count: number; max: number }>(backup.path, "SELECT count(*) AS count, max(n) AS max FROM seq");
     // A prefix of the writer's sequence: every row up to the snapshot's last one, no gaps.
     assert.equal(count, max, "rows 1..max with no gap");
     assert.ok(max >= 60_000, "everything committed before the snapshot started is in it");
@@ -79,31 +92,27 @@ describe("online snapshot", () => {
     writer.exec("CREATE TABLE meta (id INTEGER PRIMARY KEY, last INTEGER NOT NULL); INSERT INTO meta VALUES (1, 0)");
     writer.pragma("wal_autocheckpoint = 1");
     const rowFor = (t: number) => ((t * 7919) % rows) + 1;
-    const commit = writer.transaction((t: number) => {
-      writer.prepare("INSERT INTO seq (n, payload) VALUES (?, 'w')").run(rows + t);
-      writer.prepare("UPDATE seq SET payload = ? WHERE n = ?").run(`u${t}`, rowFor(t));
-      writer.prepare("UPDATE meta SET last = ? WHERE id = 1").run(t);
-    });
+    const append = writer.prepare("INSERT INTO seq (n, payload) VALUES (?, 'w')");
+    const rewrite = writer.prepare("UPDATE seq SET payload = ? WHERE n = ?");
+    const setLast = writer.prepare("UPDATE meta SET last = ? WHERE id = 1");
     let t = 0;
-    let writing = true;
-    const writerLoop = (async () => {
-      while (writing) {
-        commit(++t);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    })();
+    const writing = keepCommitting(
+      writer.transaction(() => {
+        t++;
+        append.run(rows + t);
+        rewrite.run(`u${t}`, rowFor(t));
+        setLast.run(t);
+      }),
+    );
     const backups = [];
-    for (let i = 0; i < 3; i++) {
-      backups.push(await createBackup({ databasePath: file, backupDir: path.join(dir, "backups"), kind: "manual", actor: TEST_ACTOR }));
-    }
-    writing = false;
-    await writerLoop;
+    for (let i = 0; i < 3; i++) backups.push(await backUp(file, path.join(dir, "backups")));
+    await writing.stop();
     writer.close();
 
     for (const backup of backups) {
       assert.equal(backup.snapshotMethod, "file-copy");
+      assert.equal(integrityOf(backup.path), "ok");
       const copy = new Database(backup.path, { readonly: true });
-      assert.equal(copy.pragma("integrity_check", { simple: true }), "ok");
       const last = copy.prepare("SELECT last FROM meta").pluck().get() as number;
       const { count, max } = copy.prepare("SELECT count(*) AS count, max(n) AS max FROM seq").get() as { count: number; max: number };
       assert.equal(max, rows + last, `${backup.name}: meta.last and the last appended row are from the same moment`);
@@ -130,7 +139,7 @@ describe("online snapshot", () => {
         .some((line) => new RegExp(`POSIX\\s+ADVISORY\\s+READ\\s+${process.pid}\\s+\\S+:${ino}\\s+1073741826\\s`).test(line));
     assert.ok(sharedLockHeld(), "the connection holds SHARED on opstage.db before the snapshot");
     for (let i = 0; i < 2; i++) {
-      const backup = await createBackup({ databasePath: file, backupDir: path.join(dir, "backups"), kind: "manual", actor: TEST_ACTOR });
+      const backup = await backUp(file, path.join(dir, "backups"));
       assert.equal(backup.snapshotMethod, "file-copy");
       assert.ok(sharedLockHeld(), `the connection still holds SHARED on opstage.db after snapshot ${i + 1}`);
     }
@@ -144,19 +153,17 @@ describe("online snapshot", () => {
     const { file, db: before } = makeSourceDb(dir, 100);
     before.close();
     const backupDir = path.join(dir, "backups");
-    const first = await createBackup({ databasePath: file, backupDir, kind: "manual", actor: TEST_ACTOR });
+    const first = await backUp(file, backupDir);
 
     const other = makeSourceDb(tempDir(), 250);
     other.db.close();
     renameSync(other.file, file);
-    const second = await createBackup({ databasePath: file, backupDir, kind: "manual", actor: TEST_ACTOR });
+    const second = await backUp(file, backupDir);
 
     for (const [backup, rows] of [[first, 100], [second, 250]] as const) {
       assert.equal(backup.snapshotMethod, "file-copy");
-      const copy = new Database(backup.path, { readonly: true });
-      assert.equal(copy.pragma("integrity_check", { simple: true }), "ok");
-      assert.equal(copy.prepare("SELECT count(*) FROM seq").pluck().get(), rows);
-      copy.close();
+      assert.equal(integrityOf(backup.path), "ok");
+      assert.equal(queryOne<{ n: number }>(backup.path, "SELECT count(*) AS n FROM seq").n, rows);
     }
   });
 
@@ -167,13 +174,11 @@ describe("online snapshot", () => {
     reader.exec("BEGIN");
     reader.prepare("SELECT count(*) FROM seq").get(); // a snapshot at 100 rows, held open
     writer.prepare("INSERT INTO seq (n, payload) VALUES (101, 'after the reader')").run();
-    const backup = await createBackup({ databasePath: file, backupDir: path.join(dir, "backups"), kind: "manual", actor: TEST_ACTOR });
+    const backup = await backUp(file, path.join(dir, "backups"));
     reader.exec("COMMIT");
     assert.equal(backup.snapshotMethod, "backup-api");
-    const copy = new Database(backup.path, { readonly: true });
-    assert.equal(copy.pragma("integrity_check", { simple: true }), "ok");
-    assert.equal(copy.prepare("SELECT count(*) FROM seq").pluck().get(), 101, "the newest commit is in the copy");
-    copy.close();
+    assert.equal(integrityOf(backup.path), "ok");
+    assert.equal(queryOne<{ n: number }>(backup.path, "SELECT count(*) AS n FROM seq").n, 101, "the newest commit is in the copy");
     reader.close();
     writer.close();
   });
@@ -182,7 +187,7 @@ describe("online snapshot", () => {
     const dir = tempDir();
     const backupDir = path.join(dir, "backups");
     await assert.rejects(
-      createBackup({ databasePath: path.join(dir, "missing.db"), backupDir, kind: "manual", actor: TEST_ACTOR }),
+      backUp(path.join(dir, "missing.db"), backupDir),
       /snapshot failed/,
     );
     assert.deepEqual(readdirSync(backupDir), []);
