@@ -25,6 +25,7 @@ const RUNS = Math.max(3, Number(values.runs));
 const betterSqlite3 = createRequire(path.join(projectRoot, "package.json")).resolve("better-sqlite3");
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const minAndMedian = (xs: number[]) => ({ min: Math.min(...xs), median: median(xs) });
 const percentile = (xs: number[], p: number) => {
   if (xs.length === 0) return NaN;
   const sorted = [...xs].sort((a, b) => a - b);
@@ -197,6 +198,7 @@ async function main() {
       body: JSON.stringify({ name: "bench" }),
     });
     const { token } = (await created.json()) as { token: string };
+    const downloadBackup = () => curlDownload(`${server.url}/api/admin/backup/sqlite`, [`Authorization: Bearer ${token}`]);
     // After a download the server hashes the stored file (a full read of it, in a worker). Each
     // measurement starts once that is done, so that none pays for the previous one's hashing.
     const checksumsDone = async () => {
@@ -259,7 +261,7 @@ async function main() {
       }
 
       // The real download on a quiet database, as `sqlite3 .backup` ran above.
-      const quiet = await curlDownload(`${server.url}/api/admin/backup/sqlite`, [`Authorization: Bearer ${token}`]);
+      const quiet = await downloadBackup();
       if (quiet.status !== 200) throw new Error(`download answered ${quiet.status}`);
       await checksumsDone();
       runs.routeNoWriter.push({ ttfb: quiet.ttfb, total: quiet.total, ...newestSnapshot() });
@@ -269,7 +271,7 @@ async function main() {
       await sleep(300);
       const rss = rssSampler(pid);
       const health = await healthPoller(server.url);
-      const download = await curlDownload(`${server.url}/api/admin/backup/sqlite`, [`Authorization: Bearer ${token}`]);
+      const download = await downloadBackup();
       const memory = rss.stop();
       const healthLatencies = await health.stop();
       const writerReport = await writer.stop();
@@ -331,20 +333,19 @@ async function main() {
     const latencies = all((w) => w.latencies);
     const routeWriter = latencies(runs.route.map((r) => r.writer));
     const baseWriter = latencies(runs.baselineWriter);
-    const cpMedian = median(runs.cp);
     const summary = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version },
       databaseMB: Number(mb(dbBytes).toFixed(1)),
       runs: RUNS,
       seconds: {
-        cp: { min: Math.min(...runs.cp), median: cpMedian },
-        sqlite3Backup: hasSqlite3 ? { min: Math.min(...runs.sqlite3), median: median(runs.sqlite3) } : null,
-        downloadTotal: { min: Math.min(...runs.route.map((r) => r.total)), median: median(runs.route.map((r) => r.total)) },
-        downloadTtfb: { min: Math.min(...runs.route.map((r) => r.ttfb)), median: median(runs.route.map((r) => r.ttfb)) },
-        downloadNoWriterTotal: { min: Math.min(...runs.routeNoWriter.map((r) => r.total)), median: median(runs.routeNoWriter.map((r) => r.total)) },
-        downloadNoWriterTtfb: { min: Math.min(...runs.routeNoWriter.map((r) => r.ttfb)), median: median(runs.routeNoWriter.map((r) => r.ttfb)) },
-        naiveTotal: { min: Math.min(...runs.naive.map((r) => r.total)), median: median(runs.naive.map((r) => r.total)) },
+        cp: minAndMedian(runs.cp),
+        sqlite3Backup: hasSqlite3 ? minAndMedian(runs.sqlite3) : null,
+        downloadTotal: minAndMedian(runs.route.map((r) => r.total)),
+        downloadTtfb: minAndMedian(runs.route.map((r) => r.ttfb)),
+        downloadNoWriterTotal: minAndMedian(runs.routeNoWriter.map((r) => r.total)),
+        downloadNoWriterTtfb: minAndMedian(runs.routeNoWriter.map((r) => r.ttfb)),
+        naiveTotal: minAndMedian(runs.naive.map((r) => r.total)),
       },
       rssGrowthMB: {
         route: { max: mb(Math.max(...runs.route.map((r) => r.rssGrowth))), median: mb(median(runs.route.map((r) => r.rssGrowth))) },
@@ -377,7 +378,7 @@ async function main() {
     const methodCounts = (list: { method: string }[]) =>
       [...new Set(list.map((r) => r.method))].map((m) => `${m} ${list.filter((r) => r.method === m).length}/${list.length}`).join(", ");
     const s = summary.seconds;
-    const ratio = (x: number) => `${(x / cpMedian).toFixed(2)}×`;
+    const ratio = (x: number) => `${(x / s.cp.median).toFixed(2)}×`;
     const fmt = (x: number) => x.toFixed(3);
     const rows = [
       ["`cp` + fsync (physical limit)", fmt(s.cp.min), fmt(s.cp.median), "1.00×"],
