@@ -110,6 +110,10 @@ export function guardedRoute<P>(
     try {
       return await handler(request, outcome.context, await routeContext.params);
     } catch (error) {
+      if (error instanceof Error && error.name === "RequestBodyError") {
+        const { status, code } = error as Error & { status: number; code: string };
+        return jsonError(status, code, error.message);
+      }
       console.error(`[opstage] ${request.method} ${new URL(request.url).pathname} failed:`, error);
       return jsonError(500, "internal", "The server could not complete the request; see its log.");
     }

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { httpFailureOf } from "@/app/api/_shared/backup-errors";
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/require-role";
 import { getScheduler } from "@/lib/backup/schedule";
@@ -10,10 +11,9 @@ import { getConfig } from "@/lib/config";
 const body = z.object({ cron: z.string().max(200).nullable(), keep: z.number().int() });
 
 export const PUT = guardedRoute("owner", async (request, { actor, origin }) => {
-  const parsed = body.safeParse(await request.json().catch(() => null));
-  if (!parsed.success) return jsonError(400, "invalid_input", "Send { cron: string | null, keep: number }.");
+  const input = await parseJsonBody(request, body, "Send { cron: string | null, keep: number }.");
   try {
-    const status = await getScheduler(getConfig()).update(parsed.data);
+    const status = await getScheduler(getConfig()).update(input);
     await recordAuditSafely({
       actor: auditActorOf(actor),
       action: "backup.schedule.updated",

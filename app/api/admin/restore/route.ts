@@ -2,6 +2,7 @@
 // with it (pre-restore snapshot first); other requests get 503 meanwhile. Everyone signs in again.
 import { z } from "zod";
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { auditActorOf } from "@/lib/auth/require-role";
 import { getConfig } from "@/lib/config";
 import { restoreFromConsole } from "@/lib/system/console-restore";
@@ -12,12 +13,11 @@ const body = z.object({ name: z.string().min(1).max(255) });
 const STATUS: Record<string, number> = { BackupNameError: 404, RestoreError: 400, MaintenanceError: 409 };
 
 export const POST = guardedRoute("owner", async (request, { actor, origin }) => {
-  const parsed = body.safeParse(await request.json().catch(() => null));
-  if (!parsed.success) return jsonError(400, "invalid_input", "Send { name: <stored backup> }.");
+  const input = await parseJsonBody(request, body, "Send { name: <stored backup> }.");
   try {
     const report = await restoreFromConsole({
       config: getConfig(),
-      name: parsed.data.name,
+      name: input.name,
       shipped: shippedMigrations(),
       actor: auditActorOf(actor),
       actorLabel: actor.user.username,

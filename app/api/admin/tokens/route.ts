@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { httpFailureOf } from "@/app/api/_shared/backup-errors";
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { createApiToken, listApiTokens, tokenStatus } from "@/lib/auth/api-tokens";
 import { auditActorOf } from "@/lib/auth/require-role";
@@ -29,13 +30,12 @@ export const GET = guardedRoute("owner", async () => {
 });
 
 export const POST = guardedRoute("owner", async (request, { actor, origin }) => {
-  const parsed = body.safeParse(await request.json().catch(() => null));
-  if (!parsed.success) return jsonError(400, "invalid_input", "Send { name: string, expiresInDays?: 1-3650 | null }.");
+  const input = await parseJsonBody(request, body, "Send { name: string, expiresInDays?: 1-3650 | null }.");
   if (actor.token) return jsonError(403, "forbidden", "API tokens cannot create API tokens; sign in.");
   try {
-    const days = parsed.data.expiresInDays ?? null;
+    const days = input.expiresInDays ?? null;
     const { token, record } = await createApiToken({
-      name: parsed.data.name,
+      name: input.name,
       createdById: actor.user.id,
       expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
     });
