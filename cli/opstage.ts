@@ -10,7 +10,8 @@ import { listBackups } from "../lib/backup/catalog";
 import { snapshotToFile } from "../lib/backup/export";
 import { unreadableFileReason } from "../lib/backup/files";
 import { readManifest } from "../lib/backup/manifest";
-import { restoreDatabase, RestoreError } from "../lib/backup/restore";
+import { PRE_RESTORE_KEEP, restoreDatabase, RestoreError } from "../lib/backup/restore";
+import { describeRestoreChanges } from "../lib/backup/restore-changes";
 import { verifyDatabaseFile } from "../lib/backup/verify";
 import { DataDirLockedError } from "../lib/db/data-dir-lock";
 import { formatBytes } from "../lib/system/format";
@@ -35,7 +36,9 @@ Usage:
   opstage backup [--out FILE]                    online snapshot into the backup folder, or to FILE
   opstage verify FILE                            checksum, integrity, restorable into this version?
   opstage list                                   stored backups, newest first
-  opstage restore FILE [--yes]                   replace opstage.db with FILE (server stopped)
+  opstage restore FILE [--yes] [--backup-settings]
+                                                 replace opstage.db with FILE (server stopped); keeps
+                                                 this instance's backup schedule unless --backup-settings
 
 Roles: ${ROLES.join(", ")}. Configuration comes from the same OPSTAGE_* variables as the server.`;
 
@@ -110,8 +113,7 @@ async function backupCommand(args: string[]): Promise<void> {
     return;
   }
   const backup = await createAuditedBackup({ config, kind: "manual", actor, actorLabel: "CLI" });
-  const { sha256 } = await backup.finalize();
-  console.log(`Wrote ${backup.path} (${formatBytes(backup.bytes)}, sha256 ${sha256})`);
+  console.log(`Wrote ${backup.path} (${formatBytes(backup.bytes)}, sha256 ${backup.sha256})`);
 }
 
 async function verifyCommand(args: string[]): Promise<void> {
@@ -144,7 +146,11 @@ function listCommand(): void {
 }
 
 async function restoreCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { yes: { type: "boolean" } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { yes: { type: "boolean" }, "backup-settings": { type: "boolean" } },
+  });
   if (positionals.length !== 1) throw new UsageError("restore takes one FILE");
   const config = getConfig();
   const file = path.resolve(positionals[0]!);
@@ -157,10 +163,15 @@ async function restoreCommand(args: string[]): Promise<void> {
     config,
     file,
     shipped: readMigrationFiles(migrationsDir()),
+    keepSettings: !values["backup-settings"],
     crashAt: config.testRestoreCrashAt,
   });
   console.log(`Restored ${file} as ${config.databasePath} (sha256 ${report.sha256}).`);
   console.log(report.preRestore ? `The replaced database is kept as ${path.join(config.backupDir, report.preRestore)}.` : "There was no database to replace.");
+  for (const line of describeRestoreChanges(report.changes)) console.log(line);
+  if (report.deletedPreRestores.length > 0) {
+    console.log(`Older pre-restore backups deleted (the newest ${PRE_RESTORE_KEEP} are kept): ${report.deletedPreRestores.join(", ")}.`);
+  }
   console.log(
     report.pendingMigrations > 0
       ? `At the next start Opstage takes a pre-upgrade snapshot and applies ${report.pendingMigrations} migration(s), then records the restore in the audit log.`

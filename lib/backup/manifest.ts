@@ -10,7 +10,7 @@ import { commitTempFile, discardTempFile, tempPathFor } from "./files";
 export const BACKUP_KINDS = ["manual", "scheduled", "pre-upgrade", "pre-restore", "external"] as const;
 export type BackupKind = (typeof BACKUP_KINDS)[number];
 
-export type VerificationState = "restorable" | "newer" | "corrupt" | "modified" | "not-sqlite" | "foreign";
+export type VerificationState = "restorable" | "newer" | "unstartable" | "corrupt" | "modified" | "not-sqlite" | "foreign";
 
 export type Verification = {
   at: string;

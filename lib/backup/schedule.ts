@@ -15,6 +15,8 @@ export type ScheduleStatus = ScheduleSettings & { nextRun: string | null; lastRu
 
 const SETTINGS_KEY = "backup.schedule";
 const LAST_RUN_KEY = "backup.schedule.lastRun";
+/** Where the schedule lives in SystemSetting (a restore keeps these; restore-changes.ts). */
+export const SCHEDULE_SETTING_KEYS = [SETTINGS_KEY, LAST_RUN_KEY] as const;
 
 export class ScheduleError extends Error {
   override name = "ScheduleError";
@@ -99,7 +101,6 @@ export class BackupScheduler {
         actor: SYSTEM_ACTOR,
         actorLabel: "schedule",
       });
-      await backup.finalize();
       const deleted = applyRetention(this.config.backupDir, this.settings.keep);
       if (deleted.length > 0) {
         console.log(`[opstage] retention deleted ${deleted.join(", ")}`);

@@ -23,6 +23,23 @@ export class InsufficientSpaceError extends Error {
   }
 }
 
+/** The folder filled up while a file was being written (by us or by anything else on that disk). */
+export class DiskFullError extends Error {
+  constructor(directory: string) {
+    super(
+      `${directory} ran out of space while the backup was being written; nothing was kept. ` +
+        `Free some space (or delete old backups), then try again.`,
+    );
+    this.name = "DiskFullError";
+  }
+}
+
+/** ENOSPC, whether thrown here or reported by a worker (which passes the code along). */
+export function isDiskFull(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === "ENOSPC" || (typeof message === "string" && /\bENOSPC\b|database or disk is full/.test(message));
+}
+
 /** The snapshot is at most the database plus its WAL (pages not yet checkpointed). */
 export function bytesNeededForSnapshot(databasePath: string): number {
   const size = (file: string) => {

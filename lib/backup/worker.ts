@@ -39,7 +39,7 @@ const Database = require(workerData.betterSqlite3Path);
 
 function sha256File(file) {
   const hash = createHash("sha256");
-  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
   const fd = fs.openSync(file, "r");
   try {
     let read;
@@ -48,15 +48,6 @@ function sha256File(file) {
     fs.closeSync(fd);
   }
   return hash.digest("hex");
-}
-
-function appliedMigrations(db) {
-  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
-  if (!table) return [];
-  return db
-    .prepare("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name")
-    .all()
-    .map((row) => row.migration_name);
 }
 
 // The write-locked checkpoint (see beginCheckpointedRead) waits at most LOCKED_WAIT_MS for
@@ -84,8 +75,21 @@ function openSource(sourcePath, busyTimeoutMs, options) {
   return db;
 }
 
-// Method 1 (see the top of worker.ts). Returns false, having written nothing, when it cannot be
-// used; the backup API then takes over (and reports the error, if there is one).
+// Bytes 18 and 19 of an SQLite file's header are its write and read format versions: 2 in WAL
+// mode, 1 in rollback-journal mode, and that is all that distinguishes the two on disk. A backup
+// must be one self-contained file that opens read-only without creating -wal/-shm files beside
+// it, so the copy of a WAL-mode database is marked rollback-journal as its first chunk passes:
+// the bytes hashed (and, later, sent) are then exactly the bytes stored.
+function markRollbackJournal(firstChunk) {
+  if (firstChunk.length >= 20 && firstChunk[18] === 2 && firstChunk[19] === 2) {
+    firstChunk[18] = 1;
+    firstChunk[19] = 1;
+  }
+}
+
+// Method 1 (see the top of worker.ts). Returns null, having written nothing, when it cannot be
+// used; the backup API then takes over (and reports the error, if there is one). Else the sha256
+// of the copy.
 async function copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs) {
   let reader;
   let bytes = null;
@@ -99,15 +103,14 @@ async function copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyT
   }
   if (bytes === null) {
     if (reader) reader.close();
-    return false;
+    return null;
   }
   try {
-    await copyFileBytes(sourceFd, destinationPath, bytes);
+    return await copyBytes(sourceFd, destinationPath, bytes, markRollbackJournal);
   } finally {
     reader.exec("COMMIT");
     reader.close();
   }
-  return true;
 }
 
 // Starts a read transaction on the reader whose snapshot is exactly the database file's content
@@ -149,7 +152,11 @@ function beginCheckpointedRead(reader, sourcePath, busyTimeoutMs) {
   }
 }
 
-async function copyFileBytes(sourceFd, destinationPath, bytes) {
+// Copies the first \`bytes\` bytes of sourceFd into a new file (never an existing one), hashing
+// them on the way, flushing as it goes and fsync'ing at the end. Returns the sha256 (hex).
+// editFirstChunk may change the first chunk before it is written and hashed.
+async function copyBytes(sourceFd, destinationPath, bytes, editFirstChunk) {
+  const hash = createHash("sha256");
   const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
   const out = fs.openSync(destinationPath, "wx");
   let flushing = Promise.resolve();
@@ -157,8 +164,10 @@ async function copyFileBytes(sourceFd, destinationPath, bytes) {
     let position = 0;
     while (position < bytes) {
       const read = fs.readSync(sourceFd, buffer, 0, Math.min(buffer.length, bytes - position), position);
-      if (read === 0) throw new Error("the database file ends at byte " + position + ", before its last page (" + bytes + ")");
+      if (read === 0) throw new Error("the file ends at byte " + position + ", before " + bytes);
+      if (position === 0 && editFirstChunk) editFirstChunk(buffer.subarray(0, read));
       for (let written = 0; written < read; ) written += fs.writeSync(out, buffer, written, read - written);
+      hash.update(buffer.subarray(0, read));
       position += read;
       if (position % FLUSH_EVERY_BYTES === 0) {
         await flushing;
@@ -166,11 +175,13 @@ async function copyFileBytes(sourceFd, destinationPath, bytes) {
       }
     }
     await flushing;
+    fs.fsyncSync(out);
   } finally {
     // Never close the file under a flush still running (its error, if any, is already thrown).
     await flushing.catch(() => {});
     fs.closeSync(out);
   }
+  return hash.digest("hex");
 }
 
 // Method 2 (see the top of worker.ts).
@@ -188,46 +199,49 @@ async function copyWithBackupApi(sourcePath, destinationPath, busyTimeoutMs) {
   } finally {
     source.close();
   }
-  return "backup-api";
+  // The copy carries the source's WAL flag; see markRollbackJournal.
+  const copy = new Database(destinationPath, { fileMustExist: true });
+  try {
+    copy.pragma("journal_mode = DELETE");
+  } finally {
+    copy.close();
+  }
+  const fd = fs.openSync(destinationPath, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return sha256File(destinationPath);
 }
 
 const tasks = {
   async snapshot({ sourcePath, sourceFd, destinationPath, busyTimeoutMs }) {
     const copied = await copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs);
-    const method = copied ? "file-copy" : await copyWithBackupApi(sourcePath, destinationPath, busyTimeoutMs);
-    // The copy carries the source's WAL flag in its header. A backup must be one self-contained
-    // file that opens read-only without creating -wal/-shm files beside it: rollback-journal mode.
-    const copy = new Database(destinationPath, { fileMustExist: true });
-    let migrations;
+    if (copied !== null) return { method: "file-copy", sha256: copied };
+    return { method: "backup-api", sha256: await copyWithBackupApi(sourcePath, destinationPath, busyTimeoutMs) };
+  },
+
+  async copy({ source, destination }) {
+    const fd = fs.openSync(source, "r");
     try {
-      copy.pragma("journal_mode = DELETE");
-      migrations = appliedMigrations(copy);
-    } finally {
-      copy.close();
-    }
-    // fsync here, not on the main thread: for a large file it can take a while.
-    const fd = fs.openSync(destinationPath, "r");
-    try {
-      fs.fsyncSync(fd);
+      return await copyBytes(fd, destination, fs.fstatSync(fd).size, null);
     } finally {
       fs.closeSync(fd);
     }
-    return { migrations, method };
   },
 
   async hash({ path }) {
     return sha256File(path);
   },
 
-  async inspect({ path }) {
-    const sha256 = sha256File(path);
+  async check({ path }) {
     let db;
     try {
       db = new Database(path, { fileMustExist: true, readonly: true });
-      const integrity = db.pragma("integrity_check(20)").map((row) => row.integrity_check);
-      return { sha256, sqlite: true, integrity, migrations: integrity[0] === "ok" ? appliedMigrations(db) : [] };
+      return { sqlite: true, integrity: db.pragma("integrity_check(20)").map((row) => row.integrity_check) };
     } catch (error) {
-      return { sha256, sqlite: false, integrity: [String(error && error.message || error)], migrations: [] };
+      return { sqlite: false, integrity: [String(error && error.message || error)] };
     } finally {
       if (db) db.close();
     }
@@ -236,7 +250,7 @@ const tasks = {
 
 tasks[workerData.task](workerData.args).then(
   (result) => parentPort.postMessage({ ok: true, result }),
-  (error) => parentPort.postMessage({ ok: false, message: String(error && error.message || error) }),
+  (error) => parentPort.postMessage({ ok: false, message: String(error && error.message || error), code: error && error.code }),
 );
 `;
 
@@ -259,8 +273,8 @@ function runTask<T>(task: string, args: Record<string, unknown>): Promise<T> {
       if (error) reject(error);
       else resolve(result as T);
     };
-    worker.once("message", (message: { ok: boolean; result?: T; message?: string }) =>
-      settle(message.ok ? null : new Error(`${task} failed: ${message.message}`), message.result),
+    worker.once("message", (message: { ok: boolean; result?: T; message?: string; code?: string }) =>
+      settle(message.ok ? null : Object.assign(new Error(`${task} failed: ${message.message}`), { code: message.code }), message.result),
     );
     worker.once("error", (error) => settle(error));
     worker.once("exit", (code) => settle(new Error(`${task} worker exited with code ${code}`)));
@@ -268,12 +282,12 @@ function runTask<T>(task: string, args: Record<string, unknown>): Promise<T> {
 }
 
 export type SnapshotMethod = "file-copy" | "backup-api";
-export type SnapshotResult = { migrations: string[]; method: SnapshotMethod };
+export type SnapshotResult = { method: SnapshotMethod; sha256: string };
 
 /**
  * Writes a consistent copy of the live database at `sourcePath` to `destinationPath` (a new
- * file), in rollback-journal mode and fsync'ed. Returns the migrations the copy records and
- * which way it was taken (see the top of this file).
+ * file), in rollback-journal mode and fsync'ed. Returns which way it was taken (see the top of
+ * this file) and the copy's sha256, computed as it was written.
  */
 export function snapshotDatabase(sourcePath: string, destinationPath: string, busyTimeoutMs = 5000) {
   let sourceFd: number;
@@ -285,14 +299,19 @@ export function snapshotDatabase(sourcePath: string, destinationPath: string, bu
   return runTask<SnapshotResult>("snapshot", { sourcePath, sourceFd, destinationPath, busyTimeoutMs });
 }
 
+/** Copies a file into a new one (never overwriting), fsync'ed, hashing it on the way; returns the sha256. */
+export function copyFileHashed(source: string, destination: string) {
+  return runTask<string>("copy", { source, destination });
+}
+
 /** The sha256 (hex) of a file, computed off the main thread. */
 export function hashFile(path: string) {
   return runTask<string>("hash", { path });
 }
 
-export type InspectionResult = { sha256: string; sqlite: boolean; integrity: string[]; migrations: string[] };
+export type IntegrityResult = { sqlite: boolean; integrity: string[] };
 
-/** Hashes a file and, read-only, checks whether it is a sound SQLite database and what it records. */
-export function inspectDatabaseFile(path: string) {
-  return runTask<InspectionResult>("inspect", { path });
+/** Opens a file read-only and runs integrity_check on it, off the main thread. */
+export function checkIntegrity(path: string) {
+  return runTask<IntegrityResult>("check", { path });
 }

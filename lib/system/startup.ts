@@ -9,7 +9,8 @@ import { DataDirLockedError, holdDataDirLockForProcess } from "../db/data-dir-lo
 import { migrationsDir } from "../db/paths";
 import { checkpointTruncate, enableWal } from "../db/sqlite";
 import { bootstrapOwner } from "../auth/users";
-import { ensureDir, removeStaleTempFiles } from "../backup/files";
+import { ensureDir, removeOrphanManifests, removeStaleTempFiles } from "../backup/files";
+import { completeUnhashedBackups, removeLinksToDatabase } from "../backup/start-cleanup";
 import { getScheduler } from "../backup/schedule";
 import { readMigrationFiles } from "../migrate/files";
 import { MigrationError } from "../migrate/status";
@@ -58,6 +59,11 @@ export async function startOpstage(): Promise<void> {
     // Unfinished files from a crash: backups being written, a restore's copy of its backup.
     const stale = [...removeStaleTempFiles(config.backupDir), ...removeStaleTempFiles(config.dataDir)];
     if (stale.length > 0) log(`removed ${stale.length} unfinished backup file(s) left by a crash: ${stale.join(", ")}`);
+    const orphans = removeOrphanManifests(config.backupDir);
+    if (orphans.length > 0) log(`removed the manifests of ${orphans.length} backup(s) that were never completed: ${orphans.join(", ")}`);
+    // Before anything opens the database: a write to it would change such a file too.
+    const links = removeLinksToDatabase(config.backupDir, config.databasePath);
+    if (links.length > 0) log(`removed ${links.join(", ")}: a restore stopped before replacing the database it was keeping`);
 
     const db = getAppDatabase();
     const { applied, status } = await migrateOnStart(db, readMigrationFiles(migrationsDir()), APP_VERSION, config, log);
@@ -93,6 +99,8 @@ export async function startOpstage(): Promise<void> {
     const schedule = await scheduler.status();
     if (schedule.cron) log(`backup schedule "${schedule.cron}" (keep ${schedule.keep}); next run ${schedule.nextRun}`);
     installExitCheckpoint();
+    // In the background: hashing a large file takes seconds, and nothing waits for it.
+    void completeUnhashedBackups(config.backupDir, log);
   } catch (error) {
     exitWith(describe(error));
   }

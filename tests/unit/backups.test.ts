@@ -22,9 +22,7 @@ const ACTOR = { type: "SYSTEM" as const, id: "test", label: "test" };
 
 /** createBackup, waiting until the manifest holds the sha256 (computed after the commit). */
 async function backUp(options: Omit<Parameters<typeof createBackup>[0], "actor">) {
-  const backup = await createBackup({ ...options, actor: ACTOR });
-  await backup.finalize();
-  return backup;
+  return createBackup({ ...options, actor: ACTOR });
 }
 const shipped = readMigrationFiles(shippedMigrationsDir);
 

@@ -62,7 +62,6 @@ describe("online snapshot", () => {
     const insert = writer.prepare("INSERT INTO seq (n, payload) VALUES (?, 'w')");
     const writing = keepCommitting(() => insert.run(next++));
     const backup = await backUp(file, backupDir);
-    await backup.finalize();
     const commitsDuringSnapshot = await writing.stop();
 
     assert.ok(commitsDuringSnapshot > 10, `the writer kept committing during the snapshot (${commitsDuringSnapshot})`);

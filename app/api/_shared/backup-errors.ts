@@ -8,7 +8,9 @@ export type HttpFailure = { status: number; code: string; message: string; heade
 const KNOWN: Record<string, { status: number; code: string }> = {
   BackupBusyError: { status: 409, code: "backup_in_progress" },
   InsufficientSpaceError: { status: 507, code: "insufficient_storage" },
+  DiskFullError: { status: 507, code: "insufficient_storage" },
   BackupNameError: { status: 404, code: "not_found" },
+  BackupExistsError: { status: 409, code: "exists" },
   ScheduleError: { status: 400, code: "invalid_input" },
   TokenError: { status: 400, code: "invalid_input" },
 };

@@ -4,6 +4,7 @@
 import type { RequestOrigin } from "@/lib/audit/record";
 import { AuthError, requireRole, type Actor, type SessionSource } from "@/lib/auth/require-role";
 import { getConfig } from "@/lib/config";
+import { withSharedLease } from "@/lib/db/lease";
 import type { Role } from "@/lib/generated/prisma/client";
 
 export type HeaderGetter = (name: string) => string | null;
@@ -60,6 +61,12 @@ export type GuardedContext = { actor: Actor; origin: RequestOrigin };
 export type GuardOptions = {
   /** Called when a signed-in user lacks the role or the request is cross-site (for auditing). */
   onDenied?: (reason: string, origin: RequestOrigin, actor: Actor | undefined) => Promise<void>;
+  /**
+   * guardedRoute runs the whole request under one shared database lease, so that a restore
+   * never swaps the file between two of its queries. Off only for the restore itself, which
+   * takes the exclusive lease and would otherwise wait for its own request.
+   */
+  leaseDatabase?: boolean;
 };
 
 export type GuardOutcome =
@@ -101,7 +108,7 @@ export function guardedRoute<P>(
   handler: (request: Request, context: GuardedContext, params: P) => Promise<Response>,
   options: GuardOptions = {},
 ) {
-  return async (request: Request, routeContext: { params: Promise<P> }): Promise<Response> => {
+  const run = async (request: Request, routeContext: { params: Promise<P> }): Promise<Response> => {
     const outcome = await guardRequest(request.method, (name) => request.headers.get(name), minimum, options);
     if (!outcome.ok) {
       const headers = outcome.retryAfterSeconds ? { "Retry-After": String(outcome.retryAfterSeconds) } : undefined;
@@ -118,4 +125,19 @@ export function guardedRoute<P>(
       return jsonError(500, "internal", "The server could not complete the request; see its log.");
     }
   };
+  if (options.leaseDatabase === false) return run;
+  return async (request: Request, routeContext: { params: Promise<P> }): Promise<Response> => {
+    try {
+      return await withSharedLease(() => run(request, routeContext));
+    } catch (error) {
+      if (error instanceof Error && error.name === "MaintenanceError") return maintenanceResponse(error);
+      throw error;
+    }
+  };
+}
+
+/** 503 with Retry-After: the database is being replaced (a restore). */
+export function maintenanceResponse(error: Error): Response {
+  const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds ?? 15;
+  return jsonError(503, "restoring", error.message, { "Retry-After": String(retryAfter) });
 }

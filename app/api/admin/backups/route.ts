@@ -20,7 +20,8 @@ export const POST = guardedRoute("owner", async (_request, { actor, origin }) =>
       actorLabel: actor.token ? `token ${actor.token.name} (${actor.user.username})` : actor.user.username,
       origin,
     });
-    return Response.json(await backup.finalize(), { status: 201 });
+    const { path: _path, ...manifest } = backup;
+    return Response.json(manifest, { status: 201 });
   } catch (error) {
     const failure = httpFailureOf(error);
     return jsonError(failure.status, failure.code, failure.message, failure.headers);

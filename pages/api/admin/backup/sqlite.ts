@@ -60,9 +60,4 @@ export default async function handler(req: NextApiRequest, res: NextApiResponse)
     return fail(failure.status, failure.code, failure.message, failure.headers);
   }
   await sendBackupFile(res, backup.path, backup.name, backup.bytes);
-  // The manifest's sha256 is computed once the download is done, so that hashing never competes
-  // with streaming for the CPU and the client's wait stays snapshot + transfer.
-  backup.finalize().catch((error) => {
-    console.error(`[opstage] could not complete the manifest of ${backup.name}:`, error);
-  });
 }
