@@ -64,7 +64,15 @@ describe("writes racing a console restore", () => {
       }
     })();
     while (acknowledged.length < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Sign-ins during the restore too: they read users through Prisma, and must do it on the
+    // file being served, never keep a connection to the one being replaced.
+    let restoring = true;
+    const signingIn = (async () => {
+      while (restoring) await signIn(server.url, OWNER.username, OWNER.password).catch(() => {});
+    })();
     const restored = await post("/api/admin/restore", { name: backup });
+    restoring = false;
+    await signingIn;
     assert.equal(restored.status, 200, await restored.clone().text());
     const { preRestore } = (await restored.json()) as { preRestore: string };
     const restoredAt = Date.now();

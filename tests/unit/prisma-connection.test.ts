@@ -5,7 +5,7 @@ import { copyFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { createPrismaClient } from "../../lib/db/prisma";
-import { openDatabase } from "../../lib/db/sqlite";
+import { enableWal, openDatabase } from "../../lib/db/sqlite";
 import { applyPendingMigrations } from "../../lib/migrate/apply";
 import { readMigrationFiles } from "../../lib/migrate/files";
 import { shippedMigrationsDir } from "../support/migrations";
@@ -24,6 +24,10 @@ function migratedDatabase(dir: string, username: string): string {
 
 test("Prisma's connection commits with synchronous=FULL and foreign keys on, like every raw handle", async () => {
   const file = migratedDatabase(tempDir(), "ann");
+  // WAL mode, as the server runs it: this build of SQLite defaults to NORMAL only there.
+  const wal = openDatabase(file);
+  enableWal(wal);
+  wal.close();
   const { client } = createPrismaClient(file);
   try {
     const [synchronous] = await client.$queryRawUnsafe<{ synchronous: bigint | number }[]>("PRAGMA synchronous");
