@@ -33,6 +33,11 @@ export class AuthError extends Error {
   }
 }
 
+/** How to name the caller in logs and labels: "alice", or "token nightly (alice)". */
+export function actorLabelOf(actor: Actor): string {
+  return actor.token ? `token ${actor.token.name} (${actor.user.username})` : actor.user.username;
+}
+
 /** Who to name in the audit trail: the token for token requests, else the user. */
 export function auditActorOf(actor: Actor | undefined): AuditActor {
   if (actor?.token) return { type: "TOKEN", id: actor.token.id };

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { link, open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
+import { KnownError } from "../errors";
 
 const TEMP_PREFIX = ".tmp-";
 
@@ -21,8 +22,12 @@ export const BACKUP_NAME_PATTERN = /^opstage-\d{8}T\d{6}\.\d{3}Z(-[a-z0-9._-]+)?
 // (temp files, hidden files), no "..", ending in .db.
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.db$/;
 
-export class BackupNameError extends Error {
+/** An unsafe name, or no such backup. */
+export class BackupNameError extends KnownError {
   override name = "BackupNameError";
+  constructor(message: string) {
+    super("not_found", "not_found", message);
+  }
 }
 
 export function isSafeBackupName(name: string): boolean {
@@ -86,10 +91,10 @@ export async function commitTempFile(tempPath: string, finalPath: string, alread
   await fsyncPath(path.dirname(finalPath));
 }
 
-export class BackupExistsError extends Error {
+export class BackupExistsError extends KnownError {
   override name = "BackupExistsError";
   constructor(name: string) {
-    super(`A backup named ${name} already exists; choose another name (nothing is overwritten).`);
+    super("conflict", "exists", `A backup named ${name} already exists; choose another name (nothing is overwritten).`);
   }
 }
 

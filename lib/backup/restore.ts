@@ -23,11 +23,12 @@ import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } 
 import { link, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SYSTEM_ACTOR } from "../audit/record";
+import { KnownError } from "../errors";
 import type { Config } from "../config";
 import { acquireDataDirLock } from "../db/data-dir-lock";
 import { openDatabase } from "../db/sqlite";
 import type { MigrationFile } from "../migrate/files";
-import { APP_VERSION } from "../system/version";
+import { APP_VERSION } from "../version";
 import { backupFileName, commitTempFile, discardTempFile, ensureDir, tempPathFor, unreadableFileReason } from "./files";
 import { readManifest, writeManifest } from "./manifest";
 import { carryOverAndCompare, type RestoreChanges } from "./restore-changes";
@@ -36,8 +37,12 @@ import { diskFreeBytes, isDiskFull } from "./space";
 import { verifyDatabaseFile, type FileVerification } from "./verify";
 import { copyFileHashed, hashFile } from "./worker";
 
-export class RestoreError extends Error {
+/** The restore was refused; nothing was changed. */
+export class RestoreError extends KnownError {
   override name = "RestoreError";
+  constructor(message: string) {
+    super("invalid", "restore_refused", message);
+  }
 }
 
 export const RESTORE_MARKER = ".restored.json";

@@ -9,23 +9,19 @@
 // database while it holds the exclusive lease. Without that, a request's second query would
 // queue behind a waiting restore that is waiting for the request: a deadlock.
 import { AsyncLocalStorage } from "node:async_hooks";
+import { KnownError } from "../errors";
 
-export class MaintenanceError extends Error {
-  readonly retryAfterSeconds = 15;
-  constructor(message = "Opstage is restoring a backup; try again in a moment.") {
-    super(message);
+export class MaintenanceError extends KnownError {
+  constructor() {
+    super("unavailable", "restoring", "Opstage is restoring a backup; try again in a moment.", 15);
     this.name = "MaintenanceError";
   }
 }
 
-/** The exclusive lease could not be had: requests still running after the drain time. */
-export class LeaseBusyError extends Error {
-  readonly retryAfterSeconds = 30;
-  constructor(inside: number, waitedMs: number) {
-    super(
-      `${inside} request(s) were still using the database after ${Math.round(waitedMs / 1000)} s ` +
-        `(a large backup in progress?). Nothing was changed; try again when it has finished.`,
-    );
+/** The exclusive lease could not be had: another restore, or requests still running after the drain time. */
+export class LeaseBusyError extends KnownError {
+  constructor(message: string) {
+    super("conflict", "restore_busy", message, 30);
     this.name = "LeaseBusyError";
   }
 }
@@ -111,12 +107,12 @@ export async function withSharedLease<T>(fn: () => Promise<T>, waitMs = SHARED_W
 
 /**
  * Runs fn alone: new shared leases wait from now on, and fn starts once every lease held now
- * has been released. Throws MaintenanceError when another exclusive lease is under way, and
- * LeaseBusyError (having changed nothing) when the users inside do not finish within drainMs.
+ * has been released. Throws LeaseBusyError, having changed nothing, when another exclusive lease
+ * is under way or the users inside do not finish within drainMs.
  */
 export async function withExclusiveLease<T>(fn: () => Promise<T>, drainMs = EXCLUSIVE_DRAIN_MS): Promise<T> {
   const s = state();
-  if (s.exclusive) throw new MaintenanceError("A restore is already in progress.");
+  if (s.exclusive) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
   if (s.flow.getStore()) throw new Error("withExclusiveLease called inside a lease: it would wait for itself");
   let end!: () => void;
   const ended = new Promise<void>((resolve) => (end = resolve));
@@ -129,7 +125,12 @@ export async function withExclusiveLease<T>(fn: () => Promise<T>, drainMs = EXCL
       const outcome = await Promise.race([drained, timer.elapsed]);
       timer.cancel();
       s.onDrained = null;
-      if (outcome === "timeout" && s.inside > 0) throw new LeaseBusyError(s.inside, drainMs);
+      if (outcome === "timeout" && s.inside > 0) {
+        throw new LeaseBusyError(
+          `${s.inside} request(s) were still using the database after ${Math.round(drainMs / 1000)} s ` +
+            `(a large backup in progress?). Nothing was changed; try again when it has finished.`,
+        );
+      }
     }
     return await s.flow.run("exclusive", fn);
   } finally {

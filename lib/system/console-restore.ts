@@ -9,12 +9,12 @@ import { completePreRestore, installRestore, prepareRestore, takeRestoreMarker, 
 import { getScheduler } from "../backup/schedule";
 import type { Config } from "../config";
 import { getAppDatabase } from "../db/app-database";
-import { exclusiveSince, MaintenanceError } from "../db/lease";
+import { exclusiveSince, LeaseBusyError } from "../db/lease";
 import { withDatabaseReleased } from "../db/runtime";
 import { enableWal } from "../db/sqlite";
 import type { MigrationFile } from "../migrate/files";
 import { migrateOnStart } from "./upgrade";
-import { APP_VERSION } from "./version";
+import { APP_VERSION } from "../version";
 
 export async function restoreFromConsole(input: {
   config: Config;
@@ -28,7 +28,7 @@ export async function restoreFromConsole(input: {
 }): Promise<RestoreReport> {
   const { config, shipped } = input;
   const log = (message: string) => console.log(`[opstage] restore: ${message}`);
-  if (exclusiveSince() !== null) throw new MaintenanceError("A restore is already in progress.");
+  if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
   const file = backupPath(config.backupDir, input.name);
   const prepared = await prepareRestore({ config, file, shipped });
   log(`verified a copy of ${input.name}; replacing the database`);

@@ -151,7 +151,7 @@ describe("stored backups", () => {
       () => new Promise<void>((resolve) => (releaseFirst = () => (order.push("first"), resolve()))),
     );
     await assert.rejects(withSnapshotLock(async () => order.push("impatient"), 50), (error: unknown) => {
-      return error instanceof BackupBusyError && error.retryAfterSeconds > 0;
+      return error instanceof BackupBusyError && (error.retryAfterSeconds ?? 0) > 0;
     });
     const patient = withSnapshotLock(async () => order.push("patient"));
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -71,7 +71,7 @@ describe("database lease", () => {
   test("a second exclusive lease is refused; one that cannot drain gives up having changed nothing", async () => {
     const swap = deferred();
     const restore = withExclusiveLease(() => swap.promise);
-    await assert.rejects(withExclusiveLease(async () => {}), MaintenanceError);
+    await assert.rejects(withExclusiveLease(async () => {}), LeaseBusyError);
     swap.resolve();
     await restore;
 

@@ -3,7 +3,7 @@
 // itself other requests wait (503 past 10 s). The schedule is kept unless keepSettings is false.
 // Everyone signs in again.
 import { z } from "zod";
-import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { guardedRoute } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { auditActorOf } from "@/lib/auth/require-role";
 import { getConfig } from "@/lib/config";
@@ -12,28 +12,20 @@ import { shippedMigrations } from "@/lib/system/diagnostics";
 
 const body = z.object({ name: z.string().min(1).max(255), keepSettings: z.boolean().optional() });
 
-const STATUS: Record<string, number> = { BackupNameError: 404, RestoreError: 400, MaintenanceError: 409, LeaseBusyError: 409 };
-
 export const POST = guardedRoute(
   "owner",
   async (request, { actor, origin }) => {
     const input = await parseJsonBody(request, body, "Send { name: <stored backup>, keepSettings?: boolean }.");
-    try {
-      const report = await restoreFromConsole({
-        config: getConfig(),
-        name: input.name,
-        shipped: shippedMigrations(),
-        keepSettings: input.keepSettings ?? true,
-        actor: auditActorOf(actor),
-        actorLabel: actor.user.username,
-        origin,
-      });
-      return Response.json({ ...report, next: "/login?restored=1" });
-    } catch (error) {
-      const status = error instanceof Error ? STATUS[error.name] : undefined;
-      if (status) return jsonError(status, "restore_refused", (error as Error).message);
-      throw error;
-    }
+    const report = await restoreFromConsole({
+      config: getConfig(),
+      name: input.name,
+      shipped: shippedMigrations(),
+      keepSettings: input.keepSettings ?? true,
+      actor: auditActorOf(actor),
+      actorLabel: actor.user.username,
+      origin,
+    });
+    return Response.json({ ...report, next: "/login?restored=1" });
   },
   // The restore takes the exclusive lease itself; a shared one around it would wait for it.
   { leaseDatabase: false },

@@ -3,9 +3,9 @@
 // writing the one being replaced. The body (a sign-in form) is refused past the JSON size limit
 // before next-auth reads it.
 import NextAuth from "next-auth";
-import { maintenanceResponse } from "@/app/api/_shared/http";
+import { knownFailureOf } from "@/app/api/_shared/errors";
+import { failureResponse, jsonError } from "@/app/api/_shared/http";
 import { JSON_BODY_LIMIT_BYTES } from "@/app/api/_shared/json-body";
-import { jsonError } from "@/app/api/_shared/http";
 import { getAuthOptions } from "@/lib/auth/options";
 import { withSharedLease } from "@/lib/db/lease";
 
@@ -19,7 +19,9 @@ async function handler(request: Request, context: Context) {
   try {
     return await withSharedLease(() => NextAuth(request as never, context as never, getAuthOptions()) as Promise<Response>);
   } catch (error) {
-    if (error instanceof Error && error.name === "MaintenanceError") return maintenanceResponse(error);
+    // A restore's swap outlasting the wait (503); anything else is next-auth's own to report.
+    const known = knownFailureOf(error);
+    if (known) return failureResponse(known);
     throw error;
   }
 }

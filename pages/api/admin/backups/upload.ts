@@ -10,8 +10,7 @@ import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { NextApiRequest, NextApiResponse } from "next";
-import { httpFailureOf } from "@/app/api/_shared/backup-errors";
-import { guardPagesRequest, methodNotAllowed } from "@/app/api/_shared/pages-api";
+import { guardPagesRequest, methodNotAllowed, pagesRoute } from "@/app/api/_shared/pages-api";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/require-role";
 import { commitTempFileAsNew, discardTempFile, ensureDir, isSafeBackupName, tempPathFor } from "@/lib/backup/files";
@@ -40,7 +39,7 @@ async function receive(req: NextApiRequest, file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-export default async function handler(req: NextApiRequest, res: NextApiResponse): Promise<void> {
+export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
   if (req.method !== "PUT") return methodNotAllowed(res, ["PUT"]);
   const context = await guardPagesRequest(req, res, "owner");
   if (!context) return;
@@ -90,9 +89,6 @@ export default async function handler(req: NextApiRequest, res: NextApiResponse)
       verification,
     };
     await commitTempFileAsNew(temp, finalPath);
-  } catch (error) {
-    const failure = httpFailureOf(error);
-    return refuse(res, failure.status, failure.code, failure.message);
   } finally {
     discardTempFile(temp);
   }
@@ -107,4 +103,4 @@ export default async function handler(req: NextApiRequest, res: NextApiResponse)
     metadata: { bytes: declared, sha256: manifest.sha256 },
   });
   res.status(201).json(manifest);
-}
+});
