@@ -3,7 +3,7 @@
 // line that names the variable (see loadConfig).
 import path from "node:path";
 import { z } from "zod";
-import { isValidCron } from "./backup/cron";
+import { CRON_OR_OFF_RULE, KEEP_RULE } from "./schedule-rules";
 
 const DEFAULT_DATA_DIR = "/app/data";
 
@@ -29,16 +29,8 @@ const envSchema = z.object({
     .min(60, "must be at least 60 seconds")
     .max(60 * 60 * 24 * 30, "must be at most 30 days")
     .default(28800),
-  OPSTAGE_BACKUP_SCHEDULE: z
-    .string()
-    .refine(isValidCron, "must be a cron expression such as `0 3 * * *` (daily at 03:00), or `off`")
-    .optional(),
-  OPSTAGE_BACKUP_KEEP: z.coerce
-    .number({ error: "must be a number" })
-    .int("must be a whole number")
-    .min(1, "must be at least 1")
-    .max(1000, "must be at most 1000")
-    .default(10),
+  OPSTAGE_BACKUP_SCHEDULE: CRON_OR_OFF_RULE.optional(),
+  OPSTAGE_BACKUP_KEEP: z.coerce.number({ error: "must be a number" }).pipe(KEEP_RULE).default(10),
   OPSTAGE_ADMIN_USERNAME: z
     .string()
     .regex(/^[a-zA-Z0-9._-]{3,64}$/, "must be 3-64 characters of letters, digits, . _ -")
@@ -132,7 +124,7 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
     adminUsername: e.OPSTAGE_ADMIN_USERNAME,
     adminPassword: e.OPSTAGE_ADMIN_PASSWORD,
     backupSchedule: {
-      cron: e.OPSTAGE_BACKUP_SCHEDULE && e.OPSTAGE_BACKUP_SCHEDULE !== "off" ? e.OPSTAGE_BACKUP_SCHEDULE : null,
+      cron: e.OPSTAGE_BACKUP_SCHEDULE ?? null,
       keep: e.OPSTAGE_BACKUP_KEEP,
     },
     build: { commit: e.OPSTAGE_BUILD_COMMIT, time: e.OPSTAGE_BUILD_TIME },

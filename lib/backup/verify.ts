@@ -8,7 +8,7 @@ import { readMigrationRows } from "../migrate/history";
 import type { MigrationFile } from "../migrate/files";
 import { assertStartable } from "../migrate/startable";
 import { MigrationError } from "../migrate/status";
-import { APP_VERSION } from "../system/version";
+import { APP_VERSION } from "../version";
 import { backupPath } from "./files";
 import { readManifest, writeManifest, type BackupManifest, type Verification, type VerificationState } from "./manifest";
 import { checkIntegrity, hashFile } from "./worker";

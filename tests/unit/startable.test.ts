@@ -10,7 +10,7 @@ import { openDatabase } from "../../lib/db/sqlite";
 import { applyPendingMigrations } from "../../lib/migrate/apply";
 import { readMigrationFiles } from "../../lib/migrate/files";
 import { assertStartable } from "../../lib/migrate/startable";
-import { APP_VERSION } from "../../lib/system/version";
+import { APP_VERSION } from "../../lib/version";
 import { shippedMigrationsDir } from "../support/migrations";
 import { tempDir } from "../support/temp";
 
