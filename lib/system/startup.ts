@@ -15,7 +15,7 @@ import { getScheduler } from "../backup/schedule";
 import { readMigrationFiles } from "../migrate/files";
 import { MigrationError } from "../migrate/status";
 import { migrateOnStart } from "./upgrade";
-import { APP_VERSION } from "./version";
+import { APP_VERSION } from "../version";
 
 const log = (message: string) => console.log(`[opstage] ${message}`);
 

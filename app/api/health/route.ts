@@ -3,7 +3,7 @@
 import { getAppDatabase } from "@/lib/db/app-database";
 import { migrationSummary } from "@/lib/system/diagnostics";
 import { exclusiveSince } from "@/lib/db/lease";
-import { APP_VERSION } from "@/lib/system/version";
+import { APP_VERSION } from "@/lib/version";
 
 export const dynamic = "force-dynamic";
 

@@ -4,7 +4,7 @@ import { signOut } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import type { BackupEntry } from "@/lib/backup/catalog";
 import type { BackupsOverview } from "@/lib/backup/overview";
-import { formatBytes } from "@/lib/system/format";
+import { formatBytes } from "@/lib/format";
 import { apiRequest } from "../../api-client";
 import { SizeChart } from "./size-chart";
 import { EmptyRow } from "../../empty-row";
