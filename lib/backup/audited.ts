@@ -2,7 +2,7 @@
 // one of them is audited the same way: backup.sqlite.created or backup.sqlite.failed.
 import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit/record";
 import type { Config } from "../config";
-import { createBackup, type CreatedBackup, type CreateBackupOptions } from "./create";
+import { createBackup, type CopyObserver, type CreatedBackup, type CreateBackupOptions } from "./create";
 
 export async function createAuditedBackup(input: {
   config: Pick<Config, "databasePath" | "backupDir">;
@@ -11,6 +11,7 @@ export async function createAuditedBackup(input: {
   actorLabel: string;
   origin?: RequestOrigin;
   label?: string;
+  observer?: CopyObserver;
 }): Promise<CreatedBackup> {
   try {
     const backup = await createBackup({
@@ -18,6 +19,7 @@ export async function createAuditedBackup(input: {
       backupDir: input.config.backupDir,
       kind: input.kind,
       label: input.label,
+      observer: input.observer,
       actor: { type: input.actor.type, id: input.actor.id, label: input.actorLabel },
     });
     await recordAuditSafely({
@@ -27,7 +29,7 @@ export async function createAuditedBackup(input: {
       targetType: "backup",
       targetId: backup.name,
       origin: input.origin,
-      metadata: { filename: backup.name, bytes: backup.bytes, durationMs: backup.durationMs, snapshotMethod: backup.snapshotMethod, kind: backup.kind, by: input.actorLabel },
+      metadata: { filename: backup.name, bytes: backup.bytes, durationMs: backup.durationMs, snapshotMethod: backup.snapshotMethod, snapshotFallbackReason: backup.snapshotFallbackReason, kind: backup.kind, by: input.actorLabel },
     });
     return backup;
   } catch (error) {

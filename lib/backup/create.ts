@@ -10,7 +10,7 @@
 import { rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { withSharedLease } from "../db/lease";
-import { APP_VERSION } from "../system/version";
+import { APP_VERSION } from "../version";
 import { backupFileName, commitTempFile, discardTempFile, ensureDir, tempPathFor } from "./files";
 import { manifestPath, writeManifest, type BackupKind, type BackupManifest } from "./manifest";
 import { withSnapshotLock } from "./lock";
@@ -27,6 +27,15 @@ export type CreateBackupOptions = {
   label?: string;
   freeSpace?: FreeSpaceProbe;
   lockWaitMs?: number;
+  /** Hears the file copy as it is written (a download streams it from the temp file meanwhile). */
+  observer?: CopyObserver;
+};
+
+export type CopyObserver = {
+  /** The copy began: `bytes` are being written to `tempPath`, and the backup will be called `name`. */
+  started: (copy: { name: string; bytes: number; tempPath: string }) => void;
+  /** The first `position` bytes are in the temp file. */
+  copied: (position: number) => void;
 };
 
 export type CreatedBackup = BackupManifest & { sha256: string; path: string };
@@ -52,7 +61,13 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Backup
   const tempPath = tempPathFor(backupDir, name);
   let manifestWritten = false;
   try {
-    const snapshot = await snapshotDatabase(databasePath, tempPath);
+    const { observer } = options;
+    const snapshot = await snapshotDatabase(databasePath, tempPath, {
+      onEvent: observer
+        ? (event) => (event.event === "copying" ? observer.started({ name, bytes: event.bytes, tempPath }) : observer.copied(event.position))
+        : undefined,
+    });
+    if (snapshot.fallbackReason) console.warn(`[opstage] snapshot ${name}: used SQLite's backup API because ${snapshot.fallbackReason}`);
     const manifest = {
       name,
       kind: options.kind,
@@ -64,6 +79,7 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Backup
       databaseBytes: needed,
       durationMs: Math.round(Date.now() - startedAt.getTime()),
       snapshotMethod: snapshot.method,
+      ...(snapshot.fallbackReason ? { snapshotFallbackReason: snapshot.fallbackReason } : {}),
       actor: options.actor,
     };
     await writeManifest(backupDir, manifest);

@@ -38,6 +38,8 @@ export type BackupManifest = {
   durationMs: number | null;
   /** How the snapshot was taken (lib/backup/worker.ts); absent in manifests older than it. */
   snapshotMethod?: SnapshotMethod;
+  /** Why the checkpointed file copy could not be used, when snapshotMethod is backup-api. */
+  snapshotFallbackReason?: string;
   actor: { type: ActorType; id: string | null; label: string };
   verification?: Verification;
 };
