@@ -16,6 +16,7 @@ import { verifyDatabaseFile } from "../lib/backup/verify";
 import { DataDirLockedError } from "../lib/db/data-dir-lock";
 import { formatBytes } from "../lib/format";
 import { ConfigError, getConfig, useCliConfig } from "../lib/config";
+import { configureLogging } from "../lib/log";
 import { getAppDatabase } from "../lib/db/app-database";
 import { migrationsDir } from "../lib/db/paths";
 import { getPrisma } from "../lib/db/prisma";
@@ -190,6 +191,9 @@ async function restoreCommand(args: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   useCliConfig();
+  // What lib/ logs goes to standard error, in readable lines: standard output is the command's
+  // answer.
+  configureLogging({ format: "pretty", level: "info", toStderr: true });
   if (command === "user") return userCommand(rest);
   if (command === "config" && rest.length === 0) return configCommand();
   if (command === "migrate" && rest[0] === "status" && rest.length === 1) return migrateStatusCommand();

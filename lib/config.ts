@@ -3,6 +3,7 @@
 // line that names the variable (see loadConfig).
 import path from "node:path";
 import { z } from "zod";
+import type { LogFormat, LogLevel } from "./log";
 import { CRON_OR_OFF_RULE, KEEP_RULE } from "./schedule-rules";
 
 const DEFAULT_DATA_DIR = "/app/data";
@@ -36,6 +37,8 @@ const envSchema = z.object({
     .regex(/^[a-zA-Z0-9._-]{3,64}$/, "must be 3-64 characters of letters, digits, . _ -")
     .optional(),
   OPSTAGE_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
+  OPSTAGE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  OPSTAGE_LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   // Fault injection for the restore tests only: the restore CLI kills itself after this step.
   OPSTAGE_TEST_RESTORE_CRASH_AT: z
     .enum(["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"])
@@ -59,6 +62,8 @@ export type Config = {
   /** First values of the backup schedule, used until an owner saves one in Settings. */
   backupSchedule: { cron: string | null; keep: number };
   build: { commit: string | undefined; time: string | undefined };
+  /** JSON lines, or readable lines; unset: readable on a terminal, else JSON. */
+  log: { level: LogLevel; format: LogFormat | undefined };
   testRestoreCrashAt: "after-verify" | "after-snapshot" | "after-copy" | "after-wal" | "after-rename" | undefined;
 };
 
@@ -128,6 +133,7 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
       keep: e.OPSTAGE_BACKUP_KEEP,
     },
     build: { commit: e.OPSTAGE_BUILD_COMMIT, time: e.OPSTAGE_BUILD_TIME },
+    log: { level: e.OPSTAGE_LOG_LEVEL, format: e.OPSTAGE_LOG_FORMAT },
     testRestoreCrashAt: e.OPSTAGE_TEST_RESTORE_CRASH_AT,
   };
 }

@@ -2,6 +2,7 @@
 // one of them is audited the same way: backup.sqlite.created or backup.sqlite.failed.
 import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit/record";
 import type { Config } from "../config";
+import { logger } from "../log";
 import { createBackup, type CopyObserver, type CreatedBackup, type CreateBackupOptions } from "./create";
 
 export async function createAuditedBackup(input: {
@@ -34,7 +35,7 @@ export async function createAuditedBackup(input: {
     return backup;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    console.error(`[opstage] ${input.kind} backup failed: ${reason}`);
+    logger().error({ kind: input.kind }, `${input.kind} backup failed: ${reason}`);
     await recordAuditSafely({
       actor: input.actor,
       action: "backup.sqlite.failed",

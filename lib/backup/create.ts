@@ -10,6 +10,7 @@
 import { rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { withSharedLease } from "../db/lease";
+import { logger } from "../log";
 import { APP_VERSION } from "../version";
 import { backupFileName, commitTempFile, discardTempFile, ensureDir, tempPathFor } from "./files";
 import { manifestPath, writeManifest, type BackupKind, type BackupManifest } from "./manifest";
@@ -67,7 +68,7 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Backup
         ? (event) => (event.event === "copying" ? observer.started({ name, bytes: event.bytes, tempPath }) : observer.copied(event.position))
         : undefined,
     });
-    if (snapshot.fallbackReason) console.warn(`[opstage] snapshot ${name}: used SQLite's backup API because ${snapshot.fallbackReason}`);
+    if (snapshot.fallbackReason) logger().warn(`snapshot ${name}: used SQLite's backup API because ${snapshot.fallbackReason}`);
     const manifest = {
       name,
       kind: options.kind,

@@ -4,6 +4,7 @@
 import { Cron } from "croner";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import { KnownError } from "../errors";
+import { logger } from "../log";
 import type { Config } from "../config";
 import { getPrisma } from "../db/prisma";
 import { createAuditedBackup } from "./audited";
@@ -105,7 +106,7 @@ export class BackupScheduler {
       });
       const deleted = applyRetention(this.config.backupDir, this.settings.keep);
       if (deleted.length > 0) {
-        console.log(`[opstage] retention deleted ${deleted.join(", ")}`);
+        logger().info(`retention deleted ${deleted.join(", ")}`);
         await recordAuditSafely({
           actor: SYSTEM_ACTOR,
           action: "backup.deleted",
@@ -122,7 +123,7 @@ export class BackupScheduler {
     } finally {
       this.running = false;
     }
-    await writeSetting(LAST_RUN_KEY, lastRun).catch((error) => console.error("[opstage] could not record the run:", error));
+    await writeSetting(LAST_RUN_KEY, lastRun).catch((error: unknown) => logger().error({ err: error }, "could not record the scheduled run"));
     return lastRun;
   }
 }

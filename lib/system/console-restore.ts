@@ -8,6 +8,7 @@ import { backupPath, discardTempFile } from "../backup/files";
 import { completePreRestore, installRestore, prepareRestore, takeRestoreMarker, type RestoreReport } from "../backup/restore";
 import { getScheduler } from "../backup/schedule";
 import type { Config } from "../config";
+import { logger } from "../log";
 import { getAppDatabase } from "../db/app-database";
 import { exclusiveSince, LeaseBusyError } from "../db/lease";
 import { withDatabaseReleased } from "../db/runtime";
@@ -27,7 +28,7 @@ export async function restoreFromConsole(input: {
   origin: RequestOrigin;
 }): Promise<RestoreReport> {
   const { config, shipped } = input;
-  const log = (message: string) => console.log(`[opstage] restore: ${message}`);
+  const log = (message: string) => logger().info(`restore: ${message}`);
   if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
   const file = backupPath(config.backupDir, input.name);
   const prepared = await prepareRestore({ config, file, shipped });
@@ -73,7 +74,7 @@ export async function restoreFromConsole(input: {
     await scheduler.start();
   }
   const deletedPreRestores = await completePreRestore(config, report).catch((error: unknown) => {
-    console.error("[opstage] restore: could not complete the pre-restore backup's manifest:", error);
+    logger().error({ err: error }, "restore: could not complete the pre-restore backup's manifest");
     return [];
   });
   return { ...report, deletedPreRestores };

@@ -2,6 +2,7 @@
 // validate configuration, open the database, apply pending migrations, create the first owner,
 // and arrange for a clean WAL checkpoint at exit.
 import { ConfigError, getConfig } from "../config";
+import { configureLogging, logger } from "../log";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import { takeRestoreMarker } from "../backup/restore";
 import { closeAppDatabase, getAppDatabase } from "../db/app-database";
@@ -17,11 +18,11 @@ import { MigrationError } from "../migrate/status";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
 
-const log = (message: string) => console.log(`[opstage] ${message}`);
+const log = (message: string) => logger().info(message);
 
 /** One clear line and a non-zero exit: the container's restart policy and logs show why. */
 function exitWith(message: string): never {
-  console.error(`[opstage] FATAL: ${message}`);
+  logger().fatal(message);
   process.exit(1);
 }
 
@@ -43,13 +44,14 @@ function installExitCheckpoint(): void {
   // so that a stopped data dir is one self-contained file (the seed's "copy at rest").
   process.once("exit", () => {
     const complete = closeAppDatabase(checkpointTruncate);
-    console.log(`[opstage] database closed${complete ? " (WAL checkpointed)" : " (WAL checkpoint incomplete)"}`);
+    logger().info(`database closed${complete ? " (WAL checkpointed)" : " (WAL checkpoint incomplete)"}`);
   });
 }
 
 export async function startOpstage(): Promise<void> {
   try {
     const config = getConfig();
+    configureLogging(config.log);
     ensureDir(config.dataDir);
     ensureDir(config.backupDir);
     log(`Opstage CE ${APP_VERSION}; data in ${config.dataDir}`);

@@ -4,6 +4,7 @@
 // announced length makes every client (curl -f, browsers, fetch) report the transfer incomplete.
 import { open } from "node:fs/promises";
 import type { NextApiResponse } from "next";
+import { logger } from "@/lib/log";
 
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -91,7 +92,7 @@ export async function sendFileBody(res: NextApiResponse, file: GrowingFile, name
     await writeFileToResponse(res, file);
     res.end();
   } catch (error) {
-    console.warn(`[opstage] download of ${name} ended early: ${(error as Error).message}`);
+    logger().warn(`download of ${name} ended early: ${(error as Error).message}`);
     res.destroy();
   }
 }
