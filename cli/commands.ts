@@ -15,7 +15,7 @@ import { describeRestoreChanges } from "../lib/backup/restore-changes";
 import { verifyDatabaseFile } from "../lib/backup/verify";
 import { DataDirLockedError } from "../lib/db/data-dir-lock";
 import { formatBytes } from "../lib/format";
-import { ConfigError, getConfig, useCliConfig } from "../lib/config";
+import { ConfigError, getConfig, configureForCli } from "../lib/config";
 import { configureLogging } from "../lib/log";
 import { getAppDatabase } from "../lib/db/app-database";
 import { migrationsDir } from "../lib/db/paths";
@@ -190,7 +190,7 @@ async function restoreCommand(args: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  useCliConfig();
+  configureForCli();
   // What lib/ logs goes to standard error, in readable lines: standard output is the command's
   // answer.
   configureLogging({ format: "pretty", level: "info", toStderr: true });

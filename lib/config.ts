@@ -142,7 +142,7 @@ let cached: Config | undefined;
 let consumer: ConfigConsumer = "server";
 
 /** Called first by the CLI: its configuration does not require the session secret. */
-export function useCliConfig(): void {
+export function configureForCli(): void {
   consumer = "cli";
   cached = undefined;
 }

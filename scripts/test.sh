@@ -19,6 +19,9 @@ fi
 bash scripts/install.sh
 echo "==> typecheck"
 npx --no-install tsc --noEmit
+echo "==> lint (ESLint, with import cycles) and format check (Prettier)"
+npx --no-install eslint .
+npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --list-different .; echo "Run npm run format."; exit 1; }
 bash scripts/build.sh
 
 log=$(mktemp)
