@@ -109,7 +109,19 @@ async function backupCommand(args: string[]): Promise<void> {
   requireMigratedDatabase();
   const actor = { type: "SYSTEM" as const, id: "cli" };
   if (values.out) {
-    const result = await snapshotToFile(config.databasePath, values.out);
+    const target = path.resolve(values.out);
+    const result = await snapshotToFile(config.databasePath, values.out).catch(async (error: unknown) => {
+      await recordAuditSafely({
+        actor,
+        action: "backup.sqlite.failed",
+        result: "FAILURE",
+        targetType: "file",
+        targetId: target,
+        message: error instanceof Error ? error.message : String(error),
+        metadata: { by: "cli" },
+      });
+      throw error;
+    });
     await recordAuditSafely({
       actor,
       action: "backup.sqlite.created",

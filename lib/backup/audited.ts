@@ -1,5 +1,8 @@
-// Every way of making a backup (console, API token, schedule, CLI) goes through here, so every
-// one of them is audited the same way: backup.sqlite.created or backup.sqlite.failed.
+// Backups into the backup folder that someone asked for — the console's download and "Back up
+// now", API tokens, the schedule, the CLI's `backup` — go through here, so each is audited the
+// same way: backup.sqlite.created or backup.sqlite.failed. The snapshots the app takes for itself
+// (pre-upgrade, pre-restore) are audited with the upgrade and the restore they belong to, and the
+// CLI's `backup --out FILE` (outside the folder) audits its own outcome.
 import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit/record";
 import type { Config } from "../config";
 import { logger } from "../log";

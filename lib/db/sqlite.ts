@@ -42,7 +42,7 @@ export function enableWal(db: SqliteDatabase): void {
 
 /**
  * Folds the WAL back into the main file and empties it, so that `opstage.db` alone is a
- * complete copy (the seed's "file-level copy at rest"). Returns false when a reader kept the
+ * complete copy (a stopped data dir can be backed up with cp). Returns false when a reader kept the
  * checkpoint from completing.
  */
 export function checkpointTruncate(db: SqliteDatabase): boolean {

@@ -41,7 +41,7 @@ function installExitCheckpoint(): void {
   // Next.js handles SIGTERM/SIGINT itself: it stops accepting connections, lets in-flight
   // requests (a backup download) finish, then calls process.exit. 'exit' listeners run then and
   // may only do synchronous work, which better-sqlite3 is: fold the WAL into opstage.db and close,
-  // so that a stopped data dir is one self-contained file (the seed's "copy at rest").
+  // so that a stopped data dir is one self-contained file that a plain cp backs up.
   process.once("exit", () => {
     const complete = closeAppDatabase(checkpointTruncate);
     logger().info(`database closed${complete ? " (WAL checkpointed)" : " (WAL checkpoint incomplete)"}`);

@@ -89,7 +89,7 @@ test("the image carries the built server, not the project's sources or tests", (
   }
 });
 
-test("the image's runtime stage declares what the issue asks for", () => {
+test("the image's runtime stage: unprivileged user, data volume, port, health check, CMD", () => {
   const dockerfile = readFileSync(path.join(projectRoot, "Dockerfile"), "utf8");
   assert.match(dockerfile, /FROM node:\d+-[\w-]*slim AS runtime/);
   assert.equal(stage.env.OPSTAGE_DATA_DIR, "/app/data");

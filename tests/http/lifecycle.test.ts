@@ -121,7 +121,7 @@ describe("shutdown", () => {
     }
     assert.equal(walBytes, 0, "the WAL is empty after shutdown");
     assert.ok(!existsSync(path.join(dataDir, ".opstage.lock-journal")), "the data dir lock leaves no journal behind");
-    // Copy only opstage.db (the seed's "cp at rest") and find the last write in it.
+    // Copy only opstage.db (a cp of the stopped data dir) and find the last write in it.
     const copy = path.join(tempDir(), "copy.db");
     writeFileSync(copy, readFileSync(path.join(dataDir, "opstage.db")));
     assert.equal(queryOne<{ n: number }>(copy, "SELECT count(*) AS n FROM User WHERE username = 'walter'").n, 1);

@@ -26,8 +26,9 @@ export default async function DiagnosticsPage({ searchParams }: { searchParams: 
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="text-lg font-medium">Backup</h2>
         <p className="mt-1 max-w-2xl text-sm text-slate-600">
-          A consistent online snapshot of <code className="font-mono">opstage.db</code>, made with SQLite&apos;s backup
-          API while the console keeps working. A copy is also kept in{" "}
+          A consistent online snapshot of <code className="font-mono">opstage.db</code>, taken while the console keeps
+          working: the database file is copied under a read transaction that keeps it still (SQLite&apos;s backup API
+          when that cannot be had), and streamed to you as it is copied. A copy is also kept in{" "}
           <code className="font-mono">{initial.backupDir}</code>; see{" "}
           <Link href="/settings/backups" className="text-indigo-600 hover:underline">
             Backups
