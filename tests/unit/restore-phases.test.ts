@@ -1,0 +1,83 @@
+// The two phases of a restore on real files (lib/backup/restore.ts): what is verified is what is
+// installed; the replaced database is kept by a hard link; the report names what comes back; a
+// restore keeps only the newest pre-restore backups.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { listBackups } from "../../lib/backup/catalog";
+import { installRestore, prepareRestore, PRE_RESTORE_KEEP, restoreDatabase } from "../../lib/backup/restore";
+import { parseConfig } from "../../lib/config";
+import { enableWal, openDatabase } from "../../lib/db/sqlite";
+import { applyPendingMigrations } from "../../lib/migrate/apply";
+import { readMigrationFiles } from "../../lib/migrate/files";
+import { integrityOf, queryOne } from "../support/db";
+import { shippedMigrationsDir } from "../support/migrations";
+import { tempDir } from "../support/temp";
+
+const shipped = readMigrationFiles(shippedMigrationsDir);
+
+/** A data dir whose database holds user ann and token t1; `backup` is a copy of it made then. */
+function dataDirWithBackup() {
+  const dataDir = tempDir();
+  const config = parseConfig({ OPSTAGE_DATA_DIR: dataDir }, "cli");
+  const db = openDatabase(config.databasePath);
+  applyPendingMigrations(db, shipped);
+  enableWal(db);
+  db.prepare(
+    `INSERT INTO "User" (id, username, passwordHash, displayName, role, status, updatedAt) VALUES ('u1', 'ann', 'hash-1', 'Ann', 'owner', 'ACTIVE', CURRENT_TIMESTAMP)`,
+  ).run();
+  db.prepare(`INSERT INTO "ApiToken" (id, name, tokenHash, prefix, createdById) VALUES ('t1', 'nightly', 'h', 'opst_abcd', 'u1')`).run();
+  const backup = path.join(tempDir(), "backup.db");
+  db.exec(`VACUUM INTO '${backup}'`);
+  return { config, db, backup };
+}
+
+const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+
+describe("restore phases", () => {
+  test("what is verified is what is installed, even when the chosen file changes afterwards", async () => {
+    const { config, db, backup } = dataDirWithBackup();
+    db.close();
+    const expected = sha256(backup);
+    const prepared = await prepareRestore({ config, file: backup, shipped });
+    assert.equal(prepared.verification.sha256, expected);
+    writeFileSync(backup, "replaced by something else after it was chosen ".repeat(200));
+    const report = await installRestore({ config, prepared, keepSettings: false });
+    assert.equal(report.sha256, expected);
+    assert.equal(sha256(config.databasePath), expected, "the installed bytes are the verified bytes");
+    assert.equal(integrityOf(config.databasePath), "ok");
+  });
+
+  test("the replaced database is kept by a hard link (no copy), and the report names the token that works again", async () => {
+    const { config, db, backup } = dataDirWithBackup();
+    db.prepare(`UPDATE "ApiToken" SET revokedAt = CURRENT_TIMESTAMP WHERE id = 't1'`).run();
+    db.prepare(`UPDATE "User" SET passwordHash = 'hash-2' WHERE id = 'u1'`).run();
+    db.close();
+    const liveInode = statSync(config.databasePath).ino;
+    const report = await restoreDatabase({ config, file: backup, shipped });
+    const kept = path.join(config.backupDir, report.preRestore!);
+    assert.equal(statSync(kept).ino, liveInode, "the pre-restore backup is the replaced file itself");
+    assert.equal(queryOne<{ n: number }>(kept, `SELECT count(*) AS n FROM ApiToken WHERE revokedAt IS NOT NULL`).n, 1);
+    assert.deepEqual(report.changes?.tokens, [{ name: "nightly", prefix: "opst_abcd", was: "revoked" }]);
+    assert.deepEqual(report.changes?.users, [{ username: "ann", changes: ["password"] }]);
+    const manifest = JSON.parse(readFileSync(`${kept}.json`, "utf8")) as { sha256: string; kind: string };
+    assert.equal(manifest.kind, "pre-restore");
+    assert.equal(manifest.sha256, sha256(kept), "hashed after the swap");
+  });
+
+  test(`each restore keeps the newest ${PRE_RESTORE_KEEP} pre-restore backups`, async () => {
+    const { config, db, backup } = dataDirWithBackup();
+    db.close();
+    const kept: string[] = [];
+    for (let i = 0; i < PRE_RESTORE_KEEP + 2; i++) {
+      const report = await restoreDatabase({ config, file: backup, shipped });
+      kept.push(report.preRestore!);
+      // Backup names are stamped to the millisecond: the next restore starts in a later one.
+      for (const now = Date.now(); Date.now() === now; ) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const left = listBackups(config.backupDir).filter((entry) => entry.kind === "pre-restore").map((entry) => entry.name);
+    assert.deepEqual(left.sort(), kept.slice(-PRE_RESTORE_KEEP).sort());
+  });
+});
