@@ -2,10 +2,13 @@
 // so that a refused restore changes nothing and costs the console no downtime:
 //
 // prepareRestore — nothing is locked, the console keeps serving:
-//   1. copy the backup into a temp file beside opstage.db, hashing it on the way, fsync;
-//   2. verify that copy (sha256 against the manifest, integrity_check, and whether this build
-//      can start on it): what is verified is what gets installed, even if the chosen file
-//      changes afterwards.
+//   1. copy the backup into a temp file beside opstage.db, hashing it on the way, fsync — and,
+//      side by side in a second worker, run integrity_check on the backup (the two together
+//      take as long as the slower one, not their sum);
+//   2. verify: the copy's sha256 against the manifest, the backup's integrity, and whether this
+//      build can start on the copy. The backup must not have changed during step 1 (same inode,
+//      size, mtime and ctime before and after), so the bytes checked are the bytes copied: what
+//      is verified is what gets installed, even if the chosen file changes afterwards.
 // installRestore — the caller owns the database (the CLI: the data-dir lock with the server
 // stopped; the console: the exclusive lease with every handle closed):
 //   3. fold the current WAL into opstage.db and leave WAL mode, so no -wal is left that SQLite
@@ -35,7 +38,7 @@ import { carryOverAndCompare, type RestoreChanges } from "./restore-changes";
 import { applyRetention } from "./retention";
 import { diskFreeBytes, isDiskFull } from "./space";
 import { verifyDatabaseFile, type FileVerification } from "./verify";
-import { copyFileHashed, hashFile } from "./worker";
+import { checkIntegrity, copyFileHashed, hashFile } from "./worker";
 
 /** The restore was refused; nothing was changed. */
 export class RestoreError extends KnownError {
@@ -87,9 +90,13 @@ export async function prepareRestore(input: {
   const manifest = path.dirname(source) === config.backupDir ? readManifest(config.backupDir, path.basename(source)) : null;
   const temp = tempPathFor(config.dataDir, "opstage.db");
   try {
-    const sha256 = await copyFileHashed(source, temp);
+    const before = fileIdentity(source);
+    const [sha256, integrity] = await Promise.all([copyFileHashed(source, temp), checkIntegrity(source)]);
+    if (fileIdentity(source) !== before) {
+      throw new RestoreError(`${source} changed while it was being copied and checked; nothing was changed. Try again.`);
+    }
     crashIf("after-copy", crashAt);
-    const verification = await verifyDatabaseFile(temp, shipped, manifest?.sha256 ?? null, sha256);
+    const verification = await verifyDatabaseFile(temp, shipped, manifest?.sha256 ?? null, { sha256, integrity });
     if (!verification.restorable) throw new RestoreError(`Refusing to restore ${source}: ${verification.detail}`);
     crashIf("after-verify", crashAt);
     return { source, temp, verification };
@@ -98,6 +105,12 @@ export async function prepareRestore(input: {
     if (isDiskFull(error)) throw new RestoreError(`${config.dataDir} ran out of space while copying the backup; nothing was changed.`);
     throw error;
   }
+}
+
+/** What changes when anything writes to a file (ctime even when mtime is set back). */
+function fileIdentity(file: string): string {
+  const stats = statSync(file, { bigint: true });
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 }
 
 const CANNOT_OPEN = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CANTOPEN"]);

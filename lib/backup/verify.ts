@@ -11,7 +11,7 @@ import { MigrationError } from "../migrate/status";
 import { APP_VERSION } from "../version";
 import { backupPath } from "./files";
 import { readManifest, writeManifest, type BackupManifest, type Verification, type VerificationState } from "./manifest";
-import { checkIntegrity, hashFile } from "./worker";
+import { checkIntegrity, hashFile, type IntegrityResult } from "./worker";
 
 export type FileVerification = Verification & {
   sha256: string;
@@ -47,15 +47,16 @@ export function lastAppliedMigration(file: string): string | null {
 
 /**
  * Verifies any SQLite file against this build. The hash and integrity_check run side by side in
- * two workers; `sha256` skips the hash when the caller computed it while writing the file.
+ * two workers; `known` skips either when the caller has it already (restore.ts computes both
+ * while it copies the file).
  */
 export async function verifyDatabaseFile(
   file: string,
   shipped: MigrationFile[],
   expectedSha256: string | null,
-  sha256?: string,
+  known: { sha256?: string; integrity?: IntegrityResult } = {},
 ): Promise<FileVerification> {
-  const [actualSha256, check] = await Promise.all([sha256 ?? hashFile(file), checkIntegrity(file)]);
+  const [actualSha256, check] = await Promise.all([known.sha256 ?? hashFile(file), known.integrity ?? checkIntegrity(file)]);
   const at = new Date().toISOString();
   const result = (state: VerificationState, detail: string, facts: { lastMigration?: string | null; pending?: number } = {}) => ({
     at,

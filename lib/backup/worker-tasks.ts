@@ -290,11 +290,14 @@ function run(request: WorkerRequest): Promise<unknown> {
 }
 
 // Runs only as the worker thread's entry (dist/snapshot-worker.cjs), never when imported for types.
-if (parentPort && (workerData as { opstageTask?: boolean } | undefined)?.opstageTask) {
+// A worker is started ahead of need (worker.ts) and waits for its one task.
+if (parentPort && (workerData as { opstageWorker?: boolean } | undefined)?.opstageWorker) {
   const port = parentPort;
-  run(workerData.request as WorkerRequest).then(
-    (result) => port.postMessage({ ok: true, result } satisfies WorkerReply),
-    (error: unknown) =>
-      port.postMessage({ ok: false, message: messageOf(error), code: (error as { code?: string })?.code } satisfies WorkerReply),
+  port.once("message", (request: WorkerRequest) =>
+    run(request).then(
+      (result) => port.postMessage({ ok: true, result } satisfies WorkerReply),
+      (error: unknown) =>
+        port.postMessage({ ok: false, message: messageOf(error), code: (error as { code?: string })?.code } satisfies WorkerReply),
+    ),
   );
 }

@@ -30,8 +30,30 @@ import type { CopyEvent, IntegrityResult, SnapshotResult, WorkerReply, WorkerReq
 
 export type { CopyEvent, IntegrityResult, SnapshotMethod, SnapshotResult } from "./worker-tasks";
 
-function workerFile(): string {
-  return findAppPath("dist/snapshot-worker.cjs");
+function startWorker(): Worker {
+  const worker = new Worker(findAppPath("dist/snapshot-worker.cjs"), { workerData: { opstageWorker: true } });
+  // An idle spare must not keep a process (the CLI, a test) alive; a busy worker does.
+  worker.unref();
+  // A spare that dies while waiting is forgotten (its error would otherwise be unhandled and end
+  // the process); the task that takes a worker listens for itself.
+  worker.on("error", () => {});
+  worker.once("exit", () => {
+    if (shared.opstageSpareWorker === worker) shared.opstageSpareWorker = undefined;
+  });
+  return worker;
+}
+
+// Starting a worker thread (the thread, the bundle, better-sqlite3's native module) takes tens of
+// milliseconds before it can do anything: one is kept started and waiting, so that a task — a
+// download's snapshot above all, whose first byte waits for it — starts at once. On globalThis:
+// one spare per process, whatever Next bundled this module into.
+const shared = globalThis as unknown as { opstageSpareWorker?: Worker };
+
+function takeWorker(): Worker {
+  const worker = shared.opstageSpareWorker ?? startWorker();
+  shared.opstageSpareWorker = startWorker();
+  worker.ref();
+  return worker;
 }
 
 function runTask<K extends keyof WorkerTasks>(
@@ -41,7 +63,8 @@ function runTask<K extends keyof WorkerTasks>(
 ): ReturnType<WorkerTasks[K]> {
   const request = { task, args } as WorkerRequest;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerFile(), { workerData: { opstageTask: true, request } });
+    const worker = takeWorker();
+    worker.postMessage(request);
     let settled = false;
     const settle = (error: Error | null, result?: unknown) => {
       if (settled) return;

@@ -70,7 +70,7 @@ export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
       temp,
       shippedMigrations(),
       null,
-      sha256,
+      { sha256 },
     );
     if (!verification.restorable) {
       return refuse(res, 422, "not_restorable", `${name} was not stored: ${verification.detail}`);
