@@ -80,6 +80,9 @@ export function sendDownloadHeaders(res: NextApiResponse, name: string, bytes: n
     "Cache-Control": "no-store, no-transform",
     "X-Content-Type-Options": "nosniff",
   });
+  // Node holds the head back until the first body write; the client (and its progress bar)
+  // learns the status and size now.
+  res.flushHeaders();
 }
 
 /**
