@@ -1,10 +1,12 @@
 // next-auth v4 configuration: username/password (Credentials) and a JWT session cookie signed
-// with OPSTAGE_SESSION_SECRET. The JWT carries only the user id; role and status are read from
-// the database on every guarded request (see require-role.ts), so a demotion or a disabled
-// account takes effect at once instead of when the token expires.
+// with OPSTAGE_SESSION_SECRET. The JWT carries the user id, a session id and the user's session
+// version at sign-in; role, status and the version are read from the database on every guarded
+// request (see require-role.ts), so a demotion, a disabled account, a password reset or a
+// sign-out takes effect at once instead of when the token expires.
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getConfig } from "../config";
+import { newSessionId, revokeSession } from "./sessions";
 import { signInWithPassword } from "./sign-in";
 
 // next-auth v4 derives its own URL from NEXTAUTH_URL or, with AUTH_TRUST_HOST, from the request's
@@ -48,17 +50,33 @@ export function getAuthOptions(): NextAuthOptions {
             ipAddress: headerValue(headers, "x-forwarded-for")?.split(",")[0]?.trim() ?? null,
             userAgent: headerValue(headers, "user-agent"),
           });
-          return user ? { id: user.id, name: user.displayName } : null;
+          return user ? { id: user.id, name: user.displayName, sessionVersion: user.sessionVersion } : null;
         },
       }),
     ],
     callbacks: {
       jwt({ token, user }) {
-        if (user) token.sub = user.id;
+        // `user` is set only on the sign-in request; later calls keep the claims as they are.
+        if (user) {
+          token.sub = user.id;
+          token.sid = newSessionId();
+          token.sv = (user as { sessionVersion?: number }).sessionVersion ?? 0;
+        }
         return token;
       },
       session({ session, token }) {
-        return { ...session, userId: token.sub };
+        return { ...session, userId: token.sub, sessionId: token.sid, sessionVersion: token.sv };
+      },
+    },
+    events: {
+      // next-auth decodes the cookie before clearing it; remembering its id ends a copy of the
+      // cookie taken before the sign-out, which would otherwise stay valid until it expires.
+      async signOut({ token }) {
+        const sessionId = (token as { sid?: unknown } | null)?.sid;
+        const exp = (token as { exp?: unknown } | null)?.exp;
+        if (typeof sessionId !== "string") return;
+        const expiresAt = typeof exp === "number" ? new Date(exp * 1000) : new Date(Date.now() + config.sessionTtlSeconds * 1000);
+        await revokeSession(sessionId, expiresAt);
       },
     },
   };

@@ -10,7 +10,7 @@ export class UserError extends Error {
 
 const USERNAME = /^[a-zA-Z0-9._-]{3,64}$/;
 
-function assertPassword(password: string): void {
+export function assertPassword(password: string): void {
   const problem = passwordProblem(password);
   if (problem) throw new UserError(`Password ${problem}.`);
 }

@@ -1,4 +1,4 @@
-// DELETE /api/admin/tokens/{id} — revoke (owner).
+// DELETE /api/admin/tokens/{id} — revoke (owner, session only).
 import { httpFailureOf } from "@/app/api/_shared/backup-errors";
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
 import { recordAuditSafely } from "@/lib/audit/record";
@@ -6,6 +6,7 @@ import { revokeApiToken } from "@/lib/auth/api-tokens";
 import { auditActorOf } from "@/lib/auth/require-role";
 
 export const DELETE = guardedRoute<{ id: string }>("owner", async (_request, { actor, origin }, { id }) => {
+  if (actor.token) return jsonError(403, "session_required", "API tokens cannot revoke API tokens; sign in.");
   try {
     const token = await revokeApiToken(id);
     await recordAuditSafely({
