@@ -92,6 +92,9 @@ async function whereOf(actor: Actor, filter: AuditFilter, cursor?: AuditCursor):
   if (filter.from) and.push({ createdAt: { gte: filter.from } });
   if (filter.to) and.push({ createdAt: { lt: filter.to } });
   if (cursor) {
+    // The plain bound lets SQLite start its walk of the (createdAt, id) index at the cursor; the
+    // OR alone is not a range it can seek to, and every page would rescan the newer rows.
+    and.push({ createdAt: { lte: cursor.createdAt } });
     and.push({ OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] });
   }
   return { AND: and };

@@ -185,10 +185,13 @@ export async function deleteUser(actor: Actor, id: string): Promise<UserSummary>
       AND NOT ("role" = 'owner' AND "status" = 'ACTIVE' AND NOT EXISTS (
         SELECT 1 FROM "User" AS other WHERE other."role" = 'owner' AND other."status" = 'ACTIVE' AND other."id" <> ${id}))`;
   if (deleted === 1) return before;
-  await findUser(id);
-  const acted = await getPrisma().auditEvent.findFirst({ where: { actorType: "USER", actorId: id }, select: { id: true } });
-  if (acted) {
-    throw new UserAdminError(409, "has_history", `${before.username} has audit history and cannot be deleted; disable the account instead.`);
+  const user = await findUser(id);
+  const otherOwner = await getPrisma().user.findFirst({
+    where: { role: "owner", status: "ACTIVE", id: { not: id } },
+    select: { id: true },
+  });
+  if (user.role === "owner" && user.status === "ACTIVE" && !otherOwner) {
+    throw new UserAdminError(409, "last_owner", LAST_OWNER);
   }
-  throw new UserAdminError(409, "last_owner", LAST_OWNER);
+  throw new UserAdminError(409, "has_history", `${user.username} has audit history and cannot be deleted; disable the account instead.`);
 }

@@ -1,7 +1,7 @@
 "use client";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useRouter, useSearchParams } from "next/navigation";
 import type { FormEvent } from "react";
 import { apiRequest } from "../../api-client";
 import { EmptyRow } from "../../empty-row";
@@ -38,8 +38,9 @@ function toLocalInput(iso: string | null): string {
 
 export function AuditPanel() {
   const router = useRouter();
-  const pathname = usePathname();
-  const searchParams = useSearchParams();
+  const pathname = "/settings/audit";
+  // Typed nullable because the pages/ directory exists; under the App Router it is always set.
+  const searchParams = useSearchParams() ?? new URLSearchParams();
   const filterQuery = new URLSearchParams(
     [...searchParams].filter(([key, value]) => ["action", "actor", "result", "target", "from", "to"].includes(key) && value),
   ).toString();
