@@ -22,6 +22,7 @@ import { isRole, ROLES } from "../lib/auth/roles";
 import { createUser, resetPassword, UserError } from "../lib/auth/users";
 import { readMigrationFiles } from "../lib/migrate/files";
 import { MigrationError, migrationStatus } from "../lib/migrate/status";
+import { stampPeerAddresses } from "./peer-address";
 import { APP_VERSION } from "../lib/system/version";
 import { ask, readPassword } from "./prompt";
 
@@ -174,6 +175,7 @@ async function serveCommand(): Promise<void> {
   const config = getConfig();
   process.env.PORT = String(config.port);
   process.env.HOSTNAME = config.host;
+  stampPeerAddresses();
   const serverJs = findAppPath("server.js");
   await import(serverJs);
 }

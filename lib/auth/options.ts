@@ -6,6 +6,8 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getConfig } from "../config";
+import { clientAddress } from "./client-address";
+import { safeCallbackPath } from "./safe-callback";
 import { newSessionId, revokeSession } from "./sessions";
 import { signInWithPassword } from "./sign-in";
 
@@ -21,6 +23,19 @@ function bridgeNextAuthEnvironment(publicBaseUrl: string | undefined): void {
 function headerValue(headers: Record<string, unknown> | undefined, name: string): string | null {
   const value = headers?.[name];
   return typeof value === "string" && value !== "" ? value : null;
+}
+
+// next-auth's default would send the browser to any URL on this origin; a callbackUrl is only
+// ever one of our paths (see safe-callback.ts).
+function sameOriginRedirect({ url, baseUrl }: { url: string; baseUrl: string }): string {
+  let target: URL;
+  try {
+    target = new URL(url, baseUrl);
+  } catch {
+    return baseUrl;
+  }
+  if (target.origin !== new URL(baseUrl).origin) return baseUrl;
+  return `${new URL(baseUrl).origin}${safeCallbackPath(`${target.pathname}${target.search}${target.hash}`)}`;
 }
 
 let options: NextAuthOptions | undefined;
@@ -47,7 +62,7 @@ export function getAuthOptions(): NextAuthOptions {
           if (!username || !password) return null;
           const headers = req?.headers as Record<string, unknown> | undefined;
           const user = await signInWithPassword(username, password, {
-            ipAddress: headerValue(headers, "x-forwarded-for")?.split(",")[0]?.trim() ?? null,
+            ipAddress: clientAddress((name) => headerValue(headers, name), config.trustProxy),
             userAgent: headerValue(headers, "user-agent"),
           });
           return user ? { id: user.id, name: user.displayName, sessionVersion: user.sessionVersion } : null;
@@ -55,6 +70,7 @@ export function getAuthOptions(): NextAuthOptions {
       }),
     ],
     callbacks: {
+      redirect: sameOriginRedirect,
       jwt({ token, user }) {
         // `user` is set only on the sign-in request; later calls keep the claims as they are.
         if (user) {
