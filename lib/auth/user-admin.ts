@@ -79,8 +79,10 @@ export async function createUserAsOwner(
   input: { username: string; displayName?: string; role: Role; password?: string | null },
 ): Promise<{ user: UserSummary; generatedPassword: string | null }> {
   assertOwner(actor);
-  if (input.displayName !== undefined) {
-    const problem = displayNameProblem(input.displayName);
+  // An empty display name means "use the username" (the form's field is optional).
+  const displayName = input.displayName?.trim() || undefined;
+  if (displayName !== undefined) {
+    const problem = displayNameProblem(displayName);
     if (problem) throw new UserAdminError(400, "invalid_input", problem);
   }
   const generatedPassword = input.password ? null : generatePassword();
@@ -89,7 +91,7 @@ export async function createUserAsOwner(
       username: input.username,
       password: input.password || generatedPassword!,
       role: input.role,
-      displayName: input.displayName?.trim() || undefined,
+      displayName,
     });
     return { user: await findUser(user.id), generatedPassword };
   } catch (error) {

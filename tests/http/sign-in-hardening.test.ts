@@ -130,7 +130,7 @@ describe("the HTTP edge", () => {
       }
     }
     const viewerCookie = await signIn(server.url, "canary", "canary-password-1");
-    for (const headers of variants.map((variant) => ({ ...variant, Cookie: viewerCookie }))) {
+    for (const headers of variants.map((variant): Record<string, string> => ({ ...variant, Cookie: viewerCookie }))) {
       const response = await getPage("/settings/users", headers);
       const body = await response.text();
       // A flight payload streams with 200 and carries the not-found instead of the page.
