@@ -64,8 +64,11 @@ test(`exporting ${ROWS} rows as NDJSON keeps the server's memory flat`, async ()
     const response = await fetch(`${server.url}/api/admin/audit/export?format=ndjson&action=bulk.`, { headers: { Cookie: cookie } });
     assert.equal(response.status, 200);
     const decoder = new TextDecoder();
-    for await (const chunk of response.body!) {
-      const text = decoder.decode(chunk, { stream: true });
+    const reader = response.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const text = decoder.decode(value, { stream: true });
       if (!first) first = text.slice(0, text.indexOf("\n"));
       for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
         if (++lines % 100_000 === 0) series.push(Math.round(residentMb(pid)));

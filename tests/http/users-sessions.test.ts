@@ -5,13 +5,14 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { queryOne } from "../support/db";
-import { startServer, type RunningServer } from "../support/server";
+import { runCli, startServer, type RunningServer } from "../support/server";
 import { signIn } from "../support/session";
 import { tempDir } from "../support/temp";
 
 const OWNER = { username: "owner", password: "owner-password-123" };
 
 let server: RunningServer;
+let dataDir: string;
 let dbFile: string;
 let ownerCookie: string;
 
@@ -64,7 +65,7 @@ async function signOut(cookie: string): Promise<void> {
 }
 
 before(async () => {
-  const dataDir = tempDir();
+  dataDir = tempDir();
   dbFile = path.join(dataDir, "opstage.db");
   server = await startServer({
     dataDir,
@@ -265,6 +266,14 @@ describe("sessions end", () => {
     assert.match((await errorOf(backup)).message, /session has ended/);
     const again = await signIn(server.url, second.username, "reset-by-the-owner-1");
     assert.equal((await api("/api/admin/backups", { cookie: again })).status, 200, "signed in again with the new password");
+  });
+
+  test("a reset from the CLI ends the user's sessions too", async () => {
+    const user = await createUser("operator", "operator-cli-password");
+    const cookie = await signIn(server.url, user.username, user.password);
+    assert.equal((await api("/api/account", { cookie })).status, 200);
+    assert.equal(runCli(dataDir, ["user", "reset-password", user.username], "reset-from-the-cli-1\n").code, 0);
+    assert.equal((await api("/api/account", { cookie })).status, 401);
   });
 
   test("a copy of the cookie taken before sign-out is refused after it", async () => {
