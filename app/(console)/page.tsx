@@ -22,9 +22,14 @@ export default async function OverviewPage() {
       <section>
         <div className="mb-2 flex items-baseline justify-between">
           <h2 className="text-lg font-medium">Recent activity</h2>
-          <Link href="/settings/audit" className="text-sm text-indigo-600 hover:underline">
-            Audit log →
-          </Link>
+          <span className="space-x-4 text-sm">
+            <Link href="/settings/audit" className="text-indigo-600 hover:underline">
+              Audit log →
+            </Link>
+            <Link href="/settings/diagnostics" className="text-indigo-600 hover:underline">
+              Backups and diagnostics →
+            </Link>
+          </span>
         </div>
         <div className="overflow-hidden rounded-lg border border-slate-200 bg-white">
           <table className="w-full text-sm">
