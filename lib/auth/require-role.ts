@@ -4,11 +4,11 @@ import { getServerSession } from "next-auth";
 import { headers } from "next/headers";
 import type { AuditActor } from "../audit/record";
 import { getPrisma } from "../db/prisma";
+import { isSessionCurrent } from "./sessions";
 import type { Role, User } from "../generated/prisma/client";
 import { authenticateApiToken } from "./api-tokens";
 import { getAuthOptions } from "./options";
 import { hasRole } from "./roles";
-import { isSessionCurrent } from "./sessions";
 import { assertServing } from "../system/maintenance";
 
 /**
