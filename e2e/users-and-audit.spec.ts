@@ -1,12 +1,13 @@
 // The issue's walk through Users, My account, sessions and the audit log, on a server of its own
 // whose first owner has a generated password (as `run.sh` starts it).
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import { startServer, type RunningServer } from "../tests/support/server";
 import { tempDir } from "../tests/support/temp";
 
 let server: RunningServer;
 let generatedPassword: string;
+const contexts: BrowserContext[] = [];
 
 test.beforeAll(async () => {
   server = await startServer({ dataDir: tempDir("opstage-e2e-users-") });
@@ -14,12 +15,16 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  // Closed first: a page still polling the audit log keeps the server's connections busy, and
+  // the server's graceful stop waits for them.
+  for (const context of contexts) await context.close();
   await server?.stop();
 });
 
 /** A fresh browser context (its own cookies) whose pages fail the test on a CSP violation. */
 async function newPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ baseURL: server.url });
+  contexts.push(context);
   const page = await context.newPage();
   page.on("console", (message) => {
     if (/Content Security Policy/i.test(message.text())) throw new Error(`CSP violation: ${message.text()}`);
@@ -140,7 +145,24 @@ test("owner changes the generated password, creates an operator and a viewer, re
     expect(actions).toEqual(shown);
   }
 
+  // The first page refreshes itself: a change made elsewhere appears without a reload.
+  const created = await shared.request.post("/api/admin/users", { data: { username: "late", role: "viewer" } });
+  expect(created.status()).toBe(201);
+  await expect(owner.getByTestId("audit-row")).toHaveCount(6, { timeout: 15_000 });
+  await expect(owner.getByTestId("audit-action").first()).toHaveText("user.created");
+
   // One event in detail, its metadata pretty-printed.
   await owner.getByRole("link", { name: "user.password.reset" }).click();
   await expect(owner.getByTestId("audit-metadata")).toContainText('"username": "olga"');
+
+  // Retention (owners): saved from the same page, audited.
+  await owner.goto("/settings/audit");
+  await owner.getByLabel("Keep audit events (days; empty = forever)").fill("400");
+  await owner.getByRole("button", { name: "Save retention" }).click();
+  await expect(owner.getByTestId("retention-saved")).toBeVisible();
+  await owner.goto("/settings/audit?action=audit.retention");
+  await expect(owner.getByTestId("audit-action")).toHaveText(["audit.retention.changed"]);
+  await operator.goto("/settings/audit");
+  await expect(operator.getByTestId("audit-row").first()).toBeVisible();
+  await expect(operator.getByLabel("Keep audit events (days; empty = forever)")).toHaveCount(0);
 });

@@ -1,6 +1,7 @@
 import { hasRole } from "@/lib/auth/roles";
 import { requirePageRole } from "../../require-page-role";
 import { AuditPanel } from "./audit-panel";
+import { RetentionForm } from "./retention-form";
 
 export const metadata = { title: "Audit log · Opstage CE" };
 
@@ -18,6 +19,12 @@ export default async function AuditPage() {
         </p>
       </div>
       <AuditPanel />
+      {user.role === "owner" && (
+        <section className="rounded-lg border border-slate-200 bg-white p-4">
+          <h2 className="mb-2 text-lg font-medium">Retention</h2>
+          <RetentionForm />
+        </section>
+      )}
     </div>
   );
 }
