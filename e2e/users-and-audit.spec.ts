@@ -8,6 +8,7 @@ import { tempDir } from "../tests/support/temp";
 let server: RunningServer;
 let generatedPassword: string;
 const contexts: BrowserContext[] = [];
+const cspViolations: string[] = [];
 
 test.beforeAll(async () => {
   server = await startServer({ dataDir: tempDir("opstage-e2e-users-") });
@@ -21,13 +22,13 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-/** A fresh browser context (its own cookies) whose pages fail the test on a CSP violation. */
+/** A fresh browser context (its own cookies) whose CSP violations are collected. */
 async function newPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ baseURL: server.url });
   contexts.push(context);
   const page = await context.newPage();
   page.on("console", (message) => {
-    if (/Content Security Policy/i.test(message.text())) throw new Error(`CSP violation: ${message.text()}`);
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
   });
   return page;
 }
@@ -165,4 +166,7 @@ test("owner changes the generated password, creates an operator and a viewer, re
   await operator.goto("/settings/audit");
   await expect(operator.getByTestId("audit-row").first()).toBeVisible();
   await expect(operator.getByLabel("Keep audit events (days; empty = forever)")).toHaveCount(0);
+
+  // The pages work under the Content-Security-Policy: the browser reported no violation.
+  expect(cspViolations).toEqual([]);
 });
