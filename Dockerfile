@@ -17,7 +17,8 @@ ENV NEXT_TELEMETRY_DISABLED=1 \
     OPSTAGE_BUILD_COMMIT=${OPSTAGE_BUILD_COMMIT}
 RUN node scripts/prisma-generate.mjs \
  && npx --no-install next build \
- && node scripts/build-cli.mjs
+ && node scripts/build-cli.mjs \
+ && node scripts/build-worker.mjs
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -36,7 +37,8 @@ COPY --from=build /app/.next/standalone/ ./
 COPY --from=build /app/.next/static ./.next/static
 COPY --from=build /app/public ./public
 COPY --from=build /app/prisma/migrations ./prisma/migrations
-COPY --from=build /app/dist/cli.mjs ./cli.mjs
+COPY --from=build /app/dist/cli/ ./
+COPY --from=build /app/dist/snapshot-worker.cjs ./dist/snapshot-worker.cjs
 USER opstage
 VOLUME /app/data
 EXPOSE 8080

@@ -1,217 +1,27 @@
-// The operator CLI. Locally: `npm run opstage -- <command>`; in the image: `node cli.mjs <command>`.
-// It calls the same lib/ functions as the server. Exit codes: 0 ok, 1 refused or failed (one
-// clear line on stderr), 2 usage.
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { parseArgs } from "node:util";
-import { recordAuditSafely } from "../lib/audit/record";
-import { createAuditedBackup } from "../lib/backup/audited";
-import { listBackups } from "../lib/backup/catalog";
-import { snapshotToFile } from "../lib/backup/export";
-import { unreadableFileReason } from "../lib/backup/files";
-import { readManifest } from "../lib/backup/manifest";
-import { restoreDatabase, RestoreError } from "../lib/backup/restore";
-import { verifyDatabaseFile } from "../lib/backup/verify";
-import { DataDirLockedError } from "../lib/db/data-dir-lock";
-import { formatBytes } from "../lib/system/format";
-import { ConfigError, getConfig, useCliConfig } from "../lib/config";
-import { getAppDatabase } from "../lib/db/app-database";
-import { findAppPath, migrationsDir } from "../lib/db/paths";
-import { getPrisma } from "../lib/db/prisma";
-import { isRole, ROLES } from "../lib/auth/roles";
-import { createUser, resetPassword, UserError } from "../lib/auth/users";
-import { readMigrationFiles } from "../lib/migrate/files";
-import { MigrationError, migrationStatus } from "../lib/migrate/status";
+// The operator CLI's entry. Locally: `npm run opstage -- <command>`; in the image: `node cli.mjs
+// <command>`. `serve` (the image's CMD) validates the configuration and starts Next's server in
+// this process, loading nothing else: the other commands' modules (Prisma's client among them)
+// took most of a second to load before the server could even begin to start.
+import { ConfigError, getConfig } from "../lib/config";
+import { findAppPath } from "../lib/db/paths";
 import { stampPeerAddresses } from "./peer-address";
-import { APP_VERSION } from "../lib/system/version";
-import { ask, readPassword } from "./prompt";
-
-const USAGE = `Opstage CE ${APP_VERSION} operator CLI
-
-Usage:
-  opstage serve                                  start the server (standalone build)
-  opstage user create USERNAME --role ROLE       create a user; password read from stdin
-  opstage user reset-password USERNAME           set a new password; read from stdin
-  opstage migrate status                         applied and pending migrations
-  opstage backup [--out FILE]                    online snapshot into the backup folder, or to FILE
-  opstage verify FILE                            checksum, integrity, restorable into this version?
-  opstage list                                   stored backups, newest first
-  opstage restore FILE [--yes]                   replace opstage.db with FILE (server stopped)
-
-Roles: ${ROLES.join(", ")}. Configuration comes from the same OPSTAGE_* variables as the server.`;
-
-class UsageError extends Error {}
-
-// Opening a missing file would create an empty database; the CLI never does that.
-function openExistingDatabase() {
-  const { databasePath } = getConfig();
-  if (!existsSync(databasePath)) {
-    throw new MigrationError("apply", `No database at ${databasePath} yet; the server creates it on first start.`);
-  }
-  return getAppDatabase();
-}
-
-/** The database must be migrated by this build before the CLI writes to it. */
-function requireMigratedDatabase(): void {
-  const status = migrationStatus(openExistingDatabase(), readMigrationFiles(migrationsDir()));
-  if (status.pending.length > 0) {
-    throw new MigrationError(
-      "apply",
-      `The database has ${status.pending.length} pending migration(s); start the server once to apply them.`,
-    );
-  }
-}
-
-async function userCommand(args: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { role: { type: "string" } } });
-  const [action, username] = positionals;
-  if (!username || positionals.length !== 2) throw new UsageError("user commands take one USERNAME");
-  requireMigratedDatabase();
-  if (action === "create") {
-    const role = values.role ?? "";
-    if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(", ")}`);
-    const user = await createUser({ username, role, password: await readPassword() });
-    console.log(`Created ${user.role} ${user.username}.`);
-  } else if (action === "reset-password") {
-    if (values.role) throw new UsageError("reset-password takes no --role");
-    const user = await resetPassword(username, await readPassword());
-    console.log(`Password of ${user.username} changed.`);
-  } else {
-    throw new UsageError(`unknown user command: ${action}`);
-  }
-}
-
-function migrateStatusCommand(): void {
-  const files = readMigrationFiles(migrationsDir());
-  const status = migrationStatus(openExistingDatabase(), files);
-  console.log(`Database: ${getConfig().databasePath}`);
-  console.log(`Migrations in this build: ${files.length}`);
-  console.log(`Applied: ${status.applied.length}${status.latestApplied ? ` (latest: ${status.latestApplied})` : ""}`);
-  console.log(`Pending: ${status.pending.length}`);
-  for (const file of status.pending) console.log(`  - ${file.name}`);
-}
-
-async function backupCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: "string" } } });
-  if (positionals.length > 0) throw new UsageError("backup takes no arguments besides --out FILE");
-  const config = getConfig();
-  requireMigratedDatabase();
-  const actor = { type: "SYSTEM" as const, id: "cli" };
-  if (values.out) {
-    const result = await snapshotToFile(config.databasePath, values.out);
-    await recordAuditSafely({
-      actor,
-      action: "backup.sqlite.created",
-      result: "SUCCESS",
-      targetType: "file",
-      targetId: path.resolve(values.out),
-      metadata: { bytes: result.bytes, sha256: result.sha256, by: "cli" },
-    });
-    console.log(`Wrote ${path.resolve(values.out)} (${formatBytes(result.bytes)}, sha256 ${result.sha256})`);
-    return;
-  }
-  const backup = await createAuditedBackup({ config, kind: "manual", actor, actorLabel: "CLI" });
-  const { sha256 } = await backup.finalize();
-  console.log(`Wrote ${backup.path} (${formatBytes(backup.bytes)}, sha256 ${sha256})`);
-}
-
-async function verifyCommand(args: string[]): Promise<void> {
-  if (args.length !== 1) throw new UsageError("verify takes one FILE");
-  const file = path.resolve(args[0]!);
-  const unreadable = unreadableFileReason(file);
-  if (unreadable) throw new UsageError(unreadable);
-  // A file in the backup folder is checked against its manifest's checksum too.
-  const { backupDir } = getConfig();
-  const manifest = path.dirname(file) === backupDir ? readManifest(backupDir, path.basename(file)) : null;
-  const result = await verifyDatabaseFile(file, readMigrationFiles(migrationsDir()), manifest?.sha256 ?? null);
-  console.log(`${file}: ${result.state} — ${result.detail}`);
-  const checked = manifest && result.state !== "modified" ? " (matches the manifest)" : "";
-  console.log(`sha256 ${result.sha256}${checked}`);
-  if (!result.restorable) process.exitCode = 1;
-}
-
-function listCommand(): void {
-  const backups = listBackups(getConfig().backupDir);
-  if (backups.length === 0) {
-    console.log(`No backups in ${getConfig().backupDir}.`);
-    return;
-  }
-  for (const entry of backups) {
-    const state = entry.verification ? entry.verification.state : "not verified";
-    console.log(
-      [entry.name.padEnd(44), entry.kind.padEnd(11), entry.createdAt, formatBytes(entry.bytes).padStart(9), state].join("  "),
-    );
-  }
-}
-
-async function restoreCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { yes: { type: "boolean" } } });
-  if (positionals.length !== 1) throw new UsageError("restore takes one FILE");
-  const config = getConfig();
-  const file = path.resolve(positionals[0]!);
-  if (!values.yes) {
-    if (!process.stdin.isTTY) throw new UsageError("restore replaces the database: pass --yes to confirm");
-    const answer = await ask(`Replace ${config.databasePath} with ${file}? The current database is kept as a pre-restore backup. Type yes: `);
-    if (answer.trim() !== "yes") throw new RestoreError("Not confirmed; nothing changed.");
-  }
-  const report = await restoreDatabase({
-    config,
-    file,
-    shipped: readMigrationFiles(migrationsDir()),
-    crashAt: config.testRestoreCrashAt,
-  });
-  console.log(`Restored ${file} as ${config.databasePath} (sha256 ${report.sha256}).`);
-  console.log(report.preRestore ? `The replaced database is kept as ${path.join(config.backupDir, report.preRestore)}.` : "There was no database to replace.");
-  console.log(
-    report.pendingMigrations > 0
-      ? `At the next start Opstage takes a pre-upgrade snapshot and applies ${report.pendingMigrations} migration(s), then records the restore in the audit log.`
-      : "At the next start Opstage opens it as is and records the restore in the audit log.",
-  );
-}
 
 // Maps Opstage's variables onto the ones Next's standalone server reads, after validating them
 // all, then runs the server in this process.
-async function serveCommand(): Promise<void> {
+async function serve(): Promise<void> {
   const config = getConfig();
   process.env.PORT = String(config.port);
   process.env.HOSTNAME = config.host;
   stampPeerAddresses();
-  const serverJs = findAppPath("server.js");
-  await import(serverJs);
+  await import(findAppPath("server.js"));
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === "serve") return serveCommand();
-  useCliConfig();
-  if (command === "user") return userCommand(rest);
-  if (command === "migrate" && rest[0] === "status" && rest.length === 1) return migrateStatusCommand();
-  if (command === "backup") return backupCommand(rest);
-  if (command === "verify") return verifyCommand(rest);
-  if (command === "list" && rest.length === 0) return listCommand();
-  if (command === "restore") return restoreCommand(rest);
-  if (!command || command === "help" || command === "--help") {
-    console.log(USAGE);
-    return;
-  }
-  throw new UsageError(`unknown command: ${argv.join(" ")}`);
-}
-
-main(process.argv.slice(2))
-  .then(async () => {
-    if (process.argv[2] !== "serve") await getPrisma().$disconnect();
-  })
-  .catch((error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`opstage: ${error.message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    const known =
-      error instanceof ConfigError ||
-      error instanceof MigrationError ||
-      error instanceof UserError ||
-      error instanceof RestoreError ||
-      error instanceof DataDirLockedError;
-    console.error(`opstage: ${known ? error.message : error instanceof Error ? error.message : String(error)}`);
+const argv = process.argv.slice(2);
+if (argv[0] === "serve") {
+  serve().catch((error: unknown) => {
+    console.error(`opstage: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
+} else {
+  void import("./commands").then(({ runCommand }) => runCommand(argv));
+}

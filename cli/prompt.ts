@@ -1,23 +1,8 @@
 // Passwords come from standard input, never from argv (argv is visible in `ps` and shell history).
-// On a terminal: prompted twice without echo. Piped: the whole input, minus one trailing newline.
+// On a terminal: prompted twice without echo (@inquirer/password). Piped: the whole input, minus
+// one trailing newline.
+import password from "@inquirer/password";
 import { createInterface } from "node:readline";
-
-async function promptHidden(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-  const output = rl as unknown as { _writeToOutput: (text: string) => void; output: NodeJS.WriteStream };
-  let muted = false;
-  output._writeToOutput = (text: string) => {
-    if (!muted) output.output.write(text);
-  };
-  return new Promise((resolve) => {
-    rl.question(question, (answer) => {
-      rl.close();
-      process.stdout.write("\n");
-      resolve(answer);
-    });
-    muted = true;
-  });
-}
 
 async function readAll(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -27,8 +12,8 @@ async function readAll(): Promise<string> {
 
 export async function readPassword(): Promise<string> {
   if (!process.stdin.isTTY) return readAll();
-  const first = await promptHidden("New password: ");
-  const second = await promptHidden("Repeat password: ");
+  const first = await password({ message: "New password:" });
+  const second = await password({ message: "Repeat password:" });
   if (first !== second) throw new Error("The passwords do not match.");
   return first;
 }

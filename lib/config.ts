@@ -4,7 +4,8 @@
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
-import { isValidCron } from "./backup/cron";
+import type { LogFormat, LogLevel } from "./log";
+import { CRON_OR_OFF_RULE, KEEP_RULE } from "./schedule-rules";
 
 const DEFAULT_DATA_DIR = "/app/data";
 
@@ -30,16 +31,8 @@ const envSchema = z.object({
     .min(60, "must be at least 60 seconds")
     .max(60 * 60 * 24 * 30, "must be at most 30 days")
     .default(28800),
-  OPSTAGE_BACKUP_SCHEDULE: z
-    .string()
-    .refine(isValidCron, "must be a cron expression such as `0 3 * * *` (daily at 03:00), or `off`")
-    .optional(),
-  OPSTAGE_BACKUP_KEEP: z.coerce
-    .number({ error: "must be a number" })
-    .int("must be a whole number")
-    .min(1, "must be at least 1")
-    .max(1000, "must be at most 1000")
-    .default(10),
+  OPSTAGE_BACKUP_SCHEDULE: CRON_OR_OFF_RULE.optional(),
+  OPSTAGE_BACKUP_KEEP: z.coerce.number({ error: "must be a number" }).pipe(KEEP_RULE).default(10),
   OPSTAGE_ADMIN_USERNAME: z
     .string()
     .regex(/^[a-zA-Z0-9._-]{3,64}$/, "must be 3-64 characters of letters, digits, . _ -")
@@ -54,6 +47,8 @@ const envSchema = z.object({
       "must be the IP addresses of your reverse proxies, comma-separated (e.g. `127.0.0.1,::1`)",
     )
     .optional(),
+  OPSTAGE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  OPSTAGE_LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   // Fault injection for the restore tests only: the restore CLI kills itself after this step.
   OPSTAGE_TEST_RESTORE_CRASH_AT: z
     .enum(["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"])
@@ -79,6 +74,8 @@ export type Config = {
   /** First values of the backup schedule, used until an owner saves one in Settings. */
   backupSchedule: { cron: string | null; keep: number };
   build: { commit: string | undefined; time: string | undefined };
+  /** JSON lines, or readable lines; unset: readable on a terminal, else JSON. */
+  log: { level: LogLevel; format: LogFormat | undefined };
   testRestoreCrashAt: "after-verify" | "after-snapshot" | "after-copy" | "after-wal" | "after-rename" | undefined;
 };
 
@@ -145,10 +142,11 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
     adminPassword: e.OPSTAGE_ADMIN_PASSWORD,
     trustProxy: e.OPSTAGE_TRUST_PROXY ?? [],
     backupSchedule: {
-      cron: e.OPSTAGE_BACKUP_SCHEDULE && e.OPSTAGE_BACKUP_SCHEDULE !== "off" ? e.OPSTAGE_BACKUP_SCHEDULE : null,
+      cron: e.OPSTAGE_BACKUP_SCHEDULE ?? null,
       keep: e.OPSTAGE_BACKUP_KEEP,
     },
     build: { commit: e.OPSTAGE_BUILD_COMMIT, time: e.OPSTAGE_BUILD_TIME },
+    log: { level: e.OPSTAGE_LOG_LEVEL, format: e.OPSTAGE_LOG_FORMAT },
     testRestoreCrashAt: e.OPSTAGE_TEST_RESTORE_CRASH_AT,
   };
 }

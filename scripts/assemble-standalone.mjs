@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Completes Next's standalone output into a runnable app folder, the same way the Dockerfile's
-// runtime stage does: static assets, public/, the migrations and the CLI beside server.js.
+// runtime stage does: static assets, public/, the migrations, the CLI beside server.js and the
+// snapshot worker's bundle.
 import { cpSync, existsSync, rmSync } from "node:fs";
 
 const target = ".next/standalone";
@@ -12,7 +13,9 @@ const copies = [
   [".next/static", `${target}/.next/static`],
   ["public", `${target}/public`],
   ["prisma/migrations", `${target}/prisma/migrations`],
-  ["dist/cli.mjs", `${target}/cli.mjs`],
+  ["dist/cli/cli.mjs", `${target}/cli.mjs`],
+  ["dist/cli/cli-chunks", `${target}/cli-chunks`],
+  ["dist/snapshot-worker.cjs", `${target}/dist/snapshot-worker.cjs`],
 ];
 for (const [from, to] of copies) {
   rmSync(to, { recursive: true, force: true });

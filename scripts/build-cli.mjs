@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Bundles the operator CLI into dist/cli.mjs: one file that runs with plain `node` inside the
-// image, beside the standalone server (whose node_modules provide better-sqlite3). ESM, because
-// Prisma's generated client reads import.meta.url.
+// Bundles the operator CLI into dist/cli/: cli.mjs, the entry that runs with plain `node` inside
+// the image beside the standalone server (whose node_modules provide better-sqlite3), and
+// cli-chunks/, the commands it loads only when asked (so `serve` starts without them). ESM,
+// because Prisma's generated client reads import.meta.url.
 import { build } from "esbuild";
 import { execSync } from "node:child_process";
+import { rmSync } from "node:fs";
 
 function gitCommit() {
   try {
@@ -13,15 +15,19 @@ function gitCommit() {
   }
 }
 
+rmSync("dist/cli", { recursive: true, force: true });
 await build({
-  entryPoints: ["cli/opstage.ts"],
-  outfile: "dist/cli.mjs",
+  entryPoints: { cli: "cli/opstage.ts" },
+  outdir: "dist/cli",
+  outExtension: { ".js": ".mjs" },
+  chunkNames: "cli-chunks/[name]-[hash]",
+  splitting: true,
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
   external: ["better-sqlite3"],
-  // Bundled CommonJS dependencies call require(); give the ESM bundle one.
+  // Bundled CommonJS dependencies call require(); give each ESM output file one.
   banner: { js: "import { createRequire as __opstageCreateRequire } from 'node:module'; const require = __opstageCreateRequire(import.meta.url);" },
   define: {
     "process.env.OPSTAGE_BUILD_COMMIT": JSON.stringify(process.env.OPSTAGE_BUILD_COMMIT || gitCommit()),
@@ -29,4 +35,4 @@ await build({
   },
   logLevel: "warning",
 });
-console.log("Built dist/cli.mjs");
+console.log("Built dist/cli/ (cli.mjs and its chunks)");

@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
 echo "==> next build"
 npx --no-install next build
-echo "==> CLI bundle"
+echo "==> CLI and worker bundles"
 node scripts/build-cli.mjs
+node scripts/build-worker.mjs
 node scripts/assemble-standalone.mjs

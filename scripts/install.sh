@@ -15,5 +15,13 @@ if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
   npm ci --no-audit --no-fund
   touch "$stamp"
 fi
-echo "==> prisma generate"
-node scripts/prisma-generate.mjs
+# The generated client only changes with the schema (and the Prisma version, which npm ci changes).
+schema_stamp=lib/generated/.schema-sha256
+schema_sha="$( (cat prisma/schema.prisma; stat -c %Y "$stamp") | sha256sum | cut -d' ' -f1)"
+if [[ ! -f lib/generated/prisma/client.ts || "$(cat "$schema_stamp" 2>/dev/null)" != "$schema_sha" ]]; then
+  echo "==> prisma generate"
+  node scripts/prisma-generate.mjs
+  echo "$schema_sha" > "$schema_stamp"
+fi
+# The snapshot worker's bundle: the unit tests run lib/ from source and start it too.
+node scripts/build-worker.mjs

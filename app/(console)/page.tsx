@@ -3,7 +3,7 @@ import { recentAuditEvents } from "@/lib/audit/queries";
 import { getConfig } from "@/lib/config";
 import { getAppDatabase } from "@/lib/db/app-database";
 import { collectDiagnostics } from "@/lib/system/diagnostics";
-import { formatBytes } from "@/lib/system/format";
+import { formatBytes } from "@/lib/format";
 import { EmptyRow } from "./empty-row";
 import { requirePageRole } from "./require-page-role";
 

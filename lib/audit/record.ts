@@ -1,5 +1,6 @@
 // The audit trail: one row per security-relevant action, written through Prisma.
 import { getPrisma } from "../db/prisma";
+import { logger } from "../log";
 import type { ActorType, AuditResult } from "../generated/prisma/client";
 
 export type AuditActor = { type: ActorType; id: string | null };
@@ -43,6 +44,6 @@ export async function recordAuditSafely(entry: AuditEntry): Promise<void> {
   try {
     await recordAudit(entry);
   } catch (error) {
-    console.error(`[audit] could not record ${entry.action}:`, error);
+    logger().error({ err: error, action: entry.action }, `audit: could not record ${entry.action}`);
   }
 }

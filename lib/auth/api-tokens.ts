@@ -2,13 +2,17 @@
 // leaked database does not leak usable tokens; the plaintext is returned once, at creation.
 import { createHash, randomBytes } from "node:crypto";
 import { getPrisma } from "../db/prisma";
+import { KnownError } from "../errors";
 import type { ApiToken, User } from "../generated/prisma/client";
 
 export const TOKEN_PREFIX = "opst_";
 const TOKEN_PATTERN = /^opst_[A-Za-z0-9_-]{43,}$/;
 
-export class TokenError extends Error {
+export class TokenError extends KnownError {
   override name = "TokenError";
+  constructor(message: string, kind: "invalid" | "not_found" = "invalid") {
+    super(kind, kind === "invalid" ? "invalid_input" : "not_found", message);
+  }
 }
 
 export function hashToken(token: string): string {
@@ -54,7 +58,7 @@ export function listApiTokens() {
 export async function revokeApiToken(id: string): Promise<ApiToken> {
   const prisma = getPrisma();
   const token = await prisma.apiToken.findUnique({ where: { id } });
-  if (!token) throw new TokenError("No such token.");
+  if (!token) throw new TokenError("No such token.", "not_found");
   if (token.revokedAt) return token;
   return prisma.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
 }

@@ -9,7 +9,6 @@ import type { Role, User } from "../generated/prisma/client";
 import { authenticateApiToken } from "./api-tokens";
 import { getAuthOptions } from "./options";
 import { hasRole } from "./roles";
-import { assertServing } from "../system/maintenance";
 
 /**
  * Where the credentials are read from: App Router code reads cookies and headers through
@@ -33,6 +32,11 @@ export class AuthError extends Error {
     super(message);
     this.name = "AuthError";
   }
+}
+
+/** How to name the caller in logs and labels: "alice", or "token nightly (alice)". */
+export function actorLabelOf(actor: Actor): string {
+  return actor.token ? `token ${actor.token.name} (${actor.user.username})` : actor.user.username;
 }
 
 /** Who to name in the audit trail: the token for token requests, else the user. */
@@ -81,10 +85,10 @@ async function actorFromSession(source?: SessionSource): Promise<Actor> {
  * nobody is signed in (or the account or token is not valid), 403 when the role is too low.
  * Credentials: `Authorization: Bearer opst_…` (an owner's API token), else the session cookie.
  * The role is read from the database on every call, never from the session token.
- * While a restore runs, throws MaintenanceError (503) before touching the database.
+ * While a restore swaps the database file, its queries wait for it (lib/db/lease.ts), and throw
+ * MaintenanceError (503) past the wait.
  */
 export async function requireRole(minimum: Role, source?: SessionSource): Promise<Actor> {
-  assertServing();
   const authorization = await authorizationHeader(source);
   // Other schemes (a reverse proxy's Basic auth) are not ours: those requests use the session.
   const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];

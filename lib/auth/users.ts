@@ -1,11 +1,15 @@
 // User accounts: what the CLI, the bootstrap and sign-in need.
 import { randomBytes } from "node:crypto";
 import { getPrisma } from "../db/prisma";
+import { KnownError } from "../errors";
 import type { Role, User } from "../generated/prisma/client";
 import { hashPassword, passwordProblem } from "./password";
 
-export class UserError extends Error {
+export class UserError extends KnownError {
   override name = "UserError";
+  constructor(message: string) {
+    super("invalid", "invalid_input", message);
+  }
 }
 
 const USERNAME = /^[a-zA-Z0-9._-]{3,64}$/;

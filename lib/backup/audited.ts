@@ -2,7 +2,8 @@
 // one of them is audited the same way: backup.sqlite.created or backup.sqlite.failed.
 import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit/record";
 import type { Config } from "../config";
-import { createBackup, type CreatedBackup, type CreateBackupOptions } from "./create";
+import { logger } from "../log";
+import { createBackup, type CopyObserver, type CreatedBackup, type CreateBackupOptions } from "./create";
 
 export async function createAuditedBackup(input: {
   config: Pick<Config, "databasePath" | "backupDir">;
@@ -11,6 +12,7 @@ export async function createAuditedBackup(input: {
   actorLabel: string;
   origin?: RequestOrigin;
   label?: string;
+  observer?: CopyObserver;
 }): Promise<CreatedBackup> {
   try {
     const backup = await createBackup({
@@ -18,6 +20,7 @@ export async function createAuditedBackup(input: {
       backupDir: input.config.backupDir,
       kind: input.kind,
       label: input.label,
+      observer: input.observer,
       actor: { type: input.actor.type, id: input.actor.id, label: input.actorLabel },
     });
     await recordAuditSafely({
@@ -27,12 +30,12 @@ export async function createAuditedBackup(input: {
       targetType: "backup",
       targetId: backup.name,
       origin: input.origin,
-      metadata: { filename: backup.name, bytes: backup.bytes, durationMs: backup.durationMs, snapshotMethod: backup.snapshotMethod, kind: backup.kind, by: input.actorLabel },
+      metadata: { filename: backup.name, bytes: backup.bytes, durationMs: backup.durationMs, snapshotMethod: backup.snapshotMethod, snapshotFallbackReason: backup.snapshotFallbackReason, kind: backup.kind, by: input.actorLabel },
     });
     return backup;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    console.error(`[opstage] ${input.kind} backup failed: ${reason}`);
+    logger().error({ kind: input.kind }, `${input.kind} backup failed: ${reason}`);
     await recordAuditSafely({
       actor: input.actor,
       action: "backup.sqlite.failed",

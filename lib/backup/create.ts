@@ -1,17 +1,23 @@
-// Makes a stored backup: check space, snapshot into a temp file in the backup folder, commit it
-// under its final name (files.ts), write its manifest. One snapshot at a time (lock.ts).
+// Makes a stored backup: check space, snapshot into a temp file in the backup folder (hashed as
+// it is written), write its complete manifest, then give the file its final name. One snapshot
+// at a time (lock.ts), under a shared database lease (a restore waits for it, and it for a
+// restore).
 //
-// The file's sha256 is filled in afterwards, by finalize(), in a worker: hashing a large file
-// before the first byte would add a whole extra read of it to a download's wait, so the download
-// route finalizes after streaming and everyone else right away.
-import { statSync } from "node:fs";
+// One outcome per backup: either the file under its final name with a complete manifest, or no
+// file and an error. The manifest goes in place first — a manifest without its file is ignored
+// (catalog.ts) and removed at start — because a file under its final name without a manifest
+// would be listed as a backup nobody can check.
+import { rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { APP_VERSION } from "../system/version";
+import { withSharedLease } from "../db/lease";
+import { logger } from "../log";
+import { APP_VERSION } from "../version";
 import { backupFileName, commitTempFile, discardTempFile, ensureDir, tempPathFor } from "./files";
-import { readManifest, writeManifest, type BackupKind, type BackupManifest } from "./manifest";
+import { manifestPath, writeManifest, type BackupKind, type BackupManifest } from "./manifest";
 import { withSnapshotLock } from "./lock";
-import { bytesNeededForSnapshot, diskFreeBytes, InsufficientSpaceError, type FreeSpaceProbe } from "./space";
-import { hashFile, snapshotDatabase } from "./worker";
+import { bytesNeededForSnapshot, diskFreeBytes, InsufficientSpaceError, isDiskFull, DiskFullError, type FreeSpaceProbe } from "./space";
+import { lastAppliedMigration } from "./verify";
+import { snapshotDatabase } from "./worker";
 
 export type CreateBackupOptions = {
   databasePath: string;
@@ -22,30 +28,28 @@ export type CreateBackupOptions = {
   label?: string;
   freeSpace?: FreeSpaceProbe;
   lockWaitMs?: number;
+  /** Hears the file copy as it is written (a download streams it from the temp file meanwhile). */
+  observer?: CopyObserver;
 };
 
-export type CreatedBackup = BackupManifest & {
-  path: string;
-  /** Computes the file's sha256 in a worker and writes it into the manifest. */
-  finalize: () => Promise<BackupManifest>;
+export type CopyObserver = {
+  /** The copy began: `bytes` are being written to `tempPath`, and the backup will be called `name`. */
+  started: (copy: { name: string; bytes: number; tempPath: string }) => void;
+  /** The first `position` bytes are in the temp file. */
+  copied: (position: number) => void;
 };
+
+export type CreatedBackup = BackupManifest & { sha256: string; path: string };
 
 export async function createBackup(options: CreateBackupOptions): Promise<CreatedBackup> {
-  const manifest = await withSnapshotLock(() => snapshotToBackupDir(options), options.lockWaitMs);
-  const file = path.join(options.backupDir, manifest.name);
-  const finalize = async () => {
-    const sha256 = await hashFile(file);
-    // Re-read: a verify or a delete may have happened meanwhile.
-    const current = readManifest(options.backupDir, manifest.name);
-    if (!current) return { ...manifest, sha256 };
-    const complete = { ...current, sha256 };
-    await writeManifest(options.backupDir, complete);
-    return complete;
-  };
-  return { ...manifest, path: file, finalize };
+  // The lease first, then the lock: whoever holds the lock then holds a lease too, so while a
+  // restore holds the database nobody holds the lock, and its own snapshot (pre-upgrade) never
+  // waits for one.
+  const manifest = await withSharedLease(() => withSnapshotLock(() => snapshotToBackupDir(options), options.lockWaitMs));
+  return { ...manifest, path: path.join(options.backupDir, manifest.name) };
 }
 
-async function snapshotToBackupDir(options: CreateBackupOptions): Promise<BackupManifest> {
+async function snapshotToBackupDir(options: CreateBackupOptions): Promise<BackupManifest & { sha256: string }> {
   const { databasePath, backupDir } = options;
   const startedAt = new Date();
   ensureDir(backupDir);
@@ -56,27 +60,37 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Backup
   const name = backupFileName(startedAt, options.label);
   const finalPath = path.join(backupDir, name);
   const tempPath = tempPathFor(backupDir, name);
-  let snapshot;
+  let manifestWritten = false;
   try {
-    snapshot = await snapshotDatabase(databasePath, tempPath);
+    const { observer } = options;
+    const snapshot = await snapshotDatabase(databasePath, tempPath, {
+      onEvent: observer
+        ? (event) => (event.event === "copying" ? observer.started({ name, bytes: event.bytes, tempPath }) : observer.copied(event.position))
+        : undefined,
+    });
+    if (snapshot.fallbackReason) logger().warn(`snapshot ${name}: used SQLite's backup API because ${snapshot.fallbackReason}`);
+    const manifest = {
+      name,
+      kind: options.kind,
+      sha256: snapshot.sha256,
+      bytes: statSync(tempPath).size,
+      createdAt: startedAt.toISOString(),
+      appVersion: APP_VERSION,
+      lastMigration: lastAppliedMigration(tempPath),
+      databaseBytes: needed,
+      durationMs: Math.round(Date.now() - startedAt.getTime()),
+      snapshotMethod: snapshot.method,
+      ...(snapshot.fallbackReason ? { snapshotFallbackReason: snapshot.fallbackReason } : {}),
+      actor: options.actor,
+    };
+    await writeManifest(backupDir, manifest);
+    manifestWritten = true;
     await commitTempFile(tempPath, finalPath, true);
+    return manifest;
   } catch (error) {
     discardTempFile(tempPath);
+    if (manifestWritten) rmSync(manifestPath(backupDir, name), { force: true });
+    if (isDiskFull(error)) throw new DiskFullError(backupDir);
     throw error;
   }
-  const manifest: BackupManifest = {
-    name,
-    kind: options.kind,
-    sha256: null,
-    bytes: statSync(finalPath).size,
-    createdAt: startedAt.toISOString(),
-    appVersion: APP_VERSION,
-    lastMigration: snapshot.migrations.at(-1) ?? null,
-    databaseBytes: needed,
-    durationMs: Math.round(Date.now() - startedAt.getTime()),
-    snapshotMethod: snapshot.method,
-    actor: options.actor,
-  };
-  await writeManifest(backupDir, manifest);
-  return manifest;
 }

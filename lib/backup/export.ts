@@ -4,12 +4,12 @@ import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { commitTempFile, discardTempFile, tempPathFor } from "./files";
 import { withSnapshotLock } from "./lock";
-import { hashFile, snapshotDatabase, type SnapshotResult } from "./worker";
+import { snapshotDatabase, type SnapshotResult } from "./worker";
 
 export async function snapshotToFile(
   databasePath: string,
   outFile: string,
-): Promise<SnapshotResult & { bytes: number; sha256: string }> {
+): Promise<SnapshotResult & { bytes: number }> {
   const target = path.resolve(outFile);
   if (existsSync(target)) throw new Error(`${target} already exists; choose another name (nothing is overwritten).`);
   if (!existsSync(path.dirname(target))) throw new Error(`The folder ${path.dirname(target)} does not exist.`);
@@ -18,7 +18,7 @@ export async function snapshotToFile(
     try {
       const result = await snapshotDatabase(databasePath, tempPath);
       await commitTempFile(tempPath, target, true);
-      return { ...result, bytes: statSync(target).size, sha256: await hashFile(target) };
+      return { ...result, bytes: statSync(target).size };
     } catch (error) {
       discardTempFile(tempPath);
       throw error;

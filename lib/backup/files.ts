@@ -3,9 +3,10 @@
 // folder fsync'ed. A crash at any point leaves either no file or a complete one under the final
 // name — never a half-written file that looks like a backup.
 import { randomBytes } from "node:crypto";
-import { lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
-import { open, rename } from "node:fs/promises";
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { link, open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
+import { KnownError } from "../errors";
 
 const TEMP_PREFIX = ".tmp-";
 
@@ -21,8 +22,12 @@ export const BACKUP_NAME_PATTERN = /^opstage-\d{8}T\d{6}\.\d{3}Z(-[a-z0-9._-]+)?
 // (temp files, hidden files), no "..", ending in .db.
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.db$/;
 
-export class BackupNameError extends Error {
+/** An unsafe name, or no such backup. */
+export class BackupNameError extends KnownError {
   override name = "BackupNameError";
+  constructor(message: string) {
+    super("not_found", "not_found", message);
+  }
 }
 
 export function isSafeBackupName(name: string): boolean {
@@ -86,10 +91,53 @@ export async function commitTempFile(tempPath: string, finalPath: string, alread
   await fsyncPath(path.dirname(finalPath));
 }
 
+export class BackupExistsError extends KnownError {
+  override name = "BackupExistsError";
+  constructor(name: string) {
+    super("conflict", "exists", `A backup named ${name} already exists; choose another name (nothing is overwritten).`);
+  }
+}
+
+/**
+ * commitTempFile for a name that must not exist yet: link() fails when the final name exists,
+ * atomically, where a check before rename() would let two writers both pass and the second
+ * replace the first. Throws BackupExistsError (and keeps the temp file for the caller to discard).
+ */
+export async function commitTempFileAsNew(tempPath: string, finalPath: string): Promise<void> {
+  await fsyncPath(tempPath);
+  try {
+    await link(tempPath, finalPath);
+  } catch (error) {
+    if ((error as { code?: string }).code === "EEXIST") throw new BackupExistsError(path.basename(finalPath));
+    throw error;
+  }
+  await unlink(tempPath);
+  await fsyncPath(path.dirname(finalPath));
+}
+
 /** Removes a temp file and the rollback journal SQLite may have left beside it. */
 export function discardTempFile(tempPath: string): void {
   rmSync(tempPath, { force: true });
   rmSync(`${tempPath}-journal`, { force: true });
+}
+
+/**
+ * Removes manifests whose backup file is gone: a crash between writing a new backup's manifest
+ * and renaming the backup into place, or between deleting a backup and its manifest. Called at
+ * start; returns the backup names.
+ */
+export function removeOrphanManifests(directory: string): string[] {
+  // turbopackIgnore on the run-time paths below: without it Turbopack cannot bound
+  // existsSync(path.join(dir, name)) and traces the whole project into the standalone output.
+  let names: string[];
+  try {
+    names = readdirSync(directory).filter((name) => name.endsWith(".db.json") && !name.startsWith(TEMP_PREFIX));
+  } catch {
+    return [];
+  }
+  const orphans = names.map((name) => name.slice(0, -".json".length)).filter((name) => !existsSync(path.join(/* turbopackIgnore: true */ directory, name)));
+  for (const name of orphans) rmSync(path.join(/* turbopackIgnore: true */ directory, `${name}.json`), { force: true });
+  return orphans;
 }
 
 /** Removes temp files a crash left behind; returns their names. Called at start. */

@@ -1,9 +1,10 @@
 // One snapshot at a time per process: a second request waits for the first (up to a bound)
 // instead of doubling the I/O, and is told to retry later past it.
-export class BackupBusyError extends Error {
-  readonly retryAfterSeconds = 10;
+import { KnownError } from "../errors";
+
+export class BackupBusyError extends KnownError {
   constructor() {
-    super("Another backup is in progress; try again shortly.");
+    super("busy", "backup_in_progress", "Another backup is in progress; try again shortly.", 10);
     this.name = "BackupBusyError";
   }
 }

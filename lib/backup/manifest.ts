@@ -10,7 +10,7 @@ import { commitTempFile, discardTempFile, tempPathFor } from "./files";
 export const BACKUP_KINDS = ["manual", "scheduled", "pre-upgrade", "pre-restore", "external"] as const;
 export type BackupKind = (typeof BACKUP_KINDS)[number];
 
-export type VerificationState = "restorable" | "newer" | "corrupt" | "modified" | "not-sqlite" | "foreign";
+export type VerificationState = "restorable" | "newer" | "unstartable" | "corrupt" | "modified" | "not-sqlite" | "foreign";
 
 export type Verification = {
   at: string;
@@ -38,6 +38,8 @@ export type BackupManifest = {
   durationMs: number | null;
   /** How the snapshot was taken (lib/backup/worker.ts); absent in manifests older than it. */
   snapshotMethod?: SnapshotMethod;
+  /** Why the checkpointed file copy could not be used, when snapshotMethod is backup-api. */
+  snapshotFallbackReason?: string;
   actor: { type: ActorType; id: string | null; label: string };
   verification?: Verification;
 };

@@ -1,36 +1,58 @@
-// Puts a backup in place of opstage.db, for the restore CLI (and later the console). Every step is
-// ordered so that a crash at any point leaves either the old or the new database in place, and
-// never a stale -wal that SQLite could replay onto the restored file:
-//   1. own the data dir (the server must be stopped);
-//   2. verify the file as `verify` does (refuse non-SQLite, corrupt, newer-schema files);
-//   3. store a `pre-restore` snapshot of the current database (read through its WAL);
-//   4. copy the backup to a temp file beside opstage.db and fsync it;
-//   5. fold the current WAL into opstage.db and drop it (or, when the current database cannot be
-//      opened, move its -wal/-shm aside next to the pre-restore snapshot);
-//   6. rename the temp file over opstage.db (atomic) and fsync the folder;
-//   7. leave a marker so the next start audits backup.sqlite.restored.
-import { copyFileSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+// Puts a backup in place of opstage.db, for the restore CLI and the console alike. Two phases,
+// so that a refused restore changes nothing and costs the console no downtime:
+//
+// prepareRestore — nothing is locked, the console keeps serving:
+//   1. copy the backup into a temp file beside opstage.db, hashing it on the way, fsync;
+//   2. verify that copy (sha256 against the manifest, integrity_check, and whether this build
+//      can start on it): what is verified is what gets installed, even if the chosen file
+//      changes afterwards.
+// installRestore — the caller owns the database (the CLI: the data-dir lock with the server
+// stopped; the console: the exclusive lease with every handle closed):
+//   3. fold the current WAL into opstage.db and leave WAL mode, so no -wal is left that SQLite
+//      could replay onto the restored file (an unreadable database's -wal/-shm are moved aside);
+//   4. carry the schedule over into the copy and list what the restore turns back
+//      (restore-changes.ts);
+//   5. keep the replaced database as the pre-restore backup: a hard link, so no copy is made and
+//      at every instant one complete opstage.db exists (a copy when the backup folder is on
+//      another file system);
+//   6. rename the copy over opstage.db (atomic) and fsync the folder;
+//   7. leave a marker so the next start (or the console, at once) audits backup.sqlite.restored.
+// A crash at any point leaves the old or the new database in place. A pre-restore link made
+// just before a crash shares the live file, which the next start removes (startup.ts).
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { link, writeFile } from "node:fs/promises";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { SYSTEM_ACTOR } from "../audit/record";
+import { KnownError } from "../errors";
 import type { Config } from "../config";
 import { acquireDataDirLock } from "../db/data-dir-lock";
+import { openDatabase } from "../db/sqlite";
 import type { MigrationFile } from "../migrate/files";
-import { createBackup } from "./create";
-import { commitTempFile, discardTempFile, ensureDir, tempPathFor, unreadableFileReason } from "./files";
-import { readManifest } from "./manifest";
-import { verifyDatabaseFile } from "./verify";
+import { APP_VERSION } from "../version";
+import { backupFileName, commitTempFile, discardTempFile, ensureDir, tempPathFor, unreadableFileReason } from "./files";
+import { readManifest, writeManifest } from "./manifest";
+import { carryOverAndCompare, type RestoreChanges } from "./restore-changes";
+import { applyRetention } from "./retention";
+import { diskFreeBytes, isDiskFull } from "./space";
+import { verifyDatabaseFile, type FileVerification } from "./verify";
+import { copyFileHashed, hashFile } from "./worker";
 
-export class RestoreError extends Error {
+/** The restore was refused; nothing was changed. */
+export class RestoreError extends KnownError {
   override name = "RestoreError";
+  constructor(message: string) {
+    super("invalid", "restore_refused", message);
+  }
 }
 
 export const RESTORE_MARKER = ".restored.json";
 
+/** Restores keep this many pre-restore backups; older ones are deleted after each restore. */
+export const PRE_RESTORE_KEEP = 3;
+
 export type RestoreMarker = { file: string; sha256: string; restoredAt: string; preRestore: string | null };
 
-export type RestoreReport = RestoreMarker & { pendingMigrations: number };
+export type RestoreReport = RestoreMarker & { pendingMigrations: number; changes: RestoreChanges | null; deletedPreRestores: string[] };
 
 /** Test hook (OPSTAGE_TEST_RESTORE_CRASH_AT): stop dead, as kill -9 would, after the named step. */
 export type CrashPoint = NonNullable<Config["testRestoreCrashAt"]>;
@@ -39,20 +61,66 @@ function crashIf(point: CrashPoint, at: CrashPoint | undefined): void {
   if (point === at) process.kill(process.pid, "SIGKILL");
 }
 
-function retireWal(databasePath: string, asideBase: string): void {
+export type PreparedRestore = { source: string; temp: string; verification: FileVerification };
+
+/** Steps 1–2: a verified copy of `file` beside the database, or RestoreError (and nothing left). */
+export async function prepareRestore(input: {
+  config: Config;
+  file: string;
+  shipped: MigrationFile[];
+  crashAt?: CrashPoint;
+}): Promise<PreparedRestore> {
+  const { config, shipped, crashAt } = input;
+  const source = path.resolve(input.file);
+  const unreadable = unreadableFileReason(source);
+  if (unreadable) throw new RestoreError(unreadable);
+  if (source === config.databasePath) throw new RestoreError("That is the live database itself.");
+  ensureDir(config.dataDir);
+  const bytes = statSync(source).size;
+  const free = diskFreeBytes(config.dataDir);
+  if (free < bytes) {
+    throw new RestoreError(
+      `Not enough free space in ${config.dataDir} to restore ${path.basename(source)}: ` +
+        `${Math.ceil(bytes / 1048576)} MB needed, ${Math.floor(free / 1048576)} MB free. Nothing was changed.`,
+    );
+  }
+  const manifest = path.dirname(source) === config.backupDir ? readManifest(config.backupDir, path.basename(source)) : null;
+  const temp = tempPathFor(config.dataDir, "opstage.db");
   try {
-    const db = new Database(databasePath, { fileMustExist: true });
+    const sha256 = await copyFileHashed(source, temp);
+    crashIf("after-copy", crashAt);
+    const verification = await verifyDatabaseFile(temp, shipped, manifest?.sha256 ?? null, sha256);
+    if (!verification.restorable) throw new RestoreError(`Refusing to restore ${source}: ${verification.detail}`);
+    crashIf("after-verify", crashAt);
+    return { source, temp, verification };
+  } catch (error) {
+    discardTempFile(temp);
+    if (isDiskFull(error)) throw new RestoreError(`${config.dataDir} ran out of space while copying the backup; nothing was changed.`);
+    throw error;
+  }
+}
+
+const CANNOT_OPEN = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CANTOPEN"]);
+
+/**
+ * Step 3. Returns false when the current database cannot be opened at all (often the reason for
+ * restoring): its -wal/-shm are then moved to `asideBase`-wal/-shm instead of being deleted.
+ * Any other error (SQLITE_BUSY: someone else is using it) is thrown, and nothing is replaced.
+ */
+function retireWal(databasePath: string, asideBase: string): boolean {
+  let readable = true;
+  try {
+    const db = openDatabase(databasePath);
     try {
-      db.pragma("busy_timeout = 5000");
       db.pragma("wal_checkpoint(TRUNCATE)");
       // Leaving WAL mode checkpoints fully and deletes -wal/-shm when the connection closes.
       db.pragma("journal_mode = DELETE");
     } finally {
       db.close();
     }
-  } catch {
-    // The current database cannot be opened (often the reason for restoring): keep its WAL files
-    // beside the pre-restore snapshot instead of deleting anything.
+  } catch (error) {
+    if (!CANNOT_OPEN.has((error as { code?: string }).code ?? "")) throw error;
+    readable = false;
   }
   for (const suffix of ["-wal", "-shm"]) {
     const file = `${databasePath}${suffix}`;
@@ -60,90 +128,127 @@ function retireWal(databasePath: string, asideBase: string): void {
     // template string and traces the whole project (tests, sources) into the standalone output.
     if (existsSync(/* turbopackIgnore: true */ file)) renameSync(file, `${asideBase}${suffix}`);
   }
+  return readable;
 }
 
-export async function restoreDatabase(input: {
-  config: Config;
-  file: string;
-  shipped: MigrationFile[];
-  crashAt?: CrashPoint;
-  /** The caller (the server restoring from the console) already owns the data dir. */
-  lockHeld?: boolean;
-}): Promise<RestoreReport> {
-  const { config, shipped, crashAt } = input;
-  const source = path.resolve(input.file);
-  const unreadable = unreadableFileReason(source);
-  if (unreadable) throw new RestoreError(unreadable);
-  if (source === config.databasePath) throw new RestoreError("That is the live database itself.");
-  ensureDir(config.dataDir);
-  const lock = input.lockHeld ? { release: () => {} } : acquireDataDirLock(config.dataDir);
+/** Step 5: the replaced file under `name` in the backup folder; linked, or copied across devices. */
+async function keepReplacedDatabase(databasePath: string, backupDir: string, name: string): Promise<void> {
+  ensureDir(backupDir);
+  const target = path.join(/* turbopackIgnore: true */ backupDir, name);
   try {
-    const manifest =
-      path.dirname(source) === config.backupDir ? readManifest(config.backupDir, path.basename(source)) : null;
-    const verification = await verifyDatabaseFile(source, shipped, manifest?.sha256 ?? null);
-    if (!verification.restorable) throw new RestoreError(`Refusing to restore ${source}: ${verification.detail}`);
-    crashIf("after-verify", crashAt);
+    await link(databasePath, target);
+    return;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "EXDEV") throw error;
+  }
+  const temp = tempPathFor(backupDir, name);
+  try {
+    copyFileSync(databasePath, temp);
+    await commitTempFile(temp, target);
+  } catch (error) {
+    discardTempFile(temp);
+    throw error;
+  }
+}
 
+/** Steps 3–7. The caller owns the database: nobody may have it open. */
+export async function installRestore(input: {
+  config: Config;
+  prepared: PreparedRestore;
+  keepSettings: boolean;
+  crashAt?: CrashPoint;
+}): Promise<RestoreReport> {
+  const { config, prepared, crashAt } = input;
+  const { temp, verification } = input.prepared;
+  try {
     let preRestore: string | null = null;
+    let changes: RestoreChanges | null = null;
     if (existsSync(config.databasePath)) {
-      try {
-        const snapshot = await createBackup({
-          databasePath: config.databasePath,
-          backupDir: config.backupDir,
+      const pending = backupFileName(new Date(), "pre-restore");
+      const readable = retireWal(config.databasePath, path.join(config.backupDir, `${pending}.orphan`));
+      crashIf("after-wal", crashAt);
+      preRestore = readable ? pending : `opstage-unreadable-${Date.now()}.db`;
+      if (readable) changes = carryOverAndCompare(config.databasePath, temp, input.keepSettings);
+      await keepReplacedDatabase(config.databasePath, config.backupDir, preRestore);
+      if (readable) {
+        await writeManifest(config.backupDir, {
+          name: preRestore,
           kind: "pre-restore",
-          label: "pre-restore",
+          // Filled in right after the swap (completePreRestore), outside the window in which
+          // the console answers 503; start-up completes it if a crash comes first.
+          sha256: null,
+          bytes: statSync(config.databasePath).size,
+          createdAt: new Date().toISOString(),
+          appVersion: APP_VERSION,
+          lastMigration: null,
+          databaseBytes: statSync(config.databasePath).size,
+          durationMs: null,
           actor: { ...SYSTEM_ACTOR, label: "restore" },
         });
-        await snapshot.finalize();
-        preRestore = snapshot.path;
-      } catch (error) {
-        // An unreadable current database cannot be snapshotted; it is kept as a plain copy
-        // (its -wal/-shm are moved beside it below), written like every other backup file.
-        preRestore = path.join(config.backupDir, `opstage-unreadable-${Date.now()}.db`);
-        ensureDir(config.backupDir);
-        const copyTemp = tempPathFor(config.backupDir, path.basename(preRestore));
-        try {
-          copyFileSync(config.databasePath, copyTemp);
-          await commitTempFile(copyTemp, preRestore);
-        } catch (copyError) {
-          discardTempFile(copyTemp);
-          throw copyError;
-        }
-        console.warn(`restore: the current database could not be snapshotted (${(error as Error).message}); copied it as is`);
       }
+      crashIf("after-snapshot", crashAt);
+    } else {
+      for (const suffix of ["-wal", "-shm"]) rmSync(`${config.databasePath}${suffix}`, { force: true });
     }
-    crashIf("after-snapshot", crashAt);
-
-    const temp = tempPathFor(config.dataDir, "opstage.db");
-    try {
-      copyFileSync(source, temp);
-      crashIf("after-copy", crashAt);
-      if (existsSync(config.databasePath)) {
-        retireWal(config.databasePath, `${preRestore ?? path.join(config.backupDir, "opstage-replaced.db")}.orphan`);
-      } else {
-        for (const suffix of ["-wal", "-shm"]) rmSync(`${config.databasePath}${suffix}`, { force: true });
-      }
-      crashIf("after-wal", crashAt);
-      await commitTempFile(temp, config.databasePath);
-    } catch (error) {
-      discardTempFile(temp);
-      throw error;
-    }
+    // Already on disk: the worker fsync'ed the copy, and SQLite's commit the carried-over settings.
+    await commitTempFile(temp, config.databasePath, true);
     crashIf("after-rename", crashAt);
 
     const marker: RestoreMarker = {
-      file: path.basename(source),
+      file: path.basename(prepared.source),
       sha256: verification.sha256,
       restoredAt: new Date().toISOString(),
-      preRestore: preRestore ? path.basename(preRestore) : null,
+      preRestore,
     };
     const markerTemp = tempPathFor(config.dataDir, RESTORE_MARKER);
     await writeFile(markerTemp, `${JSON.stringify(marker, null, 2)}\n`);
     await commitTempFile(markerTemp, path.join(config.dataDir, RESTORE_MARKER));
-    return { ...marker, pendingMigrations: shipped.length - verification.migrations.length };
+    return { ...marker, pendingMigrations: verification.pendingMigrations, changes, deletedPreRestores: [] };
+  } catch (error) {
+    discardTempFile(temp);
+    throw error;
+  }
+}
+
+/**
+ * After the swap: hash the pre-restore backup into its manifest and keep only the newest
+ * PRE_RESTORE_KEEP pre-restore backups. Returns the names deleted.
+ */
+export async function completePreRestore(config: Config, report: RestoreReport): Promise<string[]> {
+  if (report.preRestore) await completeManifestHash(config.backupDir, report.preRestore);
+  return applyRetention(config.backupDir, PRE_RESTORE_KEEP, "pre-restore");
+}
+
+/** Computes a manifest's missing sha256 (a backup whose hashing a crash interrupted). */
+export async function completeManifestHash(backupDir: string, name: string): Promise<boolean> {
+  const manifest = readManifest(backupDir, name);
+  if (!manifest || manifest.sha256 !== null) return false;
+  const sha256 = await hashFile(path.join(/* turbopackIgnore: true */ backupDir, name));
+  const current = readManifest(backupDir, name);
+  if (!current || current.sha256 !== null) return false;
+  await writeManifest(backupDir, { ...current, sha256 });
+  return true;
+}
+
+/** The whole restore for the CLI (the server must be stopped): prepare, install, complete. */
+export async function restoreDatabase(input: {
+  config: Config;
+  file: string;
+  shipped: MigrationFile[];
+  keepSettings?: boolean;
+  crashAt?: CrashPoint;
+}): Promise<RestoreReport> {
+  const { config } = input;
+  ensureDir(config.dataDir);
+  const lock = acquireDataDirLock(config.dataDir);
+  let report: RestoreReport;
+  try {
+    const prepared = await prepareRestore(input);
+    report = await installRestore({ config, prepared, keepSettings: input.keepSettings ?? true, crashAt: input.crashAt });
   } finally {
     lock.release();
   }
+  return { ...report, deletedPreRestores: await completePreRestore(config, report) };
 }
 
 /** Reads and removes the marker a restore left; the caller audits it. */

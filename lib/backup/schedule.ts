@@ -3,10 +3,12 @@
 // with croner. Each run makes a `scheduled` backup, applies retention and is audited as SYSTEM.
 import { Cron } from "croner";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
+import { KnownError } from "../errors";
+import { logger } from "../log";
 import type { Config } from "../config";
 import { getPrisma } from "../db/prisma";
 import { createAuditedBackup } from "./audited";
-import { isValidCron } from "./cron";
+import { SCHEDULE_SETTINGS_RULE } from "../schedule-rules";
 import { applyRetention } from "./retention";
 
 export type ScheduleSettings = { cron: string | null; keep: number };
@@ -15,9 +17,14 @@ export type ScheduleStatus = ScheduleSettings & { nextRun: string | null; lastRu
 
 const SETTINGS_KEY = "backup.schedule";
 const LAST_RUN_KEY = "backup.schedule.lastRun";
+/** Where the schedule lives in SystemSetting (a restore keeps these; restore-changes.ts). */
+export const SCHEDULE_SETTING_KEYS = [SETTINGS_KEY, LAST_RUN_KEY] as const;
 
-export class ScheduleError extends Error {
+export class ScheduleError extends KnownError {
   override name = "ScheduleError";
+  constructor(message: string) {
+    super("invalid", "invalid_input", message);
+  }
 }
 
 async function readSetting<T>(key: string): Promise<T | null> {
@@ -31,14 +38,12 @@ async function writeSetting(key: string, value: unknown): Promise<void> {
 }
 
 export function validateSchedule(input: ScheduleSettings): ScheduleSettings {
-  const cron = input.cron?.trim() || null;
-  if (cron && (cron === "off" || !isValidCron(cron))) {
-    throw new ScheduleError("The schedule must be a cron expression such as `0 3 * * *`, or empty for off.");
-  }
-  if (!Number.isInteger(input.keep) || input.keep < 1 || input.keep > 1000) {
-    throw new ScheduleError("Keep must be a whole number from 1 to 1000.");
-  }
-  return { cron, keep: input.keep };
+  const parsed = SCHEDULE_SETTINGS_RULE.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path[0] === "keep" ? "Keep" : "The schedule";
+  const hint = issue.path[0] === "keep" ? "" : ", or empty for off";
+  throw new ScheduleError(`${field} ${issue.message}${hint}.`);
 }
 
 export class BackupScheduler {
@@ -99,10 +104,9 @@ export class BackupScheduler {
         actor: SYSTEM_ACTOR,
         actorLabel: "schedule",
       });
-      await backup.finalize();
       const deleted = applyRetention(this.config.backupDir, this.settings.keep);
       if (deleted.length > 0) {
-        console.log(`[opstage] retention deleted ${deleted.join(", ")}`);
+        logger().info(`retention deleted ${deleted.join(", ")}`);
         await recordAuditSafely({
           actor: SYSTEM_ACTOR,
           action: "backup.deleted",
@@ -119,7 +123,7 @@ export class BackupScheduler {
     } finally {
       this.running = false;
     }
-    await writeSetting(LAST_RUN_KEY, lastRun).catch((error) => console.error("[opstage] could not record the run:", error));
+    await writeSetting(LAST_RUN_KEY, lastRun).catch((error: unknown) => logger().error({ err: error }, "could not record the scheduled run"));
     return lastRun;
   }
 }

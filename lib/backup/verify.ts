@@ -1,59 +1,113 @@
 // Is this backup still good, and can this build start on it? Checks, in order: the bytes still
-// match the manifest's sha256; the file opens read-only as SQLite; integrity_check is ok; every
-// migration it records is known to this build (else it was made by a newer version).
+// match the manifest's sha256; the file opens read-only as SQLite; integrity_check is ok; this
+// build can start on it (lib/migrate/startable.ts, the check the server's start makes).
 import { statSync } from "node:fs";
 import { SYSTEM_ACTOR } from "../audit/record";
+import { openDatabase } from "../db/sqlite";
+import { readMigrationRows } from "../migrate/history";
 import type { MigrationFile } from "../migrate/files";
+import { assertStartable } from "../migrate/startable";
+import { MigrationError } from "../migrate/status";
+import { APP_VERSION } from "../version";
 import { backupPath } from "./files";
-import { readManifest, writeManifest, type BackupManifest, type Verification } from "./manifest";
-import { inspectDatabaseFile } from "./worker";
+import { readManifest, writeManifest, type BackupManifest, type Verification, type VerificationState } from "./manifest";
+import { checkIntegrity, hashFile } from "./worker";
 
-/** Verifies any SQLite file against this build's migrations (used by the CLI for files anywhere). */
+export type FileVerification = Verification & {
+  sha256: string;
+  /** The newest migration the file records as applied, when it is an Opstage database. */
+  lastMigration: string | null;
+  /** How many migrations this build would apply on start. */
+  pendingMigrations: number;
+};
+
+const STATE_OF_PROBLEM: Record<MigrationError["problem"], VerificationState> = {
+  unknown: "newer",
+  foreign: "foreign",
+  failed: "unstartable",
+  modified: "unstartable",
+  apply: "unstartable",
+};
+
+/** The newest migration recorded as applied, read without judging the history. */
+export function lastAppliedMigration(file: string): string | null {
+  const db = openDatabase(file, { readonly: true });
+  try {
+    return (
+      readMigrationRows(db)
+        .filter((row) => row.finished_at !== null && row.rolled_back_at === null)
+        .map((row) => row.migration_name)
+        .sort()
+        .at(-1) ?? null
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Verifies any SQLite file against this build. The hash and integrity_check run side by side in
+ * two workers; `sha256` skips the hash when the caller computed it while writing the file.
+ */
 export async function verifyDatabaseFile(
   file: string,
   shipped: MigrationFile[],
   expectedSha256: string | null,
-): Promise<Verification & { sha256: string; migrations: string[] }> {
-  const inspection = await inspectDatabaseFile(file);
+  sha256?: string,
+): Promise<FileVerification> {
+  const [actualSha256, check] = await Promise.all([sha256 ?? hashFile(file), checkIntegrity(file)]);
   const at = new Date().toISOString();
-  const result = (state: Verification["state"], restorable: boolean, detail: string) => ({
+  const result = (state: VerificationState, detail: string, facts: { lastMigration?: string | null; pending?: number } = {}) => ({
     at,
     state,
-    restorable,
+    restorable: state === "restorable",
     detail,
-    sha256: inspection.sha256,
-    migrations: inspection.migrations,
+    sha256: actualSha256,
+    lastMigration: facts.lastMigration ?? null,
+    pendingMigrations: facts.pending ?? 0,
   });
-  if (expectedSha256 && inspection.sha256 !== expectedSha256) {
-    return result("modified", false, `sha256 ${inspection.sha256.slice(0, 12)}… does not match the manifest's ${expectedSha256.slice(0, 12)}…: the file changed since it was written.`);
+  if (expectedSha256 && actualSha256 !== expectedSha256) {
+    return result("modified", `sha256 ${actualSha256.slice(0, 12)}… does not match the manifest's ${expectedSha256.slice(0, 12)}…: the file changed since it was written.`);
   }
-  if (!inspection.sqlite) return result("not-sqlite", false, `Not a readable SQLite database: ${inspection.integrity[0]}`);
-  if (inspection.integrity[0] !== "ok") {
-    return result("corrupt", false, `integrity_check failed: ${inspection.integrity.slice(0, 3).join("; ")}`);
+  if (!check.sqlite) return result("not-sqlite", `Not a readable SQLite database: ${check.integrity[0]}`);
+  if (check.integrity[0] !== "ok") {
+    return result("corrupt", `integrity_check failed: ${check.integrity.slice(0, 3).join("; ")}`);
   }
-  if (inspection.migrations.length === 0) {
-    return result("foreign", false, "The file has no Opstage migration history: it is not an Opstage database.");
+  const db = openDatabase(file, { readonly: true });
+  try {
+    const status = assertStartable(db, shipped, APP_VERSION);
+    // The server would start on an empty file too (as a new install), but restoring one would
+    // replace everything with nothing: a backup must hold an Opstage database.
+    if (status.applied.length === 0) {
+      return result("foreign", "The file has no Opstage migration history: it is not an Opstage database.");
+    }
+    const pending = status.pending.length;
+    return result(
+      "restorable",
+      pending > 0
+        ? `Restorable into this version; ${pending} migration(s) will be applied on start.`
+        : "Restorable into this version.",
+      { lastMigration: status.latestApplied, pending },
+    );
+  } catch (error) {
+    if (!(error instanceof MigrationError)) throw error;
+    const state = STATE_OF_PROBLEM[error.problem];
+    const lead = state === "newer" ? "Made by a newer version" : "This version would refuse to start on it";
+    return result(state, `${lead}: ${error.message}`);
+  } finally {
+    db.close();
   }
-  const known = new Set(shipped.map((file) => file.name));
-  const unknown = inspection.migrations.filter((name) => !known.has(name));
-  if (unknown.length > 0) {
-    return result("newer", false, `Made by a newer version: it records ${unknown.join(", ")}, unknown to this build.`);
-  }
-  const pending = shipped.length - inspection.migrations.length;
-  return result(
-    "restorable",
-    true,
-    pending > 0
-      ? `Restorable into this version; ${pending} migration(s) will be applied on start.`
-      : "Restorable into this version.",
-  );
 }
 
 /** Verifies a stored backup and records the result in its manifest (creating one if external). */
 export async function verifyBackup(backupDir: string, name: string, shipped: MigrationFile[]): Promise<Verification> {
   const file = backupPath(backupDir, name);
   const manifest = readManifest(backupDir, name);
-  const { sha256, migrations, ...verification } = await verifyDatabaseFile(file, shipped, manifest?.sha256 ?? null);
+  const { sha256, lastMigration, pendingMigrations: _pending, ...verification } = await verifyDatabaseFile(
+    file,
+    shipped,
+    manifest?.sha256 ?? null,
+  );
   const updated: BackupManifest = manifest
     ? { ...manifest, sha256: manifest.sha256 ?? sha256, verification }
     : {
@@ -63,7 +117,7 @@ export async function verifyBackup(backupDir: string, name: string, shipped: Mig
         bytes: statSync(file).size,
         createdAt: statSync(file).mtime.toISOString(),
         appVersion: "unknown",
-        lastMigration: migrations.at(-1) ?? null,
+        lastMigration,
         databaseBytes: null,
         durationMs: null,
         actor: { ...SYSTEM_ACTOR, label: "copied in by hand" },

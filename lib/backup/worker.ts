@@ -1,5 +1,6 @@
 // Runs SQLite work that takes seconds per GB — the snapshot copy, hashing, integrity_check — in
 // a worker thread with its own connections, so the server's event loop keeps answering requests.
+// The worker's code is worker-tasks.ts, bundled into dist/snapshot-worker.cjs.
 //
 // How the snapshot is taken, fastest way first:
 //
@@ -22,277 +23,77 @@
 //    therefore never finishes while Prisma's connection commits every millisecond or so. Copying
 //    every page in a single step holds one read transaction for the whole copy; in WAL mode a
 //    reader does not block writers, so they keep committing meanwhile.
-import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { databaseFileDescriptor } from "../db/database-file";
 import { findAppPath } from "../db/paths";
+import type { CopyEvent, IntegrityResult, SnapshotResult, WorkerReply, WorkerRequest, WorkerTasks } from "./worker-tasks";
 
-// The worker runs from source text (eval) rather than a file, because after Next's bundling there
-// is no stable file path for a worker script. It loads better-sqlite3 by absolute path, resolved
-// in the main thread, for the same reason.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { createHash } = require("node:crypto");
-const fs = require("node:fs");
-const fdatasync = require("node:util").promisify(fs.fdatasync);
-const Database = require(workerData.betterSqlite3Path);
+export type { CopyEvent, IntegrityResult, SnapshotMethod, SnapshotResult } from "./worker-tasks";
 
-function sha256File(file) {
-  const hash = createHash("sha256");
-  const buffer = Buffer.allocUnsafe(1024 * 1024);
-  const fd = fs.openSync(file, "r");
-  try {
-    let read;
-    while ((read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0) hash.update(buffer.subarray(0, read));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest("hex");
+function workerFile(): string {
+  return findAppPath("dist/snapshot-worker.cjs");
 }
 
-function appliedMigrations(db) {
-  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
-  if (!table) return [];
-  return db
-    .prepare("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name")
-    .all()
-    .map((row) => row.migration_name);
-}
-
-// The write-locked checkpoint (see beginCheckpointedRead) waits at most LOCKED_WAIT_MS for
-// another connection's checkpoint or an older reader to finish, holding writers back meanwhile;
-// then it lets them through for RETRY_PAUSE_MS and tries again, ATTEMPTS times in all.
-const LOCKED_WAIT_MS = 50;
-const RETRY_PAUSE_MS = 20;
-const ATTEMPTS = 5;
-const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
-// The copy is flushed to disk every this many bytes rather than once at the end. On ext4
-// (data=ordered) any process's fsync commits the filesystem journal, which first writes out the
-// data of newly allocated blocks — ours included. With a whole GB of the copy dirty in memory, the
-// writers' own commit fsyncs waited ~400 ms behind it (measured). Each flush runs in the thread
-// pool while the next chunks are copied, one at a time: at most two of these are ever dirty, and
-// the copy does not wait for the disk any more than with one flush at the end.
-const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
-
-function sleepSync(ms) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function openSource(sourcePath, busyTimeoutMs, options) {
-  const db = new Database(sourcePath, { fileMustExist: true, ...options });
-  db.pragma("busy_timeout = " + busyTimeoutMs);
-  return db;
-}
-
-// Method 1 (see the top of worker.ts). Returns false, having written nothing, when it cannot be
-// used; the backup API then takes over (and reports the error, if there is one).
-async function copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs) {
-  let reader;
-  let bytes = null;
-  try {
-    // Read-write: a read-only connection cannot checkpoint (so a read-only mount, or a file this
-    // user may not write, falls to the backup API).
-    reader = openSource(sourcePath, busyTimeoutMs);
-    bytes = beginCheckpointedRead(reader, sourcePath, busyTimeoutMs);
-  } catch {
-    bytes = null;
-  }
-  if (bytes === null) {
-    if (reader) reader.close();
-    return false;
-  }
-  try {
-    await copyFileBytes(sourceFd, destinationPath, bytes);
-  } finally {
-    reader.exec("COMMIT");
-    reader.close();
-  }
-  return true;
-}
-
-// Starts a read transaction on the reader whose snapshot is exactly the database file's content
-// and returns the length of that content, or null when the WAL could not be emptied into the file.
-function beginCheckpointedRead(reader, sourcePath, busyTimeoutMs) {
-  if (reader.pragma("journal_mode", { simple: true }) !== "wal") return null;
-  const writeLock = openSource(sourcePath, busyTimeoutMs);
-  try {
-    // The bulk of the WAL, with writers still committing. PASSIVE: never waits for anyone.
-    reader.pragma("wal_checkpoint(PASSIVE)");
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      if (attempt > 0) sleepSync(RETRY_PAUSE_MS);
-      // No commit can land between the checkpoint and the start of our read while we hold this.
-      // (A write transaction longer than the busy timeout throws: the backup API then does it.)
-      writeLock.exec("BEGIN IMMEDIATE");
-      try {
-        const deadline = Date.now() + LOCKED_WAIT_MS;
-        for (;;) {
-          const [result] = reader.pragma("wal_checkpoint(PASSIVE)");
-          if (result.busy === 0 && result.log === result.checkpointed) {
-            reader.exec("BEGIN");
-            // The first read starts the read transaction; it lasts until COMMIT.
-            return reader.pragma("page_count", { simple: true }) * reader.pragma("page_size", { simple: true });
-          }
-          // busy: another connection is checkpointing (SQLite does not wait for that, even with a
-          // busy timeout). log > checkpointed: a reader with an older snapshot keeps the rest of
-          // the WAL out of the file. Both end within milliseconds, and no new commit can start
-          // another checkpoint while we hold the write lock.
-          if (Date.now() >= deadline) break;
-          sleepSync(1);
-        }
-      } finally {
-        writeLock.exec("ROLLBACK");
-      }
-    }
-    return null;
-  } finally {
-    writeLock.close();
-  }
-}
-
-async function copyFileBytes(sourceFd, destinationPath, bytes) {
-  const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
-  const out = fs.openSync(destinationPath, "wx");
-  let flushing = Promise.resolve();
-  try {
-    let position = 0;
-    while (position < bytes) {
-      const read = fs.readSync(sourceFd, buffer, 0, Math.min(buffer.length, bytes - position), position);
-      if (read === 0) throw new Error("the database file ends at byte " + position + ", before its last page (" + bytes + ")");
-      for (let written = 0; written < read; ) written += fs.writeSync(out, buffer, written, read - written);
-      position += read;
-      if (position % FLUSH_EVERY_BYTES === 0) {
-        await flushing;
-        flushing = fdatasync(out);
-      }
-    }
-    await flushing;
-  } finally {
-    // Never close the file under a flush still running (its error, if any, is already thrown).
-    await flushing.catch(() => {});
-    fs.closeSync(out);
-  }
-}
-
-// Method 2 (see the top of worker.ts).
-async function copyWithBackupApi(sourcePath, destinationPath, busyTimeoutMs) {
-  const source = openSource(sourcePath, busyTimeoutMs, { readonly: true });
-  try {
-    // Pages only pass through this connection's cache on their way to the copy: keep it small
-    // so the worker's memory does not depend on the database size.
-    source.pragma("cache_size = -2048");
-    // No mmap_size: mapping the source saves ~10-15% of the copy's system calls, but an I/O
-    // error on a mapped page is a SIGBUS that kills the whole server, not a failed backup.
-    // better-sqlite3's first step copies 0 pages (it only opens the backup); the number returned
-    // from progress() is the page count of every following step: all of them, in one.
-    await source.backup(destinationPath, { progress: () => 0x7fffffff });
-  } finally {
-    source.close();
-  }
-  return "backup-api";
-}
-
-const tasks = {
-  async snapshot({ sourcePath, sourceFd, destinationPath, busyTimeoutMs }) {
-    const copied = await copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs);
-    const method = copied ? "file-copy" : await copyWithBackupApi(sourcePath, destinationPath, busyTimeoutMs);
-    // The copy carries the source's WAL flag in its header. A backup must be one self-contained
-    // file that opens read-only without creating -wal/-shm files beside it: rollback-journal mode.
-    const copy = new Database(destinationPath, { fileMustExist: true });
-    let migrations;
-    try {
-      copy.pragma("journal_mode = DELETE");
-      migrations = appliedMigrations(copy);
-    } finally {
-      copy.close();
-    }
-    // fsync here, not on the main thread: for a large file it can take a while.
-    const fd = fs.openSync(destinationPath, "r");
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    return { migrations, method };
-  },
-
-  async hash({ path }) {
-    return sha256File(path);
-  },
-
-  async inspect({ path }) {
-    const sha256 = sha256File(path);
-    let db;
-    try {
-      db = new Database(path, { fileMustExist: true, readonly: true });
-      const integrity = db.pragma("integrity_check(20)").map((row) => row.integrity_check);
-      return { sha256, sqlite: true, integrity, migrations: integrity[0] === "ok" ? appliedMigrations(db) : [] };
-    } catch (error) {
-      return { sha256, sqlite: false, integrity: [String(error && error.message || error)], migrations: [] };
-    } finally {
-      if (db) db.close();
-    }
-  },
-};
-
-tasks[workerData.task](workerData.args).then(
-  (result) => parentPort.postMessage({ ok: true, result }),
-  (error) => parentPort.postMessage({ ok: false, message: String(error && error.message || error) }),
-);
-`;
-
-function betterSqlite3Path(): string {
-  const packageJson = findAppPath("node_modules/better-sqlite3/package.json");
-  return createRequire(packageJson).resolve("better-sqlite3");
-}
-
-function runTask<T>(task: string, args: Record<string, unknown>): Promise<T> {
+function runTask<K extends keyof WorkerTasks>(
+  task: K,
+  args: Parameters<WorkerTasks[K]>[0],
+  onEvent?: (event: CopyEvent) => void,
+): ReturnType<WorkerTasks[K]> {
+  const request = { task, args } as WorkerRequest;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { task, args, betterSqlite3Path: betterSqlite3Path() },
-    });
+    const worker = new Worker(workerFile(), { workerData: { opstageTask: true, request } });
     let settled = false;
-    const settle = (error: Error | null, result?: T) => {
+    const settle = (error: Error | null, result?: unknown) => {
       if (settled) return;
       settled = true;
       void worker.terminate();
       if (error) reject(error);
-      else resolve(result as T);
+      else resolve(result as never);
     };
-    worker.once("message", (message: { ok: boolean; result?: T; message?: string }) =>
-      settle(message.ok ? null : new Error(`${task} failed: ${message.message}`), message.result),
-    );
+    worker.on("message", (message: WorkerReply | CopyEvent) => {
+      if ("event" in message) {
+        if (!settled) onEvent?.(message);
+        return;
+      }
+      const reply = message;
+      settle(reply.ok ? null : Object.assign(new Error(`${task} failed: ${reply.message}`), { code: reply.code }), reply.ok ? reply.result : undefined);
+    });
     worker.once("error", (error) => settle(error));
     worker.once("exit", (code) => settle(new Error(`${task} worker exited with code ${code}`)));
-  });
+  }) as ReturnType<WorkerTasks[K]>;
 }
-
-export type SnapshotMethod = "file-copy" | "backup-api";
-export type SnapshotResult = { migrations: string[]; method: SnapshotMethod };
 
 /**
  * Writes a consistent copy of the live database at `sourcePath` to `destinationPath` (a new
- * file), in rollback-journal mode and fsync'ed. Returns the migrations the copy records and
- * which way it was taken (see the top of this file).
+ * file), in rollback-journal mode and fsync'ed. Returns which way it was taken (see the top of
+ * this file), why the file copy could not be used when it was not, and the copy's sha256,
+ * computed as it was written. onEvent hears the file copy's progress (CopyEvent).
  */
-export function snapshotDatabase(sourcePath: string, destinationPath: string, busyTimeoutMs = 5000) {
+export function snapshotDatabase(
+  sourcePath: string,
+  destinationPath: string,
+  options: { busyTimeoutMs?: number; onEvent?: (event: CopyEvent) => void } = {},
+): Promise<SnapshotResult> {
   let sourceFd: number;
   try {
     sourceFd = databaseFileDescriptor(sourcePath);
   } catch (error) {
     return Promise.reject(new Error(`snapshot failed: ${(error as Error).message}`));
   }
-  return runTask<SnapshotResult>("snapshot", { sourcePath, sourceFd, destinationPath, busyTimeoutMs });
+  return runTask("snapshot", { sourcePath, sourceFd, destinationPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000 }, options.onEvent);
+}
+
+/** Copies a file into a new one (never overwriting), fsync'ed, hashing it on the way; returns the sha256. */
+export function copyFileHashed(source: string, destination: string): Promise<string> {
+  return runTask("copy", { source, destination });
 }
 
 /** The sha256 (hex) of a file, computed off the main thread. */
-export function hashFile(path: string) {
-  return runTask<string>("hash", { path });
+export function hashFile(path: string): Promise<string> {
+  return runTask("hash", { path });
 }
 
-export type InspectionResult = { sha256: string; sqlite: boolean; integrity: string[]; migrations: string[] };
-
-/** Hashes a file and, read-only, checks whether it is a sound SQLite database and what it records. */
-export function inspectDatabaseFile(path: string) {
-  return runTask<InspectionResult>("inspect", { path });
+/** Opens a file read-only and runs integrity_check on it, off the main thread. */
+export function checkIntegrity(path: string): Promise<IntegrityResult> {
+  return runTask("check", { path });
 }

@@ -1,11 +1,15 @@
 // The server's own raw SQLite handle (migrations, diagnostics, health, the checkpoint at exit),
-// one per process, beside Prisma's connection.
+// one per process, beside Prisma's connection. Synchronous uses only: a caller must not keep the
+// handle across an await, since a restore may close it and open the new file in between.
 import { getConfig } from "../config";
+import { assertNoExclusiveLease } from "./lease";
 import { openDatabase, type SqliteDatabase } from "./sqlite";
 
 const globalForDb = globalThis as unknown as { opstageDb?: SqliteDatabase };
 
+/** The handle; throws MaintenanceError while a restore holds the database (runtime.ts). */
 export function getAppDatabase(): SqliteDatabase {
+  assertNoExclusiveLease();
   if (!globalForDb.opstageDb?.open) globalForDb.opstageDb = openDatabase(getConfig().databasePath);
   return globalForDb.opstageDb;
 }

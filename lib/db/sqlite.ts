@@ -10,20 +10,25 @@ export type SqliteDatabase = Database.Database;
 export const BUSY_TIMEOUT_MS = 5000;
 
 /**
- * Opens the database file, creating its folder, and applies the per-connection settings. It
- * writes nothing to the file: a database from a newer version must be refused untouched, so
- * switching to WAL (which rewrites the header) is a separate step, enableWal(), taken after the
- * migration check.
+ * The settings every connection the app opens gets (raw handles here, Prisma's in prisma.ts).
  * - synchronous=FULL: with WAL, every commit is fsync'ed to the -wal before it returns, so a
- *   power cut loses no acknowledged write (NORMAL could lose the last ones).
+ *   power cut loses no acknowledged write. better-sqlite3 is built with
+ *   SQLITE_DEFAULT_WAL_SYNCHRONOUS=1 (NORMAL), which could lose the last ones: it must be set on
+ *   each connection.
  * - foreign_keys is per connection and off by default in SQLite.
+ */
+export const CONNECTION_PRAGMAS = [`busy_timeout = ${BUSY_TIMEOUT_MS}`, "synchronous = FULL", "foreign_keys = ON"];
+
+/**
+ * Opens the database file, creating its folder, and applies CONNECTION_PRAGMAS. It writes
+ * nothing to the file: a database from a newer version must be refused untouched, so switching
+ * to WAL (which rewrites the header) is a separate step, enableWal(), taken after the migration
+ * check.
  */
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): SqliteDatabase {
   if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  if (!options.readonly) db.pragma("synchronous = FULL");
-  db.pragma("foreign_keys = ON");
+  for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma);
   return db;
 }
 

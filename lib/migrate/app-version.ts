@@ -1,6 +1,7 @@
 // The Opstage version that last ran a database, kept in SystemSetting "app.version". With the
 // migration history it tells a newer database apart from an older one: an older build must not
 // write to a database a newer build has run, even when no new migration came with that version.
+import semver from "semver";
 import type { SqliteDatabase } from "../db/sqlite";
 
 const KEY = "app.version";
@@ -29,13 +30,13 @@ export function recordVersion(db: SqliteDatabase, version: string): void {
   ).run(KEY, JSON.stringify(version), new Date().toISOString());
 }
 
-/** Compares dotted numeric versions (1.10.0 > 1.9.3); a pre-release suffix is ignored. */
+/**
+ * Compares two versions by semver's precedence: 1.10.0 > 1.9.3, and a pre-release comes before
+ * its release (0.4.0-rc.0 < 0.4.0), so a release candidate's database is older than the release's.
+ * A string semver cannot read (hand-edited) compares as equal: it proves nothing either way.
+ */
 export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.split(/[-+]/)[0]!.split(".").map((n) => Number.parseInt(n, 10) || 0);
-  const [x, y] = [parts(a), parts(b)];
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const diff = (x[i] ?? 0) - (y[i] ?? 0);
-    if (diff !== 0) return Math.sign(diff);
-  }
-  return 0;
+  const [x, y] = [semver.valid(a) ?? semver.valid(semver.coerce(a)), semver.valid(b) ?? semver.valid(semver.coerce(b))];
+  if (!x || !y) return 0;
+  return semver.compare(x, y);
 }

@@ -1,66 +1,81 @@
-// Restore from the console, in the running server: the same file swap as the CLI (restore.ts),
-// with the server's own handles closed around it and everything start-up does run again after.
+// Restore from the console, in the running server: the same two phases as the CLI (restore.ts).
+// The copy and its verification run while the console keeps serving; only the swap runs under
+// the exclusive database lease (lib/db/runtime.ts), after which the server migrates the new file
+// as a start would and audits the restore in it.
 import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit/record";
 import { bootstrapOwner } from "../auth/users";
-import { backupPath } from "../backup/files";
-import { restoreDatabase, takeRestoreMarker, type RestoreReport } from "../backup/restore";
+import { backupPath, discardTempFile } from "../backup/files";
+import { completePreRestore, installRestore, prepareRestore, takeRestoreMarker, type RestoreReport } from "../backup/restore";
 import { getScheduler } from "../backup/schedule";
 import type { Config } from "../config";
-import { closeAppDatabase, getAppDatabase } from "../db/app-database";
-import { resetPrisma } from "../db/prisma";
-import { checkpointTruncate, enableWal } from "../db/sqlite";
+import { logger } from "../log";
+import { getAppDatabase } from "../db/app-database";
+import { exclusiveSince, LeaseBusyError } from "../db/lease";
+import { withDatabaseReleased } from "../db/runtime";
+import { enableWal } from "../db/sqlite";
 import type { MigrationFile } from "../migrate/files";
-import { whileRestoring } from "./maintenance";
 import { migrateOnStart } from "./upgrade";
-import { APP_VERSION } from "./version";
-
-// Requests that passed the guard just before the flag was set get this long to finish before
-// their database handles are closed under them.
-const DRAIN_MS = 1000;
+import { APP_VERSION } from "../version";
 
 export async function restoreFromConsole(input: {
   config: Config;
   name: string;
   shipped: MigrationFile[];
+  /** Keep this instance's schedule (default) instead of the backup's own. */
+  keepSettings: boolean;
   actor: AuditActor;
   actorLabel: string;
   origin: RequestOrigin;
 }): Promise<RestoreReport> {
   const { config, shipped } = input;
+  const log = (message: string) => logger().info(`restore: ${message}`);
+  if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
   const file = backupPath(config.backupDir, input.name);
-  return whileRestoring(async () => {
-    const log = (message: string) => console.log(`[opstage] restore: ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, DRAIN_MS));
-    const scheduler = getScheduler(config);
-    scheduler.stop();
-    await resetPrisma();
-    closeAppDatabase(checkpointTruncate);
-    let report: RestoreReport;
-    try {
-      report = await restoreDatabase({ config, file, shipped, lockHeld: true });
-      log(`installed ${report.file}; the replaced database is ${report.preRestore}`);
-    } finally {
-      // Whatever happened, serve again on the file now in place (the old one when the swap was
-      // refused): migrate it as a start would.
-      const db = getAppDatabase();
-      await migrateOnStart(db, shipped, APP_VERSION, config, log);
-      enableWal(db);
-      await scheduler.start();
-    }
-    const marker = takeRestoreMarker(config.dataDir);
-    await recordAuditSafely({
-      actor: input.actor,
-      action: "backup.sqlite.restored",
-      result: "SUCCESS",
-      targetType: "backup",
-      targetId: report.file,
-      origin: input.origin,
-      metadata: { ...(marker ?? report), by: input.actorLabel },
+  const prepared = await prepareRestore({ config, file, shipped });
+  log(`verified a copy of ${input.name}; replacing the database`);
+
+  const scheduler = getScheduler(config);
+  scheduler.stop();
+  let report: RestoreReport;
+  try {
+    report = await withDatabaseReleased(async () => {
+      let installed: RestoreReport;
+      try {
+        installed = await installRestore({ config, prepared, keepSettings: input.keepSettings });
+        log(`installed ${installed.file}; the replaced database is ${installed.preRestore}`);
+      } finally {
+        // Whatever happened, serve again on the file now in place (the old one when the swap
+        // failed): migrate it as a start would.
+        const db = getAppDatabase();
+        await migrateOnStart(db, shipped, APP_VERSION, config, log);
+        enableWal(db);
+      }
+      const marker = takeRestoreMarker(config.dataDir);
+      await recordAuditSafely({
+        actor: input.actor,
+        action: "backup.sqlite.restored",
+        result: "SUCCESS",
+        targetType: "backup",
+        targetId: installed.file,
+        origin: input.origin,
+        metadata: { ...(marker ?? installed), changes: installed.changes, by: input.actorLabel },
+      });
+      const bootstrap = await bootstrapOwner({ username: config.adminUsername, password: config.adminPassword });
+      if (bootstrap?.generatedPassword) {
+        log(`the restored database had no users; created ${bootstrap.user.username} with password ${bootstrap.generatedPassword}`);
+      }
+      return installed;
     });
-    const bootstrap = await bootstrapOwner({ username: config.adminUsername, password: config.adminPassword });
-    if (bootstrap?.generatedPassword) {
-      log(`the restored database had no users; created ${bootstrap.user.username} with password ${bootstrap.generatedPassword}`);
-    }
-    return report;
+  } catch (error) {
+    // Refused before the swap (requests still running past the drain time): drop the copy.
+    discardTempFile(prepared.temp);
+    throw error;
+  } finally {
+    await scheduler.start();
+  }
+  const deletedPreRestores = await completePreRestore(config, report).catch((error: unknown) => {
+    logger().error({ err: error }, "restore: could not complete the pre-restore backup's manifest");
+    return [];
   });
+  return { ...report, deletedPreRestores };
 }

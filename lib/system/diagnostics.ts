@@ -5,7 +5,7 @@ import type { SqliteDatabase } from "../db/sqlite";
 import { migrationsDir } from "../db/paths";
 import { readMigrationFiles, type MigrationFile } from "../migrate/files";
 import { migrationStatus } from "../migrate/status";
-import { versionInfo } from "./version";
+import { versionInfo } from "../version";
 
 function fileSize(file: string): number | null {
   try {

@@ -2,6 +2,7 @@
 // validate configuration, open the database, apply pending migrations, create the first owner,
 // and arrange for a clean WAL checkpoint at exit.
 import { ConfigError, getConfig } from "../config";
+import { configureLogging, logger } from "../log";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import { takeRestoreMarker } from "../backup/restore";
 import { closeAppDatabase, getAppDatabase } from "../db/app-database";
@@ -9,18 +10,19 @@ import { DataDirLockedError, holdDataDirLockForProcess } from "../db/data-dir-lo
 import { migrationsDir } from "../db/paths";
 import { checkpointTruncate, enableWal } from "../db/sqlite";
 import { bootstrapOwner } from "../auth/users";
-import { ensureDir, removeStaleTempFiles } from "../backup/files";
+import { ensureDir, removeOrphanManifests, removeStaleTempFiles } from "../backup/files";
+import { completeUnhashedBackups, removeLinksToDatabase } from "../backup/start-cleanup";
 import { getScheduler } from "../backup/schedule";
 import { readMigrationFiles } from "../migrate/files";
 import { MigrationError } from "../migrate/status";
 import { migrateOnStart } from "./upgrade";
-import { APP_VERSION } from "./version";
+import { APP_VERSION } from "../version";
 
-const log = (message: string) => console.log(`[opstage] ${message}`);
+const log = (message: string) => logger().info(message);
 
 /** One clear line and a non-zero exit: the container's restart policy and logs show why. */
 function exitWith(message: string): never {
-  console.error(`[opstage] FATAL: ${message}`);
+  logger().fatal(message);
   process.exit(1);
 }
 
@@ -42,13 +44,14 @@ function installExitCheckpoint(): void {
   // so that a stopped data dir is one self-contained file (the seed's "copy at rest").
   process.once("exit", () => {
     const complete = closeAppDatabase(checkpointTruncate);
-    console.log(`[opstage] database closed${complete ? " (WAL checkpointed)" : " (WAL checkpoint incomplete)"}`);
+    logger().info(`database closed${complete ? " (WAL checkpointed)" : " (WAL checkpoint incomplete)"}`);
   });
 }
 
 export async function startOpstage(): Promise<void> {
   try {
     const config = getConfig();
+    configureLogging(config.log);
     ensureDir(config.dataDir);
     ensureDir(config.backupDir);
     log(`Opstage CE ${APP_VERSION}; data in ${config.dataDir}`);
@@ -58,6 +61,11 @@ export async function startOpstage(): Promise<void> {
     // Unfinished files from a crash: backups being written, a restore's copy of its backup.
     const stale = [...removeStaleTempFiles(config.backupDir), ...removeStaleTempFiles(config.dataDir)];
     if (stale.length > 0) log(`removed ${stale.length} unfinished backup file(s) left by a crash: ${stale.join(", ")}`);
+    const orphans = removeOrphanManifests(config.backupDir);
+    if (orphans.length > 0) log(`removed the manifests of ${orphans.length} backup(s) that were never completed: ${orphans.join(", ")}`);
+    // Before anything opens the database: a write to it would change such a file too.
+    const links = removeLinksToDatabase(config.backupDir, config.databasePath);
+    if (links.length > 0) log(`removed ${links.join(", ")}: a restore stopped before replacing the database it was keeping`);
 
     const db = getAppDatabase();
     const { applied, status } = await migrateOnStart(db, readMigrationFiles(migrationsDir()), APP_VERSION, config, log);
@@ -93,6 +101,8 @@ export async function startOpstage(): Promise<void> {
     const schedule = await scheduler.status();
     if (schedule.cron) log(`backup schedule "${schedule.cron}" (keep ${schedule.keep}); next run ${schedule.nextRun}`);
     installExitCheckpoint();
+    // In the background: hashing a large file takes seconds, and nothing waits for it.
+    void completeUnhashedBackups(config.backupDir, log);
   } catch (error) {
     exitWith(describe(error));
   }

@@ -12,9 +12,10 @@ import type { Config } from "../config";
 import { getPrisma } from "../db/prisma";
 import type { SqliteDatabase } from "../db/sqlite";
 import { applyPendingMigrations } from "../migrate/apply";
-import { compareVersions, lastRecordedVersion, recordVersion } from "../migrate/app-version";
+import { lastRecordedVersion, recordVersion } from "../migrate/app-version";
 import type { MigrationFile } from "../migrate/files";
-import { MigrationError, migrationStatus, type MigrationStatus } from "../migrate/status";
+import { assertStartable } from "../migrate/startable";
+import { MigrationError, type MigrationStatus } from "../migrate/status";
 
 function wayBack(config: Config): string {
   const newest = listBackups(config.backupDir).find((entry) => entry.kind === "pre-upgrade");
@@ -22,41 +23,16 @@ function wayBack(config: Config): string {
   return `Run the newer Opstage image again, or restore a backup made by this version or an older one.${hint}`;
 }
 
-// Who last ran the database, as far as it says. A build with unknown migrations but the same or
-// an older recorded version (a development build, or a version string that was not bumped)
-// is still newer in schema: say that instead of a version comparison that reads as nonsense.
-function lastRunBy(recorded: string | null, appVersion: string): string {
-  if (recorded && compareVersions(recorded, appVersion) > 0) {
-    return `This database was last run by Opstage ${recorded}, newer than this build (${appVersion})`;
-  }
-  return `This database was last run by a newer Opstage build than this one (${appVersion})`;
-}
-
-/** Throws, writing nothing, when the database belongs to a newer Opstage than `appVersion`. */
+/** Throws, writing nothing, when `appVersion` cannot start on the database; says the way back. */
 export function refuseNewerDatabase(db: SqliteDatabase, files: MigrationFile[], appVersion: string, config: Config): MigrationStatus {
-  const recorded = lastRecordedVersion(db);
-  let status: MigrationStatus;
   try {
-    status = migrationStatus(db, files);
+    return assertStartable(db, files, appVersion);
   } catch (error) {
     if (error instanceof MigrationError && error.problem === "unknown") {
-      throw new MigrationError(
-        "unknown",
-        `${lastRunBy(recorded, appVersion)}: it records migration(s) this build does not know ` +
-          `(${error.migrationName}…). Nothing was written to it. ${wayBack(config)}`,
-        error.migrationName,
-      );
+      throw new MigrationError("unknown", `${error.message} ${wayBack(config)}`, error.migrationName);
     }
     throw error;
   }
-  if (recorded && compareVersions(recorded, appVersion) > 0) {
-    throw new MigrationError(
-      "unknown",
-      `${lastRunBy(recorded, appVersion)}. ` +
-        `Running a newer database on an older Opstage is unsupported; nothing was written to it. ${wayBack(config)}`,
-    );
-  }
-  return status;
 }
 
 export type UpgradeOutcome = { applied: string[]; status: MigrationStatus; snapshot: CreatedBackup | null };
@@ -122,6 +98,5 @@ export async function migrateOnStart(
       metadata: { fromVersion, toVersion: appVersion, migrations: result.applied, snapshot: snapshot?.name ?? null },
     });
   }
-  if (snapshot) await snapshot.finalize();
   return { applied: result.applied, status: result.status, snapshot };
 }

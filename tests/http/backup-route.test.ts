@@ -175,8 +175,12 @@ describe("POST /api/admin/backup/sqlite", () => {
     controller.abort();
     await reader.closed.catch(() => {});
 
-    await sleep(500);
-    const files = readdirSync(backupDir);
+    // The server notices the client left; whatever it was writing is committed or removed.
+    let files = readdirSync(backupDir);
+    for (let i = 0; i < 200 && files.some((name) => name.startsWith(".tmp-")); i++) {
+      await sleep(25);
+      files = readdirSync(backupDir);
+    }
     assert.deepEqual(files.filter((name) => !/^opstage-\d{8}T\d{6}\.\d{3}Z\.db(\.json)?$/.test(name)), [], "no temp files");
     for (const name of files.filter((file) => file.endsWith(".db"))) {
       assert.equal(integrityOf(path.join(backupDir, name)), "ok", name);
@@ -201,7 +205,9 @@ describe("POST /api/admin/backup/sqlite", () => {
 
     let name: string | undefined;
     for (let i = 0; i < 200 && !name; i++) {
-      name = readdirSync(backupDir).find((file) => !before.has(file) && /^opstage-[\dTZ.]+\.db\.json$/.test(file))?.slice(0, -5);
+      // The manifest goes in place first, then the file gets its final name: wait for the file.
+      const files = readdirSync(backupDir);
+      name = files.find((file) => !before.has(file) && /^opstage-[\dTZ.]+\.db$/.test(file) && files.includes(`${file}.json`));
       if (!name) await sleep(50);
     }
     assert.ok(name, "the snapshot was stored under its final name with a manifest");

@@ -112,8 +112,9 @@ test("the assembled image serves pages, health and a backup download", async () 
   assert.ok(css, "the page links its stylesheet");
   assert.equal((await fetch(`${server.url}${css}`)).status, 200, "static assets are in the image");
   const backup = await fetch(`${server.url}/api/admin/backup/sqlite`, { method: "POST", headers: { Cookie: cookie } });
-  assert.equal(backup.status, 200);
-  assert.equal(Buffer.from(await backup.arrayBuffer()).subarray(0, 16).toString("latin1"), SQLITE_MAGIC);
+  assert.equal(backup.status, 200, server.output());
+  const body = await backup.arrayBuffer().catch((error: Error) => assert.fail(`${error.message}: ${server.output()}`));
+  assert.equal(Buffer.from(body).subarray(0, 16).toString("latin1"), SQLITE_MAGIC);
 });
 
 test("the HEALTHCHECK command passes against the running server", () => {

@@ -98,13 +98,20 @@ describe("start-up", () => {
 });
 
 describe("shutdown", () => {
-  test("SIGTERM checkpoints the WAL, so opstage.db alone is a complete copy", async () => {
+  test("SIGTERM checkpoints the WAL, so opstage.db alone is a complete copy; the log is JSON lines when asked", async () => {
     const dataDir = tempDir();
-    const server = await startServer({ dataDir });
+    const server = await startServer({ dataDir, env: { OPSTAGE_LOG_FORMAT: "json" } });
     const created = runCli(dataDir, ["user", "create", "walter", "--role", "viewer"], "walter-password-1\n");
     assert.equal(created.code, 0, created.stderr);
     await server.stop("SIGTERM");
-    assert.match(server.output(), /database closed \(WAL checkpointed\)/);
+    // Next's own banner lines are text; every line of Opstage's own is one JSON record.
+    const records = server
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: number; msg: string; app: string; time: number });
+    assert.ok(records.some((r) => r.level === 30 && r.app === "opstage" && /^database (up to date|migrated)/.test(r.msg)), server.output());
+    assert.ok(records.some((r) => r.msg === "database closed (WAL checkpointed)"), "the last line before the exit is written");
     const walFile = path.join(dataDir, "opstage.db-wal");
     let walBytes = 0;
     try {

@@ -238,11 +238,16 @@ describe("the built-in schedule", () => {
       });
       assert.equal(off.status, 200);
     }
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // a run in flight finishes
-    const overview = (await (await api("/api/admin/backups", { cookie: viewerCookie })).json()) as {
-      backups: { kind: string }[];
-      schedule: { cron: string | null; lastRun: { ok: boolean } | null };
-    };
+    type Overview = { backups: { kind: string }[]; schedule: { cron: string | null; running: boolean; lastRun: { ok: boolean } | null } };
+    // A run that started before the schedule was turned off finishes (and applies retention).
+    let overview: Overview;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      overview = (await (await api("/api/admin/backups", { cookie: viewerCookie })).json()) as Overview;
+      if (!overview.schedule.running || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(overview.schedule.running, false, "the last run finished");
     assert.equal(overview.backups.filter((b) => b.kind === "scheduled").length, 2, "retention keeps exactly 2");
     assert.equal(overview.backups.filter((b) => b.kind !== "scheduled").length, otherKindsBefore, "other kinds untouched");
     assert.equal(overview.schedule.cron, null);

@@ -149,6 +149,29 @@ describe("restore faults", () => {
     assert.equal(count(dbFile, "AuditEvent WHERE id = 'new'"), 1);
   });
 
+  test("a backup whose manifest a crash left without its sha256 gets it at the next start", async () => {
+    const { dataDir, backup } = await dataDirWithBackup();
+    const manifestFile = `${backup}.json`;
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { sha256: string | null };
+    const expected = manifest.sha256;
+    assert.ok(expected);
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, sha256: null }));
+    const server = await startServer({ dataDir });
+    try {
+      const deadline = Date.now() + 20_000;
+      let sha256: string | null = null;
+      // The log line follows the manifest's write: wait for both.
+      while (!(sha256 && /recorded the sha256 of /.test(server.output())) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        sha256 = (JSON.parse(readFileSync(manifestFile, "utf8")) as { sha256: string | null }).sha256;
+      }
+      assert.equal(sha256, expected);
+      assert.match(server.output(), /recorded the sha256 of /);
+    } finally {
+      await server.stop();
+    }
+  });
+
   for (const step of ["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"]) {
     test(`kill -9 of the restore ${step}: the old or the new database is in place, and it starts`, async () => {
       const { dataDir, dbFile, backup } = await dataDirWithBackup();
@@ -162,6 +185,12 @@ describe("restore faults", () => {
       const server = await startServer({ dataDir });
       await server.stop();
       assert.deepEqual(readdirSync(dataDir).filter((name) => name.startsWith(".tmp-")), [], "the start removed any unfinished copy");
+      // No backup may be the live file itself (a pre-restore link made just before the crash).
+      const live = statSync(dbFile).ino;
+      const backupDir = path.join(dataDir, "backups");
+      for (const name of readdirSync(backupDir).filter((entry) => entry.endsWith(".db"))) {
+        assert.notEqual(statSync(path.join(backupDir, name)).ino, live, `${name} is the live database`);
+      }
     });
   }
 });

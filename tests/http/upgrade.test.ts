@@ -2,7 +2,7 @@
 // and a failing migration that leaves the database as it was and names the way back.
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { openDatabase } from "../../lib/db/sqlite";
@@ -98,7 +98,12 @@ CREATE INDEX "Slow_s_idx" ON "Slow"("s");`,
       assert.ok(Date.now() < deadline && first.process.exitCode === null, first.output());
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await new Promise((resolve) => setTimeout(resolve, 700)); // inside the slow migration's transaction
+    // Inside the slow migration's transaction: it has begun writing (the rollback journal of a
+    // database not yet in WAL mode).
+    while (!(statSync(`${dbFile}-journal`, { throwIfNoEntry: false })?.size ?? 0)) {
+      assert.ok(Date.now() < deadline && first.process.exitCode === null, first.output());
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     assert.doesNotMatch(first.output(), /applied migration 29990101000000_slow/, "killed before it committed");
     first.process.kill("SIGKILL");
     await first.exited;

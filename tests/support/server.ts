@@ -36,6 +36,8 @@ function serverEnv(options: ServerOptions, port: number): NodeJS.ProcessEnv {
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
     OPSTAGE_SESSION_SECRET: TEST_SECRET,
+    // The tests read the server's readable lines; one test reads the JSON ones (lifecycle).
+    OPSTAGE_LOG_FORMAT: "pretty",
     ...options.env,
     // Always the test's own: never a real data dir or a fixed port.
     OPSTAGE_DATA_DIR: options.dataDir,

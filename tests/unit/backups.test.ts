@@ -22,9 +22,7 @@ const ACTOR = { type: "SYSTEM" as const, id: "test", label: "test" };
 
 /** createBackup, waiting until the manifest holds the sha256 (computed after the commit). */
 async function backUp(options: Omit<Parameters<typeof createBackup>[0], "actor">) {
-  const backup = await createBackup({ ...options, actor: ACTOR });
-  await backup.finalize();
-  return backup;
+  return createBackup({ ...options, actor: ACTOR });
 }
 const shipped = readMigrationFiles(shippedMigrationsDir);
 
@@ -153,7 +151,7 @@ describe("stored backups", () => {
       () => new Promise<void>((resolve) => (releaseFirst = () => (order.push("first"), resolve()))),
     );
     await assert.rejects(withSnapshotLock(async () => order.push("impatient"), 50), (error: unknown) => {
-      return error instanceof BackupBusyError && error.retryAfterSeconds > 0;
+      return error instanceof BackupBusyError && (error.retryAfterSeconds ?? 0) > 0;
     });
     const patient = withSnapshotLock(async () => order.push("patient"));
     await new Promise((resolve) => setTimeout(resolve, 100));

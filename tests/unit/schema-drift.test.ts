@@ -41,7 +41,7 @@ test("the generated client reads and writes every model on a migrated database",
   const db = openDatabase(file);
   applyPendingMigrations(db, readMigrationFiles(shippedMigrationsDir));
   db.close();
-  const prisma = createPrismaClient(file);
+  const { client: prisma } = createPrismaClient(file);
   try {
     const user = await prisma.user.create({
       data: { username: "drift", passwordHash: "x", displayName: "Drift", role: "operator", lastLoginAt: new Date() },

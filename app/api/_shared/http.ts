@@ -5,6 +5,8 @@ import type { RequestOrigin } from "@/lib/audit/record";
 import { clientAddress } from "@/lib/auth/client-address";
 import { AuthError, requireRole, type Actor, type SessionSource } from "@/lib/auth/require-role";
 import { getConfig } from "@/lib/config";
+import { withSharedLease } from "@/lib/db/lease";
+import { httpFailureOf, type HttpFailure } from "./errors";
 import type { Role } from "@/lib/generated/prisma/client";
 
 export type HeaderGetter = (name: string) => string | null;
@@ -17,6 +19,10 @@ export function errorBody(code: string, message: string): ErrorBody {
 
 export function jsonError(status: number, code: string, message: string, headers?: HeadersInit): Response {
   return Response.json(errorBody(code, message), { status, headers });
+}
+
+export function failureResponse(failure: HttpFailure): Response {
+  return jsonError(failure.status, failure.code, failure.message, failure.headers);
 }
 
 export function requestOrigin(header: HeaderGetter): RequestOrigin {
@@ -60,11 +66,15 @@ export type GuardedContext = { actor: Actor; origin: RequestOrigin };
 export type GuardOptions = {
   /** Called when a signed-in user lacks the role or the request is cross-site (for auditing). */
   onDenied?: (reason: string, origin: RequestOrigin, actor: Actor | undefined) => Promise<void>;
+  /**
+   * guardedRoute runs the whole request under one shared database lease, so that a restore
+   * never swaps the file between two of its queries. Off only for the restore itself, which
+   * takes the exclusive lease and would otherwise wait for its own request.
+   */
+  leaseDatabase?: boolean;
 };
 
-export type GuardOutcome =
-  | { ok: true; context: GuardedContext }
-  | { ok: false; status: 401 | 403 | 503; body: ErrorBody; retryAfterSeconds?: number };
+export type GuardOutcome = { ok: true; context: GuardedContext } | { ok: false; status: 401 | 403; body: ErrorBody };
 
 /** The checks every guarded API request passes: same-site for writes, then requireRole(). */
 export async function guardRequest(
@@ -83,9 +93,6 @@ export async function guardRequest(
   try {
     return { ok: true, context: { actor: await requireRole(minimum, session), origin } };
   } catch (error) {
-    if (error instanceof Error && error.name === "MaintenanceError") {
-      return { ok: false, status: 503, body: errorBody("restoring", error.message), retryAfterSeconds: 15 };
-    }
     if (!(error instanceof AuthError)) throw error;
     if (error.status === 403) await options.onDenied?.(error.message, origin, error.actor);
     return { ok: false, status: error.status, body: errorBody(error.code, error.message) };
@@ -93,29 +100,25 @@ export async function guardRequest(
 }
 
 /**
- * Wraps an App Router route handler with guardRequest, and turns unexpected errors into a 500 of
- * the same JSON shape.
+ * Wraps an App Router route handler with guardRequest and the error mapper (errors.ts): a handler
+ * throws, and the answer is the error's status and code, or a generic 500 that hides the message.
  */
 export function guardedRoute<P>(
   minimum: Role,
   handler: (request: Request, context: GuardedContext, params: P) => Promise<Response>,
   options: GuardOptions = {},
 ) {
-  return async (request: Request, routeContext: { params: Promise<P> }): Promise<Response> => {
+  const run = async (request: Request, routeContext: { params: Promise<P> }): Promise<Response> => {
     const outcome = await guardRequest(request.method, (name) => request.headers.get(name), minimum, options);
-    if (!outcome.ok) {
-      const headers = outcome.retryAfterSeconds ? { "Retry-After": String(outcome.retryAfterSeconds) } : undefined;
-      return Response.json(outcome.body, { status: outcome.status, headers });
-    }
+    if (!outcome.ok) return Response.json(outcome.body, { status: outcome.status });
+    return handler(request, outcome.context, await routeContext.params);
+  };
+  const leased = options.leaseDatabase === false ? run : (request: Request, routeContext: { params: Promise<P> }) => withSharedLease(() => run(request, routeContext));
+  return async (request: Request, routeContext: { params: Promise<P> }): Promise<Response> => {
     try {
-      return await handler(request, outcome.context, await routeContext.params);
+      return await leased(request, routeContext);
     } catch (error) {
-      if (error instanceof Error && error.name === "RequestBodyError") {
-        const { status, code } = error as Error & { status: number; code: string };
-        return jsonError(status, code, error.message);
-      }
-      console.error(`[opstage] ${request.method} ${new URL(request.url).pathname} failed:`, error);
-      return jsonError(500, "internal", "The server could not complete the request; see its log.");
+      return failureResponse(httpFailureOf(error, `${request.method} ${new URL(request.url).pathname}`));
     }
   };
 }

@@ -3,24 +3,18 @@
 // server by 500 MB and was never answered), so the declared length is checked before reading and
 // the stream is cut off at the limit when no length is declared.
 import type { z } from "zod";
+import { KnownError } from "@/lib/errors";
 
 /** Every JSON body this console accepts is a few fields: 64 KiB leaves ample room. */
 export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
 
-/** A request the route cannot act on; guardedRoute answers it with its status and code. */
-export class RequestBodyError extends Error {
+/** A body the route cannot act on; the error mapper answers it 400 or 413. */
+export class RequestBodyError extends KnownError {
   override name = "RequestBodyError";
-  constructor(
-    readonly status: 400 | 413,
-    readonly code: "invalid_input" | "payload_too_large",
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 function tooLarge(limit: number): RequestBodyError {
-  return new RequestBodyError(413, "payload_too_large", `The request body is larger than ${limit / 1024} KiB.`);
+  return new RequestBodyError("too_large", "payload_too_large", `The request body is larger than ${limit / 1024} KiB.`);
 }
 
 /** Reads the body as text, refusing (without reading it) one declared or found to exceed `limit`. */
@@ -54,9 +48,9 @@ export async function parseJsonBody<T>(request: Request, schema: z.ZodType<T>, u
   try {
     value = JSON.parse(text);
   } catch {
-    throw new RequestBodyError(400, "invalid_input", `The body is not JSON. ${usage}`);
+    throw new RequestBodyError("invalid", "invalid_input", `The body is not JSON. ${usage}`);
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new RequestBodyError(400, "invalid_input", usage);
+  if (!parsed.success) throw new RequestBodyError("invalid", "invalid_input", usage);
   return parsed.data;
 }

@@ -1,5 +1,5 @@
-// How refused account changes look over HTTP. Recognised by name, like backup-errors.ts: each
-// route is bundled separately, so instanceof can see another copy of the class.
+// How refused account changes look over HTTP. Recognised by name, not instanceof: each route is
+// bundled separately, so an error can be an instance of another copy of its class.
 import { jsonError } from "./http";
 import type { Actor } from "@/lib/auth/require-role";
 

@@ -2,14 +2,14 @@
 // 200 when the database answers and no migration is pending, 503 otherwise.
 import { getAppDatabase } from "@/lib/db/app-database";
 import { migrationSummary } from "@/lib/system/diagnostics";
-import { isRestoring } from "@/lib/system/maintenance";
-import { APP_VERSION } from "@/lib/system/version";
+import { exclusiveSince } from "@/lib/db/lease";
+import { APP_VERSION } from "@/lib/version";
 
 export const dynamic = "force-dynamic";
 
 export function GET() {
   const headers = { "Cache-Control": "no-store" };
-  if (isRestoring()) {
+  if (exclusiveSince() !== null) {
     return Response.json(
       { status: "restoring", version: APP_VERSION, reason: "a backup is being restored" },
       { status: 503, headers: { ...headers, "Retry-After": "15" } },

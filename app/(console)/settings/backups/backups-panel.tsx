@@ -4,7 +4,7 @@ import { signOut } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import type { BackupEntry } from "@/lib/backup/catalog";
 import type { BackupsOverview } from "@/lib/backup/overview";
-import { formatBytes } from "@/lib/system/format";
+import { formatBytes } from "@/lib/format";
 import { apiRequest } from "../../api-client";
 import { SizeChart } from "./size-chart";
 import { EmptyRow } from "../../empty-row";
@@ -83,7 +83,7 @@ function ScheduleForm({ schedule, disabled }: { schedule: BackupsOverview["sched
           {last ? `${new Date(last.at).toLocaleString()} — ${last.ok ? `ok (${last.name})` : `failed: ${last.error}`}` : "never"}
         </dd>
       </dl>
-      <p className="text-xs text-slate-500">Only scheduled backups are deleted by retention; manual, pre-upgrade and pre-restore backups stay until you delete them.</p>
+      <p className="text-xs text-slate-500">Retention deletes only scheduled backups (keeping the newest N above) and pre-restore backups (each restore keeps the newest 3); manual, pre-upgrade and uploaded backups stay until you delete them.</p>
     </form>
   );
 }
@@ -125,8 +125,11 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
       );
       if (!check.restorable) throw new Error(`${name} cannot be restored: ${check.detail}`);
       const confirmed = window.confirm(
-        `Restore ${name}?\n\n${check.detail}\n\nThe live database (opstage.db) will be replaced; it is kept as a pre-restore backup. ` +
-          "The console is unavailable for a moment and everyone signs in again.",
+        `Restore ${name}?\n\n${check.detail}\n\n` +
+          "The live database (opstage.db) will be replaced; it is kept as a pre-restore backup (the newest 3 are kept). " +
+          "This instance's backup schedule is kept. Users, passwords, roles and API tokens return to what the backup holds: " +
+          "tokens revoked since it was made work again (the audit log's backup.sqlite.restored entry lists them). " +
+          "Requests pause for a moment during the swap and everyone signs in again.",
       );
       if (!confirmed) return null;
       return apiRequest<{ next: string }>("/api/admin/restore", { method: "POST", body: JSON.stringify({ name }) });

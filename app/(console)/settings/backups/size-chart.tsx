@@ -1,5 +1,5 @@
 import type { BackupEntry } from "@/lib/backup/catalog";
-import { formatBytes } from "@/lib/system/format";
+import { formatBytes } from "@/lib/format";
 
 const WIDTH = 640;
 const HEIGHT = 160;

@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import type { Diagnostics } from "@/lib/system/diagnostics";
-import { formatBytes } from "@/lib/system/format";
+import { formatBytes } from "@/lib/format";
 
 async function fetchDiagnostics(): Promise<Diagnostics> {
   const response = await fetch("/api/admin/diagnostics", { cache: "no-store" });

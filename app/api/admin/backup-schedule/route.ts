@@ -1,7 +1,6 @@
 // PUT /api/admin/backup-schedule — owner. Body: { cron: string | null, keep: number }.
 import { z } from "zod";
-import { httpFailureOf } from "@/app/api/_shared/backup-errors";
-import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { guardedRoute } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/require-role";
@@ -12,20 +11,15 @@ const body = z.object({ cron: z.string().max(200).nullable(), keep: z.number().i
 
 export const PUT = guardedRoute("owner", async (request, { actor, origin }) => {
   const input = await parseJsonBody(request, body, "Send { cron: string | null, keep: number }.");
-  try {
-    const status = await getScheduler(getConfig()).update(input);
-    await recordAuditSafely({
-      actor: auditActorOf(actor),
-      action: "backup.schedule.updated",
-      result: "SUCCESS",
-      targetType: "setting",
-      targetId: "backup.schedule",
-      origin,
-      metadata: { cron: status.cron, keep: status.keep },
-    });
-    return Response.json(status);
-  } catch (error) {
-    const failure = httpFailureOf(error);
-    return jsonError(failure.status, failure.code, failure.message);
-  }
+  const status = await getScheduler(getConfig()).update(input);
+  await recordAuditSafely({
+    actor: auditActorOf(actor),
+    action: "backup.schedule.updated",
+    result: "SUCCESS",
+    targetType: "setting",
+    targetId: "backup.schedule",
+    origin,
+    metadata: { cron: status.cron, keep: status.keep },
+  });
+  return Response.json(status);
 });

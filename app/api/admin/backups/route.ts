@@ -1,8 +1,7 @@
 // GET  /api/admin/backups — stored backups and the schedule (any signed-in role).
 // POST /api/admin/backups — "Back up now": store a backup without downloading it (owner).
-import { httpFailureOf } from "@/app/api/_shared/backup-errors";
-import { guardedRoute, jsonError } from "@/app/api/_shared/http";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { guardedRoute } from "@/app/api/_shared/http";
+import { auditActorOf, actorLabelOf } from "@/lib/auth/require-role";
 import { createAuditedBackup } from "@/lib/backup/audited";
 import { backupsOverview } from "@/lib/backup/overview";
 import { getConfig } from "@/lib/config";
@@ -12,17 +11,12 @@ export const GET = guardedRoute("viewer", async () =>
 );
 
 export const POST = guardedRoute("owner", async (_request, { actor, origin }) => {
-  try {
-    const backup = await createAuditedBackup({
-      config: getConfig(),
-      kind: "manual",
-      actor: auditActorOf(actor),
-      actorLabel: actor.token ? `token ${actor.token.name} (${actor.user.username})` : actor.user.username,
-      origin,
-    });
-    return Response.json(await backup.finalize(), { status: 201 });
-  } catch (error) {
-    const failure = httpFailureOf(error);
-    return jsonError(failure.status, failure.code, failure.message, failure.headers);
-  }
+  const { path: _path, ...manifest } = await createAuditedBackup({
+    config: getConfig(),
+    kind: "manual",
+    actor: auditActorOf(actor),
+    actorLabel: actorLabelOf(actor),
+    origin,
+  });
+  return Response.json(manifest, { status: 201 });
 });

@@ -1,32 +1,32 @@
-// POST /api/admin/restore — owner. Body: { name } of a stored backup. Replaces the live database
-// with it (pre-restore snapshot first); other requests get 503 meanwhile. Everyone signs in again.
+// POST /api/admin/restore — owner. Body: { name, keepSettings? }: a stored backup to put in place
+// of the live database. The copy is verified while the console keeps serving; during the swap
+// itself other requests wait (503 past 10 s). The schedule is kept unless keepSettings is false.
+// Everyone signs in again.
 import { z } from "zod";
-import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { guardedRoute } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { auditActorOf } from "@/lib/auth/require-role";
 import { getConfig } from "@/lib/config";
 import { restoreFromConsole } from "@/lib/system/console-restore";
 import { shippedMigrations } from "@/lib/system/diagnostics";
 
-const body = z.object({ name: z.string().min(1).max(255) });
+const body = z.object({ name: z.string().min(1).max(255), keepSettings: z.boolean().optional() });
 
-const STATUS: Record<string, number> = { BackupNameError: 404, RestoreError: 400, MaintenanceError: 409 };
-
-export const POST = guardedRoute("owner", async (request, { actor, origin }) => {
-  const input = await parseJsonBody(request, body, "Send { name: <stored backup> }.");
-  try {
+export const POST = guardedRoute(
+  "owner",
+  async (request, { actor, origin }) => {
+    const input = await parseJsonBody(request, body, "Send { name: <stored backup>, keepSettings?: boolean }.");
     const report = await restoreFromConsole({
       config: getConfig(),
       name: input.name,
       shipped: shippedMigrations(),
+      keepSettings: input.keepSettings ?? true,
       actor: auditActorOf(actor),
       actorLabel: actor.user.username,
       origin,
     });
     return Response.json({ ...report, next: "/login?restored=1" });
-  } catch (error) {
-    const status = error instanceof Error ? STATUS[error.name] : undefined;
-    if (status) return jsonError(status, "restore_refused", (error as Error).message);
-    throw error;
-  }
-});
+  },
+  // The restore takes the exclusive lease itself; a shared one around it would wait for it.
+  { leaseDatabase: false },
+);

@@ -1,6 +1,5 @@
 // GET  /api/admin/tokens — list (owner, session only). POST — create (owner); the plaintext is in this answer only.
 import { z } from "zod";
-import { httpFailureOf } from "@/app/api/_shared/backup-errors";
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { recordAuditSafely } from "@/lib/audit/record";
@@ -33,28 +32,23 @@ export const GET = guardedRoute("owner", async (_request, { actor }) => {
 export const POST = guardedRoute("owner", async (request, { actor, origin }) => {
   const input = await parseJsonBody(request, body, "Send { name: string, expiresInDays?: 1-3650 | null }.");
   if (actor.token) return jsonError(403, "forbidden", "API tokens cannot create API tokens; sign in.");
-  try {
-    const days = input.expiresInDays ?? null;
-    const { token, record } = await createApiToken({
-      name: input.name,
-      createdById: actor.user.id,
-      expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
-    });
-    await recordAuditSafely({
-      actor: auditActorOf(actor),
-      action: "token.created",
-      result: "SUCCESS",
-      targetType: "token",
-      targetId: record.id,
-      origin,
-      metadata: { name: record.name, expiresAt: record.expiresAt },
-    });
-    return Response.json(
-      { id: record.id, name: record.name, token, expiresAt: record.expiresAt },
-      { status: 201, headers: { "Cache-Control": "no-store" } },
-    );
-  } catch (error) {
-    const failure = httpFailureOf(error);
-    return jsonError(failure.status, failure.code, failure.message);
-  }
+  const days = input.expiresInDays ?? null;
+  const { token, record } = await createApiToken({
+    name: input.name,
+    createdById: actor.user.id,
+    expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
+  });
+  await recordAuditSafely({
+    actor: auditActorOf(actor),
+    action: "token.created",
+    result: "SUCCESS",
+    targetType: "token",
+    targetId: record.id,
+    origin,
+    metadata: { name: record.name, expiresAt: record.expiresAt },
+  });
+  return Response.json(
+    { id: record.id, name: record.name, token, expiresAt: record.expiresAt },
+    { status: 201, headers: { "Cache-Control": "no-store" } },
+  );
 });

@@ -1,22 +1,33 @@
 // POST /api/admin/backup/sqlite — owner (session or API token). Snapshot → stored file (with
-// manifest) → streamed download. The endpoint of the seed's backup options 1 and 3.
+// manifest), streamed to the client while it is copied.
 //
 // Why the Pages Router: an App Router route handler returns a web Response, and Next.js 16
 // drops its Content-Length header when sending it (chunked instead). Without Content-Length the
 // browser cannot show download progress, and scripted callers cannot tell a complete download
 // from a cut one. A Pages API route writes to Node's response directly, so the header stays.
+//
+// Why the response starts before the snapshot ends: the checkpointed file copy (lib/backup/
+// worker.ts) knows the copy's size before its first byte, and under its read transaction those
+// bytes do not change, so each chunk can go to the client as soon as it is in the stored file —
+// read back from the page cache — and the snapshot and the transfer overlap instead of adding
+// up. The copy never waits for the client: a slow client keeps reading the stored file after
+// the copy (and its read transaction) is done. Failure after the first byte can no longer
+// change the status: the connection is cut, so the announced length makes the client report an
+// incomplete transfer, and the stored file is not kept. When the backup API is the fallback
+// (no size in advance), the snapshot is taken first and then sent.
 import type { NextApiRequest, NextApiResponse } from "next";
-import { httpFailureOf } from "@/app/api/_shared/backup-errors";
-import { guardPagesRequest, methodNotAllowed, sendBackupFile } from "@/app/api/_shared/pages-api";
+import { httpFailureOf } from "@/app/api/_shared/errors";
+import { GrowingFile, sendBackupFile, sendDownloadHeaders, sendFileBody } from "@/app/api/_shared/file-download";
+import { guardPagesRequest, methodNotAllowed, pagesRoute } from "@/app/api/_shared/pages-api";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { actorLabelOf, auditActorOf } from "@/lib/auth/require-role";
 import { createAuditedBackup } from "@/lib/backup/audited";
 import { getConfig } from "@/lib/config";
 
 // No body to parse; no 4 MB response cap (the database is streamed whatever its size).
 export const config = { api: { bodyParser: false, responseLimit: false } };
 
-export default async function handler(req: NextApiRequest, res: NextApiResponse): Promise<void> {
+export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
   // The diagnostics page submits a plain HTML form (?via=form) so that the browser's download
   // manager receives the file with a progress bar and never holds it in page memory. Errors then
   // go back to the page instead of replacing it with JSON.
@@ -46,23 +57,38 @@ export default async function handler(req: NextApiRequest, res: NextApiResponse)
   if (!context) return;
   const { actor, origin } = context;
 
+  let streaming: { file: GrowingFile; sent: Promise<void> } | null = null;
   let backup;
   try {
     backup = await createAuditedBackup({
       config: getConfig(),
       kind: "manual",
       actor: auditActorOf(actor),
-      actorLabel: actor.token ? `token ${actor.token.name} (${actor.user.username})` : actor.user.username,
+      actorLabel: actorLabelOf(actor),
       origin,
+      observer: {
+        started: ({ name, bytes, tempPath }) => {
+          const file = new GrowingFile(tempPath, bytes);
+          sendDownloadHeaders(res, name, bytes);
+          streaming = { file, sent: sendFileBody(res, file, name) };
+        },
+        copied: (position) => streaming?.file.advance(position),
+      },
     });
   } catch (error) {
-    const failure = httpFailureOf(error);
-    return fail(failure.status, failure.code, failure.message, failure.headers);
+    const failure = httpFailureOf(error, "backup download");
+    const started = streaming as { file: GrowingFile; sent: Promise<void> } | null;
+    if (!started) return fail(failure.status, failure.code, failure.message, failure.headers);
+    // Too late for a status: the body is cut short (and the copy was not kept).
+    started.file.fail(new Error(failure.message));
+    await started.sent;
+    return;
   }
-  await sendBackupFile(res, backup.path, backup.name, backup.bytes);
-  // The manifest's sha256 is computed once the download is done, so that hashing never competes
-  // with streaming for the CPU and the client's wait stays snapshot + transfer.
-  backup.finalize().catch((error) => {
-    console.error(`[opstage] could not complete the manifest of ${backup.name}:`, error);
-  });
-}
+  const started = streaming as { file: GrowingFile; sent: Promise<void> } | null;
+  if (started) {
+    started.file.complete();
+    await started.sent;
+  } else {
+    await sendBackupFile(res, backup.path, backup.name, backup.bytes);
+  }
+});

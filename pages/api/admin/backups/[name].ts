@@ -3,8 +3,8 @@
 // A Pages API route for the same reason as ../backup/sqlite.ts: the download keeps its size.
 import type { NextApiRequest, NextApiResponse } from "next";
 import { statSync } from "node:fs";
-import { httpFailureOf } from "@/app/api/_shared/backup-errors";
-import { guardPagesRequest, methodNotAllowed, sendBackupFile } from "@/app/api/_shared/pages-api";
+import { sendBackupFile } from "@/app/api/_shared/file-download";
+import { guardPagesRequest, methodNotAllowed, pagesRoute } from "@/app/api/_shared/pages-api";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/require-role";
 import { deleteBackup } from "@/lib/backup/catalog";
@@ -13,30 +13,25 @@ import { getConfig } from "@/lib/config";
 
 export const config = { api: { bodyParser: false, responseLimit: false } };
 
-export default async function handler(req: NextApiRequest, res: NextApiResponse): Promise<void> {
+export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
   if (req.method !== "GET" && req.method !== "DELETE") return methodNotAllowed(res, ["GET", "DELETE"]);
   const context = await guardPagesRequest(req, res, "owner");
   if (!context) return;
   const name = String(req.query.name ?? "");
   const { backupDir } = getConfig();
-  try {
-    if (req.method === "GET") {
-      const file = backupPath(backupDir, name);
-      await sendBackupFile(res, file, name, statSync(file).size);
-      return;
-    }
-    deleteBackup(backupDir, name);
-    await recordAuditSafely({
-      actor: auditActorOf(context.actor),
-      action: "backup.deleted",
-      result: "SUCCESS",
-      targetType: "backup",
-      targetId: name,
-      origin: context.origin,
-    });
-    res.status(200).json({ deleted: name });
-  } catch (error) {
-    const failure = httpFailureOf(error);
-    res.status(failure.status).json({ error: { code: failure.code, message: failure.message } });
+  if (req.method === "GET") {
+    const file = backupPath(backupDir, name);
+    await sendBackupFile(res, file, name, statSync(file).size);
+    return;
   }
-}
+  deleteBackup(backupDir, name);
+  await recordAuditSafely({
+    actor: auditActorOf(context.actor),
+    action: "backup.deleted",
+    result: "SUCCESS",
+    targetType: "backup",
+    targetId: name,
+    origin: context.origin,
+  });
+  res.status(200).json({ deleted: name });
+});

@@ -1,18 +1,24 @@
-// PUT /api/admin/backups/upload?name=<file>.db — owner. Streams the request body to disk as a
-// stored backup (never buffered in memory; no size cap below the free space), to be verified and
-// restored from the console. A Pages API route so the raw request stream is available.
+// PUT /api/admin/backups/upload?name=<file>.db — owner. Streams the request body to disk (never
+// buffered in memory; no size cap below the free space), hashing it on the way, verifies it with
+// the same check the server's start makes, and only then stores it under its name: a file that
+// is not a backup this version can restore is refused at once (422) instead of at restore time.
+// A Pages API route so the raw request stream is available.
+import { createHash } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { NextApiRequest, NextApiResponse } from "next";
-import { guardPagesRequest, methodNotAllowed } from "@/app/api/_shared/pages-api";
+import { guardPagesRequest, methodNotAllowed, pagesRoute } from "@/app/api/_shared/pages-api";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/require-role";
-import { commitTempFile, discardTempFile, ensureDir, isSafeBackupName, tempPathFor } from "@/lib/backup/files";
-import { writeManifest } from "@/lib/backup/manifest";
+import { commitTempFileAsNew, discardTempFile, ensureDir, isSafeBackupName, tempPathFor } from "@/lib/backup/files";
+import { writeManifest, type BackupManifest } from "@/lib/backup/manifest";
 import { diskFreeBytes } from "@/lib/backup/space";
+import { verifyDatabaseFile } from "@/lib/backup/verify";
 import { getConfig } from "@/lib/config";
+import { shippedMigrations } from "@/lib/system/diagnostics";
 
 export const config = { api: { bodyParser: false, responseLimit: false } };
 
@@ -20,7 +26,20 @@ function refuse(res: NextApiResponse, status: number, code: string, message: str
   res.status(status).json({ error: { code, message } });
 }
 
-export default async function handler(req: NextApiRequest, res: NextApiResponse): Promise<void> {
+/** Writes the request body to `file` (a new file) and returns its sha256. */
+async function receive(req: NextApiRequest, file: string): Promise<string> {
+  const hash = createHash("sha256");
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(req, hashing, createWriteStream(file, { flags: "wx" }));
+  return hash.digest("hex");
+}
+
+export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
   if (req.method !== "PUT") return methodNotAllowed(res, ["PUT"]);
   const context = await guardPagesRequest(req, res, "owner");
   if (!context) return;
@@ -37,27 +56,42 @@ export default async function handler(req: NextApiRequest, res: NextApiResponse)
   }
 
   const temp = tempPathFor(backupDir, name);
+  let manifest: BackupManifest;
   try {
-    await pipeline(req, createWriteStream(temp, { flags: "wx" }));
-    const { size } = await stat(temp);
-    if (size !== declared) throw new Error(`received ${size} of ${declared} bytes`);
-    await commitTempFile(temp, finalPath);
-  } catch (error) {
+    let sha256: string;
+    try {
+      sha256 = await receive(req, temp);
+      const { size } = await stat(temp);
+      if (size !== declared) throw new Error(`received ${size} of ${declared} bytes`);
+    } catch (error) {
+      return refuse(res, 400, "upload_failed", `The upload did not complete: ${(error as Error).message}`);
+    }
+    const { lastMigration, pendingMigrations: _pending, sha256: _sha, ...verification } = await verifyDatabaseFile(
+      temp,
+      shippedMigrations(),
+      null,
+      sha256,
+    );
+    if (!verification.restorable) {
+      return refuse(res, 422, "not_restorable", `${name} was not stored: ${verification.detail}`);
+    }
+    manifest = {
+      name,
+      kind: "external",
+      sha256,
+      bytes: declared,
+      createdAt: new Date().toISOString(),
+      appVersion: "unknown",
+      lastMigration,
+      databaseBytes: null,
+      durationMs: null,
+      actor: { ...auditActorOf(context.actor), label: `uploaded by ${context.actor.user.username}` },
+      verification,
+    };
+    await commitTempFileAsNew(temp, finalPath);
+  } finally {
     discardTempFile(temp);
-    return refuse(res, 400, "upload_failed", `The upload did not complete: ${(error as Error).message}`);
   }
-  const manifest = {
-    name,
-    kind: "external" as const,
-    sha256: null,
-    bytes: declared,
-    createdAt: new Date().toISOString(),
-    appVersion: "unknown",
-    lastMigration: null,
-    databaseBytes: null,
-    durationMs: null,
-    actor: { ...auditActorOf(context.actor), label: `uploaded by ${context.actor.user.username}` },
-  };
   await writeManifest(backupDir, manifest);
   await recordAuditSafely({
     actor: auditActorOf(context.actor),
@@ -66,7 +100,7 @@ export default async function handler(req: NextApiRequest, res: NextApiResponse)
     targetType: "backup",
     targetId: name,
     origin: context.origin,
-    metadata: { bytes: declared },
+    metadata: { bytes: declared, sha256: manifest.sha256 },
   });
   res.status(201).json(manifest);
-}
+});

@@ -1,5 +1,4 @@
 // DELETE /api/admin/tokens/{id} — revoke (owner, session only).
-import { httpFailureOf } from "@/app/api/_shared/backup-errors";
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { revokeApiToken } from "@/lib/auth/api-tokens";
@@ -7,20 +6,15 @@ import { auditActorOf } from "@/lib/auth/require-role";
 
 export const DELETE = guardedRoute<{ id: string }>("owner", async (_request, { actor, origin }, { id }) => {
   if (actor.token) return jsonError(403, "session_required", "API tokens cannot revoke API tokens; sign in.");
-  try {
-    const token = await revokeApiToken(id);
-    await recordAuditSafely({
-      actor: auditActorOf(actor),
-      action: "token.revoked",
-      result: "SUCCESS",
-      targetType: "token",
-      targetId: token.id,
-      origin,
-      metadata: { name: token.name },
-    });
-    return Response.json({ id: token.id, status: "revoked" });
-  } catch (error) {
-    const failure = httpFailureOf(error);
-    return jsonError(failure.status === 400 ? 404 : failure.status, "not_found", failure.message);
-  }
+  const token = await revokeApiToken(id);
+  await recordAuditSafely({
+    actor: auditActorOf(actor),
+    action: "token.revoked",
+    result: "SUCCESS",
+    targetType: "token",
+    targetId: token.id,
+    origin,
+    metadata: { name: token.name },
+  });
+  return Response.json({ id: token.id, status: "revoked" });
 });

@@ -1,6 +1,5 @@
 // POST /api/admin/backups/{name}/verify — owner. Checksum, integrity, restorability.
-import { httpFailureOf } from "@/app/api/_shared/backup-errors";
-import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { guardedRoute } from "@/app/api/_shared/http";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/require-role";
 import { verifyBackup } from "@/lib/backup/verify";
@@ -8,21 +7,16 @@ import { getConfig } from "@/lib/config";
 import { shippedMigrations } from "@/lib/system/diagnostics";
 
 export const POST = guardedRoute<{ name: string }>("owner", async (_request, { actor, origin }, { name }) => {
-  try {
-    const verification = await verifyBackup(getConfig().backupDir, name, shippedMigrations());
-    await recordAuditSafely({
-      actor: auditActorOf(actor),
-      action: "backup.verified",
-      result: verification.restorable ? "SUCCESS" : "FAILURE",
-      targetType: "backup",
-      targetId: name,
-      message: verification.detail,
-      origin,
-      metadata: { state: verification.state },
-    });
-    return Response.json(verification);
-  } catch (error) {
-    const failure = httpFailureOf(error);
-    return jsonError(failure.status, failure.code, failure.message);
-  }
+  const verification = await verifyBackup(getConfig().backupDir, name, shippedMigrations());
+  await recordAuditSafely({
+    actor: auditActorOf(actor),
+    action: "backup.verified",
+    result: verification.restorable ? "SUCCESS" : "FAILURE",
+    targetType: "backup",
+    targetId: name,
+    message: verification.detail,
+    origin,
+    metadata: { state: verification.state },
+  });
+  return Response.json(verification);
 });

@@ -1,3 +1,4 @@
+// Byte counts for people (the console and the CLI).
 export function formatBytes(bytes: number | null): string {
   if (bytes === null) return "—";
   const units = ["B", "KB", "MB", "GB", "TB"];

@@ -1,5 +1,6 @@
-import packageJson from "../../package.json";
-import type { Config } from "../config";
+// The running build's version, from package.json, and how the console shows it.
+import packageJson from "../package.json";
+import type { Config } from "./config";
 
 export const APP_VERSION: string = packageJson.version;
 export const EDITION = "CE";

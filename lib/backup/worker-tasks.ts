@@ -1,0 +1,300 @@
+// The code that runs inside the worker thread (see worker.ts for how the snapshot is taken and
+// why it runs there). Bundled on its own by scripts/build-worker.mjs into dist/snapshot-worker.cjs:
+// a worker thread needs a file to load, and after Next's bundling this module has no stable
+// path of its own. It imports nothing of the app but its types, so the bundle stays small.
+import { createHash, type Hash } from "node:crypto";
+import fs from "node:fs";
+import { promisify } from "node:util";
+import { parentPort, workerData } from "node:worker_threads";
+import Database from "better-sqlite3";
+
+const fdatasync = promisify(fs.fdatasync);
+
+export type SnapshotMethod = "file-copy" | "backup-api";
+export type SnapshotResult = {
+  method: SnapshotMethod;
+  sha256: string;
+  /** Why the checkpointed file copy could not be used, when the backup API took over. */
+  fallbackReason?: string;
+};
+export type IntegrityResult = { sqlite: boolean; integrity: string[] };
+
+export type WorkerTasks = {
+  snapshot: (args: { sourcePath: string; sourceFd: number; destinationPath: string; busyTimeoutMs: number }) => Promise<SnapshotResult>;
+  copy: (args: { source: string; destination: string }) => Promise<string>;
+  hash: (args: { path: string }) => Promise<string>;
+  check: (args: { path: string }) => Promise<IntegrityResult>;
+};
+
+export type WorkerRequest = { [K in keyof WorkerTasks]: { task: K; args: Parameters<WorkerTasks[K]>[0] } }[keyof WorkerTasks];
+export type WorkerReply = { ok: true; result: unknown } | { ok: false; message: string; code?: string };
+/**
+ * What the snapshot says while it runs, so that a download can stream the copy as it is written:
+ * `copying` once the size is known (the file copy only; the backup API says nothing), then
+ * `copied` after each chunk is in the destination file (readable through another descriptor).
+ */
+export type CopyEvent = { event: "copying"; bytes: number } | { event: "copied"; position: number };
+
+function emit(event: CopyEvent): void {
+  parentPort?.postMessage(event);
+}
+
+// The write-locked checkpoint (see beginCheckpointedRead) waits at most LOCKED_WAIT_MS for
+// another connection's checkpoint or an older reader to finish, holding writers back meanwhile;
+// then it lets them through for RETRY_PAUSE_MS and tries again, ATTEMPTS times in all.
+const LOCKED_WAIT_MS = 50;
+const RETRY_PAUSE_MS = 20;
+const ATTEMPTS = 5;
+const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
+// The copy is flushed to disk every this many bytes rather than once at the end. On ext4
+// (data=ordered) any process's fsync commits the filesystem journal, which first writes out the
+// data of newly allocated blocks — ours included. With a whole GB of the copy dirty in memory, the
+// writers' own commit fsyncs waited ~400 ms behind it (measured). Each flush runs in the thread
+// pool while the next chunks are copied, one at a time: at most two of these are ever dirty, and
+// the copy does not wait for the disk any more than with one flush at the end.
+const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
+
+type Connection = Database.Database;
+type CheckpointRow = { busy: number; log: number; checkpointed: number };
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sha256File(file: string): string {
+  const hash = createHash("sha256");
+  const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+  const fd = fs.openSync(file, "r");
+  try {
+    let read: number;
+    while ((read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0) hash.update(buffer.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest("hex");
+}
+
+function openSource(sourcePath: string, busyTimeoutMs: number, options: Database.Options = {}): Connection {
+  const db = new Database(sourcePath, { fileMustExist: true, ...options });
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  return db;
+}
+
+// Bytes 18 and 19 of an SQLite file's header are its write and read format versions: 2 in WAL
+// mode, 1 in rollback-journal mode, and that is all that distinguishes the two on disk. A backup
+// must be one self-contained file that opens read-only without creating -wal/-shm files beside
+// it, so the copy of a WAL-mode database is marked rollback-journal as its first chunk passes:
+// the bytes hashed (and, later, sent) are then exactly the bytes stored.
+function markRollbackJournal(firstChunk: Buffer): void {
+  if (firstChunk.length >= 20 && firstChunk[18] === 2 && firstChunk[19] === 2) {
+    firstChunk[18] = 1;
+    firstChunk[19] = 1;
+  }
+}
+
+type CheckpointedRead = { bytes: number } | { fallbackReason: string };
+
+// Starts a read transaction on the reader whose snapshot is exactly the database file's content
+// and returns the length of that content, or why that could not be had.
+function beginCheckpointedRead(reader: Connection, sourcePath: string, busyTimeoutMs: number): CheckpointedRead {
+  if (reader.pragma("journal_mode", { simple: true }) !== "wal") return { fallbackReason: "the database is not in WAL mode" };
+  const writeLock = openSource(sourcePath, busyTimeoutMs);
+  let lastState = "";
+  try {
+    // The bulk of the WAL, with writers still committing. PASSIVE: never waits for anyone.
+    reader.pragma("wal_checkpoint(PASSIVE)");
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (attempt > 0) sleepSync(RETRY_PAUSE_MS);
+      // No commit can land between the checkpoint and the start of our read while we hold this.
+      // (A write transaction longer than the busy timeout throws: the backup API then does it.)
+      writeLock.exec("BEGIN IMMEDIATE");
+      try {
+        const deadline = Date.now() + LOCKED_WAIT_MS;
+        for (;;) {
+          const [result] = reader.pragma("wal_checkpoint(PASSIVE)") as CheckpointRow[];
+          if (result && result.busy === 0 && result.log === result.checkpointed) {
+            reader.exec("BEGIN");
+            // The first read starts the read transaction; it lasts until COMMIT.
+            const pages = reader.pragma("page_count", { simple: true }) as number;
+            return { bytes: pages * (reader.pragma("page_size", { simple: true }) as number) };
+          }
+          // busy: another connection is checkpointing (SQLite does not wait for that, even with a
+          // busy timeout). log > checkpointed: a reader with an older snapshot keeps the rest of
+          // the WAL out of the file. Both end within milliseconds, and no new commit can start
+          // another checkpoint while we hold the write lock.
+          lastState = result?.busy
+            ? "another connection was checkpointing"
+            : `an older reader kept ${(result?.log ?? 0) - (result?.checkpointed ?? 0)} WAL frame(s) out of the file`;
+          if (Date.now() >= deadline) break;
+          sleepSync(1);
+        }
+      } finally {
+        writeLock.exec("ROLLBACK");
+      }
+    }
+    return { fallbackReason: `the WAL could not be emptied in ${ATTEMPTS} attempts: ${lastState}` };
+  } finally {
+    writeLock.close();
+  }
+}
+
+type CopyHooks = {
+  /** May change the first chunk before it is written and hashed. */
+  editFirstChunk?: (chunk: Buffer) => void;
+  /** The destination file exists (so another descriptor can open it). */
+  onOpened?: () => void;
+  onCopied?: (position: number) => void;
+};
+
+// Copies the first `bytes` bytes of sourceFd into a new file (never an existing one), hashing
+// them on the way, flushing as it goes and fsync'ing at the end. Returns the sha256 (hex).
+async function copyBytes(sourceFd: number, destinationPath: string, bytes: number, hooks: CopyHooks = {}): Promise<string> {
+  const { editFirstChunk, onOpened, onCopied } = hooks;
+  const hash: Hash = createHash("sha256");
+  const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+  const out = fs.openSync(destinationPath, "wx");
+  onOpened?.();
+  let flushing: Promise<void> = Promise.resolve();
+  try {
+    let position = 0;
+    while (position < bytes) {
+      const read = fs.readSync(sourceFd, buffer, 0, Math.min(buffer.length, bytes - position), position);
+      if (read === 0) throw new Error(`the file ends at byte ${position}, before ${bytes}`);
+      if (position === 0 && editFirstChunk) editFirstChunk(buffer.subarray(0, read));
+      for (let written = 0; written < read; ) written += fs.writeSync(out, buffer, written, read - written);
+      hash.update(buffer.subarray(0, read));
+      position += read;
+      onCopied?.(position);
+      if (position % FLUSH_EVERY_BYTES === 0) {
+        await flushing;
+        flushing = fdatasync(out);
+      }
+    }
+    await flushing;
+    fs.fsyncSync(out);
+  } finally {
+    // Never close the file under a flush still running (its error, if any, is already thrown).
+    await flushing.catch(() => {});
+    fs.closeSync(out);
+  }
+  return hash.digest("hex");
+}
+
+// Method 1 (worker.ts). Writes nothing when it cannot be used, and says why.
+async function copyCheckpointedFile(
+  sourcePath: string,
+  sourceFd: number,
+  destinationPath: string,
+  busyTimeoutMs: number,
+): Promise<{ sha256: string } | { fallbackReason: string }> {
+  let reader: Connection | undefined;
+  let read: CheckpointedRead;
+  try {
+    // Read-write: a read-only connection cannot checkpoint (so a read-only mount, or a file this
+    // user may not write, falls to the backup API).
+    reader = openSource(sourcePath, busyTimeoutMs);
+    read = beginCheckpointedRead(reader, sourcePath, busyTimeoutMs);
+  } catch (error) {
+    read = { fallbackReason: `the file copy could not start: ${messageOf(error)}` };
+  }
+  if ("fallbackReason" in read) {
+    reader?.close();
+    return read;
+  }
+  try {
+    const sha256 = await copyBytes(sourceFd, destinationPath, read.bytes, {
+      editFirstChunk: markRollbackJournal,
+      onOpened: () => emit({ event: "copying", bytes: read.bytes }),
+      onCopied: (position) => emit({ event: "copied", position }),
+    });
+    return { sha256 };
+  } finally {
+    reader!.exec("COMMIT");
+    reader!.close();
+  }
+}
+
+// Method 2 (worker.ts).
+async function copyWithBackupApi(sourcePath: string, destinationPath: string, busyTimeoutMs: number): Promise<string> {
+  const source = openSource(sourcePath, busyTimeoutMs, { readonly: true });
+  try {
+    // Pages only pass through this connection's cache on their way to the copy: keep it small
+    // so the worker's memory does not depend on the database size.
+    source.pragma("cache_size = -2048");
+    // No mmap_size: mapping the source saves ~10-15% of the copy's system calls, but an I/O
+    // error on a mapped page is a SIGBUS that kills the whole server, not a failed backup.
+    // better-sqlite3's first step copies 0 pages (it only opens the backup); the number returned
+    // from progress() is the page count of every following step: all of them, in one.
+    await source.backup(destinationPath, { progress: () => 0x7fffffff });
+  } finally {
+    source.close();
+  }
+  // The copy carries the source's WAL flag; see markRollbackJournal.
+  const copy = new Database(destinationPath, { fileMustExist: true });
+  try {
+    copy.pragma("journal_mode = DELETE");
+  } finally {
+    copy.close();
+  }
+  const fd = fs.openSync(destinationPath, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return sha256File(destinationPath);
+}
+
+const tasks: WorkerTasks = {
+  async snapshot({ sourcePath, sourceFd, destinationPath, busyTimeoutMs }) {
+    const copied = await copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs);
+    if ("sha256" in copied) return { method: "file-copy", sha256: copied.sha256 };
+    const sha256 = await copyWithBackupApi(sourcePath, destinationPath, busyTimeoutMs);
+    return { method: "backup-api", sha256, fallbackReason: copied.fallbackReason };
+  },
+
+  async copy({ source, destination }) {
+    const fd = fs.openSync(source, "r");
+    try {
+      return await copyBytes(fd, destination, fs.fstatSync(fd).size);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+
+  async hash({ path }) {
+    return sha256File(path);
+  },
+
+  async check({ path }) {
+    let db: Connection | undefined;
+    try {
+      db = new Database(path, { fileMustExist: true, readonly: true });
+      const rows = db.pragma("integrity_check(20)") as { integrity_check: string }[];
+      return { sqlite: true, integrity: rows.map((row) => row.integrity_check) };
+    } catch (error) {
+      return { sqlite: false, integrity: [messageOf(error)] };
+    } finally {
+      db?.close();
+    }
+  },
+};
+
+function run(request: WorkerRequest): Promise<unknown> {
+  const task = tasks[request.task] as (args: unknown) => Promise<unknown>;
+  return task(request.args);
+}
+
+// Runs only as the worker thread's entry (dist/snapshot-worker.cjs), never when imported for types.
+if (parentPort && (workerData as { opstageTask?: boolean } | undefined)?.opstageTask) {
+  const port = parentPort;
+  run(workerData.request as WorkerRequest).then(
+    (result) => port.postMessage({ ok: true, result } satisfies WorkerReply),
+    (error: unknown) =>
+      port.postMessage({ ok: false, message: messageOf(error), code: (error as { code?: string })?.code } satisfies WorkerReply),
+  );
+}

@@ -1,0 +1,128 @@
+// A console restore and the requests around it: a write racing the restore lands in the restored
+// database (or is refused with 503) and is never lost; a large restore keeps /api/health
+// answering; and JSON bodies past the limit are refused before they are read.
+import assert from "node:assert/strict";
+import Database from "better-sqlite3";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { queryOne } from "../support/db";
+import { startServer, type RunningServer } from "../support/server";
+import { signIn } from "../support/session";
+import { tempDir } from "../support/temp";
+
+const OWNER = { username: "owner", password: "owner-password-123" };
+
+let server: RunningServer;
+let dataDir: string;
+let cookie: string;
+
+before(async () => {
+  dataDir = tempDir();
+  server = await startServer({ dataDir, env: { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password } });
+  cookie = await signIn(server.url, OWNER.username, OWNER.password);
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+function post(pathname: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${server.url}${pathname}`, {
+    method: "POST",
+    headers: { Cookie: cookie, "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+async function backUpNow(): Promise<string> {
+  const response = await fetch(`${server.url}/api/admin/backups`, { method: "POST", headers: { Cookie: cookie } });
+  assert.equal(response.status, 201, await response.clone().text());
+  return ((await response.json()) as { name: string }).name;
+}
+
+function tokenIdsIn(file: string): Set<string> {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return new Set((db.prepare(`SELECT id FROM ApiToken`).all() as { id: string }[]).map((row) => row.id));
+  } finally {
+    db.close();
+  }
+}
+
+describe("writes racing a console restore", () => {
+  test("every write answered 201 is in the restored database or in the pre-restore backup; none goes to the replaced file", async () => {
+    const backup = await backUpNow();
+    const acknowledged: { id: string; at: number }[] = [];
+    const statuses = new Map<number, number>();
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        const response = await post("/api/admin/tokens", { name: `race-${i}` });
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        if (response.status === 201) acknowledged.push({ id: ((await response.json()) as { id: string }).id, at: Date.now() });
+        else assert.equal(response.status, 503, `a write during the restore is refused with 503, not ${response.status}`);
+      }
+    })();
+    while (acknowledged.length < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Sign-ins during the restore too: they read users through Prisma, and must do it on the
+    // file being served, never keep a connection to the one being replaced.
+    let restoring = true;
+    const signingIn = (async () => {
+      while (restoring) await signIn(server.url, OWNER.username, OWNER.password).catch(() => {});
+    })();
+    const restored = await post("/api/admin/restore", { name: backup });
+    restoring = false;
+    await signingIn;
+    assert.equal(restored.status, 200, await restored.clone().text());
+    const { preRestore } = (await restored.json()) as { preRestore: string };
+    const restoredAt = Date.now();
+    while (acknowledged.filter((write) => write.at > restoredAt).length < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    writing = false;
+    await writer;
+
+    const live = tokenIdsIn(path.join(dataDir, "opstage.db"));
+    const kept = tokenIdsIn(path.join(dataDir, "backups", preRestore));
+    const lost = acknowledged.filter((write) => !live.has(write.id) && !kept.has(write.id));
+    assert.deepEqual(lost, [], `acknowledged writes lost (${acknowledged.length} made; statuses ${JSON.stringify([...statuses])})`);
+    const afterRestore = acknowledged.filter((write) => write.at > restoredAt);
+    assert.ok(afterRestore.every((write) => live.has(write.id)), "writes after the restore are in the restored database");
+    // The restore is audited in the database that is served, not in the replaced file.
+    assert.equal(queryOne<{ n: number }>(path.join(dataDir, "opstage.db"), "SELECT count(*) AS n FROM AuditEvent WHERE action = 'backup.sqlite.restored'").n, 1);
+  });
+});
+
+describe("request bodies", () => {
+  test("a 10 MB JSON body is refused with 413, declared or streamed, and the server stays small", async () => {
+    const big = JSON.stringify({ name: "x".repeat(10 * 1024 * 1024) });
+    const declared = await post("/api/admin/tokens", JSON.parse(big));
+    assert.equal(declared.status, 413);
+    assert.equal(((await declared.json()) as { error: { code: string } }).error.code, "payload_too_large");
+
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 160) controller.close();
+        else {
+          sent++;
+          controller.enqueue(chunk);
+        }
+      },
+    });
+    const streamed = await fetch(`${server.url}/api/admin/tokens`, {
+      method: "POST",
+      headers: { Cookie: cookie, "Content-Type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit & { duplex: "half" });
+    assert.equal(streamed.status, 413);
+
+    const signInBody = await fetch(`${server.url}/api/auth/callback/credentials`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: `username=${"x".repeat(10 * 1024 * 1024)}`,
+    });
+    assert.equal(signInBody.status, 413);
+    assert.equal((await post("/api/admin/tokens", { name: "still-works" })).status, 201);
+  });
+});
