@@ -5,4 +5,6 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { startOpstage } = await import("./lib/system/startup");
   await startOpstage();
+  const { startAuditRetentionSchedule } = await import("./lib/audit/retention");
+  startAuditRetentionSchedule();
 }

@@ -4,6 +4,7 @@
 // took most of a second to load before the server could even begin to start.
 import { ConfigError, getConfig } from "../lib/config";
 import { findAppPath } from "../lib/db/paths";
+import { stampPeerAddresses } from "./peer-address";
 
 // Maps Opstage's variables onto the ones Next's standalone server reads, after validating them
 // all, then runs the server in this process.
@@ -11,6 +12,7 @@ async function serve(): Promise<void> {
   const config = getConfig();
   process.env.PORT = String(config.port);
   process.env.HOSTNAME = config.host;
+  stampPeerAddresses();
   await import(findAppPath("server.js"));
 }
 

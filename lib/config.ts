@@ -1,6 +1,7 @@
 // Environment → typed configuration. This module is the only reader of process.env for Opstage's
 // own settings; everything else receives a Config. A bad or missing value stops start-up with one
 // line that names the variable (see loadConfig).
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import type { LogFormat, LogLevel } from "./log";
@@ -37,6 +38,15 @@ const envSchema = z.object({
     .regex(/^[a-zA-Z0-9._-]{3,64}$/, "must be 3-64 characters of letters, digits, . _ -")
     .optional(),
   OPSTAGE_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
+  // The reverse proxies whose X-Forwarded-For is believed: their addresses, comma-separated.
+  OPSTAGE_TRUST_PROXY: z
+    .string()
+    .transform((value) => value.split(",").map((part) => part.trim()).filter(Boolean))
+    .refine(
+      (addresses) => addresses.length > 0 && addresses.every((address) => isIP(address) !== 0),
+      "must be the IP addresses of your reverse proxies, comma-separated (e.g. `127.0.0.1,::1`)",
+    )
+    .optional(),
   OPSTAGE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OPSTAGE_LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   // Fault injection for the restore tests only: the restore CLI kills itself after this step.
@@ -59,6 +69,8 @@ export type Config = {
   sessionTtlSeconds: number;
   adminUsername: string | undefined;
   adminPassword: string | undefined;
+  /** Proxies whose X-Forwarded-For names the client (OPSTAGE_TRUST_PROXY); empty: none. */
+  trustProxy: string[];
   /** First values of the backup schedule, used until an owner saves one in Settings. */
   backupSchedule: { cron: string | null; keep: number };
   build: { commit: string | undefined; time: string | undefined };
@@ -128,6 +140,7 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
     sessionTtlSeconds: e.OPSTAGE_SESSION_TTL_SECONDS,
     adminUsername: e.OPSTAGE_ADMIN_USERNAME,
     adminPassword: e.OPSTAGE_ADMIN_PASSWORD,
+    trustProxy: e.OPSTAGE_TRUST_PROXY ?? [],
     backupSchedule: {
       cron: e.OPSTAGE_BACKUP_SCHEDULE ?? null,
       keep: e.OPSTAGE_BACKUP_KEEP,

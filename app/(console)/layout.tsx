@@ -1,15 +1,20 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { hasRole } from "@/lib/auth/roles";
+import type { Role } from "@/lib/generated/prisma/client";
 import { requirePageRole } from "./require-page-role";
 import { SignOutButton } from "./sign-out-button";
 
 export const dynamic = "force-dynamic";
 
-const NAV = [
-  { href: "/", label: "Overview" },
-  { href: "/settings/backups", label: "Backups" },
-  { href: "/settings/tokens", label: "API tokens" },
-  { href: "/settings/diagnostics", label: "Diagnostics" },
+const NAV: { href: string; label: string; minimum: Role }[] = [
+  { href: "/", label: "Overview", minimum: "viewer" },
+  { href: "/settings/backups", label: "Backups", minimum: "viewer" },
+  { href: "/settings/tokens", label: "API tokens", minimum: "viewer" },
+  { href: "/settings/diagnostics", label: "Diagnostics", minimum: "viewer" },
+  { href: "/settings/users", label: "Users", minimum: "owner" },
+  { href: "/settings/audit", label: "Audit log", minimum: "viewer" },
+  { href: "/settings/account", label: "My account", minimum: "viewer" },
 ];
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
@@ -20,7 +25,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
         <div className="mx-auto flex max-w-5xl items-center gap-6 px-6 py-3">
           <span className="font-semibold">Opstage CE</span>
           <nav className="flex gap-4 text-sm">
-            {NAV.map((item) => (
+            {NAV.filter((item) => hasRole(user.role, item.minimum)).map((item) => (
               <Link key={item.href} href={item.href} className="text-slate-600 hover:text-slate-900">
                 {item.label}
               </Link>

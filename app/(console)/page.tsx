@@ -5,10 +5,12 @@ import { getAppDatabase } from "@/lib/db/app-database";
 import { collectDiagnostics } from "@/lib/system/diagnostics";
 import { formatBytes } from "@/lib/format";
 import { EmptyRow } from "./empty-row";
+import { requirePageRole } from "./require-page-role";
 
 export default async function OverviewPage() {
+  const actor = await requirePageRole("viewer");
   const diagnostics = collectDiagnostics(getConfig(), getAppDatabase());
-  const events = await recentAuditEvents(10);
+  const events = await recentAuditEvents(actor, 10);
   return (
     <div className="space-y-8">
       <h1 className="text-2xl font-semibold">Overview</h1>
@@ -20,9 +22,14 @@ export default async function OverviewPage() {
       <section>
         <div className="mb-2 flex items-baseline justify-between">
           <h2 className="text-lg font-medium">Recent activity</h2>
-          <Link href="/settings/diagnostics" className="text-sm text-indigo-600 hover:underline">
-            Backups and diagnostics →
-          </Link>
+          <span className="space-x-4 text-sm">
+            <Link href="/settings/audit" className="text-indigo-600 hover:underline">
+              Audit log →
+            </Link>
+            <Link href="/settings/diagnostics" className="text-indigo-600 hover:underline">
+              Backups and diagnostics →
+            </Link>
+          </span>
         </div>
         <div className="overflow-hidden rounded-lg border border-slate-200 bg-white">
           <table className="w-full text-sm">

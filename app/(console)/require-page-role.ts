@@ -1,5 +1,6 @@
-// requireRole() for pages: an unsigned visitor (or a disabled account) is sent to /login.
-import { redirect } from "next/navigation";
+// requireRole() for pages: an unsigned visitor (or a disabled account, or an ended session) is
+// sent to /login; a signed-in user below the page's role gets a 404, as if the page did not exist.
+import { notFound, redirect } from "next/navigation";
 import { AuthError, requireRole, type Actor } from "@/lib/auth/require-role";
 import type { Role } from "@/lib/generated/prisma/client";
 
@@ -8,6 +9,7 @@ export async function requirePageRole(minimum: Role): Promise<Actor> {
     return await requireRole(minimum);
   } catch (error) {
     if (error instanceof AuthError && error.status === 401) redirect("/login");
+    if (error instanceof AuthError && error.status === 403) notFound();
     if (error instanceof Error && error.name === "MaintenanceError") redirect("/login?restoring=1");
     throw error;
   }

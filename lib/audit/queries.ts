@@ -1,5 +1,7 @@
-import { getPrisma } from "../db/prisma";
+import type { Actor } from "../auth/require-role";
+import { listAuditEvents } from "./log";
 
-export function recentAuditEvents(limit = 10) {
-  return getPrisma().auditEvent.findMany({ orderBy: { createdAt: "desc" }, take: limit });
+/** The newest events this actor may read (a viewer: only their own). */
+export async function recentAuditEvents(actor: Actor, limit = 10) {
+  return (await listAuditEvents(actor, {}, { limit })).events;
 }

@@ -1,10 +1,14 @@
 // next-auth v4 configuration: username/password (Credentials) and a JWT session cookie signed
-// with OPSTAGE_SESSION_SECRET. The JWT carries only the user id; role and status are read from
-// the database on every guarded request (see require-role.ts), so a demotion or a disabled
-// account takes effect at once instead of when the token expires.
+// with OPSTAGE_SESSION_SECRET. The JWT carries the user id, a session id and the user's session
+// version at sign-in; role, status and the version are read from the database on every guarded
+// request (see require-role.ts), so a demotion, a disabled account, a password reset or a
+// sign-out takes effect at once instead of when the token expires.
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getConfig } from "../config";
+import { clientAddress } from "./client-address";
+import { safeCallbackPath } from "./safe-callback";
+import { newSessionId, revokeSession } from "./sessions";
 import { signInWithPassword } from "./sign-in";
 
 // next-auth v4 derives its own URL from NEXTAUTH_URL or, with AUTH_TRUST_HOST, from the request's
@@ -19,6 +23,19 @@ function bridgeNextAuthEnvironment(publicBaseUrl: string | undefined): void {
 function headerValue(headers: Record<string, unknown> | undefined, name: string): string | null {
   const value = headers?.[name];
   return typeof value === "string" && value !== "" ? value : null;
+}
+
+// next-auth's default would send the browser to any URL on this origin; a callbackUrl is only
+// ever one of our paths (see safe-callback.ts).
+function sameOriginRedirect({ url, baseUrl }: { url: string; baseUrl: string }): string {
+  let target: URL;
+  try {
+    target = new URL(url, baseUrl);
+  } catch {
+    return baseUrl;
+  }
+  if (target.origin !== new URL(baseUrl).origin) return baseUrl;
+  return `${new URL(baseUrl).origin}${safeCallbackPath(`${target.pathname}${target.search}${target.hash}`)}`;
 }
 
 let options: NextAuthOptions | undefined;
@@ -45,20 +62,37 @@ export function getAuthOptions(): NextAuthOptions {
           if (!username || !password) return null;
           const headers = req?.headers as Record<string, unknown> | undefined;
           const user = await signInWithPassword(username, password, {
-            ipAddress: headerValue(headers, "x-forwarded-for")?.split(",")[0]?.trim() ?? null,
+            ipAddress: clientAddress((name) => headerValue(headers, name), config.trustProxy),
             userAgent: headerValue(headers, "user-agent"),
           });
-          return user ? { id: user.id, name: user.displayName } : null;
+          return user ? { id: user.id, name: user.displayName, sessionVersion: user.sessionVersion } : null;
         },
       }),
     ],
     callbacks: {
+      redirect: sameOriginRedirect,
       jwt({ token, user }) {
-        if (user) token.sub = user.id;
+        // `user` is set only on the sign-in request; later calls keep the claims as they are.
+        if (user) {
+          token.sub = user.id;
+          token.sid = newSessionId();
+          token.sv = (user as { sessionVersion?: number }).sessionVersion ?? 0;
+        }
         return token;
       },
       session({ session, token }) {
-        return { ...session, userId: token.sub };
+        return { ...session, userId: token.sub, sessionId: token.sid, sessionVersion: token.sv };
+      },
+    },
+    events: {
+      // next-auth decodes the cookie before clearing it; remembering its id ends a copy of the
+      // cookie taken before the sign-out, which would otherwise stay valid until it expires.
+      async signOut({ token }) {
+        const sessionId = (token as { sid?: unknown } | null)?.sid;
+        const exp = (token as { exp?: unknown } | null)?.exp;
+        if (typeof sessionId !== "string") return;
+        const expiresAt = typeof exp === "number" ? new Date(exp * 1000) : new Date(Date.now() + config.sessionTtlSeconds * 1000);
+        await revokeSession(sessionId, expiresAt);
       },
     },
   };

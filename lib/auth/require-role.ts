@@ -4,6 +4,7 @@ import { getServerSession } from "next-auth";
 import { headers } from "next/headers";
 import type { AuditActor } from "../audit/record";
 import { getPrisma } from "../db/prisma";
+import { isSessionCurrent } from "./sessions";
 import type { Role, User } from "../generated/prisma/client";
 import { authenticateApiToken } from "./api-tokens";
 import { getAuthOptions } from "./options";
@@ -63,14 +64,18 @@ async function actorFromSession(source?: SessionSource): Promise<Actor> {
   const session = source
     ? await getServerSession(source.req, source.res, getAuthOptions())
     : await getServerSession(getAuthOptions());
-  const userId = (session as { userId?: string } | null)?.userId;
+  const claims = session as { userId?: string; sessionId?: string; sessionVersion?: number } | null;
+  const userId = claims?.userId;
   if (!userId) throw new AuthError(401, "unauthenticated", "Sign in first.");
   const user = await getPrisma().user.findUnique({
     where: { id: userId },
-    select: { id: true, username: true, displayName: true, role: true, status: true },
+    select: { id: true, username: true, displayName: true, role: true, status: true, sessionVersion: true },
   });
   if (!user || user.status !== "ACTIVE") {
     throw new AuthError(401, "unauthenticated", "Your account is not active. Sign in again.");
+  }
+  if (!(await isSessionCurrent(claims, user.sessionVersion))) {
+    throw new AuthError(401, "unauthenticated", "This session has ended (signed out, or the password was changed). Sign in again.");
   }
   return { user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role } };
 }

@@ -2,22 +2,31 @@
 import { recordAuditSafely, type RequestOrigin } from "../audit/record";
 import { getPrisma } from "../db/prisma";
 import type { User } from "../generated/prisma/client";
-import { LoginThrottle, throttleKeys } from "./login-throttle";
+import { LoginLimiter } from "./login-throttle";
 import { burnPasswordCheck, verifyPassword } from "./password";
 
-const globalForThrottle = globalThis as unknown as { opstageLoginThrottle?: LoginThrottle };
-const throttle = (globalForThrottle.opstageLoginThrottle ??= new LoginThrottle());
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// One limiter per process: next-auth's route and any other bundle share it through globalThis.
+const globalForLimiter = globalThis as unknown as { opstageLoginLimiter?: LoginLimiter };
+const limiter = (globalForLimiter.opstageLoginLimiter ??= new LoginLimiter());
 
 export async function signInWithPassword(
   username: string,
   password: string,
   origin: RequestOrigin,
 ): Promise<User | null> {
-  const keys = throttleKeys(username, origin.ipAddress);
-  const delay = throttle.delayMs(keys);
-  if (delay > 0) await sleep(delay);
+  const reservation = await limiter.reserve(username, origin.ipAddress);
+  if (!reservation.ok) {
+    await recordAuditSafely({
+      actor: { type: "USER", id: null },
+      action: "auth.login.throttled",
+      result: "DENIED",
+      targetType: "user",
+      targetId: username.slice(0, 64),
+      message: `${reservation.reason}; retry in ${reservation.retryAfterSeconds} s`,
+      origin,
+    });
+    return null;
+  }
 
   const prisma = getPrisma();
   const user = await prisma.user.findUnique({ where: { username } });
@@ -32,7 +41,6 @@ export async function signInWithPassword(
   }
 
   if (failure) {
-    throttle.recordFailure(keys);
     await recordAuditSafely({
       actor: { type: "USER", id: user?.id ?? null },
       action: "auth.login.failed",
@@ -41,12 +49,11 @@ export async function signInWithPassword(
       targetId: username.slice(0, 64),
       message: failure,
       origin,
-      metadata: delay > 0 ? { delayedMs: delay } : undefined,
     });
     return null;
   }
 
-  throttle.recordSuccess(keys);
+  await limiter.succeeded(username, origin.ipAddress);
   await prisma.user.update({ where: { id: user!.id }, data: { lastLoginAt: new Date() } });
   await recordAuditSafely({
     actor: { type: "USER", id: user!.id },

@@ -14,7 +14,7 @@ export class UserError extends KnownError {
 
 const USERNAME = /^[a-zA-Z0-9._-]{3,64}$/;
 
-function assertPassword(password: string): void {
+export function assertPassword(password: string): void {
   const problem = passwordProblem(password);
   if (problem) throw new UserError(`Password ${problem}.`);
 }
@@ -48,7 +48,11 @@ export async function resetPassword(username: string, password: string): Promise
   const prisma = getPrisma();
   const user = await prisma.user.findUnique({ where: { username } });
   if (!user) throw new UserError(`No user named ${username}.`);
-  return prisma.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } });
+  // A new password ends the user's sessions (see sessions.ts), from the CLI as from the console.
+  return prisma.user.update({
+    where: { id: user.id },
+    data: { passwordHash: await hashPassword(password), sessionVersion: { increment: 1 } },
+  });
 }
 
 export function generatePassword(): string {

@@ -1,3 +1,4 @@
+import { safeCallbackPath } from "@/lib/auth/safe-callback";
 import { LoginForm } from "./login-form";
 
 export const metadata = { title: "Sign in · Opstage CE" };
@@ -5,11 +6,11 @@ export const metadata = { title: "Sign in · Opstage CE" };
 export default async function LoginPage({
   searchParams,
 }: {
-  searchParams: Promise<{ callbackUrl?: string; restoring?: string; restored?: string }>;
+  // A parameter given twice arrives as an array.
+  searchParams: Promise<{ callbackUrl?: string | string[]; restoring?: string | string[]; restored?: string | string[] }>;
 }) {
   const { callbackUrl, restoring, restored } = await searchParams;
-  // Only same-site paths: a crafted ?callbackUrl=https://evil must not redirect after sign-in.
-  const next = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
+  const next = safeCallbackPath(callbackUrl);
   return (
     <main className="flex min-h-screen items-center justify-center p-6">
       <div className="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-8 shadow-sm">

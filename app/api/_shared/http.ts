@@ -2,6 +2,7 @@
 // origin, and the cross-site check. Headers are read through a getter so the one Pages Router
 // route (the backup download, see pages/api/admin/backup/sqlite.ts) shares all of it.
 import type { RequestOrigin } from "@/lib/audit/record";
+import { clientAddress } from "@/lib/auth/client-address";
 import { AuthError, requireRole, type Actor, type SessionSource } from "@/lib/auth/require-role";
 import { getConfig } from "@/lib/config";
 import { withSharedLease } from "@/lib/db/lease";
@@ -25,8 +26,7 @@ export function failureResponse(failure: HttpFailure): Response {
 }
 
 export function requestOrigin(header: HeaderGetter): RequestOrigin {
-  const forwarded = header("x-forwarded-for")?.split(",")[0]?.trim();
-  return { ipAddress: forwarded || null, userAgent: header("user-agent") };
+  return { ipAddress: clientAddress(header, getConfig().trustProxy), userAgent: header("user-agent") };
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

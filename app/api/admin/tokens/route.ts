@@ -1,4 +1,4 @@
-// GET  /api/admin/tokens — list (owner). POST — create (owner); the plaintext is in this answer only.
+// GET  /api/admin/tokens — list (owner, session only). POST — create (owner); the plaintext is in this answer only.
 import { z } from "zod";
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
@@ -11,7 +11,8 @@ const body = z.object({
   expiresInDays: z.number().int().min(1).max(3650).nullable().optional(),
 });
 
-export const GET = guardedRoute("owner", async () => {
+export const GET = guardedRoute("owner", async (_request, { actor }) => {
+  if (actor.token) return jsonError(403, "session_required", "API tokens cannot list API tokens; sign in.");
   const tokens = await listApiTokens();
   return Response.json(
     tokens.map((token) => ({

@@ -1,10 +1,11 @@
-// DELETE /api/admin/tokens/{id} — revoke (owner).
-import { guardedRoute } from "@/app/api/_shared/http";
+// DELETE /api/admin/tokens/{id} — revoke (owner, session only).
+import { guardedRoute, jsonError } from "@/app/api/_shared/http";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { revokeApiToken } from "@/lib/auth/api-tokens";
 import { auditActorOf } from "@/lib/auth/require-role";
 
 export const DELETE = guardedRoute<{ id: string }>("owner", async (_request, { actor, origin }, { id }) => {
+  if (actor.token) return jsonError(403, "session_required", "API tokens cannot revoke API tokens; sign in.");
   const token = await revokeApiToken(id);
   await recordAuditSafely({
     actor: auditActorOf(actor),

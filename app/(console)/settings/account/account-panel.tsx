@@ -1,0 +1,113 @@
+"use client";
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { apiRequest } from "../../api-client";
+
+const inputClass = "mt-1 block w-72 rounded-md border border-slate-300 px-2 py-1.5 text-sm";
+const buttonClass = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60";
+
+export function AccountPanel({ displayName }: { displayName: string }) {
+  const router = useRouter();
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const rename = useMutation({
+    mutationFn: (name: string) => apiRequest("/api/account", { method: "PATCH", body: JSON.stringify({ displayName: name }) }),
+    onSuccess: () => {
+      setNotice("Display name saved.");
+      router.refresh();
+    },
+  });
+  const changePassword = useMutation({
+    mutationFn: (input: { currentPassword: string; newPassword: string }) =>
+      apiRequest("/api/account/password", { method: "POST", body: JSON.stringify(input) }),
+    onSuccess: () => setNotice("Password changed. Your other sessions have been signed out."),
+  });
+  const everywhere = useMutation({
+    mutationFn: () => apiRequest("/api/account/sign-out-everywhere", { method: "POST" }),
+    onSuccess: () => window.location.assign("/login"),
+  });
+
+  function onRename(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    rename.mutate(String(new FormData(event.currentTarget).get("displayName") ?? ""));
+  }
+
+  function onPassword(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const newPassword = String(form.get("newPassword") ?? "");
+    if (newPassword !== String(form.get("confirmPassword") ?? "")) {
+      changePassword.reset();
+      setNotice(null);
+      window.alert("The two new passwords differ; type them again.");
+      return;
+    }
+    changePassword.mutate({ currentPassword: String(form.get("currentPassword") ?? ""), newPassword });
+    event.currentTarget.reset();
+  }
+
+  return (
+    <div className="space-y-6">
+      {notice && (
+        <p role="status" data-testid="account-notice" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+          {notice}
+        </p>
+      )}
+      <section className="rounded-lg border border-slate-200 bg-white p-6">
+        <h2 className="mb-3 text-lg font-medium">Display name</h2>
+        <form onSubmit={onRename} className="flex items-end gap-3">
+          <label className="block text-sm">
+            <span className="text-slate-600">Display name</span>
+            <input name="displayName" defaultValue={displayName} required maxLength={100} className={inputClass} />
+          </label>
+          <button type="submit" disabled={rename.isPending} className={buttonClass}>
+            Save name
+          </button>
+        </form>
+        {rename.isError && <p className="mt-3 text-sm text-red-700">{rename.error.message}</p>}
+      </section>
+
+      <section className="rounded-lg border border-slate-200 bg-white p-6">
+        <h2 className="mb-1 text-lg font-medium">Password</h2>
+        <p className="mb-3 text-sm text-slate-500">At least 12 characters. Changing it signs out your other sessions.</p>
+        <form onSubmit={onPassword} className="space-y-3">
+          <label className="block text-sm">
+            <span className="text-slate-600">Current password</span>
+            <input name="currentPassword" type="password" autoComplete="current-password" required className={inputClass} />
+          </label>
+          <label className="block text-sm">
+            <span className="text-slate-600">New password</span>
+            <input name="newPassword" type="password" autoComplete="new-password" required minLength={12} className={inputClass} />
+          </label>
+          <label className="block text-sm">
+            <span className="text-slate-600">New password again</span>
+            <input name="confirmPassword" type="password" autoComplete="new-password" required minLength={12} className={inputClass} />
+          </label>
+          <button type="submit" disabled={changePassword.isPending} className={buttonClass}>
+            Change password
+          </button>
+        </form>
+        {changePassword.isError && (
+          <p role="alert" className="mt-3 text-sm text-red-700">
+            {changePassword.error.message}
+          </p>
+        )}
+      </section>
+
+      <section className="rounded-lg border border-slate-200 bg-white p-6">
+        <h2 className="mb-1 text-lg font-medium">Sessions</h2>
+        <p className="mb-3 text-sm text-slate-500">Signs out every browser signed in as you, this one included.</p>
+        <button
+          type="button"
+          onClick={() => everywhere.mutate()}
+          disabled={everywhere.isPending}
+          className="rounded-md border border-slate-300 px-3 py-1.5 text-sm text-red-700 hover:bg-slate-50"
+        >
+          Sign out everywhere
+        </button>
+        {everywhere.isError && <p className="mt-3 text-sm text-red-700">{everywhere.error.message}</p>}
+      </section>
+    </div>
+  );
+}

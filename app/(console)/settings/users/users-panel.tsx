@@ -1,0 +1,253 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { apiRequest } from "../../api-client";
+import { EmptyRow } from "../../empty-row";
+
+type Role = "owner" | "operator" | "viewer";
+type Status = "ACTIVE" | "DISABLED";
+type UserRow = {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  status: Status;
+  lastLoginAt: string | null;
+  createdAt: string;
+};
+
+const ROLES: Role[] = ["owner", "operator", "viewer"];
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
+const inputClass = "mt-1 block rounded-md border border-slate-300 px-2 py-1.5 text-sm";
+const smallButton = "rounded-md border border-slate-300 px-2.5 py-1 text-xs hover:bg-slate-50";
+
+export function UsersPanel({ currentUserId }: { currentUserId: string }) {
+  const queryClient = useQueryClient();
+  const [search, setSearch] = useState("");
+  const [role, setRole] = useState("");
+  const [status, setStatus] = useState("");
+  const [secret, setSecret] = useState<{ username: string; password: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const query = new URLSearchParams();
+  if (search.trim()) query.set("search", search.trim());
+  if (role) query.set("role", role);
+  if (status) query.set("status", status);
+  const users = useQuery({
+    queryKey: ["users", query.toString()],
+    queryFn: () => apiRequest<UserRow[]>(`/api/admin/users?${query}`),
+  });
+
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["users"] });
+  const onError = (failure: Error) => setError(failure.message);
+
+  const create = useMutation({
+    mutationFn: (input: { username: string; displayName: string; role: Role; password: string | null }) =>
+      apiRequest<{ user: UserRow; generatedPassword: string | null }>("/api/admin/users", {
+        method: "POST",
+        body: JSON.stringify(input),
+      }),
+    onSuccess: (result) => {
+      setError(null);
+      setSecret(result.generatedPassword ? { username: result.user.username, password: result.generatedPassword } : null);
+      void refresh();
+    },
+    onError,
+  });
+  const update = useMutation({
+    mutationFn: ({ id, change }: { id: string; change: { role: Role } | { status: Status } }) =>
+      apiRequest<UserRow>(`/api/admin/users/${id}`, { method: "PATCH", body: JSON.stringify(change) }),
+    onSuccess: () => {
+      setError(null);
+      void refresh();
+    },
+    onError: (failure: Error) => {
+      setError(failure.message);
+      void refresh();
+    },
+  });
+  const reset = useMutation({
+    mutationFn: (user: UserRow) =>
+      apiRequest<{ user: UserRow; generatedPassword: string }>(`/api/admin/users/${user.id}/password`, {
+        method: "POST",
+        body: JSON.stringify({ password: null }),
+      }),
+    onSuccess: (result) => {
+      setError(null);
+      setSecret({ username: result.user.username, password: result.generatedPassword });
+    },
+    onError,
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => apiRequest(`/api/admin/users/${id}`, { method: "DELETE" }),
+    onSuccess: () => {
+      setError(null);
+      void refresh();
+    },
+    onError,
+  });
+
+  function onCreate(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const password = String(form.get("password") ?? "");
+    create.mutate({
+      username: String(form.get("username") ?? ""),
+      displayName: String(form.get("displayName") ?? ""),
+      role: String(form.get("role")) as Role,
+      password: password || null,
+    });
+    event.currentTarget.reset();
+  }
+
+  return (
+    <div className="space-y-6">
+      <section className="rounded-lg border border-slate-200 bg-white p-6">
+        <h2 className="mb-3 text-lg font-medium">New user</h2>
+        <form onSubmit={onCreate} className="flex flex-wrap items-end gap-3" aria-label="New user">
+          <label className="block text-sm">
+            <span className="text-slate-600">Username</span>
+            <input name="username" required minLength={3} maxLength={64} className={`${inputClass} w-40`} />
+          </label>
+          <label className="block text-sm">
+            <span className="text-slate-600">Display name</span>
+            <input name="displayName" maxLength={100} className={`${inputClass} w-44`} />
+          </label>
+          <label className="block text-sm">
+            <span className="text-slate-600">Role</span>
+            <select name="role" defaultValue="viewer" className={inputClass}>
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="block text-sm">
+            <span className="text-slate-600">Initial password (empty = generate)</span>
+            <input name="password" type="password" autoComplete="new-password" className={`${inputClass} w-56`} />
+          </label>
+          <button type="submit" disabled={create.isPending} className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+            Create user
+          </button>
+        </form>
+        {secret && (
+          <div className="mt-4 rounded-md border border-amber-200 bg-amber-50 p-4 text-sm">
+            <p className="font-medium">Password for {secret.username}: copy it now, it is shown only once.</p>
+            <code data-testid="generated-password" className="mt-2 block break-all rounded bg-white px-2 py-1.5 font-mono text-xs">
+              {secret.password}
+            </code>
+            <button type="button" onClick={() => setSecret(null)} className="mt-2 text-xs text-slate-600 underline">
+              I have copied it
+            </button>
+          </div>
+        )}
+      </section>
+
+      {error && (
+        <p role="alert" data-testid="users-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+
+      <section className="rounded-lg border border-slate-200 bg-white p-6">
+        <div className="mb-3 flex flex-wrap items-end gap-3">
+          <h2 className="mr-auto text-lg font-medium">Users</h2>
+          <label className="block text-sm">
+            <span className="text-slate-600">Search</span>
+            <input value={search} onChange={(e) => setSearch(e.target.value)} placeholder="name" className={`${inputClass} w-40`} />
+          </label>
+          <label className="block text-sm">
+            <span className="text-slate-600">Role filter</span>
+            <select value={role} onChange={(e) => setRole(e.target.value)} className={inputClass}>
+              <option value="">any</option>
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="block text-sm">
+            <span className="text-slate-600">Status filter</span>
+            <select value={status} onChange={(e) => setStatus(e.target.value)} className={inputClass}>
+              <option value="">any</option>
+              <option value="ACTIVE">active</option>
+              <option value="DISABLED">disabled</option>
+            </select>
+          </label>
+        </div>
+        <table className="w-full text-sm">
+          <thead className="text-left text-slate-500">
+            <tr>
+              <th className="py-2 pr-3 font-medium">Username</th>
+              <th className="py-2 pr-3 font-medium">Display name</th>
+              <th className="py-2 pr-3 font-medium">Role</th>
+              <th className="py-2 pr-3 font-medium">Status</th>
+              <th className="py-2 pr-3 font-medium">Last sign-in</th>
+              <th className="py-2 font-medium" />
+            </tr>
+          </thead>
+          <tbody>
+            {(users.data ?? []).map((user) => (
+              <tr key={user.id} data-testid="user-row" data-username={user.username} className="border-t border-slate-100">
+                <td className="py-2 pr-3 font-mono text-xs">
+                  {user.username}
+                  {user.id === currentUserId && <span className="ml-1 text-slate-400">(you)</span>}
+                </td>
+                <td className="py-2 pr-3">{user.displayName}</td>
+                <td className="py-2 pr-3">
+                  <select
+                    aria-label={`Role of ${user.username}`}
+                    value={user.role}
+                    onChange={(e) => update.mutate({ id: user.id, change: { role: e.target.value as Role } })}
+                    className="rounded-md border border-slate-300 px-1.5 py-0.5 text-xs"
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+                <td className="py-2 pr-3" data-testid="user-status">
+                  {user.status === "ACTIVE" ? "active" : "disabled"}
+                </td>
+                <td className="py-2 pr-3 whitespace-nowrap">{when(user.lastLoginAt)}</td>
+                <td className="space-x-1 py-2 whitespace-nowrap">
+                  <button
+                    type="button"
+                    className={smallButton}
+                    onClick={() => update.mutate({ id: user.id, change: { status: user.status === "ACTIVE" ? "DISABLED" : "ACTIVE" } })}
+                  >
+                    {user.status === "ACTIVE" ? "Disable" : "Enable"}
+                  </button>
+                  <button
+                    type="button"
+                    className={smallButton}
+                    onClick={() => {
+                      if (window.confirm(`Reset the password of ${user.username}? Their sessions end at once.`)) reset.mutate(user);
+                    }}
+                  >
+                    Reset password
+                  </button>
+                  <button
+                    type="button"
+                    className={`${smallButton} text-red-700`}
+                    onClick={() => {
+                      if (window.confirm(`Delete ${user.username}? Users with audit history can only be disabled.`)) remove.mutate(user.id);
+                    }}
+                  >
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+            {users.data?.length === 0 && <EmptyRow columns={6}>No users match.</EmptyRow>}
+          </tbody>
+        </table>
+        {users.isError && <p className="mt-3 text-sm text-red-700">{users.error.message}</p>}
+      </section>
+    </div>
+  );
+}

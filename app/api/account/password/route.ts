@@ -1,0 +1,46 @@
+// POST /api/account/password — { currentPassword, newPassword } (any role, session only). Ends
+// every other session of the caller; this browser gets a re-issued cookie and stays signed in.
+import { z } from "zod";
+import { guardedRoute } from "@/app/api/_shared/http";
+import { parseJsonBody } from "@/app/api/_shared/json-body";
+import { reissuedSessionCookie } from "@/app/api/_shared/session-cookie";
+import { refuseTokens, userFailureResponse } from "@/app/api/_shared/user-errors";
+import { recordAuditSafely } from "@/lib/audit/record";
+import { changeOwnPassword } from "@/lib/auth/account";
+import { auditActorOf } from "@/lib/auth/require-role";
+
+const body = z.object({ currentPassword: z.string(), newPassword: z.string() });
+
+export const POST = guardedRoute("viewer", async (request, { actor, origin }) => {
+  const input = await parseJsonBody(request, body, "Send { currentPassword: string, newPassword: string }.");
+  const refused = refuseTokens(actor);
+  if (refused) return refused;
+  try {
+    const sessionVersion = await changeOwnPassword(actor, input.currentPassword, input.newPassword);
+    await recordAuditSafely({
+      actor: auditActorOf(actor),
+      action: "user.password.changed",
+      result: "SUCCESS",
+      targetType: "user",
+      targetId: actor.user.id,
+      origin,
+    });
+    const headers = new Headers({ "Cache-Control": "no-store" });
+    const cookie = await reissuedSessionCookie(request, sessionVersion);
+    if (cookie) headers.append("Set-Cookie", cookie);
+    return Response.json({ changed: true, otherSessionsEnded: true }, { headers });
+  } catch (error) {
+    if (error instanceof Error && error.name === "UserAdminError") {
+      await recordAuditSafely({
+        actor: auditActorOf(actor),
+        action: "user.password.changed",
+        result: "FAILURE",
+        targetType: "user",
+        targetId: actor.user.id,
+        message: error.message,
+        origin,
+      });
+    }
+    return userFailureResponse(error);
+  }
+});

@@ -1,0 +1,60 @@
+// The audit log as CSV or NDJSON, produced line by line from auditEventBatches.
+import type { Actor } from "../auth/require-role";
+import { auditEventBatches, type AuditFilter, type AuditRow } from "./log";
+
+export type AuditExportFormat = "csv" | "ndjson";
+
+const COLUMNS = [
+  "id",
+  "createdAt",
+  "actorType",
+  "actorId",
+  "actorName",
+  "action",
+  "result",
+  "targetType",
+  "targetId",
+  "message",
+  "ipAddress",
+  "userAgent",
+  "metadata",
+] as const;
+
+function plain(event: AuditRow) {
+  return {
+    id: event.id,
+    createdAt: event.createdAt.toISOString(),
+    actorType: event.actorType,
+    actorId: event.actorId,
+    actorName: event.actorName,
+    action: event.action,
+    result: event.result,
+    targetType: event.targetType,
+    targetId: event.targetId,
+    message: event.message,
+    ipAddress: event.ipAddress,
+    userAgent: event.userAgent,
+    metadata: event.metadataJson ? (JSON.parse(event.metadataJson) as unknown) : null,
+  };
+}
+
+// A cell starting with = + - @ (or tab/CR) is run as a formula by spreadsheet programs; a leading
+// apostrophe keeps it text. Usernames and messages come from users, so this matters here.
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  let text = typeof value === "string" ? value : JSON.stringify(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export async function* auditExportChunks(actor: Actor, filter: AuditFilter, format: AuditExportFormat): AsyncGenerator<string> {
+  if (format === "csv") yield `${COLUMNS.join(",")}\r\n`;
+  for await (const batch of auditEventBatches(actor, filter)) {
+    let chunk = "";
+    for (const event of batch) {
+      const row = plain(event);
+      chunk += format === "csv" ? `${COLUMNS.map((column) => csvCell(row[column])).join(",")}\r\n` : `${JSON.stringify(row)}\n`;
+    }
+    yield chunk;
+  }
+}

@@ -1,0 +1,67 @@
+// "Keep audit events N days" (default: forever), kept in SystemSetting and applied daily by a
+// timer in this process, and at once when an owner saves it. Every run that deletes is audited.
+import { Cron } from "croner";
+import { AuthError, type Actor } from "../auth/require-role";
+import { hasRole } from "../auth/roles";
+import { getPrisma } from "../db/prisma";
+import { recordAuditSafely, SYSTEM_ACTOR, type AuditActor, type RequestOrigin } from "./record";
+
+const SETTING_KEY = "audit.retentionDays";
+export const MAX_RETENTION_DAYS = 36_500;
+
+export class RetentionError extends Error {
+  override name = "RetentionError";
+}
+
+/** Days to keep, or null for forever. */
+export async function getAuditRetentionDays(): Promise<number | null> {
+  const row = await getPrisma().systemSetting.findUnique({ where: { key: SETTING_KEY } });
+  return row ? (JSON.parse(row.valueJson) as number | null) : null;
+}
+
+/** Deletes events older than the retention; returns how many. Nothing when kept forever. */
+export async function applyAuditRetention(actor: AuditActor = { ...SYSTEM_ACTOR, id: "audit-retention" }, origin?: RequestOrigin): Promise<number> {
+  const days = await getAuditRetentionDays();
+  if (days === null) return 0;
+  const before = new Date(Date.now() - days * 86_400_000);
+  const { count } = await getPrisma().auditEvent.deleteMany({ where: { createdAt: { lt: before } } });
+  if (count > 0) {
+    await recordAuditSafely({
+      actor,
+      action: "audit.retention.applied",
+      result: "SUCCESS",
+      origin,
+      metadata: { days, deleted: count, before: before.toISOString() },
+    });
+  }
+  return count;
+}
+
+export async function setAuditRetentionDays(
+  actor: Actor,
+  days: number | null,
+): Promise<{ from: number | null; to: number | null }> {
+  if (!hasRole(actor.user.role, "owner")) {
+    throw new AuthError(403, "forbidden", `This needs the owner role; you are ${actor.user.role}.`, actor);
+  }
+  if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS)) {
+    throw new RetentionError(`Days must be a whole number from 1 to ${MAX_RETENTION_DAYS}, or null to keep events forever.`);
+  }
+  const from = await getAuditRetentionDays();
+  const valueJson = JSON.stringify(days);
+  await getPrisma().systemSetting.upsert({ where: { key: SETTING_KEY }, create: { key: SETTING_KEY, valueJson }, update: { valueJson } });
+  return { from, to: days };
+}
+
+const globalForRetention = globalThis as unknown as { opstageAuditRetention?: Cron };
+
+/** Starts the daily run (03:30 server time), once per process. */
+export function startAuditRetentionSchedule(): void {
+  globalForRetention.opstageAuditRetention ??= new Cron("30 3 * * *", { protect: true }, async () => {
+    try {
+      await applyAuditRetention();
+    } catch (error) {
+      console.error("[opstage] audit retention failed:", error);
+    }
+  });
+}

@@ -1,0 +1,53 @@
+// My account: what every signed-in user may change about themselves. Changing the password ends
+// the user's sessions (the caller re-issues its own, see app/api/_shared/session-cookie.ts).
+import { getPrisma } from "../db/prisma";
+import { hashPassword, verifyPassword } from "./password";
+import type { Actor } from "./require-role";
+import { endAllSessions } from "./sessions";
+import { displayNameProblem, UserAdminError } from "./user-admin";
+import { assertPassword, UserError } from "./users";
+
+export async function getAccount(actor: Actor) {
+  const user = await getPrisma().user.findUnique({
+    where: { id: actor.user.id },
+    select: { id: true, username: true, displayName: true, role: true, status: true, lastLoginAt: true, createdAt: true },
+  });
+  if (!user) throw new UserAdminError(404, "not_found", "Your account no longer exists; sign in again.");
+  return user;
+}
+
+export async function changeOwnDisplayName(actor: Actor, displayName: string) {
+  const problem = displayNameProblem(displayName);
+  if (problem) throw new UserAdminError(400, "invalid_input", problem);
+  await getPrisma().user.update({ where: { id: actor.user.id }, data: { displayName: displayName.trim() } });
+  return getAccount(actor);
+}
+
+/** Checks the current password, sets the new one, ends every session; returns the new version. */
+export async function changeOwnPassword(actor: Actor, currentPassword: string, newPassword: string): Promise<number> {
+  const prisma = getPrisma();
+  const user = await prisma.user.findUnique({ where: { id: actor.user.id }, select: { passwordHash: true } });
+  if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
+    throw new UserAdminError(400, "invalid_input", "The current password is wrong; type it again.");
+  }
+  try {
+    assertPassword(newPassword);
+  } catch (error) {
+    if (error instanceof UserError) throw new UserAdminError(400, "invalid_input", `The new ${error.message.toLowerCase()}`);
+    throw error;
+  }
+  if (currentPassword === newPassword) {
+    throw new UserAdminError(400, "invalid_input", "The new password must differ from the current one.");
+  }
+  const updated = await prisma.user.update({
+    where: { id: actor.user.id },
+    data: { passwordHash: await hashPassword(newPassword), sessionVersion: { increment: 1 } },
+    select: { sessionVersion: true },
+  });
+  return updated.sessionVersion;
+}
+
+/** "Sign out everywhere": ends every session of the caller, this one included. */
+export function signOutEverywhere(actor: Actor): Promise<number> {
+  return endAllSessions(actor.user.id);
+}
