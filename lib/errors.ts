@@ -8,6 +8,8 @@
 // its class.
 export type FailureKind =
   | "invalid" // the request cannot be done as asked; asking again the same way will not help
+  | "unauthenticated"
+  | "forbidden"
   | "not_found"
   | "conflict" // the state of things does not allow it now (a name taken, a restore running)
   | "busy" // try again shortly

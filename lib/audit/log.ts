@@ -2,14 +2,16 @@
 // batches for the exports. Pages are found by (createdAt, id) below a cursor, never by OFFSET, and
 // nothing counts the table, so page 1000 costs what page 1 costs.
 import { getPrisma } from "../db/prisma";
+import { KnownError } from "../errors";
 import type { AuditEvent, AuditResult, Prisma } from "../generated/prisma/client";
 import { AuthError, type Actor } from "../auth/require-role";
 import { hasRole } from "../auth/roles";
 
-export class AuditQueryError extends Error {
+export class AuditQueryError extends KnownError {
   override name = "AuditQueryError";
-  readonly status = 400;
-  readonly code = "invalid_input";
+  constructor(message: string) {
+    super("invalid", "invalid_input", message);
+  }
 }
 
 export type AuditFilter = {

@@ -4,13 +4,18 @@ import { Cron } from "croner";
 import { AuthError, type Actor } from "../auth/require-role";
 import { hasRole } from "../auth/roles";
 import { getPrisma } from "../db/prisma";
+import { KnownError } from "../errors";
+import { logger } from "../log";
 import { recordAuditSafely, SYSTEM_ACTOR, type AuditActor, type RequestOrigin } from "./record";
 
 const SETTING_KEY = "audit.retentionDays";
 export const MAX_RETENTION_DAYS = 36_500;
 
-export class RetentionError extends Error {
+export class RetentionError extends KnownError {
   override name = "RetentionError";
+  constructor(message: string) {
+    super("invalid", "invalid_input", message);
+  }
 }
 
 /** Days to keep, or null for forever. */
@@ -61,7 +66,7 @@ export function startAuditRetentionSchedule(): void {
     try {
       await applyAuditRetention();
     } catch (error) {
-      console.error("[opstage] audit retention failed:", error);
+      logger().error({ err: error }, "audit retention failed");
     }
   });
 }

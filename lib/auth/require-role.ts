@@ -4,6 +4,7 @@ import { getServerSession } from "next-auth";
 import { headers } from "next/headers";
 import type { AuditActor } from "../audit/record";
 import { getPrisma } from "../db/prisma";
+import { KnownError } from "../errors";
 import { isSessionCurrent } from "./sessions";
 import type { Role, User } from "../generated/prisma/client";
 import { authenticateApiToken } from "./api-tokens";
@@ -22,14 +23,14 @@ export type Actor = {
   token?: { id: string; name: string };
 };
 
-export class AuthError extends Error {
+export class AuthError extends KnownError {
   constructor(
     readonly status: 401 | 403,
-    readonly code: "unauthenticated" | "invalid_token" | "forbidden",
+    override readonly code: "unauthenticated" | "invalid_token" | "forbidden",
     message: string,
     readonly actor?: Actor,
   ) {
-    super(message);
+    super(status === 401 ? "unauthenticated" : "forbidden", code, message);
     this.name = "AuthError";
   }
 }

@@ -3,21 +3,24 @@
 // single conditional statements, so two owners demoting each other at the same moment cannot
 // both succeed.
 import { getPrisma } from "../db/prisma";
+import { KnownError } from "../errors";
 import type { Role, User, UserStatus } from "../generated/prisma/client";
 import { hashPassword } from "./password";
 import { AuthError, type Actor } from "./require-role";
 import { hasRole } from "./roles";
 import { assertPassword, createUser, generatePassword, UserError } from "./users";
 
-/** A refused change; the routes answer it with `status` and `code`. */
-export class UserAdminError extends Error {
+const KIND_OF_STATUS = { 400: "invalid", 404: "not_found", 409: "conflict" } as const;
+
+/** A refused change (app/api/_shared/errors.ts answers it with its status and code). */
+export class UserAdminError extends KnownError {
   override name = "UserAdminError";
   constructor(
     readonly status: 400 | 404 | 409,
-    readonly code: "invalid_input" | "not_found" | "last_owner" | "has_history" | "conflict",
+    code: "invalid_input" | "not_found" | "last_owner" | "has_history" | "conflict",
     message: string,
   ) {
-    super(message);
+    super(KIND_OF_STATUS[status], code, message);
   }
 }
 

@@ -1,8 +1,11 @@
-// The audit log's query string → filter, with one 400 for anything malformed.
-import { jsonError } from "./http";
+// The audit log's query string → filter: a malformed one (AuditQueryError) answers 400 through the
+// one error mapper (errors.ts); anything unexpected is rethrown to guardedRoute, which logs it.
+import { knownFailureOf } from "./errors";
+import { failureResponse } from "./http";
 
-/** The answer for an AuditQueryError (bad filter or cursor); rethrows anything else. */
+/** The answer for a known failure (a bad filter or cursor); rethrows anything else. */
 export function auditQueryFailure(error: unknown): Response {
-  if (error instanceof Error && error.name === "AuditQueryError") return jsonError(400, "invalid_input", error.message);
+  const known = knownFailureOf(error);
+  if (known) return failureResponse(known);
   throw error;
 }

@@ -9,6 +9,8 @@ export type HttpFailure = { status: number; code: string; message: string; heade
 
 const STATUS_OF_KIND: Record<FailureKind, number> = {
   invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   busy: 409,

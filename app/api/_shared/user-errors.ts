@@ -1,14 +1,13 @@
-// How refused account changes look over HTTP. Recognised by name, not instanceof: each route is
-// bundled separately, so an error can be an instance of another copy of its class.
-import { jsonError } from "./http";
+// Account routes: a refused change answers with its status and code through the one error
+// mapper (errors.ts); anything unexpected is rethrown to guardedRoute, which logs it.
+import { knownFailureOf } from "./errors";
+import { failureResponse, jsonError } from "./http";
 import type { Actor } from "@/lib/auth/require-role";
 
-/** The answer for a UserAdminError or AuthError thrown by lib/auth; rethrows anything else. */
+/** The answer for a known failure (UserAdminError, AuthError, …) thrown by lib/auth; rethrows anything else. */
 export function userFailureResponse(error: unknown): Response {
-  if (error instanceof Error && (error.name === "UserAdminError" || error.name === "AuthError")) {
-    const { status, code } = error as Error & { status: number; code: string };
-    return jsonError(status, code, error.message);
-  }
+  const known = knownFailureOf(error);
+  if (known) return failureResponse(known);
   throw error;
 }
 

@@ -1,6 +1,7 @@
 // GET /api/admin/audit/export?format=csv|ndjson&<the list's filters> — exactly the filtered rows,
 // streamed: the next batch is read only when the client has taken the previous one, so memory
 // stays flat however many rows there are.
+import { logger } from "@/lib/log";
 import { auditQueryFailure } from "@/app/api/_shared/audit-query";
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
 import { auditExportChunks } from "@/lib/audit/export";
@@ -40,7 +41,7 @@ export const GET = guardedRoute("viewer", async (request, { actor, origin }) => 
           metadata: { format, filter: Object.fromEntries([...params].filter(([key]) => key !== "format")) },
         });
       } catch (error) {
-        console.error("[opstage] audit export failed:", error);
+        logger().error({ err: error }, "audit export failed");
         controller.error(error);
       }
     },
