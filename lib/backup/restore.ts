@@ -177,10 +177,12 @@ export async function installRestore(input: {
     let preRestore: string | null = null;
     let changes: RestoreChanges | null = null;
     if (existsSync(config.databasePath)) {
-      const pending = backupFileName(new Date(), "pre-restore");
-      const readable = retireWal(config.databasePath, path.join(config.backupDir, `${pending}.orphan`));
+      // An unreadable database is kept as is, under a name that says so, with its -wal/-shm
+      // moved beside it (retireWal); a readable one as a pre-restore backup.
+      const unreadableName = `opstage-unreadable-${Date.now()}.db`;
+      const readable = retireWal(config.databasePath, path.join(config.backupDir, `${unreadableName}.orphan`));
       crashIf("after-wal", crashAt);
-      preRestore = readable ? pending : `opstage-unreadable-${Date.now()}.db`;
+      preRestore = readable ? backupFileName(new Date(), "pre-restore") : unreadableName;
       if (readable) changes = carryOverAndCompare(config.databasePath, temp, input.keepSettings);
       await keepReplacedDatabase(config.databasePath, config.backupDir, preRestore);
       if (readable) {
