@@ -133,9 +133,10 @@ async function startWriter(database: string, label: string) {
   await new Promise((resolve) => child.once("message", resolve));
   return {
     stop: async (): Promise<WriterReport> => {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
+      // 'close', not 'exit': the process can exit before its last output has been read here.
+      const closed = new Promise((resolve) => child.once("close", resolve));
       child.kill("SIGTERM");
-      await exited;
+      await closed;
       return JSON.parse(out) as WriterReport;
     },
   };
