@@ -2,10 +2,11 @@
 // one of them is audited the same way: backup.sqlite.created or backup.sqlite.failed.
 import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit/record";
 import type { Config } from "../config";
+import { queueOffsiteCopy } from "../offsite/queue";
 import { createBackup, type CreatedBackup, type CreateBackupOptions } from "./create";
 
 export async function createAuditedBackup(input: {
-  config: Pick<Config, "databasePath" | "backupDir">;
+  config: Pick<Config, "databasePath" | "backupDir" | "offsite">;
   kind: CreateBackupOptions["kind"];
   actor: AuditActor;
   actorLabel: string;
@@ -29,6 +30,8 @@ export async function createAuditedBackup(input: {
       origin: input.origin,
       metadata: { filename: backup.name, bytes: backup.bytes, durationMs: backup.durationMs, snapshotMethod: backup.snapshotMethod, kind: backup.kind, by: input.actorLabel },
     });
+    // In the background: the backup is done whatever happens to its offsite copy.
+    queueOffsiteCopy({ config: input.config, name: backup.name, kind: backup.kind });
     return backup;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

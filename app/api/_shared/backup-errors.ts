@@ -13,6 +13,11 @@ const KNOWN: Record<string, { status: number; code: string }> = {
   BackupExistsError: { status: 409, code: "exists" },
   ScheduleError: { status: 400, code: "invalid_input" },
   TokenError: { status: 400, code: "invalid_input" },
+  OffsiteConfigError: { status: 400, code: "invalid_input" },
+  OffsiteIdentityError: { status: 400, code: "invalid_identity" },
+  OffsiteNotFoundError: { status: 404, code: "not_found" },
+  OffsiteCopyRefusedError: { status: 422, code: "refused" },
+  OffsiteUnreachableError: { status: 502, code: "offsite_unreachable" },
 };
 
 export function httpFailureOf(error: unknown): HttpFailure {

@@ -1,0 +1,59 @@
+// age encryption of offsite copies, streamed. The server holds only the recipient (public key):
+// it can encrypt, never decrypt. The identity (private key) is given for one fetch and dropped.
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { Decrypter, Encrypter, identityToRecipient } from "age-encryption";
+
+export const IDENTITY_PATTERN = /^AGE-SECRET-KEY-1[02-9ACDEFGHJKLMNPQRSTUVWXYZ]{58}$/;
+
+export class OffsiteIdentityError extends Error {
+  override name = "OffsiteIdentityError";
+}
+
+/** Ciphertext of `plaintext` for `recipient`, as a Node stream (64 KiB age chunks). */
+export async function encryptStream(plaintext: Readable, recipient: string): Promise<Readable> {
+  const encrypter = new Encrypter();
+  encrypter.addRecipient(recipient);
+  const web = Readable.toWeb(plaintext) as unknown as ReadableStream<Uint8Array>;
+  const out = await encrypter.encrypt(web);
+  return Readable.fromWeb(out as unknown as WebReadableStream<Uint8Array>);
+}
+
+/**
+ * The identity from what an operator pasted or a file holds: the one `AGE-SECRET-KEY-1…` line
+ * (age-keygen writes comment lines above it). The key itself never appears in an error.
+ */
+export function parseIdentity(text: string): string {
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#"));
+  const keys = lines.filter((line) => IDENTITY_PATTERN.test(line));
+  if (keys.length !== 1 || lines.length !== 1) {
+    throw new OffsiteIdentityError(
+      keys.length > 1
+        ? "Give one age identity, not several."
+        : "That is not an age identity: it is one line starting with AGE-SECRET-KEY-1 (the file age-keygen wrote).",
+    );
+  }
+  return keys[0]!;
+}
+
+/** Throws OffsiteIdentityError when `identity` is not the key `recipient` encrypts to. */
+export async function assertIdentityMatches(identity: string, recipient: string, objectName: string): Promise<void> {
+  const mine = await identityToRecipient(identity);
+  if (mine !== recipient) {
+    throw new OffsiteIdentityError(
+      `This identity cannot decrypt ${objectName}: it was encrypted to ${recipient}, and the identity given belongs to ${mine}. Give the identity whose public key is ${recipient}.`,
+    );
+  }
+}
+
+/** Plaintext of an age `ciphertext` stream. */
+export async function decryptStream(ciphertext: Readable, identity: string): Promise<Readable> {
+  const decrypter = new Decrypter();
+  decrypter.addIdentity(identity);
+  const web = Readable.toWeb(ciphertext) as unknown as ReadableStream<Uint8Array>;
+  const out = await decrypter.decrypt(web);
+  return Readable.fromWeb(out as unknown as WebReadableStream<Uint8Array>);
+}
