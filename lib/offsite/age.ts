@@ -2,7 +2,10 @@
 // it can encrypt, never decrypt. The identity (private key) is given for one fetch and dropped.
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { FileHandle } from "node:fs/promises";
 import { Decrypter, Encrypter, identityToRecipient } from "age-encryption";
+
+const FILE_CHUNK_BYTES = 64 * 1024;
 
 export const IDENTITY_PATTERN = /^AGE-SECRET-KEY-1[02-9ACDEFGHJKLMNPQRSTUVWXYZ]{58}$/;
 
@@ -10,13 +13,33 @@ export class OffsiteIdentityError extends Error {
   override name = "OffsiteIdentityError";
 }
 
-/** Ciphertext of `plaintext` for `recipient`, as a Node stream (64 KiB age chunks). */
-export async function encryptStream(plaintext: Readable, recipient: string): Promise<Readable> {
+/** Ciphertext of `plaintext` for `recipient` (age's 64 KiB chunks), pulled as it is read. */
+export async function encryptStream(plaintext: ReadableStream<Uint8Array>, recipient: string): Promise<ReadableStream<Uint8Array>> {
   const encrypter = new Encrypter();
   encrypter.addRecipient(recipient);
-  const web = Readable.toWeb(plaintext) as unknown as ReadableStream<Uint8Array>;
-  const out = await encrypter.encrypt(web);
-  return Readable.fromWeb(out as unknown as WebReadableStream<Uint8Array>);
+  return encrypter.encrypt(plaintext);
+}
+
+/**
+ * A file as a pull-only web stream: a chunk is read only when the consumer asks for one.
+ * (Readable.toWeb() on Node 20 reads ahead of a slow consumer.)
+ */
+export function fileWebStream(handle: FileHandle, onRead: (bytes: number) => void = () => {}): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const chunk = new Uint8Array(FILE_CHUNK_BYTES);
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+        if (bytesRead === 0) {
+          controller.close();
+          return;
+        }
+        onRead(bytesRead);
+        controller.enqueue(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /**
@@ -49,11 +72,10 @@ export async function assertIdentityMatches(identity: string, recipient: string,
   }
 }
 
-/** Plaintext of an age `ciphertext` stream. */
-export async function decryptStream(ciphertext: Readable, identity: string): Promise<Readable> {
+/** Plaintext of an age `ciphertext` stream, as a Node stream. */
+export async function decryptStream(ciphertext: ReadableStream<Uint8Array>, identity: string): Promise<Readable> {
   const decrypter = new Decrypter();
   decrypter.addIdentity(identity);
-  const web = Readable.toWeb(ciphertext) as unknown as ReadableStream<Uint8Array>;
-  const out = await decrypter.decrypt(web);
+  const out = await decrypter.decrypt(ciphertext);
   return Readable.fromWeb(out as unknown as WebReadableStream<Uint8Array>);
 }

@@ -5,25 +5,9 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { commitTempFile, discardTempFile, tempPathFor } from "../backup/files";
+import type { OffsiteCopyState } from "./copy-status";
 
-export type OffsiteCopyStatus = "pending" | "uploading" | "done" | "failed";
-
-export type OffsiteCopyState = {
-  status: OffsiteCopyStatus;
-  at: string;
-  attempts: number;
-  /** The object's key in the bucket (…db or …db.age). */
-  key?: string;
-  /** sha256 of the object as stored (the ciphertext when encrypted). */
-  sha256?: string;
-  bytes?: number;
-  encrypted?: boolean;
-  /** Why the last attempt failed; on `pending`, a retry follows at nextAttemptAt. */
-  error?: string;
-  nextAttemptAt?: string;
-  /** 0-100 while uploading (from memory: the server process that uploads). */
-  percent?: number;
-};
+export type { OffsiteCopyState } from "./copy-status";
 
 function statePath(backupDir: string, name: string): string {
   return path.join(/* turbopackIgnore: true */ backupDir, `${name}.offsite.json`);
@@ -66,13 +50,4 @@ export async function writeCopyState(backupDir: string, name: string, state: Off
 
 export function removeCopyState(backupDir: string, name: string): void {
   rmSync(statePath(backupDir, name), { force: true });
-}
-
-/** One line for lists: "done", "uploading 42%", "pending (retry at …)", "failed: reason". */
-export function describeCopyState(state: OffsiteCopyState | null): string {
-  if (!state) return "—";
-  if (state.status === "uploading") return `uploading ${state.percent ?? 0}%`;
-  if (state.status === "pending") return state.error ? `pending (attempt ${state.attempts} failed: ${state.error}; retry at ${state.nextAttemptAt})` : "pending";
-  if (state.status === "failed") return `failed: ${state.error}`;
-  return `done${state.encrypted ? " (encrypted)" : ""}`;
 }

@@ -4,7 +4,8 @@
 // backup's manifest, integrity_check, can this version start on it) → manifest, then the final
 // name. Anything refused leaves nothing in the folder.
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, rmSync, statSync } from "node:fs";
+import { createWriteStream, existsSync, rmSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -13,7 +14,7 @@ import { BackupExistsError, commitTempFileAsNew, discardTempFile, ensureDir, isS
 import { writeManifest, type BackupManifest } from "../backup/manifest";
 import { verifyDatabaseFile } from "../backup/verify";
 import type { MigrationFile } from "../migrate/files";
-import { assertIdentityMatches, decryptStream, OffsiteIdentityError, parseIdentity } from "./age";
+import { assertIdentityMatches, decryptStream, fileWebStream, OffsiteIdentityError, parseIdentity } from "./age";
 import { readRemoteManifest } from "./remote";
 import { objectKey } from "./s3";
 import type { OffsiteTarget } from "./target";
@@ -92,7 +93,12 @@ export async function fetchOffsiteCopy(input: {
     let plainSha256: string | undefined = recipient ? undefined : received.sha256;
     if (recipient) {
       try {
-        plainSha256 = (await writeHashed(await decryptStream(createReadStream(downloaded), identity!), plain)).sha256;
+        const handle = await open(downloaded, "r");
+        try {
+          plainSha256 = (await writeHashed(await decryptStream(fileWebStream(handle), identity!), plain)).sha256;
+        } finally {
+          await handle.close();
+        }
       } catch (error) {
         throw new OffsiteCopyRefusedError(`${objectName} could not be decrypted (${(error as Error).message}). Nothing was stored.`);
       } finally {
