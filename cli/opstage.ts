@@ -24,6 +24,8 @@ import { createUser, resetPassword, UserError } from "../lib/auth/users";
 import { readMigrationFiles } from "../lib/migrate/files";
 import { MigrationError, migrationStatus } from "../lib/migrate/status";
 import { APP_VERSION } from "../lib/system/version";
+import { readCopyState } from "../lib/offsite/copy-state";
+import { describeCopyState } from "../lib/offsite/copy-status";
 import { fetchOffsiteCopy } from "../lib/offsite/fetch";
 import { offsiteCopiesSettled } from "../lib/offsite/queue";
 import { listRemoteCopies } from "../lib/offsite/remote";
@@ -201,8 +203,11 @@ function listCommand(): void {
   }
   for (const entry of backups) {
     const state = entry.verification ? entry.verification.state : "not verified";
+    const offsite = readCopyState(getConfig().backupDir, entry.name);
     console.log(
-      [entry.name.padEnd(44), entry.kind.padEnd(11), entry.createdAt, formatBytes(entry.bytes).padStart(9), state].join("  "),
+      [entry.name.padEnd(44), entry.kind.padEnd(11), entry.createdAt, formatBytes(entry.bytes).padStart(9), state.padEnd(12), offsite ? `offsite: ${describeCopyState(offsite)}` : ""]
+        .join("  ")
+        .trimEnd(),
     );
   }
 }

@@ -14,6 +14,7 @@ import { completeUnhashedBackups, removeLinksToDatabase } from "../backup/start-
 import { getScheduler } from "../backup/schedule";
 import { readMigrationFiles } from "../migrate/files";
 import { MigrationError } from "../migrate/status";
+import { resumeOffsiteCopies } from "../offsite/resume";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "./version";
 
@@ -101,6 +102,8 @@ export async function startOpstage(): Promise<void> {
     installExitCheckpoint();
     // In the background: hashing a large file takes seconds, and nothing waits for it.
     void completeUnhashedBackups(config.backupDir, log);
+    const resumed = resumeOffsiteCopies(config);
+    if (resumed.length > 0) log(`offsite copies interrupted by the last stop queued again: ${resumed.join(", ")}`);
   } catch (error) {
     exitWith(describe(error));
   }

@@ -339,10 +339,12 @@ test("the server is gone: an empty data dir, the bucket and the identity give ba
   }
 });
 
-test("a 200 MB backup is copied in constant memory (server RSS grows < 64 MB)", async () => {
-  await server.stop();
+test("a 200 MB backup is snapshotted and copied offsite, encrypted, in constant memory (server RSS grows < 64 MB)", async () => {
+  // Grown while the server runs (WAL mode allows another writer), so that the server measured
+  // is the warm one that made the copies above: loading the S3 and age modules is a one-time cost.
   const db = new Database(path.join(dataDir, "opstage.db"));
   try {
+    db.pragma("busy_timeout = 5000");
     db.pragma("synchronous = OFF");
     db.exec("CREATE TABLE LargeFill (id INTEGER PRIMARY KEY, data BLOB)");
     const insert = db.prepare("INSERT INTO LargeFill (data) VALUES (randomblob(1048576))");
@@ -353,12 +355,6 @@ test("a 200 MB backup is copied in constant memory (server RSS grows < 64 MB)", 
   } finally {
     db.close();
   }
-  server = await startServer({
-    dataDir,
-    env: { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password, OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS: "300" },
-  });
-  serverOutputs.push(server.output);
-  cookie = await signIn(server.url, OWNER.username, OWNER.password);
   const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.process.pid}/status`, "utf8"))![1]) * 1024;
   // Warm the routes used while sampling, so their first compilation is not counted.
   await api("/api/admin/backups");
@@ -384,7 +380,7 @@ test("a 200 MB backup is copied in constant memory (server RSS grows < 64 MB)", 
 
 test("the secret and the identity are absent from every response, log line and audit row", () => {
   const output = serverOutputs.map((read) => read()).join("\n");
-  assert.ok(serverOutputs.length >= 3 && output.includes("offsite copy of"));
+  assert.ok(serverOutputs.length >= 2 && output.includes("offsite copy of"));
   assert.ok(responses.length > 10);
   for (const text of responses) {
     assert.ok(!text.includes(s3.secretAccessKey), `a response holds the secret: ${text.slice(0, 200)}`);
