@@ -141,7 +141,8 @@ function RemoteCopies() {
   const queryClient = useQueryClient();
   const [identity, setIdentity] = useState("");
   const [message, setMessage] = useState<string | null>(null);
-  const copies = useQuery({ queryKey: ["offsite", "copies"], queryFn: () => apiRequest<{ copies: RemoteCopy[] }>("/api/admin/offsite/copies") });
+  // Listing reads every copy's manifest from the store: on demand, not on a timer.
+  const copies = useQuery({ queryKey: ["offsite", "copies"], queryFn: () => apiRequest<{ copies: RemoteCopy[] }>("/api/admin/offsite/copies"), retry: false });
   const fetchCopy = useMutation({
     mutationFn: (copy: RemoteCopy) =>
       apiRequest<{ name: string; detail: string }>("/api/admin/offsite/fetch", {
@@ -174,7 +175,12 @@ function RemoteCopies() {
           {message}
         </p>
       )}
-      {copies.isError && <p className="text-sm text-red-700">{copies.error.message}</p>}
+      <div className="flex items-center gap-3">
+        <button type="button" className={button} disabled={copies.isFetching} onClick={() => void copies.refetch()}>
+          {copies.isFetching ? "Listing…" : "Refresh the list"}
+        </button>
+        {copies.isError && <p className="text-sm text-red-700">{copies.error.message}</p>}
+      </div>
       <table className="w-full text-sm">
         <thead className="text-left text-slate-500">
           <tr>
