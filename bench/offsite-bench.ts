@@ -126,7 +126,7 @@ async function main() {
         const sampler = rssSampler(server.process.pid!);
         const made = (await (await fetch(`${server.url}/api/admin/backups`, { method: "POST", headers: { Cookie: cookie } })).json()) as { name: string };
         const stateFile = path.join(backupDir, `${made.name}.offsite.json`);
-        let state: { status: string; key?: string; error?: string } | null = null;
+        let state: { status: string; key?: string; error?: string; durationMs?: number } | null = null;
         for (let i = 0; i < 6000; i++) {
           state = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : null;
           if (state?.status === "done" || state?.status === "failed") break;
@@ -134,10 +134,7 @@ async function main() {
         }
         const rssGrowth = sampler.stop();
         if (state?.status !== "done") throw new Error(`the ${mode} copy of ${made.name} did not finish: ${state?.error ?? state?.status}`);
-        const audit = openDatabase(path.join(dataDir, "opstage.db"), { readonly: true });
-        const row = audit.prepare(`SELECT metadataJson FROM "AuditEvent" WHERE action = 'backup.offsite.copied' AND targetId = ?`).get(made.name) as { metadataJson: string };
-        audit.close();
-        const seconds = (JSON.parse(row.metadataJson) as { durationMs: number }).durationMs / 1000;
+        const seconds = state.durationMs! / 1000;
         await removeObject(state.key!);
         await fetch(`${server.url}/api/admin/backups/${made.name}`, { method: "DELETE", headers: { Cookie: cookie } });
         if (run < 0) continue;

@@ -12,6 +12,8 @@ export type OffsiteCopyState = {
   sha256?: string;
   bytes?: number;
   encrypted?: boolean;
+  /** How long the successful attempt took (read, encrypt, upload, manifest). */
+  durationMs?: number;
   /** Why the last attempt failed; on `pending`, a retry follows at nextAttemptAt. */
   error?: string;
   nextAttemptAt?: string;

@@ -72,7 +72,8 @@ async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<voi
       try {
         setUploadPercent(name, 0);
         const copy = await uploadBackupCopy(client, target, backupDir, name, (fraction) => setUploadPercent(name, Math.floor(fraction * 100)));
-        await save({ status: "done", at: new Date().toISOString(), attempts: attempt, key: copy.key, sha256: copy.sha256, bytes: copy.bytes, encrypted: copy.encrypted });
+        const durationMs = Date.now() - startedAt;
+        await save({ status: "done", at: new Date().toISOString(), attempts: attempt, key: copy.key, sha256: copy.sha256, bytes: copy.bytes, encrypted: copy.encrypted, durationMs });
         console.log(`[opstage] offsite copy of ${name} stored as ${copy.key} (${copy.bytes} bytes${copy.encrypted ? ", encrypted" : ""})`);
         await recordAuditSafely({
           actor: SYSTEM_ACTOR,
@@ -80,7 +81,7 @@ async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<voi
           result: "SUCCESS",
           targetType: "backup",
           targetId: name,
-          metadata: { key: copy.key, bucket: target.bucket, bytes: copy.bytes, sha256: copy.sha256, encrypted: copy.encrypted, attempts: attempt, durationMs: Date.now() - startedAt, kind },
+          metadata: { key: copy.key, bucket: target.bucket, bytes: copy.bytes, sha256: copy.sha256, encrypted: copy.encrypted, attempts: attempt, durationMs, kind },
         });
         if (kind === "scheduled") await applyRetention(target, client);
         return;
