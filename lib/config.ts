@@ -64,7 +64,7 @@ const envSchema = z.object({
   OPSTAGE_OFFSITE_SECRET_ACCESS_KEY: z.string().max(1024, "must be at most 1024 characters").optional(),
   OPSTAGE_OFFSITE_AGE_RECIPIENT: z
     .string()
-    .regex(/^age1[02-9ac-hj-np-z]{58}$/, "must be an age X25519 recipient (age1… , 62 characters; `age-keygen -y` prints it)")
+    .regex(/^age1[02-9ac-hj-np-z]{58}$/, "must be an age X25519 recipient (age1…, 62 characters; `age-keygen -y` prints it)")
     .optional(),
   OPSTAGE_OFFSITE_KINDS: z
     .string()

@@ -46,8 +46,10 @@ export async function offsiteCopiesSettled(): Promise<void> {
   while (queue().pending > 0) await queue().tail;
 }
 
+// A referenced timer: the CLI waits for its copy's retries, and an unreferenced one would let
+// its process exit in the middle of them. The server exits through process.exit anyway.
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<void> {

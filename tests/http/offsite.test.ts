@@ -2,15 +2,16 @@
 // the outage), through the built server and CLI: the target's secret is write-only, every backup
 // is copied encrypted with its manifest, retries survive an outage, retention keeps N scheduled
 // copies, a damaged object and a wrong identity are refused, a 200 MB copy runs in constant
-// memory, and the "server is gone" drill: an empty data dir, the bucket and the identity give back
+// memory, the pre-upgrade snapshot is copied too, and the "server is gone" drill: an empty data dir, the bucket and the identity give back
 // a running console with the data.
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, writeFileSync, openSync, writeSync, closeSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { queryOne } from "../support/db";
+import { buildWithExtraMigration } from "../support/migrations";
 import { startS3Server, type S3TestServer } from "../support/s3-server";
 import { runCli, startServer, type RunningServer } from "../support/server";
 import { signIn } from "../support/session";
@@ -376,6 +377,28 @@ test("a 200 MB backup is snapshotted and copied offsite, encrypted, in constant 
   assert.ok(statSync(path.join(backupDir, name)).size > 200 * 1024 * 1024);
   assert.ok(row.offsite!.encrypted);
   assert.ok(growthMb < 64, `server grew by ${growthMb.toFixed(1)} MB`);
+});
+
+test("the pre-upgrade snapshot taken at start is copied offsite too", async () => {
+  const upgradeDir = tempDir();
+  const env = { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password, ...s3.env("upgrade") };
+  await (await startServer({ dataDir: upgradeDir, env })).stop();
+  const appDir = buildWithExtraMigration("29990101000000_offsite_probe", "CREATE TABLE OffsiteProbe (id INTEGER PRIMARY KEY);");
+  const upgraded = await startServer({ dataDir: upgradeDir, env, appDir });
+  serverOutputs.push(upgraded.output);
+  try {
+    const snapshot = await until("the pre-upgrade snapshot", async () => readdirSync(path.join(upgradeDir, "backups")).find((name) => /-pre-upgrade-.*\.db$/.test(name)));
+    const state = await until("its offsite copy", async () => {
+      const file = path.join(upgradeDir, "backups", `${snapshot}.offsite.json`);
+      const parsed = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { status: string; key: string; error?: string }) : null;
+      if (parsed?.status === "failed") throw new Error(parsed.error);
+      return parsed?.status === "done" ? parsed : undefined;
+    });
+    assert.equal(state.key, `upgrade/${snapshot}`);
+    assert.ok(s3.keys("upgrade/").includes(`upgrade/${snapshot}.json`));
+  } finally {
+    await upgraded.stop();
+  }
 });
 
 test("the secret and the identity are absent from every response, log line and audit row", () => {
