@@ -193,6 +193,19 @@ describe("copies", () => {
     assert.equal(copy.encrypted, true);
   });
 
+  test("a CLI backup is copied before the CLI exits; variables win over the saved target field by field", () => {
+    const made = runCli(dataDir, ["backup"], "", undefined, s3.env("from-cli"));
+    assert.equal(made.code, 0, made.stderr);
+    const name = path.basename(/Wrote (\S+)/.exec(made.stdout)![1]!);
+    // The prefix is the variable's; the recipient is still the saved one.
+    assert.ok(s3.keys("from-cli/").includes(`from-cli/${name}.age`), s3.keys("from-cli/").join(", "));
+    assert.ok(s3.keys("from-cli/").includes(`from-cli/${name}.age.json`));
+    const state = JSON.parse(readFileSync(path.join(backupDir, `${name}.offsite.json`), "utf8")) as { status: string };
+    assert.equal(state.status, "done");
+    const listed = runCli(dataDir, ["list"]);
+    assert.match(listed.stdout, new RegExp(`${name.replace(/\./g, "\\.")}.*offsite: done \\(encrypted\\)`));
+  });
+
   test("a copy made while the S3 server is down is retried and lands once it is back; the backup is unaffected", async () => {
     await s3.stop();
     let name: string;
