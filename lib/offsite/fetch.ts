@@ -11,7 +11,7 @@ import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { BackupExistsError, commitTempFileAsNew, discardTempFile, ensureDir, isSafeBackupName, tempPathFor } from "../backup/files";
-import { writeManifest, type BackupManifest } from "../backup/manifest";
+import { manifestPath, writeManifest, type BackupManifest } from "../backup/manifest";
 import { verifyDatabaseFile } from "../backup/verify";
 import type { MigrationFile } from "../migrate/files";
 import { assertIdentityMatches, decryptStream, fileWebStream, OffsiteIdentityError, parseIdentity } from "./age";
@@ -65,7 +65,10 @@ export async function fetchOffsiteCopy(input: {
   if (!remote) throw new OffsiteNotFoundError(`No offsite copy named ${objectName} under ${target.bucket}/${target.prefix}; list them with \`opstage offsite list\`.`);
   const name = remote.backup.name;
   if (!isSafeBackupName(name)) throw new OffsiteCopyRefusedError(`The manifest of ${objectName} names an unsafe backup file (${name}).`);
-  if (existsSync(path.join(backupDir, name))) throw new BackupExistsError(name);
+  // turbopackIgnore on these run-time paths: without it Next's file tracer cannot bound
+  // path.join(dir, `${name}.json`) and copies every .json file of the project into the image.
+  const finalPath = path.join(/* turbopackIgnore: true */ backupDir, name);
+  if (existsSync(finalPath)) throw new BackupExistsError(name);
 
   const recipient = remote.object.recipient;
   let identity: string | null = null;
@@ -113,12 +116,12 @@ export async function fetchOffsiteCopy(input: {
     const manifest: BackupManifest = { ...remote.backup, sha256, bytes: statSync(plain).size, verification };
     await writeManifest(backupDir, manifest);
     try {
-      await commitTempFileAsNew(plain, path.join(backupDir, name));
+      await commitTempFileAsNew(plain, finalPath);
     } catch (error) {
-      rmSync(path.join(backupDir, `${name}.json`), { force: true });
+      rmSync(manifestPath(backupDir, name), { force: true });
       throw error;
     }
-    return { name, path: path.join(backupDir, name), bytes: manifest.bytes, detail: check.detail };
+    return { name, path: finalPath, bytes: manifest.bytes, detail: check.detail };
   } finally {
     discardTempFile(downloaded);
     discardTempFile(plain);

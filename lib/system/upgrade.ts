@@ -9,7 +9,6 @@ import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import { listBackups } from "../backup/catalog";
 import { createBackup, type CreatedBackup } from "../backup/create";
 import type { Config } from "../config";
-import { queueOffsiteCopy } from "../offsite/queue";
 import { getPrisma } from "../db/prisma";
 import type { SqliteDatabase } from "../db/sqlite";
 import { applyPendingMigrations } from "../migrate/apply";
@@ -59,7 +58,6 @@ export async function migrateOnStart(
       actor: { ...SYSTEM_ACTOR, label: "upgrade" },
     });
     log(`stored the pre-upgrade snapshot ${snapshot.path}`);
-    queueOffsiteCopy({ config, name: snapshot.name, kind: "pre-upgrade" });
   }
 
   const startedAt = new Date();
