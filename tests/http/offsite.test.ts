@@ -11,7 +11,10 @@ import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { queryOne } from "../support/db";
-import { buildWithExtraMigration } from "../support/migrations";
+import { openDatabase } from "../../lib/db/sqlite";
+import { applyPendingMigrations } from "../../lib/migrate/apply";
+import { readMigrationFiles } from "../../lib/migrate/files";
+import { buildWithExtraMigration, shippedMigrationsDir } from "../support/migrations";
 import { startS3Server, type S3TestServer } from "../support/s3-server";
 import { runCli, startServer, type RunningServer } from "../support/server";
 import { signIn } from "../support/session";
@@ -393,9 +396,14 @@ test("a 200 MB backup is snapshotted and copied offsite, encrypted, in constant 
 });
 
 test("the pre-upgrade snapshot taken at start is copied offsite too", async () => {
+  // The database of this build, made without a server: starting and stopping one here first
+  // made the upgrade's first Prisma query fail with SQLITE_IOERR_SHORT_READ (with or without
+  // offsite settings; reported, not this test's subject).
   const upgradeDir = tempDir();
+  const db = openDatabase(path.join(upgradeDir, "opstage.db"));
+  applyPendingMigrations(db, readMigrationFiles(shippedMigrationsDir));
+  db.close();
   const env = { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password, ...s3.env("upgrade") };
-  await (await startServer({ dataDir: upgradeDir, env })).stop();
   const appDir = buildWithExtraMigration("29990101000000_offsite_probe", "CREATE TABLE OffsiteProbe (id INTEGER PRIMARY KEY);");
   const upgraded = await startServer({ dataDir: upgradeDir, env, appDir });
   serverOutputs.push(upgraded.output);
