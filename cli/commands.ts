@@ -1,7 +1,7 @@
 // The operator CLI's commands (all but `serve`, which opstage.ts runs without loading these). It
 // calls the same lib/ functions as the server. Exit codes: 0 ok, 1 refused or failed (one clear
 // line on stderr), 2 usage.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { recordAuditSafely } from "../lib/audit/record";
@@ -13,17 +13,22 @@ import { readManifest } from "../lib/backup/manifest";
 import { PRE_RESTORE_KEEP, restoreDatabase, RestoreError } from "../lib/backup/restore";
 import { describeRestoreChanges } from "../lib/backup/restore-changes";
 import { verifyDatabaseFile } from "../lib/backup/verify";
-import { DataDirLockedError } from "../lib/db/data-dir-lock";
 import { formatBytes } from "../lib/format";
-import { ConfigError, getConfig, configureForCli } from "../lib/config";
+import { getConfig, configureForCli } from "../lib/config";
 import { configureLogging } from "../lib/log";
 import { getAppDatabase } from "../lib/db/app-database";
 import { migrationsDir } from "../lib/db/paths";
 import { getPrisma } from "../lib/db/prisma";
 import { isRole, ROLES } from "../lib/auth/roles";
-import { createUser, resetPassword, UserError } from "../lib/auth/users";
+import { createUser, resetPassword } from "../lib/auth/users";
 import { readMigrationFiles } from "../lib/migrate/files";
 import { MigrationError, migrationStatus } from "../lib/migrate/status";
+import { readCopyState } from "../lib/offsite/copy-state";
+import { describeCopyState } from "../lib/offsite/copy-status";
+import { fetchOffsiteCopy } from "../lib/offsite/fetch";
+import { offsiteCopiesSettled } from "../lib/offsite/queue";
+import { listRemoteCopies } from "../lib/offsite/remote";
+import { withOffsiteTarget } from "../lib/offsite/session";
 import { APP_VERSION } from "../lib/version";
 import { ask, readPassword } from "./prompt";
 
@@ -38,6 +43,10 @@ Usage:
   opstage backup [--out FILE]                    online snapshot into the backup folder, or to FILE
   opstage verify FILE                            checksum, integrity, restorable into this version?
   opstage list                                   stored backups, newest first
+  opstage offsite list                           copies in the offsite bucket, newest first
+  opstage offsite fetch NAME [--identity-file FILE|-]
+                                                 download a copy into the backup folder, verified;
+                                                 an encrypted one needs its age identity (file or stdin)
   opstage restore FILE [--yes] [--backup-settings]
                                                  replace opstage.db with FILE (server stopped); keeps
                                                  this instance's backup schedule unless --backup-settings
@@ -135,6 +144,60 @@ async function backupCommand(args: string[]): Promise<void> {
   }
   const backup = await createAuditedBackup({ config, kind: "manual", actor, actorLabel: "CLI" });
   console.log(`Wrote ${backup.path} (${formatBytes(backup.bytes)}, sha256 ${backup.sha256})`);
+  // The offsite copy (when a target is configured) runs in the background; this process waits
+  // for it, retries included, before it exits.
+  await offsiteCopiesSettled();
+}
+
+// Offsite commands work on an empty data dir too (the server is gone): the target then comes
+// from the OPSTAGE_OFFSITE_* variables alone.
+function offsiteScope() {
+  const config = getConfig();
+  return { config, useDatabase: existsSync(config.databasePath) };
+}
+
+async function offsiteListCommand(): Promise<void> {
+  const { config, useDatabase } = offsiteScope();
+  const copies = await withOffsiteTarget(config, listRemoteCopies, { useDatabase });
+  if (copies.length === 0) {
+    console.log("No offsite copies.");
+    return;
+  }
+  for (const copy of copies) {
+    console.log(
+      [copy.name.padEnd(48), copy.kind.padEnd(11), copy.createdAt, formatBytes(copy.bytes).padStart(9), copy.encrypted ? "encrypted" : "plain", copy.present ? "" : "MISSING"]
+        .join("  ")
+        .trimEnd(),
+    );
+  }
+}
+
+async function readIdentityText(source: string | undefined): Promise<string | null> {
+  if (source === undefined) return null;
+  if (source !== "-") return readFileSync(source, "utf8");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function offsiteFetchCommand(args: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { "identity-file": { type: "string" } } });
+  if (positionals.length !== 1) throw new UsageError("offsite fetch takes one NAME (see `opstage offsite list`)");
+  const identityFile = values["identity-file"];
+  if (identityFile && identityFile !== "-") {
+    const unreadable = unreadableFileReason(path.resolve(identityFile));
+    if (unreadable) throw new UsageError(unreadable);
+  }
+  const { config, useDatabase } = offsiteScope();
+  const identityText = await readIdentityText(identityFile);
+  const fetched = await withOffsiteTarget(
+    config,
+    (client, target) =>
+      fetchOffsiteCopy({ client, target, backupDir: config.backupDir, objectName: positionals[0]!, identityText, shipped: readMigrationFiles(migrationsDir()) }),
+    { useDatabase },
+  );
+  console.log(`Fetched ${fetched.path} (${formatBytes(fetched.bytes)}): ${fetched.detail}`);
+  console.log(`Restore it with: opstage restore ${fetched.path} --yes`);
 }
 
 async function verifyCommand(args: string[]): Promise<void> {
@@ -160,8 +223,11 @@ function listCommand(): void {
   }
   for (const entry of backups) {
     const state = entry.verification ? entry.verification.state : "not verified";
+    const offsite = readCopyState(getConfig().backupDir, entry.name);
     console.log(
-      [entry.name.padEnd(44), entry.kind.padEnd(11), entry.createdAt, formatBytes(entry.bytes).padStart(9), state].join("  "),
+      [entry.name.padEnd(44), entry.kind.padEnd(11), entry.createdAt, formatBytes(entry.bytes).padStart(9), state.padEnd(12), offsite ? `offsite: ${describeCopyState(offsite)}` : ""]
+        .join("  ")
+        .trimEnd(),
     );
   }
 }
@@ -213,6 +279,8 @@ async function main(argv: string[]): Promise<void> {
   if (command === "verify") return verifyCommand(rest);
   if (command === "list" && rest.length === 0) return listCommand();
   if (command === "restore") return restoreCommand(rest);
+  if (command === "offsite" && rest[0] === "list" && rest.length === 1) return offsiteListCommand();
+  if (command === "offsite" && rest[0] === "fetch") return offsiteFetchCommand(rest.slice(1));
   if (!command || command === "help" || command === "--help") {
     console.log(USAGE);
     return;
@@ -231,13 +299,8 @@ export async function runCommand(argv: string[]): Promise<void> {
       console.error(`opstage: ${error.message}\n\n${USAGE}`);
       process.exit(2);
     }
-    const known =
-      error instanceof ConfigError ||
-      error instanceof MigrationError ||
-      error instanceof UserError ||
-      error instanceof RestoreError ||
-      error instanceof DataDirLockedError;
-    console.error(`opstage: ${known ? error.message : error instanceof Error ? error.message : String(error)}`);
+    // Known failures say what is wrong and what to do; anything else at least says what broke.
+    console.error(`opstage: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
 }

@@ -49,6 +49,44 @@ const envSchema = z.object({
     .optional(),
   OPSTAGE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OPSTAGE_LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
+  // The offsite target (lib/offsite): each one set here wins over the value saved in the console.
+  OPSTAGE_OFFSITE_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://s3.eu-central-1.amazonaws.com" })
+    .transform((u) => u.replace(/\/+$/, ""))
+    .optional(),
+  OPSTAGE_OFFSITE_REGION: z.string().regex(/^[a-z0-9-]{1,64}$/, "must be a region name such as us-east-1").optional(),
+  OPSTAGE_OFFSITE_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens")
+    .optional(),
+  OPSTAGE_OFFSITE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/, "must be a key prefix of letters, digits, . _ - and / (e.g. opstage/prod)")
+    .optional(),
+  OPSTAGE_OFFSITE_PATH_STYLE: z.enum(["true", "false"], { error: "must be true or false" }).optional(),
+  OPSTAGE_OFFSITE_ACCESS_KEY_ID: z.string().max(256, "must be at most 256 characters").optional(),
+  // Never echoed: the messages below are fixed text, so a ConfigError cannot carry the value.
+  OPSTAGE_OFFSITE_SECRET_ACCESS_KEY: z.string().max(1024, "must be at most 1024 characters").optional(),
+  OPSTAGE_OFFSITE_AGE_RECIPIENT: z
+    .string()
+    .regex(/^age1[02-9ac-hj-np-z]{58}$/, "must be an age X25519 recipient (age1…, 62 characters; `age-keygen -y` prints it)")
+    .optional(),
+  OPSTAGE_OFFSITE_KINDS: z
+    .string()
+    .regex(/^(none|(manual|scheduled|pre-upgrade)(,(manual|scheduled|pre-upgrade))*)$/, "must be a comma-separated list of manual, scheduled, pre-upgrade (or none)")
+    .optional(),
+  OPSTAGE_OFFSITE_KEEP: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(1000, "must be at most 1000")
+    .optional(),
+  OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(10, "must be at least 10")
+    .max(600_000, "must be at most 600000")
+    .default(2000),
   // Fault injection for the restore tests only: the restore CLI kills itself after this step.
   OPSTAGE_TEST_RESTORE_CRASH_AT: z
     .enum(["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"])
@@ -77,6 +115,23 @@ export type Config = {
   /** JSON lines, or readable lines; unset: readable on a terminal, else JSON. */
   log: { level: LogLevel; format: LogFormat | undefined };
   testRestoreCrashAt: "after-verify" | "after-snapshot" | "after-copy" | "after-wal" | "after-rename" | undefined;
+  /** Offsite target values set in the environment; each wins over the one saved in the console. */
+  offsite: OffsiteEnvironment;
+};
+
+export type OffsiteEnvironment = {
+  endpoint?: string;
+  region?: string;
+  bucket?: string;
+  prefix?: string;
+  pathStyle?: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  recipient?: string;
+  kinds?: ("manual" | "scheduled" | "pre-upgrade")[];
+  keepScheduled?: number;
+  /** First wait before retrying a failed copy; doubles each attempt. */
+  retryFirstDelayMs: number;
 };
 
 type Environment = Record<string, string | undefined>;
@@ -148,6 +203,24 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
     build: { commit: e.OPSTAGE_BUILD_COMMIT, time: e.OPSTAGE_BUILD_TIME },
     log: { level: e.OPSTAGE_LOG_LEVEL, format: e.OPSTAGE_LOG_FORMAT },
     testRestoreCrashAt: e.OPSTAGE_TEST_RESTORE_CRASH_AT,
+    offsite: {
+      endpoint: e.OPSTAGE_OFFSITE_ENDPOINT,
+      region: e.OPSTAGE_OFFSITE_REGION,
+      bucket: e.OPSTAGE_OFFSITE_BUCKET,
+      prefix: e.OPSTAGE_OFFSITE_PREFIX?.replace(/\/+$/, ""),
+      pathStyle: e.OPSTAGE_OFFSITE_PATH_STYLE === undefined ? undefined : e.OPSTAGE_OFFSITE_PATH_STYLE === "true",
+      accessKeyId: e.OPSTAGE_OFFSITE_ACCESS_KEY_ID,
+      secretAccessKey: e.OPSTAGE_OFFSITE_SECRET_ACCESS_KEY,
+      recipient: e.OPSTAGE_OFFSITE_AGE_RECIPIENT,
+      kinds:
+        e.OPSTAGE_OFFSITE_KINDS === undefined
+          ? undefined
+          : e.OPSTAGE_OFFSITE_KINDS === "none"
+            ? []
+            : (e.OPSTAGE_OFFSITE_KINDS.split(",") as ("manual" | "scheduled" | "pre-upgrade")[]),
+      keepScheduled: e.OPSTAGE_OFFSITE_KEEP,
+      retryFirstDelayMs: e.OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS,
+    },
   };
 }
 

@@ -16,7 +16,8 @@ export type FailureKind =
   | "too_large"
   | "unprocessable" // well-formed, but not what it must be (an upload that is not a backup)
   | "no_space"
-  | "unavailable"; // the database is being replaced
+  | "unavailable" // the database is being replaced
+  | "unreachable"; // a server this one depends on (the offsite bucket) did not answer as it should
 
 export class KnownError extends Error {
   readonly known = true;

@@ -7,9 +7,10 @@ import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit
 import type { Config } from "../config";
 import { logger } from "../log";
 import { createBackup, type CopyObserver, type CreatedBackup, type CreateBackupOptions } from "./create";
+import { queueOffsiteCopy } from "../offsite/queue";
 
 export async function createAuditedBackup(input: {
-  config: Pick<Config, "databasePath" | "backupDir">;
+  config: Pick<Config, "databasePath" | "backupDir" | "offsite">;
   kind: CreateBackupOptions["kind"];
   actor: AuditActor;
   actorLabel: string;
@@ -35,6 +36,8 @@ export async function createAuditedBackup(input: {
       origin: input.origin,
       metadata: { filename: backup.name, bytes: backup.bytes, durationMs: backup.durationMs, snapshotMethod: backup.snapshotMethod, snapshotFallbackReason: backup.snapshotFallbackReason, kind: backup.kind, by: input.actorLabel },
     });
+    // In the background: the backup is done whatever happens to its offsite copy.
+    queueOffsiteCopy({ config: input.config, name: backup.name, kind: backup.kind });
     return backup;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -62,9 +62,10 @@ export function listBackups(backupDir: string): BackupEntry[] {
   return entries.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name));
 }
 
-/** Deletes a backup and its manifest. */
+/** Deletes a backup, its manifest and its offsite copy state (the offsite copy itself stays). */
 export function deleteBackup(backupDir: string, name: string): void {
   const file = backupPath(backupDir, name);
   rmSync(file);
   rmSync(manifestPath(backupDir, name), { force: true });
+  rmSync(`${file}.offsite.json`, { force: true });
 }

@@ -6,10 +6,14 @@
 // rest is listed, so the owner knows what to revoke or reset again.
 import type { SqliteDatabase } from "../db/sqlite";
 import { openDatabase } from "../db/sqlite";
+import { OFFSITE_SETTING_KEYS } from "../offsite/setting-keys";
 import { SCHEDULE_SETTING_KEYS } from "./schedule";
 
-/** SystemSetting keys carried over from the replaced database by default. */
-export const KEPT_SETTING_KEYS: readonly string[] = SCHEDULE_SETTING_KEYS;
+/**
+ * SystemSetting keys carried over from the replaced database by default: the schedule, and the
+ * offsite target (a restore from offsite must not turn off the copies that made it possible).
+ */
+export const KEPT_SETTING_KEYS: readonly string[] = [...SCHEDULE_SETTING_KEYS, ...OFFSITE_SETTING_KEYS];
 
 export type RevertedUser = { username: string; changes: ("password" | "role" | "status" | "comes back" | "gone")[]; role?: { now: string; restored: string } };
 export type RevertedToken = { name: string; prefix: string; was: "revoked" | "deleted" };

@@ -138,3 +138,12 @@ export async function withExclusiveLease<T>(fn: () => Promise<T>, drainMs = EXCL
     exclusive.end();
   }
 }
+
+/**
+ * Runs fn outside any lease's flow: for work that outlives the request that started it (an
+ * offsite copy in the background). Inside the request's flow its queries would skip taking a
+ * lease of their own after the request's had been released, and could run during a swap.
+ */
+export function runOutsideLease<T>(fn: () => T): T {
+  return state().flow.exit(fn);
+}

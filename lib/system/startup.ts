@@ -15,6 +15,8 @@ import { completeUnhashedBackups, removeLinksToDatabase } from "../backup/start-
 import { getScheduler } from "../backup/schedule";
 import { readMigrationFiles } from "../migrate/files";
 import { MigrationError } from "../migrate/status";
+import { queueOffsiteCopy } from "../offsite/queue";
+import { resumeOffsiteCopies } from "../offsite/resume";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
 
@@ -68,7 +70,7 @@ export async function startOpstage(): Promise<void> {
     if (links.length > 0) log(`removed ${links.join(", ")}: a restore stopped before replacing the database it was keeping`);
 
     const db = getAppDatabase();
-    const { applied, status } = await migrateOnStart(db, readMigrationFiles(migrationsDir()), APP_VERSION, config, log);
+    const { applied, status, snapshot } = await migrateOnStart(db, readMigrationFiles(migrationsDir()), APP_VERSION, config, log);
     enableWal(db);
     log(
       applied.length > 0
@@ -103,6 +105,12 @@ export async function startOpstage(): Promise<void> {
     installExitCheckpoint();
     // In the background: hashing a large file takes seconds, and nothing waits for it.
     void completeUnhashedBackups(config.backupDir, log);
+    const resumed = resumeOffsiteCopies(config);
+    if (resumed.length > 0) log(`offsite copies interrupted by the last stop queued again: ${resumed.join(", ")}`);
+    // Only now, not where the snapshot is taken: the copy reads its target through Prisma, and
+    // a first Prisma query racing the upgrade's own (mid-migration, before WAL mode is back)
+    // failed with SQLITE_IOERR_SHORT_READ.
+    if (snapshot) queueOffsiteCopy({ config, name: snapshot.name, kind: "pre-upgrade" });
   } catch (error) {
     exitWith(describe(error));
   }

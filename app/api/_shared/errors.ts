@@ -18,6 +18,7 @@ const STATUS_OF_KIND: Record<FailureKind, number> = {
   unprocessable: 422,
   no_space: 507,
   unavailable: 503,
+  unreachable: 502,
 };
 
 /** The generic 500, naming the log record that has the details. */

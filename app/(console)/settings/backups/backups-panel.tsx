@@ -5,6 +5,8 @@ import { useState, type FormEvent } from "react";
 import type { BackupEntry } from "@/lib/backup/catalog";
 import type { BackupsOverview } from "@/lib/backup/overview";
 import { formatBytes } from "@/lib/format";
+import { describeCopyState } from "@/lib/offsite/copy-status";
+import { OffsitePanel } from "./offsite-panel";
 import { apiRequest } from "../../api-client";
 import { SizeChart } from "./size-chart";
 import { EmptyRow } from "../../empty-row";
@@ -218,6 +220,7 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
                 <th className="py-2 pr-3 font-medium">Size</th>
                 <th className="py-2 pr-3 font-medium">SHA-256</th>
                 <th className="py-2 pr-3 font-medium">Verification</th>
+                {data.offsiteConfigured && <th className="py-2 pr-3 font-medium">Offsite</th>}
                 {isOwner && <th className="py-2 font-medium">Actions</th>}
               </tr>
             </thead>
@@ -232,6 +235,11 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
                   <td className="py-2 pr-3">
                     <VerificationBadge entry={entry} />
                   </td>
+                  {data.offsiteConfigured && (
+                    <td data-testid="offsite-state" className="max-w-64 py-2 pr-3 text-xs" title={entry.offsite?.error ?? undefined}>
+                      {describeCopyState(entry.offsite)}
+                    </td>
+                  )}
                   {isOwner && (
                     <td className="flex gap-2 py-2">
                       <a className={button} href={`/api/admin/backups/${encodeURIComponent(entry.name)}`} download>
@@ -258,12 +266,19 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
                 </tr>
               ))}
               {data.backups.length === 0 && (
-                <EmptyRow columns={7}>No backups yet.</EmptyRow>
+                <EmptyRow columns={data.offsiteConfigured ? 8 : 7}>No backups yet.</EmptyRow>
               )}
             </tbody>
           </table>
         </div>
       </section>
+
+      {isOwner && (
+        <section className="rounded-lg border border-slate-200 bg-white p-6">
+          <h2 className="mb-3 text-lg font-medium">Offsite</h2>
+          <OffsitePanel />
+        </section>
+      )}
 
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="mb-3 text-lg font-medium">Size over time</h2>
