@@ -14,7 +14,10 @@ export default defineConfig([
       // Imports only point down (lib/ layers, app/ over lib/): a cycle is a layering mistake.
       "import/no-cycle": ["error", { ignoreExternal: true }],
       // `_name` marks a value deliberately unused (a destructured field left out).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
     },
   },
   {
@@ -23,5 +26,14 @@ export default defineConfig([
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   prettier,
-  globalIgnores([".next/**", "dist/**", "lib/generated/**", "node_modules/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "data/**"]),
+  globalIgnores([
+    ".next/**",
+    "dist/**",
+    "lib/generated/**",
+    "node_modules/**",
+    "test-results/**",
+    "playwright-report/**",
+    "next-env.d.ts",
+    "data/**",
+  ]),
 ]);

@@ -4,7 +4,9 @@ import { execSync } from "node:child_process";
 // from a source archive); an explicit OPSTAGE_BUILD_COMMIT wins (the Dockerfile passes it in).
 function gitCommit() {
   try {
-    return execSync("git rev-parse --short=12 HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    return execSync("git rev-parse --short=12 HEAD", { stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
   } catch {
     return "";
   }

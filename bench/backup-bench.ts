@@ -6,7 +6,17 @@
 //   npm run bench -- --size-mb 1024 [--runs 3]
 import { execFileSync, fork, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { get as httpGet } from "node:http";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -39,13 +49,23 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 // ---------------------------------------------------------------------------------------------
 // A realistic database at the current schema: audit events with varied text, all indexes.
 
-const ACTIONS = ["auth.login.succeeded", "auth.login.failed", "backup.sqlite.created", "user.updated", "token.created", "settings.changed"];
+const ACTIONS = [
+  "auth.login.succeeded",
+  "auth.login.failed",
+  "backup.sqlite.created",
+  "user.updated",
+  "token.created",
+  "settings.changed",
+];
 const AGENTS = [
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36",
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
   "curl/8.11.1",
 ];
-const WORDS = "the owner changed backup schedule token user role disabled restored upgraded migration snapshot verified retention console database operator viewer request denied session expired".split(" ");
+const WORDS =
+  "the owner changed backup schedule token user role disabled restored upgraded migration snapshot verified retention console database operator viewer request denied session expired".split(
+    " ",
+  );
 
 function sentence(seed: number): string {
   const words: string[] = [];
@@ -86,7 +106,9 @@ function generateDatabase(file: string, targetBytes: number): void {
     db.pragma("wal_checkpoint(TRUNCATE)");
   }
   db.close();
-  log(`generated ${n} audit events, ${mb(statSync(file).size).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `generated ${n} audit events, ${mb(statSync(file).size).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,9 +179,20 @@ function fsyncFile(file: string): void {
 }
 
 /** A download with curl (a real HTTP client, outside this process): seconds to first and last byte. */
-function curlDownload(url: string, headers: string[]): Promise<{ ttfb: number; total: number; bytes: number; status: number }> {
+function curlDownload(
+  url: string,
+  headers: string[],
+): Promise<{ ttfb: number; total: number; bytes: number; status: number }> {
   return new Promise((resolve, reject) => {
-    const args = ["-sS", "-X", "POST", "-o", "/dev/null", "-w", "%{http_code} %{time_starttransfer} %{time_total} %{size_download}"];
+    const args = [
+      "-sS",
+      "-X",
+      "POST",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code} %{time_starttransfer} %{time_total} %{size_download}",
+    ];
     for (const header of headers) args.push("-H", header);
     const child = spawn("curl", [...args, url], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -180,7 +213,10 @@ function curlDownload(url: string, headers: string[]): Promise<{ ttfb: number; t
  */
 async function timeStart(dataDir: string): Promise<number> {
   const started = performance.now();
-  const server = await spawnServer({ dataDir, env: { OPSTAGE_ADMIN_USERNAME: "bench", OPSTAGE_ADMIN_PASSWORD: "bench-password-123" } });
+  const server = await spawnServer({
+    dataDir,
+    env: { OPSTAGE_ADMIN_USERNAME: "bench", OPSTAGE_ADMIN_PASSWORD: "bench-password-123" },
+  });
   try {
     for (;;) {
       if (server.process.exitCode !== null) throw new Error(`the server exited: ${server.output()}`);
@@ -236,12 +272,15 @@ async function main() {
       body: JSON.stringify({ name: "bench" }),
     });
     const { token } = (await created.json()) as { token: string };
-    const downloadBackup = () => curlDownload(`${server.url}/api/admin/backup/sqlite`, [`Authorization: Bearer ${token}`]);
+    const downloadBackup = () =>
+      curlDownload(`${server.url}/api/admin/backup/sqlite`, [`Authorization: Bearer ${token}`]);
     // After a download the server hashes the stored file (a full read of it, in a worker). Each
     // measurement starts once that is done, so that none pays for the previous one's hashing.
     const checksumsDone = async () => {
       for (let i = 0; i < 600; i++) {
-        const listed = (await (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).json()) as {
+        const listed = (await (
+          await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })
+        ).json()) as {
           backups: { sha256: string | null }[];
         };
         if (listed.backups.every((backup) => backup.sha256)) return;
@@ -257,7 +296,11 @@ async function main() {
         .filter((name) => name.endsWith(".db.json"))
         .map(
           (name) =>
-            JSON.parse(readFileSync(path.join(dataDir, "backups", name), "utf8")) as { createdAt: string; durationMs: number; snapshotMethod: string },
+            JSON.parse(readFileSync(path.join(dataDir, "backups", name), "utf8")) as {
+              createdAt: string;
+              durationMs: number;
+              snapshotMethod: string;
+            },
         );
       const newest = manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1)!;
       return { snapshot: newest.durationMs / 1000, method: newest.snapshotMethod };
@@ -265,10 +308,16 @@ async function main() {
     // The naive variant runs in a fresh process each time: a process that once held the whole
     // database keeps much of that memory resident, and would hide the growth on later runs.
     const startNaiveServer = async () => {
-      const naive = spawn(process.execPath, [path.join(projectRoot, "bench/naive-server.cjs"), betterSqlite3, database, scratch], {
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      const port = await new Promise<number>((resolve) => naive.stdout!.once("data", (chunk) => resolve(Number(String(chunk).trim()))));
+      const naive = spawn(
+        process.execPath,
+        [path.join(projectRoot, "bench/naive-server.cjs"), betterSqlite3, database, scratch],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      const port = await new Promise<number>((resolve) =>
+        naive.stdout!.once("data", (chunk) => resolve(Number(String(chunk).trim()))),
+      );
       return { pid: naive.pid!, port, stop: () => naive.kill() };
     };
 
@@ -276,7 +325,16 @@ async function main() {
       cp: [] as number[],
       cpNew: [] as number[],
       sqlite3: [] as number[],
-      route: [] as { ttfb: number; total: number; snapshot: number; method: string; rssGrowth: number; healthP99: number; healthMax: number; writer: WriterReport }[],
+      route: [] as {
+        ttfb: number;
+        total: number;
+        snapshot: number;
+        method: string;
+        rssGrowth: number;
+        healthP99: number;
+        healthMax: number;
+        writer: WriterReport;
+      }[],
       routeNoWriter: [] as { ttfb: number; total: number; snapshot: number; method: string }[],
       baselineWriter: [] as WriterReport[],
       otherWriters: [] as WriterReport[],
@@ -348,7 +406,11 @@ async function main() {
       runs.naive.push({ total: naiveDownload.total, rssGrowth: naiveRss.stop().growth });
       naive.stop();
 
-      for (const name of (await (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).json() as { backups: { name: string }[] }).backups.map((b) => b.name)) {
+      for (const name of (
+        (await (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).json()) as {
+          backups: { name: string }[];
+        }
+      ).backups.map((b) => b.name)) {
         await fetch(`${server.url}/api/admin/backups/${name}`, { method: "DELETE", headers: { Cookie: cookie } });
       }
     }
@@ -365,7 +427,11 @@ async function main() {
       const out = path.join(scratch, "sqlite3-writer.db");
       const started = performance.now();
       const result = spawnSync("timeout", [String(timeoutSeconds), "sqlite3", database, `.backup '${out}'`]);
-      sqlite3WithWriter = { finished: result.status === 0, seconds: (performance.now() - started) / 1000, timeoutSeconds };
+      sqlite3WithWriter = {
+        finished: result.status === 0,
+        seconds: (performance.now() - started) / 1000,
+        timeoutSeconds,
+      };
       runs.otherWriters.push(await writer.stop());
       rmSync(out, { force: true });
     }
@@ -373,7 +439,9 @@ async function main() {
     // Nothing lost: every row a writer says it committed is in the database.
     const check = openDatabase(database, { readonly: true });
     const lost = [...runs.route.map((r) => r.writer), ...runs.baselineWriter, ...runs.otherWriters].map((w) => {
-      const present = (check.prepare("SELECT count(*) AS n FROM AuditEvent WHERE id LIKE ?").get(`bench-${w.label}-%`) as { n: number }).n;
+      const present = (
+        check.prepare("SELECT count(*) AS n FROM AuditEvent WHERE id LIKE ?").get(`bench-${w.label}-%`) as { n: number }
+      ).n;
       return w.committed - present;
     });
     check.close();
@@ -417,17 +485,30 @@ async function main() {
         cliRestore: minAndMedian(restoreRuns),
       },
       rssGrowthMB: {
-        route: { max: mb(Math.max(...runs.route.map((r) => r.rssGrowth))), median: mb(median(runs.route.map((r) => r.rssGrowth))) },
-        naive: { max: mb(Math.max(...runs.naive.map((r) => r.rssGrowth))), median: mb(median(runs.naive.map((r) => r.rssGrowth))) },
+        route: {
+          max: mb(Math.max(...runs.route.map((r) => r.rssGrowth))),
+          median: mb(median(runs.route.map((r) => r.rssGrowth))),
+        },
+        naive: {
+          max: mb(Math.max(...runs.naive.map((r) => r.rssGrowth))),
+          median: mb(median(runs.naive.map((r) => r.rssGrowth))),
+        },
       },
       writerMs: {
         baseline: { p50: percentile(baseWriter, 50), p99: percentile(baseWriter, 99), max: Math.max(...baseWriter) },
-        duringDownload: { p50: percentile(routeWriter, 50), p99: percentile(routeWriter, 99), max: Math.max(...routeWriter) },
+        duringDownload: {
+          p50: percentile(routeWriter, 50),
+          p99: percentile(routeWriter, 99),
+          max: Math.max(...routeWriter),
+        },
         errors: [...runs.route.map((r) => r.writer), ...runs.baselineWriter].reduce((n, w) => n + w.errors, 0),
         committed: runs.route.reduce((n, r) => n + r.writer.committed, 0),
         lostRows: lost.reduce((a, b) => a + b, 0),
       },
-      healthMs: { p99: Math.max(...runs.route.map((r) => r.healthP99)), max: Math.max(...runs.route.map((r) => r.healthMax)) },
+      healthMs: {
+        p99: Math.max(...runs.route.map((r) => r.healthP99)),
+        max: Math.max(...runs.route.map((r) => r.healthMax)),
+      },
       snapshotsFinished: `${runs.route.length}/${RUNS}`,
       sqlite3WithWriter,
       walBytesAtEnd: walBytes,
@@ -449,20 +530,71 @@ async function main() {
     };
 
     const methodCounts = (list: { method: string }[]) =>
-      [...new Set(list.map((r) => r.method))].map((m) => `${m} ${list.filter((r) => r.method === m).length}/${list.length}`).join(", ");
+      [...new Set(list.map((r) => r.method))]
+        .map((m) => `${m} ${list.filter((r) => r.method === m).length}/${list.length}`)
+        .join(", ");
     const s = summary.seconds;
     const ratio = (x: number) => `${(x / s.cpNewFile.median).toFixed(2)}×`;
     const fmt = (x: number) => x.toFixed(3);
     const rows = [
-      ["`cp` + fsync to a new file in the backup folder (physical limit)", fmt(s.cpNewFile.min), fmt(s.cpNewFile.median), "1.00×"],
-      ["`cp` + fsync over just-freed blocks (the baseline before)", fmt(s.cp.min), fmt(s.cp.median), ratio(s.cp.median)],
-      ...(s.sqlite3Backup ? [["`sqlite3 .backup` (C reference)", fmt(s.sqlite3Backup.min), fmt(s.sqlite3Backup.median), ratio(s.sqlite3Backup.median)]] : []),
-      ["download, quiet database: request → last byte", fmt(s.downloadNoWriterTotal.min), fmt(s.downloadNoWriterTotal.median), ratio(s.downloadNoWriterTotal.median)],
-      ["download, quiet database: time to first byte", fmt(s.downloadNoWriterTtfb.min), fmt(s.downloadNoWriterTtfb.median), ratio(s.downloadNoWriterTtfb.median)],
-      ["download, writer running: request → last byte", fmt(s.downloadTotal.min), fmt(s.downloadTotal.median), ratio(s.downloadTotal.median)],
-      ["download, writer running: time to first byte", fmt(s.downloadTtfb.min), fmt(s.downloadTtfb.median), ratio(s.downloadTtfb.median)],
-      ["naive readFile variant: last byte", fmt(s.naiveTotal.min), fmt(s.naiveTotal.median), ratio(s.naiveTotal.median)],
-      ["CLI restore (copy + hash, integrity_check, link, rename; process start included)", fmt(s.cliRestore.min), fmt(s.cliRestore.median), ratio(s.cliRestore.median)],
+      [
+        "`cp` + fsync to a new file in the backup folder (physical limit)",
+        fmt(s.cpNewFile.min),
+        fmt(s.cpNewFile.median),
+        "1.00×",
+      ],
+      [
+        "`cp` + fsync over just-freed blocks (the baseline before)",
+        fmt(s.cp.min),
+        fmt(s.cp.median),
+        ratio(s.cp.median),
+      ],
+      ...(s.sqlite3Backup
+        ? [
+            [
+              "`sqlite3 .backup` (C reference)",
+              fmt(s.sqlite3Backup.min),
+              fmt(s.sqlite3Backup.median),
+              ratio(s.sqlite3Backup.median),
+            ],
+          ]
+        : []),
+      [
+        "download, quiet database: request → last byte",
+        fmt(s.downloadNoWriterTotal.min),
+        fmt(s.downloadNoWriterTotal.median),
+        ratio(s.downloadNoWriterTotal.median),
+      ],
+      [
+        "download, quiet database: time to first byte",
+        fmt(s.downloadNoWriterTtfb.min),
+        fmt(s.downloadNoWriterTtfb.median),
+        ratio(s.downloadNoWriterTtfb.median),
+      ],
+      [
+        "download, writer running: request → last byte",
+        fmt(s.downloadTotal.min),
+        fmt(s.downloadTotal.median),
+        ratio(s.downloadTotal.median),
+      ],
+      [
+        "download, writer running: time to first byte",
+        fmt(s.downloadTtfb.min),
+        fmt(s.downloadTtfb.median),
+        ratio(s.downloadTtfb.median),
+      ],
+      [
+        "naive readFile variant: last byte",
+        fmt(s.naiveTotal.min),
+        fmt(s.naiveTotal.median),
+        ratio(s.naiveTotal.median),
+      ],
+      [
+        "CLI restore (copy + hash, integrity_check, link, rename; process start included)",
+        fmt(s.cliRestore.min),
+        fmt(s.cliRestore.median),
+        ratio(s.cliRestore.median),
+      ],
     ];
     const w = summary.writerMs;
     const table = [

@@ -5,7 +5,17 @@
 //
 //   npm run bench -- --size-mb 1024 [--runs 3]     (scripts/bench.sh runs this after backup-bench)
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { open } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
@@ -22,7 +32,9 @@ import { startS3Server } from "../tests/support/s3-server";
 import { projectRoot, startServer, type RunningServer } from "../tests/support/server";
 import { signIn } from "../tests/support/session";
 
-const { values } = parseArgs({ options: { "size-mb": { type: "string", default: "200" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: { "size-mb": { type: "string", default: "200" }, runs: { type: "string", default: "3" } },
+});
 const SIZE_MB = Number(values["size-mb"]);
 const RUNS = Math.max(3, Number(values.runs));
 const OWNER = { username: "bench", password: "bench-password-123" };
@@ -80,8 +92,16 @@ async function main() {
     generateDatabase(path.join(dataDir, "opstage.db"), SIZE_MB);
     execFileSync("sync");
     const target: OffsiteTarget = {
-      endpoint: s3.endpoint, region: "us-east-1", bucket: s3.bucket, prefix: PREFIX, pathStyle: true,
-      accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, recipient: null, kinds: ["manual"], keepScheduled: 1,
+      endpoint: s3.endpoint,
+      region: "us-east-1",
+      bucket: s3.bucket,
+      prefix: PREFIX,
+      pathStyle: true,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      recipient: null,
+      kinds: ["manual"],
+      keepScheduled: 1,
     };
     const client = s3ClientFor(target);
     const removeObject = async (key: string) => {
@@ -90,9 +110,14 @@ async function main() {
     };
 
     // One stored backup for the references (the same file the server copies).
-    server = await startServer({ dataDir, env: { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password } });
+    server = await startServer({
+      dataDir,
+      env: { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password },
+    });
     let cookie = await signIn(server.url, OWNER.username, OWNER.password);
-    const reference = (await (await fetch(`${server.url}/api/admin/backups`, { method: "POST", headers: { Cookie: cookie } })).json()) as { name: string };
+    const reference = (await (
+      await fetch(`${server.url}/api/admin/backups`, { method: "POST", headers: { Cookie: cookie } })
+    ).json()) as { name: string };
     const referenceFile = path.join(backupDir, reference.name);
     const bytes = statSync(referenceFile).size;
     await server.stop();
@@ -106,7 +131,11 @@ async function main() {
       const handle = await open(referenceFile, "r");
       const started = performance.now();
       try {
-        await uploadMultipart(client, { Bucket: s3.bucket, Key: `${PREFIX}/direct.db`, ContentType: "application/octet-stream" }, fileFiller(async (b, o, l) => (await handle.read(b, o, l, null)).bytesRead));
+        await uploadMultipart(
+          client,
+          { Bucket: s3.bucket, Key: `${PREFIX}/direct.db`, ContentType: "application/octet-stream" },
+          fileFiller(async (b, o, l) => (await handle.read(b, o, l, null)).bytesRead),
+        );
       } finally {
         await handle.close();
       }
@@ -117,14 +146,21 @@ async function main() {
 
     const copies: Record<"plain" | "encrypted", CopyRun[]> = { plain: [], encrypted: [] };
     for (const mode of ["plain", "encrypted"] as const) {
-      const env: Record<string, string> = { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password, ...s3.env(PREFIX), OPSTAGE_OFFSITE_KINDS: "manual" };
+      const env: Record<string, string> = {
+        OPSTAGE_ADMIN_USERNAME: OWNER.username,
+        OPSTAGE_ADMIN_PASSWORD: OWNER.password,
+        ...s3.env(PREFIX),
+        OPSTAGE_OFFSITE_KINDS: "manual",
+      };
       if (mode === "encrypted") env.OPSTAGE_OFFSITE_AGE_RECIPIENT = recipient;
       server = await startServer({ dataDir, env });
       cookie = await signIn(server.url, OWNER.username, OWNER.password);
       // One small copy first: loading the SDK and age is a one-time cost of the process.
       for (let run = -1; run < RUNS; run++) {
         const sampler = rssSampler(server.process.pid!);
-        const made = (await (await fetch(`${server.url}/api/admin/backups`, { method: "POST", headers: { Cookie: cookie } })).json()) as { name: string };
+        const made = (await (
+          await fetch(`${server.url}/api/admin/backups`, { method: "POST", headers: { Cookie: cookie } })
+        ).json()) as { name: string };
         const stateFile = path.join(backupDir, `${made.name}.offsite.json`);
         let state: { status: string; key?: string; error?: string; durationMs?: number } | null = null;
         for (let i = 0; i < 6000; i++) {
@@ -133,13 +169,16 @@ async function main() {
           await sleep(20);
         }
         const rssGrowth = sampler.stop();
-        if (state?.status !== "done") throw new Error(`the ${mode} copy of ${made.name} did not finish: ${state?.error ?? state?.status}`);
+        if (state?.status !== "done")
+          throw new Error(`the ${mode} copy of ${made.name} did not finish: ${state?.error ?? state?.status}`);
         const seconds = state.durationMs! / 1000;
         await removeObject(state.key!);
         await fetch(`${server.url}/api/admin/backups/${made.name}`, { method: "DELETE", headers: { Cookie: cookie } });
         if (run < 0) continue;
         copies[mode].push({ seconds, rssGrowth });
-        log(`run ${run + 1}: ${mode} copy ${seconds.toFixed(2)} s, server RSS +${mb(rssGrowth).toFixed(1)} MB (snapshot included)`);
+        log(
+          `run ${run + 1}: ${mode} copy ${seconds.toFixed(2)} s, server RSS +${mb(rssGrowth).toFixed(1)} MB (snapshot included)`,
+        );
       }
       await server.stop();
       server = null;
@@ -150,15 +189,26 @@ async function main() {
     const rows: [string, number, number][] = [
       ["`cp` + fsync (disk limit)", Math.min(...cp), median(cp)],
       ["S3 server's own write rate (SDK multipart upload from a bare process)", Math.min(...direct), median(direct)],
-      ["offsite copy by the server, plain", Math.min(...copies.plain.map((r) => r.seconds)), median(copies.plain.map((r) => r.seconds))],
-      ["offsite copy by the server, age-encrypted", Math.min(...copies.encrypted.map((r) => r.seconds)), median(copies.encrypted.map((r) => r.seconds))],
+      [
+        "offsite copy by the server, plain",
+        Math.min(...copies.plain.map((r) => r.seconds)),
+        median(copies.plain.map((r) => r.seconds)),
+      ],
+      [
+        "offsite copy by the server, age-encrypted",
+        Math.min(...copies.encrypted.map((r) => r.seconds)),
+        median(copies.encrypted.map((r) => r.seconds)),
+      ],
     ];
     const lines = [
       `Offsite benchmark — ${mb(bytes).toFixed(1)} MB backup, ${RUNS} runs, ${cpus().length} cores, Node ${process.version}`,
       "",
       "| what | min s | median s | median MB/s | median vs S3 write |",
       "| --- | ---: | ---: | ---: | ---: |",
-      ...rows.map(([what, min, med]) => `| ${what} | ${min.toFixed(3)} | ${med.toFixed(3)} | ${rate(med).toFixed(0)} | ${(med / median(direct)).toFixed(2)}× |`),
+      ...rows.map(
+        ([what, min, med]) =>
+          `| ${what} | ${min.toFixed(3)} | ${med.toFixed(3)} | ${rate(med).toFixed(0)} | ${(med / median(direct)).toFixed(2)}× |`,
+      ),
       "",
       "| server RSS growth during backup + copy | max | median |",
       "| --- | ---: | ---: |",
@@ -168,8 +218,15 @@ async function main() {
       }),
     ];
     console.log(lines.join("\n"));
-    const out = path.join(projectRoot, "bench/results", `${new Date().toISOString().slice(0, 10)}-${SIZE_MB}mb-offsite.json`);
-    writeFileSync(out, `${JSON.stringify({ bytes, runs: RUNS, node: process.version, cp, direct, copies, table: lines }, null, 2)}\n`);
+    const out = path.join(
+      projectRoot,
+      "bench/results",
+      `${new Date().toISOString().slice(0, 10)}-${SIZE_MB}mb-offsite.json`,
+    );
+    writeFileSync(
+      out,
+      `${JSON.stringify({ bytes, runs: RUNS, node: process.version, cp, direct, copies, table: lines }, null, 2)}\n`,
+    );
     log(`wrote ${path.relative(projectRoot, out)}`);
   } finally {
     if (server) await server.stop();

@@ -165,7 +165,14 @@ async function offsiteListCommand(): Promise<void> {
   }
   for (const copy of copies) {
     console.log(
-      [copy.name.padEnd(48), copy.kind.padEnd(11), copy.createdAt, formatBytes(copy.bytes).padStart(9), copy.encrypted ? "encrypted" : "plain", copy.present ? "" : "MISSING"]
+      [
+        copy.name.padEnd(48),
+        copy.kind.padEnd(11),
+        copy.createdAt,
+        formatBytes(copy.bytes).padStart(9),
+        copy.encrypted ? "encrypted" : "plain",
+        copy.present ? "" : "MISSING",
+      ]
         .join("  ")
         .trimEnd(),
     );
@@ -181,7 +188,11 @@ async function readIdentityText(source: string | undefined): Promise<string | nu
 }
 
 async function offsiteFetchCommand(args: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { "identity-file": { type: "string" } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { "identity-file": { type: "string" } },
+  });
   if (positionals.length !== 1) throw new UsageError("offsite fetch takes one NAME (see `opstage offsite list`)");
   const identityFile = values["identity-file"];
   if (identityFile && identityFile !== "-") {
@@ -193,7 +204,14 @@ async function offsiteFetchCommand(args: string[]): Promise<void> {
   const fetched = await withOffsiteTarget(
     config,
     (client, target) =>
-      fetchOffsiteCopy({ client, target, backupDir: config.backupDir, objectName: positionals[0]!, identityText, shipped: readMigrationFiles(migrationsDir()) }),
+      fetchOffsiteCopy({
+        client,
+        target,
+        backupDir: config.backupDir,
+        objectName: positionals[0]!,
+        identityText,
+        shipped: readMigrationFiles(migrationsDir()),
+      }),
     { useDatabase },
   );
   console.log(`Fetched ${fetched.path} (${formatBytes(fetched.bytes)}): ${fetched.detail}`);
@@ -225,7 +243,14 @@ function listCommand(): void {
     const state = entry.verification ? entry.verification.state : "not verified";
     const offsite = readCopyState(getConfig().backupDir, entry.name);
     console.log(
-      [entry.name.padEnd(44), entry.kind.padEnd(11), entry.createdAt, formatBytes(entry.bytes).padStart(9), state.padEnd(12), offsite ? `offsite: ${describeCopyState(offsite)}` : ""]
+      [
+        entry.name.padEnd(44),
+        entry.kind.padEnd(11),
+        entry.createdAt,
+        formatBytes(entry.bytes).padStart(9),
+        state.padEnd(12),
+        offsite ? `offsite: ${describeCopyState(offsite)}` : "",
+      ]
         .join("  ")
         .trimEnd(),
     );
@@ -243,7 +268,9 @@ async function restoreCommand(args: string[]): Promise<void> {
   const file = path.resolve(positionals[0]!);
   if (!values.yes) {
     if (!process.stdin.isTTY) throw new UsageError("restore replaces the database: pass --yes to confirm");
-    const answer = await ask(`Replace ${config.databasePath} with ${file}? The current database is kept as a pre-restore backup. Type yes: `);
+    const answer = await ask(
+      `Replace ${config.databasePath} with ${file}? The current database is kept as a pre-restore backup. Type yes: `,
+    );
     if (answer.trim() !== "yes") throw new RestoreError("Not confirmed; nothing changed.");
   }
   const report = await restoreDatabase({
@@ -254,10 +281,16 @@ async function restoreCommand(args: string[]): Promise<void> {
     crashAt: config.testRestoreCrashAt,
   });
   console.log(`Restored ${file} as ${config.databasePath} (sha256 ${report.sha256}).`);
-  console.log(report.preRestore ? `The replaced database is kept as ${path.join(config.backupDir, report.preRestore)}.` : "There was no database to replace.");
+  console.log(
+    report.preRestore
+      ? `The replaced database is kept as ${path.join(config.backupDir, report.preRestore)}.`
+      : "There was no database to replace.",
+  );
   for (const line of describeRestoreChanges(report.changes)) console.log(line);
   if (report.deletedPreRestores.length > 0) {
-    console.log(`Older pre-restore backups deleted (the newest ${PRE_RESTORE_KEEP} are kept): ${report.deletedPreRestores.join(", ")}.`);
+    console.log(
+      `Older pre-restore backups deleted (the newest ${PRE_RESTORE_KEEP} are kept): ${report.deletedPreRestores.join(", ")}.`,
+    );
   }
   console.log(
     report.pendingMigrations > 0
@@ -295,12 +328,12 @@ export async function runCommand(argv: string[]): Promise<void> {
       await getPrisma().$disconnect();
     })
     .catch((error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`opstage: ${error.message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    // Known failures say what is wrong and what to do; anything else at least says what broke.
-    console.error(`opstage: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
+      if (error instanceof UsageError) {
+        console.error(`opstage: ${error.message}\n\n${USAGE}`);
+        process.exit(2);
+      }
+      // Known failures say what is wrong and what to do; anything else at least says what broke.
+      console.error(`opstage: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
 }

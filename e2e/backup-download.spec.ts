@@ -20,7 +20,11 @@ test("an owner downloads a consistent SQLite backup from Settings → Diagnostic
 
   expect(readFileSync(saved).subarray(0, 16).toString("latin1")).toBe(SQLITE_MAGIC);
   expect(integrityOf(saved)).toBe("ok");
-  const owner = queryOne<{ role: string } | undefined>(saved, "SELECT role FROM User WHERE username = ?", E2E.owner.username);
+  const owner = queryOne<{ role: string } | undefined>(
+    saved,
+    "SELECT role FROM User WHERE username = ?",
+    E2E.owner.username,
+  );
   expect(owner?.role).toBe("owner");
 
   // The page is still there (the download did not navigate away) and the action is audited.

@@ -9,7 +9,11 @@ export default async function globalSetup() {
     dataDir,
     env: { OPSTAGE_ADMIN_USERNAME: E2E.owner.username, OPSTAGE_ADMIN_PASSWORD: E2E.owner.password },
   });
-  const viewer = runCli(dataDir, ["user", "create", E2E.viewer.username, "--role", "viewer"], `${E2E.viewer.password}\n`);
+  const viewer = runCli(
+    dataDir,
+    ["user", "create", E2E.viewer.username, "--role", "viewer"],
+    `${E2E.viewer.password}\n`,
+  );
   if (viewer.code !== 0) throw new Error(`creating the viewer failed: ${viewer.stderr}`);
   process.env.OPSTAGE_E2E_URL = server.url;
   process.env.OPSTAGE_E2E_DATA_DIR = dataDir;

@@ -25,7 +25,11 @@ test("an owner creates a token, a script uses it, the schedule makes a backup, w
     headers: { Authorization: `Bearer ${token}` },
   });
   expect(response.status).toBe(200);
-  expect(Buffer.from(await response.arrayBuffer()).subarray(0, 16).toString("latin1")).toBe(SQLITE_MAGIC);
+  expect(
+    Buffer.from(await response.arrayBuffer())
+      .subarray(0, 16)
+      .toString("latin1"),
+  ).toBe(SQLITE_MAGIC);
 
   // Turn on a schedule (every second) and watch a scheduled backup appear in the list.
   await page.goto("/settings/backups");

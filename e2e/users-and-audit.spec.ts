@@ -43,7 +43,9 @@ async function signIn(page: Page, username: string, password: string, path = "/l
 
 const nav = (page: Page) => page.getByRole("navigation");
 
-test("owner changes the generated password, creates an operator and a viewer, resets a password mid-session, filters and exports the audit log", async ({ browser }) => {
+test("owner changes the generated password, creates an operator and a viewer, resets a password mid-session, filters and exports the audit log", async ({
+  browser,
+}) => {
   test.setTimeout(120_000);
   const owner = await newPage(browser);
   // The crafted callbackUrl of the open-redirect report lands on the console, not on another host.
@@ -125,15 +127,29 @@ test("owner changes the generated password, creates an operator and a viewer, re
   // Newest first; the refused demotion of the last owner is there too (result FAILURE).
   await expect(owner.getByTestId("audit-row")).toHaveCount(5);
   const shown = await owner.getByTestId("audit-action").allTextContents();
-  expect(shown).toEqual(["user.password.reset", "user.role.changed", "user.created", "user.created", "user.password.changed"]);
+  expect(shown).toEqual([
+    "user.password.reset",
+    "user.role.changed",
+    "user.created",
+    "user.created",
+    "user.password.changed",
+  ]);
 
   // A shared link shows the same rows.
   const shared = await newPage(browser);
-  await signIn(shared, "admin", "owner-chosen-password-1", `/login?callbackUrl=${encodeURIComponent("/settings/audit?action=user.")}`);
+  await signIn(
+    shared,
+    "admin",
+    "owner-chosen-password-1",
+    `/login?callbackUrl=${encodeURIComponent("/settings/audit?action=user.")}`,
+  );
   await expect(shared).toHaveURL(/\/settings\/audit\?action=user\./);
   await expect(shared.getByTestId("audit-row")).toHaveCount(5);
 
-  for (const [link, format] of [["Export CSV", "csv"], ["Export NDJSON", "ndjson"]] as const) {
+  for (const [link, format] of [
+    ["Export CSV", "csv"],
+    ["Export NDJSON", "ndjson"],
+  ] as const) {
     const downloading = owner.waitForEvent("download");
     await owner.getByRole("link", { name: link }).click();
     const download = await downloading;
@@ -141,7 +157,10 @@ test("owner changes the generated password, creates an operator and a viewer, re
     const text = readFileSync((await download.path())!, "utf8").trim();
     const actions =
       format === "csv"
-        ? text.split("\r\n").slice(1).map((line) => line.split(",")[5])
+        ? text
+            .split("\r\n")
+            .slice(1)
+            .map((line) => line.split(",")[5])
         : text.split("\n").map((line) => (JSON.parse(line) as { action: string }).action);
     expect(actions).toEqual(shown);
   }

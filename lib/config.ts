@@ -41,7 +41,12 @@ const envSchema = z.object({
   // The reverse proxies whose X-Forwarded-For is believed: their addresses, comma-separated.
   OPSTAGE_TRUST_PROXY: z
     .string()
-    .transform((value) => value.split(",").map((part) => part.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(",")
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
     .refine(
       (addresses) => addresses.length > 0 && addresses.every((address) => isIP(address) !== 0),
       "must be the IP addresses of your reverse proxies, comma-separated (e.g. `127.0.0.1,::1`)",
@@ -54,14 +59,23 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://s3.eu-central-1.amazonaws.com" })
     .transform((u) => u.replace(/\/+$/, ""))
     .optional(),
-  OPSTAGE_OFFSITE_REGION: z.string().regex(/^[a-z0-9-]{1,64}$/, "must be a region name such as us-east-1").optional(),
+  OPSTAGE_OFFSITE_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/, "must be a region name such as us-east-1")
+    .optional(),
   OPSTAGE_OFFSITE_BUCKET: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens")
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      "must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens",
+    )
     .optional(),
   OPSTAGE_OFFSITE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/, "must be a key prefix of letters, digits, . _ - and / (e.g. opstage/prod)")
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/,
+      "must be a key prefix of letters, digits, . _ - and / (e.g. opstage/prod)",
+    )
     .optional(),
   OPSTAGE_OFFSITE_PATH_STYLE: z.enum(["true", "false"], { error: "must be true or false" }).optional(),
   OPSTAGE_OFFSITE_ACCESS_KEY_ID: z.string().max(256, "must be at most 256 characters").optional(),
@@ -69,11 +83,17 @@ const envSchema = z.object({
   OPSTAGE_OFFSITE_SECRET_ACCESS_KEY: z.string().max(1024, "must be at most 1024 characters").optional(),
   OPSTAGE_OFFSITE_AGE_RECIPIENT: z
     .string()
-    .regex(/^age1[02-9ac-hj-np-z]{58}$/, "must be an age X25519 recipient (age1…, 62 characters; `age-keygen -y` prints it)")
+    .regex(
+      /^age1[02-9ac-hj-np-z]{58}$/,
+      "must be an age X25519 recipient (age1…, 62 characters; `age-keygen -y` prints it)",
+    )
     .optional(),
   OPSTAGE_OFFSITE_KINDS: z
     .string()
-    .regex(/^(none|(manual|scheduled|pre-upgrade)(,(manual|scheduled|pre-upgrade))*)$/, "must be a comma-separated list of manual, scheduled, pre-upgrade (or none)")
+    .regex(
+      /^(none|(manual|scheduled|pre-upgrade)(,(manual|scheduled|pre-upgrade))*)$/,
+      "must be a comma-separated list of manual, scheduled, pre-upgrade (or none)",
+    )
     .optional(),
   OPSTAGE_OFFSITE_KEEP: z.coerce
     .number({ error: "must be a number" })
@@ -187,7 +207,9 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
   return {
     dataDir,
     databasePath: path.join(/*turbopackIgnore: true*/ dataDir, "opstage.db"),
-    backupDir: path.resolve(/*turbopackIgnore: true*/ e.OPSTAGE_BACKUP_DIR ?? path.join(/*turbopackIgnore: true*/ dataDir, "backups")),
+    backupDir: path.resolve(
+      /*turbopackIgnore: true*/ e.OPSTAGE_BACKUP_DIR ?? path.join(/*turbopackIgnore: true*/ dataDir, "backups"),
+    ),
     host: e.OPSTAGE_HOST,
     port: e.OPSTAGE_PORT,
     publicBaseUrl: e.OPSTAGE_PUBLIC_BASE_URL,

@@ -32,5 +32,9 @@ export class KnownError extends Error {
 }
 
 export function isKnownError(error: unknown): error is KnownError {
-  return error instanceof Error && (error as Partial<KnownError>).known === true && typeof (error as Partial<KnownError>).kind === "string";
+  return (
+    error instanceof Error &&
+    (error as Partial<KnownError>).known === true &&
+    typeof (error as Partial<KnownError>).kind === "string"
+  );
 }

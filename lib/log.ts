@@ -12,7 +12,14 @@ export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" |
 
 type LogRecord = { level: number; msg?: string; err?: { message?: string; stack?: string }; [key: string]: unknown };
 
-const LEVEL_NAMES: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
+const LEVEL_NAMES: Record<number, string> = {
+  10: "TRACE",
+  20: "DEBUG",
+  30: "INFO",
+  40: "WARN",
+  50: "ERROR",
+  60: "FATAL",
+};
 // Fields every record has, or that pretty lines show in their own way.
 const QUIET_FIELDS = new Set(["level", "time", "pid", "hostname", "msg", "err", "app"]);
 
@@ -49,7 +56,15 @@ export function logger(): Logger {
  * Applies the configured format and level (config.ts reads them). The CLI logs to standard error
  * (`toStderr`): its standard output is the command's own answer.
  */
-export function configureLogging(options: { format: LogFormat | undefined; level: LogLevel; toStderr?: boolean }): void {
+export function configureLogging(options: {
+  format: LogFormat | undefined;
+  level: LogLevel;
+  toStderr?: boolean;
+}): void {
   const stream = options.toStderr ? process.stderr : process.stdout;
-  shared.opstageLogger = createLogger(options.format ?? (stream.isTTY ? "pretty" : "json"), options.level, options.toStderr ? 2 : 1);
+  shared.opstageLogger = createLogger(
+    options.format ?? (stream.isTTY ? "pretty" : "json"),
+    options.level,
+    options.toStderr ? 2 : 1,
+  );
 }

@@ -14,7 +14,10 @@ export const CRON_RULE = z
   .string()
   .trim()
   .max(200, "must be at most 200 characters")
-  .refine((value) => value !== "off" && isValidCron(value), "must be a cron expression such as `0 3 * * *` (daily at 03:00)");
+  .refine(
+    (value) => value !== "off" && isValidCron(value),
+    "must be a cron expression such as `0 3 * * *` (daily at 03:00)",
+  );
 
 /** The environment's spelling: a cron expression, or `off` for none. */
 export const CRON_OR_OFF_RULE = z

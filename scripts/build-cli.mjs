@@ -9,7 +9,9 @@ import { rmSync } from "node:fs";
 
 function gitCommit() {
   try {
-    return execSync("git rev-parse --short=12 HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    return execSync("git rev-parse --short=12 HEAD", { stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
   } catch {
     return "";
   }
@@ -28,7 +30,9 @@ await build({
   target: "node20",
   external: ["better-sqlite3"],
   // Bundled CommonJS dependencies call require(); give each ESM output file one.
-  banner: { js: "import { createRequire as __opstageCreateRequire } from 'node:module'; const require = __opstageCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __opstageCreateRequire } from 'node:module'; const require = __opstageCreateRequire(import.meta.url);",
+  },
   define: {
     "process.env.OPSTAGE_BUILD_COMMIT": JSON.stringify(process.env.OPSTAGE_BUILD_COMMIT || gitCommit()),
     "process.env.OPSTAGE_BUILD_TIME": JSON.stringify(process.env.OPSTAGE_BUILD_TIME || new Date().toISOString()),

@@ -6,13 +6,7 @@
 // The migration is written to a temp folder and renamed into place, so a failure leaves nothing.
 import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import {
-  migrationsDir,
-  noFilters,
-  readMigrationsList,
-  readSchema,
-  withSchemaEngine,
-} from "./lib/schema-engine.mjs";
+import { migrationsDir, noFilters, readMigrationsList, readSchema, withSchemaEngine } from "./lib/schema-engine.mjs";
 
 const name = process.argv[2];
 if (!name || !/^[a-z0-9_]+$/.test(name)) {

@@ -52,9 +52,7 @@ export default async function OverviewPage() {
                   <td className="px-4 py-2 text-slate-600">{event.targetId ?? ""}</td>
                 </tr>
               ))}
-              {events.length === 0 && (
-                <EmptyRow columns={4}>Nothing yet.</EmptyRow>
-              )}
+              {events.length === 0 && <EmptyRow columns={4}>Nothing yet.</EmptyRow>}
             </tbody>
           </table>
         </div>

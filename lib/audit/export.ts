@@ -47,13 +47,20 @@ function csvCell(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-export async function* auditExportChunks(actor: Actor, filter: AuditFilter, format: AuditExportFormat): AsyncGenerator<string> {
+export async function* auditExportChunks(
+  actor: Actor,
+  filter: AuditFilter,
+  format: AuditExportFormat,
+): AsyncGenerator<string> {
   if (format === "csv") yield `${COLUMNS.join(",")}\r\n`;
   for await (const batch of auditEventBatches(actor, filter)) {
     let chunk = "";
     for (const event of batch) {
       const row = plain(event);
-      chunk += format === "csv" ? `${COLUMNS.map((column) => csvCell(row[column])).join(",")}\r\n` : `${JSON.stringify(row)}\n`;
+      chunk +=
+        format === "csv"
+          ? `${COLUMNS.map((column) => csvCell(row[column])).join(",")}\r\n`
+          : `${JSON.stringify(row)}\n`;
     }
     yield chunk;
   }

@@ -69,15 +69,19 @@ export function encodeCursor(event: Pick<AuditEvent, "createdAt" | "id">): strin
 }
 
 export function decodeCursor(value: string): AuditCursor {
-  const [millis, id] = Buffer.from(value, "base64url").toString("utf8").split(/\.(.*)/s);
+  const [millis, id] = Buffer.from(value, "base64url")
+    .toString("utf8")
+    .split(/\.(.*)/s);
   const createdAt = new Date(Number(millis));
-  if (!id || Number.isNaN(createdAt.getTime())) throw new AuditQueryError("The cursor is not valid; start from the first page.");
+  if (!id || Number.isNaN(createdAt.getTime()))
+    throw new AuditQueryError("The cursor is not valid; start from the first page.");
   return { createdAt, id };
 }
 
 /** Owners and operators read every event; a viewer reads only the events they made themselves. */
 function assertReader(actor: Actor): void {
-  if (!hasRole(actor.user.role, "viewer")) throw new AuthError(403, "forbidden", "You cannot read the audit log.", actor);
+  if (!hasRole(actor.user.role, "viewer"))
+    throw new AuthError(403, "forbidden", "You cannot read the audit log.", actor);
 }
 
 async function whereOf(actor: Actor, filter: AuditFilter, cursor?: AuditCursor): Promise<Prisma.AuditEventWhereInput> {
@@ -142,7 +146,11 @@ export async function getAuditEvent(actor: Actor, id: string): Promise<AuditRow 
 }
 
 /** Every filtered row, newest first, in batches: memory stays at one batch whatever the total. */
-export async function* auditEventBatches(actor: Actor, filter: AuditFilter, batchSize = 1000): AsyncGenerator<AuditRow[]> {
+export async function* auditEventBatches(
+  actor: Actor,
+  filter: AuditFilter,
+  batchSize = 1000,
+): AsyncGenerator<AuditRow[]> {
   let cursor: AuditCursor | undefined;
   for (;;) {
     const rows = await getPrisma().auditEvent.findMany({

@@ -25,7 +25,10 @@ export async function getAuditRetentionDays(): Promise<number | null> {
 }
 
 /** Deletes events older than the retention; returns how many. Nothing when kept forever. */
-export async function applyAuditRetention(actor: AuditActor = { ...SYSTEM_ACTOR, id: "audit-retention" }, origin?: RequestOrigin): Promise<number> {
+export async function applyAuditRetention(
+  actor: AuditActor = { ...SYSTEM_ACTOR, id: "audit-retention" },
+  origin?: RequestOrigin,
+): Promise<number> {
   const days = await getAuditRetentionDays();
   if (days === null) return 0;
   const before = new Date(Date.now() - days * 86_400_000);
@@ -50,11 +53,17 @@ export async function setAuditRetentionDays(
     throw new AuthError(403, "forbidden", `This needs the owner role; you are ${actor.user.role}.`, actor);
   }
   if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS)) {
-    throw new RetentionError(`Days must be a whole number from 1 to ${MAX_RETENTION_DAYS}, or null to keep events forever.`);
+    throw new RetentionError(
+      `Days must be a whole number from 1 to ${MAX_RETENTION_DAYS}, or null to keep events forever.`,
+    );
   }
   const from = await getAuditRetentionDays();
   const valueJson = JSON.stringify(days);
-  await getPrisma().systemSetting.upsert({ where: { key: SETTING_KEY }, create: { key: SETTING_KEY, valueJson }, update: { valueJson } });
+  await getPrisma().systemSetting.upsert({
+    where: { key: SETTING_KEY },
+    create: { key: SETTING_KEY, valueJson },
+    update: { valueJson },
+  });
   return { from, to: days };
 }
 

@@ -10,7 +10,15 @@ import { assertPassword, UserError } from "./users";
 export async function getAccount(actor: Actor) {
   const user = await getPrisma().user.findUnique({
     where: { id: actor.user.id },
-    select: { id: true, username: true, displayName: true, role: true, status: true, lastLoginAt: true, createdAt: true },
+    select: {
+      id: true,
+      username: true,
+      displayName: true,
+      role: true,
+      status: true,
+      lastLoginAt: true,
+      createdAt: true,
+    },
   });
   if (!user) throw new UserAdminError(404, "not_found", "Your account no longer exists; sign in again.");
   return user;
@@ -33,7 +41,8 @@ export async function changeOwnPassword(actor: Actor, currentPassword: string, n
   try {
     assertPassword(newPassword);
   } catch (error) {
-    if (error instanceof UserError) throw new UserAdminError(400, "invalid_input", `The new ${error.message.toLowerCase()}`);
+    if (error instanceof UserError)
+      throw new UserAdminError(400, "invalid_input", `The new ${error.message.toLowerCase()}`);
     throw error;
   }
   if (currentPassword === newPassword) {

@@ -21,7 +21,10 @@ export function clientAddress(header: HeaderGetter, trustedProxies: readonly str
   let address = normalizeAddress(peerValue);
   if (!trustedProxies.includes(address)) return address;
   // Walk the forwarded chain from the nearest hop while it is one of our proxies.
-  const hops = (header("x-forwarded-for") ?? "").split(",").map(normalizeAddress).filter((hop) => isIP(hop) !== 0);
+  const hops = (header("x-forwarded-for") ?? "")
+    .split(",")
+    .map(normalizeAddress)
+    .filter((hop) => isIP(hop) !== 0);
   while (hops.length > 0 && trustedProxies.includes(address)) address = hops.pop()!;
   return address;
 }

@@ -62,13 +62,21 @@ export class LoginLimiter {
       try {
         await this.address.consume(address);
       } catch (rejection) {
-        return { ok: false, retryAfterSeconds: retryAfter(rejection), reason: "too many sign-in attempts from this address" };
+        return {
+          ok: false,
+          retryAfterSeconds: retryAfter(rejection),
+          reason: "too many sign-in attempts from this address",
+        };
       }
     }
     try {
       await this.pair.consume(LoginLimiter.pairKey(username, address));
     } catch (rejection) {
-      return { ok: false, retryAfterSeconds: retryAfter(rejection), reason: "too many failed sign-ins for this username from this address" };
+      return {
+        ok: false,
+        retryAfterSeconds: retryAfter(rejection),
+        reason: "too many failed sign-ins for this username from this address",
+      };
     }
     return { ok: true };
   }

@@ -91,7 +91,8 @@ export function getAuthOptions(): NextAuthOptions {
         const sessionId = (token as { sid?: unknown } | null)?.sid;
         const exp = (token as { exp?: unknown } | null)?.exp;
         if (typeof sessionId !== "string") return;
-        const expiresAt = typeof exp === "number" ? new Date(exp * 1000) : new Date(Date.now() + config.sessionTtlSeconds * 1000);
+        const expiresAt =
+          typeof exp === "number" ? new Date(exp * 1000) : new Date(Date.now() + config.sessionTtlSeconds * 1000);
         await revokeSession(sessionId, expiresAt);
       },
     },

@@ -15,7 +15,10 @@ import { hasRole } from "./roles";
  * Where the credentials are read from: App Router code reads cookies and headers through
  * next/headers (no argument); a Pages Router API route passes its request and response.
  */
-export type SessionSource = { req: IncomingMessage & { cookies: Partial<Record<string, string>> }; res: ServerResponse };
+export type SessionSource = {
+  req: IncomingMessage & { cookies: Partial<Record<string, string>> };
+  res: ServerResponse;
+};
 
 export type Actor = {
   user: Pick<User, "id" | "username" | "displayName" | "role">;
@@ -76,7 +79,11 @@ async function actorFromSession(source?: SessionSource): Promise<Actor> {
     throw new AuthError(401, "unauthenticated", "Your account is not active. Sign in again.");
   }
   if (!(await isSessionCurrent(claims, user.sessionVersion))) {
-    throw new AuthError(401, "unauthenticated", "This session has ended (signed out, or the password was changed). Sign in again.");
+    throw new AuthError(
+      401,
+      "unauthenticated",
+      "This session has ended (signed out, or the password was changed). Sign in again.",
+    );
   }
   return { user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role } };
 }

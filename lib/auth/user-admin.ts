@@ -24,8 +24,7 @@ export class UserAdminError extends KnownError {
   }
 }
 
-const LAST_OWNER =
-  "This is the last active owner: make another user an active owner first, then change this one.";
+const LAST_OWNER = "This is the last active owner: make another user an active owner first, then change this one.";
 
 export type UserSummary = Pick<
   User,
@@ -198,5 +197,9 @@ export async function deleteUser(actor: Actor, id: string): Promise<UserSummary>
   if (user.role === "owner" && user.status === "ACTIVE" && !otherOwner) {
     throw new UserAdminError(409, "last_owner", LAST_OWNER);
   }
-  throw new UserAdminError(409, "has_history", `${user.username} has audit history and cannot be deleted; disable the account instead.`);
+  throw new UserAdminError(
+    409,
+    "has_history",
+    `${user.username} has audit history and cannot be deleted; disable the account instead.`,
+  );
 }

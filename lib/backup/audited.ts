@@ -34,7 +34,15 @@ export async function createAuditedBackup(input: {
       targetType: "backup",
       targetId: backup.name,
       origin: input.origin,
-      metadata: { filename: backup.name, bytes: backup.bytes, durationMs: backup.durationMs, snapshotMethod: backup.snapshotMethod, snapshotFallbackReason: backup.snapshotFallbackReason, kind: backup.kind, by: input.actorLabel },
+      metadata: {
+        filename: backup.name,
+        bytes: backup.bytes,
+        durationMs: backup.durationMs,
+        snapshotMethod: backup.snapshotMethod,
+        snapshotFallbackReason: backup.snapshotFallbackReason,
+        kind: backup.kind,
+        by: input.actorLabel,
+      },
     });
     // In the background: the backup is done whatever happens to its offsite copy.
     queueOffsiteCopy({ config: input.config, name: backup.name, kind: backup.kind });

@@ -15,7 +15,14 @@ import { APP_VERSION } from "../version";
 import { backupFileName, commitTempFile, discardTempFile, ensureDir, tempPathFor } from "./files";
 import { manifestPath, writeManifest, type BackupKind, type BackupManifest } from "./manifest";
 import { withSnapshotLock } from "./lock";
-import { bytesNeededForSnapshot, diskFreeBytes, InsufficientSpaceError, isDiskFull, DiskFullError, type FreeSpaceProbe } from "./space";
+import {
+  bytesNeededForSnapshot,
+  diskFreeBytes,
+  InsufficientSpaceError,
+  isDiskFull,
+  DiskFullError,
+  type FreeSpaceProbe,
+} from "./space";
 import { lastAppliedMigration } from "./verify";
 import { snapshotDatabase } from "./worker";
 
@@ -45,7 +52,9 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
   // The lease first, then the lock: whoever holds the lock then holds a lease too, so while a
   // restore holds the database nobody holds the lock, and its own snapshot (pre-upgrade) never
   // waits for one.
-  const manifest = await withSharedLease(() => withSnapshotLock(() => snapshotToBackupDir(options), options.lockWaitMs));
+  const manifest = await withSharedLease(() =>
+    withSnapshotLock(() => snapshotToBackupDir(options), options.lockWaitMs),
+  );
   return { ...manifest, path: path.join(options.backupDir, manifest.name) };
 }
 
@@ -65,10 +74,14 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Backup
     const { observer } = options;
     const snapshot = await snapshotDatabase(databasePath, tempPath, {
       onEvent: observer
-        ? (event) => (event.event === "copying" ? observer.started({ name, bytes: event.bytes, tempPath }) : observer.copied(event.position))
+        ? (event) =>
+            event.event === "copying"
+              ? observer.started({ name, bytes: event.bytes, tempPath })
+              : observer.copied(event.position)
         : undefined,
     });
-    if (snapshot.fallbackReason) logger().warn(`snapshot ${name}: used SQLite's backup API because ${snapshot.fallbackReason}`);
+    if (snapshot.fallbackReason)
+      logger().warn(`snapshot ${name}: used SQLite's backup API because ${snapshot.fallbackReason}`);
     const manifest = {
       name,
       kind: options.kind,

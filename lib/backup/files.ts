@@ -41,7 +41,8 @@ export function isSafeBackupName(name: string): boolean {
 export function unreadableFileReason(file: string): string | null {
   const stats = statSync(file, { throwIfNoEntry: false });
   if (!stats) return `${file} does not exist.`;
-  if (!stats.isFile()) return `${file} is ${stats.isDirectory() ? "a folder" : "not a regular file"}, not a backup file.`;
+  if (!stats.isFile())
+    return `${file} is ${stats.isDirectory() ? "a folder" : "not a regular file"}, not a backup file.`;
   return null;
 }
 
@@ -135,7 +136,9 @@ export function removeOrphanManifests(directory: string): string[] {
   } catch {
     return [];
   }
-  const orphans = names.map((name) => name.slice(0, -".json".length)).filter((name) => !existsSync(path.join(/* turbopackIgnore: true */ directory, name)));
+  const orphans = names
+    .map((name) => name.slice(0, -".json".length))
+    .filter((name) => !existsSync(path.join(/* turbopackIgnore: true */ directory, name)));
   for (const name of orphans) rmSync(path.join(/* turbopackIgnore: true */ directory, `${name}.json`), { force: true });
   return orphans;
 }

@@ -10,7 +10,8 @@ import { commitTempFile, discardTempFile, tempPathFor } from "./files";
 export const BACKUP_KINDS = ["manual", "scheduled", "pre-upgrade", "pre-restore", "external"] as const;
 export type BackupKind = (typeof BACKUP_KINDS)[number];
 
-export type VerificationState = "restorable" | "newer" | "unstartable" | "corrupt" | "modified" | "not-sqlite" | "foreign";
+export type VerificationState =
+  "restorable" | "newer" | "unstartable" | "corrupt" | "modified" | "not-sqlite" | "foreign";
 
 export type Verification = {
   at: string;
@@ -53,7 +54,9 @@ export function readManifest(backupDir: string, name: string): BackupManifest | 
   if (!existsSync(file)) return null;
   try {
     const manifest = JSON.parse(readFileSync(file, "utf8")) as BackupManifest;
-    return manifest.name === name && (typeof manifest.sha256 === "string" || manifest.sha256 === null) ? manifest : null;
+    return manifest.name === name && (typeof manifest.sha256 === "string" || manifest.sha256 === null)
+      ? manifest
+      : null;
   } catch {
     return null; // unreadable: the backup is listed as external until verified again
   }

@@ -8,8 +8,14 @@ import { getScheduler } from "./schedule";
 export async function backupsOverview(config: Config) {
   return {
     backupDir: config.backupDir,
-    backups: listBackups(config.backupDir).map((entry) => ({ ...entry, offsite: readCopyState(config.backupDir, entry.name) })),
-    offsiteConfigured: await loadOffsiteTarget(config).then((target) => target !== null, () => false),
+    backups: listBackups(config.backupDir).map((entry) => ({
+      ...entry,
+      offsite: readCopyState(config.backupDir, entry.name),
+    })),
+    offsiteConfigured: await loadOffsiteTarget(config).then(
+      (target) => target !== null,
+      () => false,
+    ),
     schedule: await getScheduler(config).status(),
   };
 }

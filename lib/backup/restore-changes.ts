@@ -15,7 +15,11 @@ import { SCHEDULE_SETTING_KEYS } from "./schedule";
  */
 export const KEPT_SETTING_KEYS: readonly string[] = [...SCHEDULE_SETTING_KEYS, ...OFFSITE_SETTING_KEYS];
 
-export type RevertedUser = { username: string; changes: ("password" | "role" | "status" | "comes back" | "gone")[]; role?: { now: string; restored: string } };
+export type RevertedUser = {
+  username: string;
+  changes: ("password" | "role" | "status" | "comes back" | "gone")[];
+  role?: { now: string; restored: string };
+};
 export type RevertedToken = { name: string; prefix: string; was: "revoked" | "deleted" };
 export type RestoreChanges = {
   users: RevertedUser[];
@@ -26,7 +30,13 @@ export type RestoreChanges = {
 };
 
 type UserRow = { id: string; username: string; passwordHash: string; role: string; status: string };
-type TokenRow = { id: string; name: string; prefix: string; revokedAt: string | null; expiresAt: string | number | null };
+type TokenRow = {
+  id: string;
+  name: string;
+  prefix: string;
+  revokedAt: string | null;
+  expiresAt: string | number | null;
+};
 type SettingRow = { key: string; valueJson: string };
 
 function hasTable(db: SqliteDatabase, name: string): boolean {
@@ -40,7 +50,9 @@ function rows<T>(db: SqliteDatabase, table: string, sql: string): T[] {
 function settingsOf(db: SqliteDatabase): Map<string, string> {
   const keys = KEPT_SETTING_KEYS.map(() => "?").join(", ");
   if (!hasTable(db, "SystemSetting")) return new Map();
-  const found = db.prepare(`SELECT key, valueJson FROM "SystemSetting" WHERE key IN (${keys})`).all(...KEPT_SETTING_KEYS) as SettingRow[];
+  const found = db
+    .prepare(`SELECT key, valueJson FROM "SystemSetting" WHERE key IN (${keys})`)
+    .all(...KEPT_SETTING_KEYS) as SettingRow[];
   return new Map(found.map((row) => [row.key, row.valueJson]));
 }
 
@@ -66,7 +78,11 @@ function compareUsers(current: UserRow[], restored: UserRow[]): RevertedUser[] {
     if (mine.role !== user.role) changes.push("role");
     if (mine.status !== user.status) changes.push("status");
     if (changes.length > 0) {
-      out.push({ username: user.username, changes, ...(mine.role !== user.role ? { role: { now: mine.role, restored: user.role } } : {}) });
+      out.push({
+        username: user.username,
+        changes,
+        ...(mine.role !== user.role ? { role: { now: mine.role, restored: user.role } } : {}),
+      });
     }
   }
   for (const user of current) if (!back.has(user.id)) out.push({ username: user.username, changes: ["gone"] });
@@ -91,7 +107,11 @@ function compareTokens(current: TokenRow[], restored: TokenRow[]): RevertedToken
  * installed. The second file is still the restore's temp copy: the carried-over settings are in
  * it before it gets the database's name, so no crash can install it without them.
  */
-export function carryOverAndCompare(replacedPath: string, installingPath: string, keepSettings: boolean): RestoreChanges {
+export function carryOverAndCompare(
+  replacedPath: string,
+  installingPath: string,
+  keepSettings: boolean,
+): RestoreChanges {
   const replaced = openDatabase(replacedPath, { readonly: true });
   const installing = openDatabase(installingPath);
   try {
@@ -140,7 +160,9 @@ export function describeRestoreChanges(changes: RestoreChanges | null): string[]
     );
   }
   for (const token of tokens) {
-    lines.push(`API token "${token.name}" (${token.prefix}…) works again: it was ${token.was} after this backup. Revoke it again if that still holds.`);
+    lines.push(
+      `API token "${token.name}" (${token.prefix}…) works again: it was ${token.was} after this backup. Revoke it again if that still holds.`,
+    );
   }
   for (const user of users) {
     const role = user.role ? ` (role ${user.role.now} → ${user.role.restored})` : "";

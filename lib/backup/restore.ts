@@ -55,7 +55,11 @@ export const PRE_RESTORE_KEEP = 3;
 
 export type RestoreMarker = { file: string; sha256: string; restoredAt: string; preRestore: string | null };
 
-export type RestoreReport = RestoreMarker & { pendingMigrations: number; changes: RestoreChanges | null; deletedPreRestores: string[] };
+export type RestoreReport = RestoreMarker & {
+  pendingMigrations: number;
+  changes: RestoreChanges | null;
+  deletedPreRestores: string[];
+};
 
 /** Test hook (OPSTAGE_TEST_RESTORE_CRASH_AT): stop dead, as kill -9 would, after the named step. */
 export type CrashPoint = NonNullable<Config["testRestoreCrashAt"]>;
@@ -87,13 +91,16 @@ export async function prepareRestore(input: {
         `${Math.ceil(bytes / 1048576)} MB needed, ${Math.floor(free / 1048576)} MB free. Nothing was changed.`,
     );
   }
-  const manifest = path.dirname(source) === config.backupDir ? readManifest(config.backupDir, path.basename(source)) : null;
+  const manifest =
+    path.dirname(source) === config.backupDir ? readManifest(config.backupDir, path.basename(source)) : null;
   const temp = tempPathFor(config.dataDir, "opstage.db");
   try {
     const before = fileIdentity(source);
     const [sha256, integrity] = await Promise.all([copyFileHashed(source, temp), checkIntegrity(source)]);
     if (fileIdentity(source) !== before) {
-      throw new RestoreError(`${source} changed while it was being copied and checked; nothing was changed. Try again.`);
+      throw new RestoreError(
+        `${source} changed while it was being copied and checked; nothing was changed. Try again.`,
+      );
     }
     crashIf("after-copy", crashAt);
     const verification = await verifyDatabaseFile(temp, shipped, manifest?.sha256 ?? null, { sha256, integrity });
@@ -102,7 +109,8 @@ export async function prepareRestore(input: {
     return { source, temp, verification };
   } catch (error) {
     discardTempFile(temp);
-    if (isDiskFull(error)) throw new RestoreError(`${config.dataDir} ran out of space while copying the backup; nothing was changed.`);
+    if (isDiskFull(error))
+      throw new RestoreError(`${config.dataDir} ran out of space while copying the backup; nothing was changed.`);
     throw error;
   }
 }
@@ -259,7 +267,12 @@ export async function restoreDatabase(input: {
   let report: RestoreReport;
   try {
     const prepared = await prepareRestore(input);
-    report = await installRestore({ config, prepared, keepSettings: input.keepSettings ?? true, crashAt: input.crashAt });
+    report = await installRestore({
+      config,
+      prepared,
+      keepSettings: input.keepSettings ?? true,
+      crashAt: input.crashAt,
+    });
   } finally {
     lock.release();
   }

@@ -4,7 +4,11 @@
 import { deleteBackup, listBackups } from "./catalog";
 import type { BackupKind } from "./manifest";
 
-export function applyRetention(backupDir: string, keep: number, kind: Extract<BackupKind, "scheduled" | "pre-restore"> = "scheduled"): string[] {
+export function applyRetention(
+  backupDir: string,
+  keep: number,
+  kind: Extract<BackupKind, "scheduled" | "pre-restore"> = "scheduled",
+): string[] {
   const ofKind = listBackups(backupDir).filter((entry) => entry.kind === kind);
   const doomed = ofKind.slice(Math.max(0, keep));
   for (const entry of doomed) deleteBackup(backupDir, entry.name);

@@ -123,7 +123,9 @@ export class BackupScheduler {
     } finally {
       this.running = false;
     }
-    await writeSetting(LAST_RUN_KEY, lastRun).catch((error: unknown) => logger().error({ err: error }, "could not record the scheduled run"));
+    await writeSetting(LAST_RUN_KEY, lastRun).catch((error: unknown) =>
+      logger().error({ err: error }, "could not record the scheduled run"),
+    );
     return lastRun;
   }
 }

@@ -41,7 +41,8 @@ export function removeLinksToDatabase(backupDir: string, databasePath: string): 
 export async function completeUnhashedBackups(backupDir: string, log: (message: string) => void): Promise<void> {
   for (const entry of listBackups(backupDir).filter((backup) => backup.sha256 === null && backup.kind !== "external")) {
     try {
-      if (await completeManifestHash(backupDir, entry.name)) log(`recorded the sha256 of ${entry.name}, which a crash had left out`);
+      if (await completeManifestHash(backupDir, entry.name))
+        log(`recorded the sha256 of ${entry.name}, which a crash had left out`);
     } catch (error) {
       log(`could not hash ${entry.name}: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -10,7 +10,13 @@ import { assertStartable } from "../migrate/startable";
 import { MigrationError } from "../migrate/status";
 import { APP_VERSION } from "../version";
 import { backupPath } from "./files";
-import { readManifest, writeManifest, type BackupManifest, type Verification, type VerificationState } from "./manifest";
+import {
+  readManifest,
+  writeManifest,
+  type BackupManifest,
+  type Verification,
+  type VerificationState,
+} from "./manifest";
 import { checkIntegrity, hashFile, type IntegrityResult } from "./worker";
 
 export type FileVerification = Verification & {
@@ -56,9 +62,16 @@ export async function verifyDatabaseFile(
   expectedSha256: string | null,
   known: { sha256?: string; integrity?: IntegrityResult } = {},
 ): Promise<FileVerification> {
-  const [actualSha256, check] = await Promise.all([known.sha256 ?? hashFile(file), known.integrity ?? checkIntegrity(file)]);
+  const [actualSha256, check] = await Promise.all([
+    known.sha256 ?? hashFile(file),
+    known.integrity ?? checkIntegrity(file),
+  ]);
   const at = new Date().toISOString();
-  const result = (state: VerificationState, detail: string, facts: { lastMigration?: string | null; pending?: number } = {}) => ({
+  const result = (
+    state: VerificationState,
+    detail: string,
+    facts: { lastMigration?: string | null; pending?: number } = {},
+  ) => ({
     at,
     state,
     restorable: state === "restorable",
@@ -68,7 +81,10 @@ export async function verifyDatabaseFile(
     pendingMigrations: facts.pending ?? 0,
   });
   if (expectedSha256 && actualSha256 !== expectedSha256) {
-    return result("modified", `sha256 ${actualSha256.slice(0, 12)}… does not match the manifest's ${expectedSha256.slice(0, 12)}…: the file changed since it was written.`);
+    return result(
+      "modified",
+      `sha256 ${actualSha256.slice(0, 12)}… does not match the manifest's ${expectedSha256.slice(0, 12)}…: the file changed since it was written.`,
+    );
   }
   if (!check.sqlite) return result("not-sqlite", `Not a readable SQLite database: ${check.integrity[0]}`);
   if (check.integrity[0] !== "ok") {
@@ -104,11 +120,12 @@ export async function verifyDatabaseFile(
 export async function verifyBackup(backupDir: string, name: string, shipped: MigrationFile[]): Promise<Verification> {
   const file = backupPath(backupDir, name);
   const manifest = readManifest(backupDir, name);
-  const { sha256, lastMigration, pendingMigrations: _pending, ...verification } = await verifyDatabaseFile(
-    file,
-    shipped,
-    manifest?.sha256 ?? null,
-  );
+  const {
+    sha256,
+    lastMigration,
+    pendingMigrations: _pending,
+    ...verification
+  } = await verifyDatabaseFile(file, shipped, manifest?.sha256 ?? null);
   const updated: BackupManifest = manifest
     ? { ...manifest, sha256: manifest.sha256 ?? sha256, verification }
     : {

@@ -20,13 +20,20 @@ export type SnapshotResult = {
 export type IntegrityResult = { sqlite: boolean; integrity: string[] };
 
 export type WorkerTasks = {
-  snapshot: (args: { sourcePath: string; sourceFd: number; destinationPath: string; busyTimeoutMs: number }) => Promise<SnapshotResult>;
+  snapshot: (args: {
+    sourcePath: string;
+    sourceFd: number;
+    destinationPath: string;
+    busyTimeoutMs: number;
+  }) => Promise<SnapshotResult>;
   copy: (args: { source: string; destination: string }) => Promise<string>;
   hash: (args: { path: string }) => Promise<string>;
   check: (args: { path: string }) => Promise<IntegrityResult>;
 };
 
-export type WorkerRequest = { [K in keyof WorkerTasks]: { task: K; args: Parameters<WorkerTasks[K]>[0] } }[keyof WorkerTasks];
+export type WorkerRequest = {
+  [K in keyof WorkerTasks]: { task: K; args: Parameters<WorkerTasks[K]>[0] };
+}[keyof WorkerTasks];
 export type WorkerReply = { ok: true; result: unknown } | { ok: false; message: string; code?: string };
 /**
  * What the snapshot says while it runs, so that a download can stream the copy as it is written:
@@ -101,7 +108,8 @@ type CheckpointedRead = { bytes: number } | { fallbackReason: string };
 // Starts a read transaction on the reader whose snapshot is exactly the database file's content
 // and returns the length of that content, or why that could not be had.
 function beginCheckpointedRead(reader: Connection, sourcePath: string, busyTimeoutMs: number): CheckpointedRead {
-  if (reader.pragma("journal_mode", { simple: true }) !== "wal") return { fallbackReason: "the database is not in WAL mode" };
+  if (reader.pragma("journal_mode", { simple: true }) !== "wal")
+    return { fallbackReason: "the database is not in WAL mode" };
   const writeLock = openSource(sourcePath, busyTimeoutMs);
   let lastState = "";
   try {
@@ -152,7 +160,12 @@ type CopyHooks = {
 
 // Copies the first `bytes` bytes of sourceFd into a new file (never an existing one), hashing
 // them on the way, flushing as it goes and fsync'ing at the end. Returns the sha256 (hex).
-async function copyBytes(sourceFd: number, destinationPath: string, bytes: number, hooks: CopyHooks = {}): Promise<string> {
+async function copyBytes(
+  sourceFd: number,
+  destinationPath: string,
+  bytes: number,
+  hooks: CopyHooks = {},
+): Promise<string> {
   const { editFirstChunk, onOpened, onCopied } = hooks;
   const hash: Hash = createHash("sha256");
   const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
@@ -165,7 +178,7 @@ async function copyBytes(sourceFd: number, destinationPath: string, bytes: numbe
       const read = fs.readSync(sourceFd, buffer, 0, Math.min(buffer.length, bytes - position), position);
       if (read === 0) throw new Error(`the file ends at byte ${position}, before ${bytes}`);
       if (position === 0 && editFirstChunk) editFirstChunk(buffer.subarray(0, read));
-      for (let written = 0; written < read; ) written += fs.writeSync(out, buffer, written, read - written);
+      for (let written = 0; written < read;) written += fs.writeSync(out, buffer, written, read - written);
       hash.update(buffer.subarray(0, read));
       position += read;
       onCopied?.(position);
@@ -297,7 +310,11 @@ if (parentPort && (workerData as { opstageWorker?: boolean } | undefined)?.opsta
     run(request).then(
       (result) => port.postMessage({ ok: true, result } satisfies WorkerReply),
       (error: unknown) =>
-        port.postMessage({ ok: false, message: messageOf(error), code: (error as { code?: string })?.code } satisfies WorkerReply),
+        port.postMessage({
+          ok: false,
+          message: messageOf(error),
+          code: (error as { code?: string })?.code,
+        } satisfies WorkerReply),
     ),
   );
 }

@@ -26,7 +26,14 @@
 import { Worker } from "node:worker_threads";
 import { databaseFileDescriptor } from "../db/database-file";
 import { findAppPath } from "../db/paths";
-import type { CopyEvent, IntegrityResult, SnapshotResult, WorkerReply, WorkerRequest, WorkerTasks } from "./worker-tasks";
+import type {
+  CopyEvent,
+  IntegrityResult,
+  SnapshotResult,
+  WorkerReply,
+  WorkerRequest,
+  WorkerTasks,
+} from "./worker-tasks";
 
 export type { CopyEvent, IntegrityResult, SnapshotMethod, SnapshotResult } from "./worker-tasks";
 
@@ -79,7 +86,10 @@ function runTask<K extends keyof WorkerTasks>(
         return;
       }
       const reply = message;
-      settle(reply.ok ? null : Object.assign(new Error(`${task} failed: ${reply.message}`), { code: reply.code }), reply.ok ? reply.result : undefined);
+      settle(
+        reply.ok ? null : Object.assign(new Error(`${task} failed: ${reply.message}`), { code: reply.code }),
+        reply.ok ? reply.result : undefined,
+      );
     });
     worker.once("error", (error) => settle(error));
     worker.once("exit", (code) => settle(new Error(`${task} worker exited with code ${code}`)));
@@ -103,7 +113,11 @@ export function snapshotDatabase(
   } catch (error) {
     return Promise.reject(new Error(`snapshot failed: ${(error as Error).message}`));
   }
-  return runTask("snapshot", { sourcePath, sourceFd, destinationPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000 }, options.onEvent);
+  return runTask(
+    "snapshot",
+    { sourcePath, sourceFd, destinationPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000 },
+    options.onEvent,
+  );
 }
 
 /** Copies a file into a new one (never overwriting), fsync'ed, hashing it on the way; returns the sha256. */

@@ -10,12 +10,7 @@
 // connection lazily and can close it (closePrismaConnection), so that the next query opens
 // whatever file is at the path then.
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import type {
-  SqlDriverAdapter,
-  SqlDriverAdapterFactory,
-  SqlQuery,
-  Transaction,
-} from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
 import { getConfig } from "../config";
 import { PrismaClient } from "../generated/prisma/client";
 import { acquireSharedLease } from "./lease";

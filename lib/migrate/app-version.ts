@@ -13,7 +13,8 @@ function hasSettingsTable(db: SqliteDatabase): boolean {
 /** Reads, never writes. Null for a new database or one from before versions were recorded. */
 export function lastRecordedVersion(db: SqliteDatabase): string | null {
   if (!hasSettingsTable(db)) return null;
-  const row = db.prepare(`SELECT valueJson FROM "SystemSetting" WHERE key = ?`).get(KEY) as { valueJson: string } | undefined;
+  const row = db.prepare(`SELECT valueJson FROM "SystemSetting" WHERE key = ?`).get(KEY) as
+    { valueJson: string } | undefined;
   if (!row) return null;
   try {
     const value = JSON.parse(row.valueJson) as unknown;

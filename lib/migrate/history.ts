@@ -32,8 +32,7 @@ function prismaTimestamp(date = new Date()): string {
 
 export function hasMigrationsTable(db: SqliteDatabase): boolean {
   return (
-    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get() !==
-    undefined
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get() !== undefined
   );
 }
 

@@ -18,7 +18,10 @@ export class OffsiteIdentityError extends KnownError {
 }
 
 /** Ciphertext of `plaintext` for `recipient` (age's 64 KiB chunks), pulled as it is read. */
-export async function encryptStream(plaintext: ReadableStream<Uint8Array>, recipient: string): Promise<ReadableStream<Uint8Array>> {
+export async function encryptStream(
+  plaintext: ReadableStream<Uint8Array>,
+  recipient: string,
+): Promise<ReadableStream<Uint8Array>> {
   const encrypter = new Encrypter();
   encrypter.addRecipient(recipient);
   return encrypter.encrypt(plaintext);
@@ -28,7 +31,10 @@ export async function encryptStream(plaintext: ReadableStream<Uint8Array>, recip
  * A file as a pull-only web stream: a chunk is read only when the consumer asks for one.
  * (Readable.toWeb() on Node 20 reads ahead of a slow consumer.)
  */
-export function fileWebStream(handle: FileHandle, onRead: (bytes: number) => void = () => {}): ReadableStream<Uint8Array> {
+export function fileWebStream(
+  handle: FileHandle,
+  onRead: (bytes: number) => void = () => {},
+): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {

@@ -5,7 +5,8 @@ import { describeS3Error, objectKey, s3ClientFor } from "./s3";
 import type { OffsiteTarget } from "./target";
 
 export type ConnectionStep = "write" | "read back" | "compare" | "delete";
-export type ConnectionTestResult = { ok: true; key: string; ms: number } | { ok: false; step: ConnectionStep; message: string };
+export type ConnectionTestResult =
+  { ok: true; key: string; ms: number } | { ok: false; step: ConnectionStep; message: string };
 
 export async function testOffsiteConnection(target: OffsiteTarget): Promise<ConnectionTestResult> {
   const client = s3ClientFor(target);
@@ -20,7 +21,11 @@ export async function testOffsiteConnection(target: OffsiteTarget): Promise<Conn
     const text = await read.Body!.transformToString();
     step = "compare";
     if (text !== body) {
-      return { ok: false, step, message: `Read back ${text.length} characters that differ from the ${body.length} written: the store does not return what it was given.` };
+      return {
+        ok: false,
+        step,
+        message: `Read back ${text.length} characters that differ from the ${body.length} written: the store does not return what it was given.`,
+      };
     }
     step = "delete";
     await client.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: key }));

@@ -26,7 +26,9 @@ export function describeCopyState(state: OffsiteCopyState | null): string {
   if (!state) return "—";
   if (state.status === "uploading") return `uploading ${state.percent ?? 0}%`;
   if (state.status === "pending") {
-    return state.error ? `pending: attempt ${state.attempts} failed (${state.error}); retry at ${new Date(state.nextAttemptAt ?? state.at).toLocaleTimeString()}` : "pending";
+    return state.error
+      ? `pending: attempt ${state.attempts} failed (${state.error}); retry at ${new Date(state.nextAttemptAt ?? state.at).toLocaleTimeString()}`
+      : "pending";
   }
   if (state.status === "failed") return `failed: ${state.error}`;
   return state.encrypted ? "done (encrypted)" : "done";

@@ -11,7 +11,14 @@ import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { BackupExistsError, commitTempFileAsNew, discardTempFile, ensureDir, isSafeBackupName, tempPathFor } from "../backup/files";
+import {
+  BackupExistsError,
+  commitTempFileAsNew,
+  discardTempFile,
+  ensureDir,
+  isSafeBackupName,
+  tempPathFor,
+} from "../backup/files";
 import { manifestPath, writeManifest, type BackupManifest } from "../backup/manifest";
 import { verifyDatabaseFile } from "../backup/verify";
 import type { MigrationFile } from "../migrate/files";
@@ -66,12 +73,18 @@ export async function fetchOffsiteCopy(input: {
 }): Promise<FetchedCopy> {
   const { client, target, backupDir, objectName } = input;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.db(\.age)?$/.test(objectName) || objectName.includes("..")) {
-    throw new OffsiteNotFoundError(`"${objectName}" is not the name of an offsite copy (opstage-….db or opstage-….db.age).`);
+    throw new OffsiteNotFoundError(
+      `"${objectName}" is not the name of an offsite copy (opstage-….db or opstage-….db.age).`,
+    );
   }
   const remote = await readRemoteManifest(client, target, objectName);
-  if (!remote) throw new OffsiteNotFoundError(`No offsite copy named ${objectName} under ${target.bucket}/${target.prefix}; list them with \`opstage offsite list\`.`);
+  if (!remote)
+    throw new OffsiteNotFoundError(
+      `No offsite copy named ${objectName} under ${target.bucket}/${target.prefix}; list them with \`opstage offsite list\`.`,
+    );
   const name = remote.backup.name;
-  if (!isSafeBackupName(name)) throw new OffsiteCopyRefusedError(`The manifest of ${objectName} names an unsafe backup file (${name}).`);
+  if (!isSafeBackupName(name))
+    throw new OffsiteCopyRefusedError(`The manifest of ${objectName} names an unsafe backup file (${name}).`);
   // turbopackIgnore on these run-time paths: without it Next's file tracer cannot bound
   // path.join(dir, `${name}.json`) and copies every .json file of the project into the image.
   const finalPath = path.join(/* turbopackIgnore: true */ backupDir, name);
@@ -81,7 +94,9 @@ export async function fetchOffsiteCopy(input: {
   let identity: string | null = null;
   if (recipient) {
     if (!input.identityText?.trim()) {
-      throw new OffsiteIdentityError(`${objectName} is encrypted to ${recipient}: give its age identity (AGE-SECRET-KEY-1…) to fetch it.`);
+      throw new OffsiteIdentityError(
+        `${objectName} is encrypted to ${recipient}: give its age identity (AGE-SECRET-KEY-1…) to fetch it.`,
+      );
     }
     identity = parseIdentity(input.identityText);
     // Before downloading anything: a wrong key is named at once, not after a gigabyte.
@@ -92,7 +107,9 @@ export async function fetchOffsiteCopy(input: {
   const downloaded = tempPathFor(backupDir, objectName);
   const plain = recipient ? tempPathFor(backupDir, name) : downloaded;
   try {
-    const response = await client.send(new GetObjectCommand({ Bucket: target.bucket, Key: objectKey(target, objectName) }));
+    const response = await client.send(
+      new GetObjectCommand({ Bucket: target.bucket, Key: objectKey(target, objectName) }),
+    );
     const received = await writeHashed(response.Body as Readable, downloaded);
     if (received.sha256 !== remote.object.sha256 || received.bytes !== remote.object.bytes) {
       throw new OffsiteCopyRefusedError(
@@ -110,14 +127,18 @@ export async function fetchOffsiteCopy(input: {
           await handle.close();
         }
       } catch (error) {
-        throw new OffsiteCopyRefusedError(`${objectName} could not be decrypted (${(error as Error).message}). Nothing was stored.`);
+        throw new OffsiteCopyRefusedError(
+          `${objectName} could not be decrypted (${(error as Error).message}). Nothing was stored.`,
+        );
       } finally {
         discardTempFile(downloaded);
       }
     }
     const check = await verifyDatabaseFile(plain, input.shipped, remote.backup.sha256, { sha256: plainSha256 });
     if (!check.restorable) {
-      throw new OffsiteCopyRefusedError(`The offsite copy ${objectName} cannot be restored: ${check.detail} Nothing was stored.`);
+      throw new OffsiteCopyRefusedError(
+        `The offsite copy ${objectName} cannot be restored: ${check.detail} Nothing was stored.`,
+      );
     }
     const { sha256, lastMigration: _last, pendingMigrations: _pending, ...verification } = check;
     const manifest: BackupManifest = { ...remote.backup, sha256, bytes: statSync(plain).size, verification };

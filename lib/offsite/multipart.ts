@@ -52,7 +52,16 @@ export async function uploadMultipart(
       bytes += length;
       const number = ++partNumber;
       inFlight[slot] = client
-        .send(new UploadPartCommand({ Bucket: params.Bucket, Key: params.Key, UploadId, PartNumber: number, Body: body, ContentLength: length }))
+        .send(
+          new UploadPartCommand({
+            Bucket: params.Bucket,
+            Key: params.Key,
+            UploadId,
+            PartNumber: number,
+            Body: body,
+            ContentLength: length,
+          }),
+        )
         .then((part) => {
           completed.push({ ETag: part.ETag, PartNumber: number });
         })
@@ -64,12 +73,21 @@ export async function uploadMultipart(
     await Promise.all(inFlight);
     if (failure) throw failure;
     completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
-    await client.send(new CompleteMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId, MultipartUpload: { Parts: completed } }));
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: params.Bucket,
+        Key: params.Key,
+        UploadId,
+        MultipartUpload: { Parts: completed },
+      }),
+    );
     return { sha256: hash.digest("hex"), bytes, parts: partNumber };
   } catch (error) {
     await Promise.allSettled(inFlight);
     // Parts of an abandoned upload are billed until aborted.
-    await client.send(new AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId })).catch(() => {});
+    await client
+      .send(new AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId }))
+      .catch(() => {});
     throw error;
   }
 }

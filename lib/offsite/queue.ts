@@ -64,7 +64,9 @@ async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<voi
   if (!target || !target.kinds.includes(kind as OffsiteKind)) return;
   const { backupDir } = config;
   const save = (state: OffsiteCopyState) =>
-    writeCopyState(backupDir, name, state).catch((error) => logger().error({ err: error }, `could not record the offsite state of ${name}`));
+    writeCopyState(backupDir, name, state).catch((error) =>
+      logger().error({ err: error }, `could not record the offsite state of ${name}`),
+    );
   await save({ status: "pending", at: new Date().toISOString(), attempts: 0 });
 
   const client = s3ClientFor(target);
@@ -74,17 +76,39 @@ async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<voi
       const startedAt = Date.now();
       try {
         setUploadPercent(name, 0);
-        const copy = await uploadBackupCopy(client, target, backupDir, name, (fraction) => setUploadPercent(name, Math.floor(fraction * 100)));
+        const copy = await uploadBackupCopy(client, target, backupDir, name, (fraction) =>
+          setUploadPercent(name, Math.floor(fraction * 100)),
+        );
         const durationMs = Date.now() - startedAt;
-        await save({ status: "done", at: new Date().toISOString(), attempts: attempt, key: copy.key, sha256: copy.sha256, bytes: copy.bytes, encrypted: copy.encrypted, durationMs });
-        logger().info(`offsite copy of ${name} stored as ${copy.key} (${copy.bytes} bytes${copy.encrypted ? ", encrypted" : ""})`);
+        await save({
+          status: "done",
+          at: new Date().toISOString(),
+          attempts: attempt,
+          key: copy.key,
+          sha256: copy.sha256,
+          bytes: copy.bytes,
+          encrypted: copy.encrypted,
+          durationMs,
+        });
+        logger().info(
+          `offsite copy of ${name} stored as ${copy.key} (${copy.bytes} bytes${copy.encrypted ? ", encrypted" : ""})`,
+        );
         await recordAuditSafely({
           actor: SYSTEM_ACTOR,
           action: "backup.offsite.copied",
           result: "SUCCESS",
           targetType: "backup",
           targetId: name,
-          metadata: { key: copy.key, bucket: target.bucket, bytes: copy.bytes, sha256: copy.sha256, encrypted: copy.encrypted, attempts: attempt, durationMs, kind },
+          metadata: {
+            key: copy.key,
+            bucket: target.bucket,
+            bytes: copy.bytes,
+            sha256: copy.sha256,
+            encrypted: copy.encrypted,
+            attempts: attempt,
+            durationMs,
+            kind,
+          },
         });
         if (kind === "scheduled") await applyRetention(target, client);
         return;
@@ -107,7 +131,13 @@ async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<voi
         }
         const delay = Math.min(config.offsite.retryFirstDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);
         const nextAttemptAt = new Date(Date.now() + delay).toISOString();
-        await save({ status: "pending", at: new Date().toISOString(), attempts: attempt, error: reason, nextAttemptAt });
+        await save({
+          status: "pending",
+          at: new Date().toISOString(),
+          attempts: attempt,
+          error: reason,
+          nextAttemptAt,
+        });
         logger().warn(`offsite copy of ${name}, attempt ${attempt} failed: ${reason}; retrying at ${nextAttemptAt}`);
         await sleep(delay);
       } finally {

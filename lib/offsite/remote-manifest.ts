@@ -26,7 +26,11 @@ export function remoteManifestName(objectName: string): string {
 export function parseRemoteManifest(text: string): RemoteManifest | null {
   try {
     const value = JSON.parse(text) as RemoteManifest;
-    return value.format === REMOTE_MANIFEST_FORMAT && typeof value.object?.sha256 === "string" && typeof value.backup?.name === "string" ? value : null;
+    return value.format === REMOTE_MANIFEST_FORMAT &&
+      typeof value.object?.sha256 === "string" &&
+      typeof value.backup?.name === "string"
+      ? value
+      : null;
   } catch {
     return null;
   }

@@ -27,16 +27,24 @@ async function listKeys(client: S3Client, target: OffsiteTarget): Promise<Map<st
   const keys = new Map<string, number>();
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: keyPrefix(target), ContinuationToken: token }));
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: target.bucket, Prefix: keyPrefix(target), ContinuationToken: token }),
+    );
     for (const object of page.Contents ?? []) if (object.Key) keys.set(object.Key, object.Size ?? 0);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return keys;
 }
 
-export async function readRemoteManifest(client: S3Client, target: OffsiteTarget, objectName: string): Promise<RemoteManifest | null> {
+export async function readRemoteManifest(
+  client: S3Client,
+  target: OffsiteTarget,
+  objectName: string,
+): Promise<RemoteManifest | null> {
   try {
-    const response = await client.send(new GetObjectCommand({ Bucket: target.bucket, Key: objectKey(target, `${objectName}.json`) }));
+    const response = await client.send(
+      new GetObjectCommand({ Bucket: target.bucket, Key: objectKey(target, `${objectName}.json`) }),
+    );
     return parseRemoteManifest(await response.Body!.transformToString());
   } catch (error) {
     if ((error as { name?: string }).name === "NoSuchKey") return null;

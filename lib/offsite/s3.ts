@@ -40,7 +40,11 @@ export function describeS3Error(error: unknown, target: Pick<OffsiteTarget, "sec
     text = "the S3 endpoint refused the connection (is it running and is the endpoint right?)";
   } else if (e?.name === "NoSuchBucket") {
     text = `bucket ${target.bucket} does not exist`;
-  } else if (e?.name === "InvalidAccessKeyId" || e?.name === "SignatureDoesNotMatch" || e?.$metadata?.httpStatusCode === 403) {
+  } else if (
+    e?.name === "InvalidAccessKeyId" ||
+    e?.name === "SignatureDoesNotMatch" ||
+    e?.$metadata?.httpStatusCode === 403
+  ) {
     text = `access denied (${e.name ?? "403"}): check the access key id and secret, and the bucket's policy`;
   } else {
     const status = e?.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : "";

@@ -15,7 +15,14 @@ export class OffsiteUnreachableError extends KnownError {
 }
 
 // Errors of Opstage's own that pass through unchanged; anything else came from S3 or the network.
-const OWN_ERRORS = new Set(["OffsiteConfigError", "OffsiteIdentityError", "OffsiteNotFoundError", "OffsiteCopyRefusedError", "BackupExistsError", "BackupNameError"]);
+const OWN_ERRORS = new Set([
+  "OffsiteConfigError",
+  "OffsiteIdentityError",
+  "OffsiteNotFoundError",
+  "OffsiteCopyRefusedError",
+  "BackupExistsError",
+  "BackupNameError",
+]);
 
 export async function withOffsiteTarget<T>(
   config: Pick<Config, "offsite">,
@@ -33,7 +40,9 @@ export async function withOffsiteTarget<T>(
     return await fn(client, target);
   } catch (error) {
     if (error instanceof Error && OWN_ERRORS.has(error.name)) throw error;
-    throw new OffsiteUnreachableError(`The offsite store ${target.endpoint ?? "AWS S3"} (bucket ${target.bucket}): ${describeS3Error(error, target)}`);
+    throw new OffsiteUnreachableError(
+      `The offsite store ${target.endpoint ?? "AWS S3"} (bucket ${target.bucket}): ${describeS3Error(error, target)}`,
+    );
   } finally {
     client.destroy();
   }

@@ -62,26 +62,45 @@ export const RECIPIENT_PATTERN = /^age1[02-9ac-hj-np-z]{58}$/;
 // saying what is wrong and what to enter.
 const targetSchema = z.object({
   endpoint: z
-    .url({ protocol: /^https?$/, error: "Endpoint must be an http(s) URL such as https://s3.eu-central-1.amazonaws.com, or empty for AWS S3." })
+    .url({
+      protocol: /^https?$/,
+      error: "Endpoint must be an http(s) URL such as https://s3.eu-central-1.amazonaws.com, or empty for AWS S3.",
+    })
     .transform((u) => u.replace(/\/+$/, ""))
     .nullable(),
   region: z.string().regex(/^[a-z0-9-]{1,64}$/, "Region must be a region name such as us-east-1."),
   bucket: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "Bucket must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens."),
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      "Bucket must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens.",
+    ),
   prefix: z
     .string()
-    .regex(/^([A-Za-z0-9][A-Za-z0-9._/-]{0,199})?$/, "Prefix must be letters, digits, . _ - and / (e.g. opstage/prod), or empty.")
+    .regex(
+      /^([A-Za-z0-9][A-Za-z0-9._/-]{0,199})?$/,
+      "Prefix must be letters, digits, . _ - and / (e.g. opstage/prod), or empty.",
+    )
     .transform((p) => p.replace(/\/+$/, "")),
   pathStyle: z.boolean(),
   accessKeyId: z.string().min(1, "Access key id is required.").max(256, "Access key id is at most 256 characters."),
-  secretAccessKey: z.string().min(1, "Secret access key is required.").max(1024, "Secret access key is at most 1024 characters."),
+  secretAccessKey: z
+    .string()
+    .min(1, "Secret access key is required.")
+    .max(1024, "Secret access key is at most 1024 characters."),
   recipient: z
     .string()
-    .regex(RECIPIENT_PATTERN, "Recipient must be an age X25519 public key (age1…, 62 characters; `age-keygen -y key.txt` prints it), or empty for no encryption.")
+    .regex(
+      RECIPIENT_PATTERN,
+      "Recipient must be an age X25519 public key (age1…, 62 characters; `age-keygen -y key.txt` prints it), or empty for no encryption.",
+    )
     .nullable(),
   kinds: z.array(z.enum(OFFSITE_KINDS, "Kinds are manual, scheduled and pre-upgrade.")),
-  keepScheduled: z.number().int("Keep must be a whole number.").min(1, "Keep must be at least 1.").max(1000, "Keep must be at most 1000."),
+  keepScheduled: z
+    .number()
+    .int("Keep must be a whole number.")
+    .min(1, "Keep must be at least 1.")
+    .max(1000, "Keep must be at most 1000."),
 });
 
 /** What an owner sends; an empty or absent secret keeps the saved one. */
@@ -101,13 +120,27 @@ async function readSaved(): Promise<Partial<OffsiteTarget> | null> {
 function environmentFields(config: Pick<Config, "offsite">): Partial<OffsiteTarget> {
   const env = config.offsite;
   const fields: Partial<OffsiteTarget> = {};
-  for (const key of ["endpoint", "region", "bucket", "prefix", "pathStyle", "accessKeyId", "secretAccessKey", "recipient", "kinds", "keepScheduled"] as const) {
+  for (const key of [
+    "endpoint",
+    "region",
+    "bucket",
+    "prefix",
+    "pathStyle",
+    "accessKeyId",
+    "secretAccessKey",
+    "recipient",
+    "kinds",
+    "keepScheduled",
+  ] as const) {
     if (env[key] !== undefined) (fields as Record<string, unknown>)[key] = env[key];
   }
   return fields;
 }
 
-function merge(saved: Partial<OffsiteTarget> | null, config: Pick<Config, "offsite">): { target: OffsiteTarget; fromEnvironment: string[] } {
+function merge(
+  saved: Partial<OffsiteTarget> | null,
+  config: Pick<Config, "offsite">,
+): { target: OffsiteTarget; fromEnvironment: string[] } {
   const env = environmentFields(config);
   return { target: { ...DEFAULTS, ...saved, ...env }, fromEnvironment: Object.keys(env) };
 }
@@ -120,7 +153,10 @@ function isConfigured(target: OffsiteTarget): boolean {
  * The target copies go to, or null when none is configured. `useDatabase: false` reads the
  * environment alone: the "server is gone" drill runs on an empty data dir.
  */
-export async function loadOffsiteTarget(config: Pick<Config, "offsite">, useDatabase = true): Promise<OffsiteTarget | null> {
+export async function loadOffsiteTarget(
+  config: Pick<Config, "offsite">,
+  useDatabase = true,
+): Promise<OffsiteTarget | null> {
   const { target } = merge(useDatabase ? await readSaved() : null, config);
   return isConfigured(target) ? validate(target) : null;
 }
@@ -136,7 +172,10 @@ export async function describeOffsiteTarget(config: Pick<Config, "offsite">): Pr
 }
 
 /** Saves an owner's target (the environment's fields still win); returns what is in force. */
-export async function saveOffsiteTarget(config: Pick<Config, "offsite">, input: OffsiteTargetInput): Promise<PublicOffsiteTarget> {
+export async function saveOffsiteTarget(
+  config: Pick<Config, "offsite">,
+  input: OffsiteTargetInput,
+): Promise<PublicOffsiteTarget> {
   const saved = await readSaved();
   const candidate: OffsiteTarget = {
     ...input,
@@ -148,7 +187,11 @@ export async function saveOffsiteTarget(config: Pick<Config, "offsite">, input: 
   // environment's values (its secret above all) are never copied into the database.
   validate({ ...candidate, ...environmentFields(config) });
   const valueJson = JSON.stringify(candidate);
-  await getPrisma().systemSetting.upsert({ where: { key: OFFSITE_TARGET_KEY }, create: { key: OFFSITE_TARGET_KEY, valueJson }, update: { valueJson } });
+  await getPrisma().systemSetting.upsert({
+    where: { key: OFFSITE_TARGET_KEY },
+    create: { key: OFFSITE_TARGET_KEY, valueJson },
+    update: { valueJson },
+  });
   return describeOffsiteTarget(config);
 }
 

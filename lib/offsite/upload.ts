@@ -27,7 +27,8 @@ export async function uploadBackupCopy(
 ): Promise<UploadedCopy> {
   const file = backupPath(backupDir, name);
   const manifest = readManifest(backupDir, name);
-  if (!manifest?.sha256) throw new OffsiteUploadError(`${name} has no complete manifest yet; it is copied once its sha256 is recorded.`);
+  if (!manifest?.sha256)
+    throw new OffsiteUploadError(`${name} has no complete manifest yet; it is copied once its sha256 is recorded.`);
   const { verification: _verification, ...backup } = manifest;
   const plainBytes = statSync(file).size;
   const encrypted = target.recipient !== null;
@@ -51,7 +52,11 @@ export async function uploadBackupCopy(
         });
     uploaded = await uploadMultipart(
       client,
-      { Bucket: target.bucket, Key: key, ContentType: encrypted ? "application/octet-stream" : "application/vnd.sqlite3" },
+      {
+        Bucket: target.bucket,
+        Key: key,
+        ContentType: encrypted ? "application/octet-stream" : "application/vnd.sqlite3",
+      },
       fill,
     );
   } finally {

@@ -5,7 +5,13 @@
 import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit/record";
 import { bootstrapOwner } from "../auth/users";
 import { backupPath, discardTempFile } from "../backup/files";
-import { completePreRestore, installRestore, prepareRestore, takeRestoreMarker, type RestoreReport } from "../backup/restore";
+import {
+  completePreRestore,
+  installRestore,
+  prepareRestore,
+  takeRestoreMarker,
+  type RestoreReport,
+} from "../backup/restore";
 import { getScheduler } from "../backup/schedule";
 import type { Config } from "../config";
 import { logger } from "../log";
@@ -62,7 +68,9 @@ export async function restoreFromConsole(input: {
       });
       const bootstrap = await bootstrapOwner({ username: config.adminUsername, password: config.adminPassword });
       if (bootstrap?.generatedPassword) {
-        log(`the restored database had no users; created ${bootstrap.user.username} with password ${bootstrap.generatedPassword}`);
+        log(
+          `the restored database had no users; created ${bootstrap.user.username} with password ${bootstrap.generatedPassword}`,
+        );
       }
       return installed;
     });

@@ -27,7 +27,12 @@ export type MigrationSummary = { applied: number; pending: number; latest: strin
 export function migrationSummary(db: SqliteDatabase): MigrationSummary {
   try {
     const status = migrationStatus(db, shippedMigrations());
-    return { applied: status.applied.length, pending: status.pending.length, latest: status.latestApplied, error: null };
+    return {
+      applied: status.applied.length,
+      pending: status.pending.length,
+      latest: status.latestApplied,
+      error: null,
+    };
   } catch (error) {
     return { applied: 0, pending: 0, latest: null, error: error instanceof Error ? error.message : String(error) };
   }

@@ -64,13 +64,21 @@ export async function startOpstage(): Promise<void> {
     const stale = [...removeStaleTempFiles(config.backupDir), ...removeStaleTempFiles(config.dataDir)];
     if (stale.length > 0) log(`removed ${stale.length} unfinished backup file(s) left by a crash: ${stale.join(", ")}`);
     const orphans = removeOrphanManifests(config.backupDir);
-    if (orphans.length > 0) log(`removed the manifests of ${orphans.length} backup(s) that were never completed: ${orphans.join(", ")}`);
+    if (orphans.length > 0)
+      log(`removed the manifests of ${orphans.length} backup(s) that were never completed: ${orphans.join(", ")}`);
     // Before anything opens the database: a write to it would change such a file too.
     const links = removeLinksToDatabase(config.backupDir, config.databasePath);
-    if (links.length > 0) log(`removed ${links.join(", ")}: a restore stopped before replacing the database it was keeping`);
+    if (links.length > 0)
+      log(`removed ${links.join(", ")}: a restore stopped before replacing the database it was keeping`);
 
     const db = getAppDatabase();
-    const { applied, status, snapshot } = await migrateOnStart(db, readMigrationFiles(migrationsDir()), APP_VERSION, config, log);
+    const { applied, status, snapshot } = await migrateOnStart(
+      db,
+      readMigrationFiles(migrationsDir()),
+      APP_VERSION,
+      config,
+      log,
+    );
     enableWal(db);
     log(
       applied.length > 0

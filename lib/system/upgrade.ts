@@ -24,7 +24,12 @@ function wayBack(config: Config): string {
 }
 
 /** Throws, writing nothing, when `appVersion` cannot start on the database; says the way back. */
-export function refuseNewerDatabase(db: SqliteDatabase, files: MigrationFile[], appVersion: string, config: Config): MigrationStatus {
+export function refuseNewerDatabase(
+  db: SqliteDatabase,
+  files: MigrationFile[],
+  appVersion: string,
+  config: Config,
+): MigrationStatus {
   try {
     return assertStartable(db, files, appVersion);
   } catch (error) {

@@ -28,7 +28,10 @@ function residentMb(pid: number): number {
 
 before(async () => {
   const dataDir = tempDir();
-  server = await startServer({ dataDir, env: { OPSTAGE_ADMIN_USERNAME: "owner", OPSTAGE_ADMIN_PASSWORD: "owner-password-123" } });
+  server = await startServer({
+    dataDir,
+    env: { OPSTAGE_ADMIN_USERNAME: "owner", OPSTAGE_ADMIN_PASSWORD: "owner-password-123" },
+  });
   const db = new Database(path.join(dataDir, "opstage.db"));
   db.pragma("busy_timeout = 5000");
   const insert = db.prepare(
@@ -38,7 +41,11 @@ before(async () => {
   const start = Date.UTC(2026, 0, 1);
   db.transaction(() => {
     for (let i = 0; i < ROWS; i++) {
-      insert.run(`bulk${String(i).padStart(7, "0")}`, `t${i % 100}`, new Date(start + i * 1000).toISOString().replace("Z", "+00:00"));
+      insert.run(
+        `bulk${String(i).padStart(7, "0")}`,
+        `t${i % 100}`,
+        new Date(start + i * 1000).toISOString().replace("Z", "+00:00"),
+      );
     }
   })();
   db.close();
@@ -61,7 +68,9 @@ test(`exporting ${ROWS} rows as NDJSON keeps the server's memory flat`, async ()
   let first = "";
   const series: number[] = [];
   try {
-    const response = await fetch(`${server.url}/api/admin/audit/export?format=ndjson&action=bulk.`, { headers: { Cookie: cookie } });
+    const response = await fetch(`${server.url}/api/admin/audit/export?format=ndjson&action=bulk.`, {
+      headers: { Cookie: cookie },
+    });
     assert.equal(response.status, 200);
     const decoder = new TextDecoder();
     const reader = response.body!.getReader();
@@ -77,7 +86,9 @@ test(`exporting ${ROWS} rows as NDJSON keeps the server's memory flat`, async ()
   } finally {
     clearInterval(sampler);
   }
-  console.log(`# exported ${lines} rows in ${((Date.now() - started) / 1000).toFixed(1)} s; server RSS ${baseline.toFixed(0)} MB → peak ${peak.toFixed(0)} MB; every 100k rows: ${series.join(", ")} MB`);
+  console.log(
+    `# exported ${lines} rows in ${((Date.now() - started) / 1000).toFixed(1)} s; server RSS ${baseline.toFixed(0)} MB → peak ${peak.toFixed(0)} MB; every 100k rows: ${series.join(", ")} MB`,
+  );
   assert.equal(lines, ROWS);
   assert.equal((JSON.parse(first) as { id: string }).id, `bulk${String(ROWS - 1).padStart(7, "0")}`, "newest first");
   assert.ok(peak - baseline < MAX_GROWTH_MB, `server memory grew ${(peak - baseline).toFixed(0)} MB`);
@@ -87,7 +98,9 @@ test(`exporting ${ROWS} rows as NDJSON keeps the server's memory flat`, async ()
 
   const time = async (query: string) => {
     const t = performance.now();
-    const response = await fetch(`${server.url}/api/admin/audit?action=bulk.&limit=50${query}`, { headers: { Cookie: cookie } });
+    const response = await fetch(`${server.url}/api/admin/audit?action=bulk.&limit=50${query}`, {
+      headers: { Cookie: cookie },
+    });
     const page = (await response.json()) as { events: { id: string }[] };
     return { ms: performance.now() - t, first: page.events[0]?.id };
   };

@@ -20,13 +20,25 @@ let viewerCookie: string;
 let operatorId: string;
 let viewerId: string;
 
-type Row = { id: string; createdAt: string; action: string; actorId: string | null; actorName: string | null; result: string; targetId: string | null };
+type Row = {
+  id: string;
+  createdAt: string;
+  action: string;
+  actorId: string | null;
+  actorName: string | null;
+  result: string;
+  targetId: string | null;
+};
 type Page = { events: Row[]; nextCursor: string | null };
 
 function api(pathname: string, cookie: string, init: RequestInit = {}) {
   return fetch(`${server.url}${pathname}`, {
     ...init,
-    headers: { Cookie: cookie, ...(init.body ? { "Content-Type": "application/json" } : {}), ...(init.headers as Record<string, string>) },
+    headers: {
+      Cookie: cookie,
+      ...(init.body ? { "Content-Type": "application/json" } : {}),
+      ...(init.headers as Record<string, string>),
+    },
   });
 }
 
@@ -36,7 +48,11 @@ const stored = (ms: number) => new Date(ms).toISOString().replace("Z", "+00:00")
 function sqlIds(where: string, ...params: unknown[]): string[] {
   const db = new Database(dbFile, { readonly: true });
   try {
-    return (db.prepare(`SELECT id FROM AuditEvent WHERE ${where} ORDER BY createdAt DESC, id DESC`).all(...params) as { id: string }[]).map((r) => r.id);
+    return (
+      db.prepare(`SELECT id FROM AuditEvent WHERE ${where} ORDER BY createdAt DESC, id DESC`).all(...params) as {
+        id: string;
+      }[]
+    ).map((r) => r.id);
   } finally {
     db.close();
   }
@@ -57,7 +73,10 @@ async function allPages(query: string, cookie = ownerCookie, limit = 50): Promis
 }
 
 async function createUser(username: string, role: string, password: string): Promise<string> {
-  const response = await api("/api/admin/users", ownerCookie, { method: "POST", body: JSON.stringify({ username, role, password }) });
+  const response = await api("/api/admin/users", ownerCookie, {
+    method: "POST",
+    body: JSON.stringify({ username, role, password }),
+  });
   assert.equal(response.status, 201);
   return ((await response.json()) as { user: { id: string } }).user.id;
 }
@@ -65,7 +84,10 @@ async function createUser(username: string, role: string, password: string): Pro
 before(async () => {
   const dataDir = tempDir();
   dbFile = path.join(dataDir, "opstage.db");
-  server = await startServer({ dataDir, env: { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password } });
+  server = await startServer({
+    dataDir,
+    env: { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password },
+  });
   ownerCookie = await signIn(server.url, OWNER.username, OWNER.password);
   operatorId = await createUser("olga", "operator", "operator-password-1");
   viewerId = await createUser("vic", "viewer", "viewer-password-12");
@@ -106,7 +128,10 @@ describe("audit log", () => {
     const rows = await allPages("action=seed.");
     assert.equal(rows.length, SEEDED);
     assert.equal(new Set(rows.map((r) => r.id)).size, SEEDED);
-    assert.deepEqual(rows.map((r) => r.id), sqlIds("action LIKE 'seed.%'"));
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      sqlIds("action LIKE 'seed.%'"),
+    );
     assert.equal(rows.find((r) => r.actorId === operatorId)?.actorName, "olga");
   });
 
@@ -118,13 +143,25 @@ describe("audit log", () => {
       ["action=seed.&actor=olga", "action LIKE 'seed.%' AND actorId = ?", [operatorId]],
       ["action=seed.&result=FAILURE", "action LIKE 'seed.%' AND result = 'FAILURE'", []],
       ["action=seed.&target=t3", "action LIKE 'seed.%' AND targetId = 't3'", []],
-      [`action=seed.&from=${from}&to=${to}`, "action LIKE 'seed.%' AND createdAt >= ? AND createdAt < ?", [from.replace("Z", "+00:00"), to.replace("Z", "+00:00")]],
-      [`action=seed.beta&actor=vic&result=SUCCESS&target=t1`, "action = 'seed.beta' AND actorId = ? AND result = 'SUCCESS' AND targetId = 't1'", [viewerId]],
+      [
+        `action=seed.&from=${from}&to=${to}`,
+        "action LIKE 'seed.%' AND createdAt >= ? AND createdAt < ?",
+        [from.replace("Z", "+00:00"), to.replace("Z", "+00:00")],
+      ],
+      [
+        `action=seed.beta&actor=vic&result=SUCCESS&target=t1`,
+        "action = 'seed.beta' AND actorId = ? AND result = 'SUCCESS' AND targetId = 't1'",
+        [viewerId],
+      ],
     ];
     for (const [query, where, params] of cases) {
       const expected = sqlIds(where, ...params);
       assert.ok(expected.length > 0, `${query} selects something`);
-      assert.deepEqual((await allPages(query, ownerCookie, 17)).map((r) => r.id), expected, query);
+      assert.deepEqual(
+        (await allPages(query, ownerCookie, 17)).map((r) => r.id),
+        expected,
+        query,
+      );
     }
   });
 
@@ -150,7 +187,9 @@ describe("audit log", () => {
     const others = sqlIds("actorId = ?", operatorId)[0]!;
     assert.equal((await api(`/api/admin/audit/${others}`, viewerCookie)).status, 404);
     assert.equal((await api(`/api/admin/audit/${own[0]!.id}`, viewerCookie)).status, 200);
-    const exported = (await (await api("/api/admin/audit/export?format=ndjson", viewerCookie)).text()).trim().split("\n");
+    const exported = (await (await api("/api/admin/audit/export?format=ndjson", viewerCookie)).text())
+      .trim()
+      .split("\n");
     assert.ok(exported.every((line) => (JSON.parse(line) as Row).actorId === viewerId));
   });
 
@@ -168,38 +207,68 @@ describe("audit log", () => {
     const ndjson = await api(`/api/admin/audit/export?format=ndjson&${query}`, ownerCookie);
     assert.equal(ndjson.headers.get("content-type"), "application/x-ndjson");
     assert.match(ndjson.headers.get("content-disposition") ?? "", /attachment; filename="opstage-audit-.*\.ndjson"/);
-    const lines = (await ndjson.text()).trim().split("\n").map((line) => JSON.parse(line) as Row & { metadata: unknown });
-    assert.deepEqual(lines.map((l) => l.id), expected);
+    const lines = (await ndjson.text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Row & { metadata: unknown });
+    assert.deepEqual(
+      lines.map((l) => l.id),
+      expected,
+    );
     assert.deepEqual(lines.find((l) => l.id === "seed0001")?.metadata, { index: 1, nested: { ok: true } });
 
     const csv = await api(`/api/admin/audit/export?format=csv&${query}`, ownerCookie);
     assert.equal(csv.headers.get("content-type"), "text/csv; charset=utf-8");
     const csvLines = (await csv.text()).trimEnd().split("\r\n");
-    assert.equal(csvLines[0], "id,createdAt,actorType,actorId,actorName,action,result,targetType,targetId,message,ipAddress,userAgent,metadata");
-    assert.deepEqual(csvLines.slice(1).map((line) => line.split(",")[0]), expected);
+    assert.equal(
+      csvLines[0],
+      "id,createdAt,actorType,actorId,actorName,action,result,targetType,targetId,message,ipAddress,userAgent,metadata",
+    );
+    assert.deepEqual(
+      csvLines.slice(1).map((line) => line.split(",")[0]),
+      expected,
+    );
     assert.match(csvLines[1]!, /,"\{""index"":\d+,""nested"":\{""ok"":true\}\}"$/);
 
     assert.equal((await api("/api/admin/audit/export?format=xml", ownerCookie)).status, 400);
-    const exportedEvent = queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM AuditEvent WHERE action = 'audit.exported'").n;
+    const exportedEvent = queryOne<{ n: number }>(
+      dbFile,
+      "SELECT count(*) AS n FROM AuditEvent WHERE action = 'audit.exported'",
+    ).n;
     assert.ok(exportedEvent >= 2, "exports are audited");
   });
 
   test("retention: kept forever by default; N days deletes older events at once, audited", async () => {
     const current = await (await api("/api/admin/audit/retention", ownerCookie)).json();
     assert.deepEqual(current, { days: null });
-    const bad = await api("/api/admin/audit/retention", ownerCookie, { method: "PUT", body: JSON.stringify({ days: 0 }) });
+    const bad = await api("/api/admin/audit/retention", ownerCookie, {
+      method: "PUT",
+      body: JSON.stringify({ days: 0 }),
+    });
     assert.equal(bad.status, 400);
     const older = sqlIds("createdAt < ?", stored(Date.now() - 30 * DAY)).length;
     assert.ok(older > 100);
-    const saved = await api("/api/admin/audit/retention", ownerCookie, { method: "PUT", body: JSON.stringify({ days: 30 }) });
+    const saved = await api("/api/admin/audit/retention", ownerCookie, {
+      method: "PUT",
+      body: JSON.stringify({ days: 30 }),
+    });
     assert.equal(saved.status, 200);
     assert.deepEqual(await saved.json(), { days: 30, deleted: older });
     assert.equal(sqlIds("createdAt < ?", stored(Date.now() - 30 * DAY)).length, 0);
-    const changed = queryOne<{ metadataJson: string }>(dbFile, "SELECT metadataJson FROM AuditEvent WHERE action = 'audit.retention.changed'");
+    const changed = queryOne<{ metadataJson: string }>(
+      dbFile,
+      "SELECT metadataJson FROM AuditEvent WHERE action = 'audit.retention.changed'",
+    );
     assert.deepEqual(JSON.parse(changed.metadataJson), { from: null, to: 30 });
-    const applied = queryOne<{ metadataJson: string }>(dbFile, "SELECT metadataJson FROM AuditEvent WHERE action = 'audit.retention.applied'");
+    const applied = queryOne<{ metadataJson: string }>(
+      dbFile,
+      "SELECT metadataJson FROM AuditEvent WHERE action = 'audit.retention.applied'",
+    );
     assert.equal((JSON.parse(applied.metadataJson) as { deleted: number }).deleted, older);
-    const forever = await api("/api/admin/audit/retention", ownerCookie, { method: "PUT", body: JSON.stringify({ days: null }) });
+    const forever = await api("/api/admin/audit/retention", ownerCookie, {
+      method: "PUT",
+      body: JSON.stringify({ days: null }),
+    });
     assert.deepEqual(await forever.json(), { days: null, deleted: 0 });
   });
 });

@@ -24,7 +24,13 @@ let dbFile: string;
 let backupDir: string;
 const cookies: Record<string, string> = {};
 
-type AuditRow = { actorType: string; actorId: string | null; result: string; message: string | null; metadataJson: string | null };
+type AuditRow = {
+  actorType: string;
+  actorId: string | null;
+  result: string;
+  message: string | null;
+  metadataJson: string | null;
+};
 function lastAudit(action: string): AuditRow | undefined {
   return queryOne<AuditRow | undefined>(
     dbFile,
@@ -36,10 +42,16 @@ function userId(username: string): string {
   return queryOne<{ id: string }>(dbFile, "SELECT id FROM User WHERE username = ?", username).id;
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function eventuallyHashed(name: string): Promise<{ sha256: string | null; kind: string; snapshotMethod?: string }> {
+async function eventuallyHashed(
+  name: string,
+): Promise<{ sha256: string | null; kind: string; snapshotMethod?: string }> {
   const file = path.join(backupDir, `${name}.json`);
   for (let i = 0; i < 100; i++) {
-    const manifest = JSON.parse(readFileSync(file, "utf8")) as { sha256: string | null; kind: string; snapshotMethod?: string };
+    const manifest = JSON.parse(readFileSync(file, "utf8")) as {
+      sha256: string | null;
+      kind: string;
+      snapshotMethod?: string;
+    };
     if (manifest.sha256) return manifest;
     await sleep(50);
   }
@@ -109,7 +121,10 @@ describe("POST /api/admin/backup/sqlite", () => {
     const downloaded = path.join(tempDir(), "download.db");
     writeFileSync(downloaded, body);
     assert.equal(integrityOf(downloaded), "ok");
-    assert.equal(queryOne<{ n: number }>(downloaded, "SELECT count(*) AS n FROM User WHERE username = ?", OWNER.username).n, 1);
+    assert.equal(
+      queryOne<{ n: number }>(downloaded, "SELECT count(*) AS n FROM User WHERE username = ?", OWNER.username).n,
+      1,
+    );
 
     assert.ok(readdirSync(backupDir).includes(filename), "the backup is also kept in the backup dir");
     // The manifest gets its checksum after the download; it is the downloaded file's.
@@ -121,7 +136,12 @@ describe("POST /api/admin/backup/sqlite", () => {
     assert.equal(audit?.result, "SUCCESS");
     assert.equal(audit?.actorType, "USER");
     assert.equal(audit?.actorId, userId(OWNER.username));
-    const metadata = JSON.parse(audit!.metadataJson!) as { filename: string; bytes: number; durationMs: number; snapshotMethod: string };
+    const metadata = JSON.parse(audit!.metadataJson!) as {
+      filename: string;
+      bytes: number;
+      durationMs: number;
+      snapshotMethod: string;
+    };
     assert.equal(metadata.filename, filename);
     assert.equal(metadata.snapshotMethod, "file-copy");
     assert.equal(metadata.bytes, body.length);
@@ -181,12 +201,22 @@ describe("POST /api/admin/backup/sqlite", () => {
       await sleep(25);
       files = readdirSync(backupDir);
     }
-    assert.deepEqual(files.filter((name) => !/^opstage-\d{8}T\d{6}\.\d{3}Z\.db(\.json)?$/.test(name)), [], "no temp files");
+    assert.deepEqual(
+      files.filter((name) => !/^opstage-\d{8}T\d{6}\.\d{3}Z\.db(\.json)?$/.test(name)),
+      [],
+      "no temp files",
+    );
     for (const name of files.filter((file) => file.endsWith(".db"))) {
       assert.equal(integrityOf(path.join(backupDir, name)), "ok", name);
       // The checksum is completed even when the client left early.
       const manifest = await eventuallyHashed(name);
-      assert.equal(manifest.sha256, createHash("sha256").update(readFileSync(path.join(backupDir, name))).digest("hex"), name);
+      assert.equal(
+        manifest.sha256,
+        createHash("sha256")
+          .update(readFileSync(path.join(backupDir, name)))
+          .digest("hex"),
+        name,
+      );
     }
     assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
   });
@@ -207,13 +237,20 @@ describe("POST /api/admin/backup/sqlite", () => {
     for (let i = 0; i < 200 && !name; i++) {
       // The manifest goes in place first, then the file gets its final name: wait for the file.
       const files = readdirSync(backupDir);
-      name = files.find((file) => !before.has(file) && /^opstage-[\dTZ.]+\.db$/.test(file) && files.includes(`${file}.json`));
+      name = files.find(
+        (file) => !before.has(file) && /^opstage-[\dTZ.]+\.db$/.test(file) && files.includes(`${file}.json`),
+      );
       if (!name) await sleep(50);
     }
     assert.ok(name, "the snapshot was stored under its final name with a manifest");
     // The server finished with the response it could not send: the manifest gets its checksum.
     const manifest = await eventuallyHashed(name);
-    assert.equal(manifest.sha256, createHash("sha256").update(readFileSync(path.join(backupDir, name))).digest("hex"));
+    assert.equal(
+      manifest.sha256,
+      createHash("sha256")
+        .update(readFileSync(path.join(backupDir, name)))
+        .digest("hex"),
+    );
     assert.equal(integrityOf(path.join(backupDir, name)), "ok");
     assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
   });
@@ -245,7 +282,9 @@ describe("console pages and other routes", () => {
     assert.equal((await fetch(`${server.url}/api/admin/diagnostics`)).status, 401);
     const response = await fetch(`${server.url}/api/admin/diagnostics`, { headers: { Cookie: cookies.viewer! } });
     assert.equal(response.status, 200);
-    const facts = (await response.json()) as Record<string, unknown> & { migrations: { pending: number; latest: string } };
+    const facts = (await response.json()) as Record<string, unknown> & {
+      migrations: { pending: number; latest: string };
+    };
     assert.equal(facts.edition, "CE");
     assert.equal(facts.journalMode, "wal");
     assert.equal(facts.dataDir, dataDir);

@@ -78,8 +78,18 @@ describe("opstage CLI", () => {
     const env = { ...process.env };
     delete env.OPSTAGE_DATA_DIR;
     // `config` only says where the data is: the checkout's own ./data is never opened by a test.
-    const result = spawnSync("npm", ["run", "-s", "opstage", "--", "config"], { cwd: projectRoot, env, encoding: "utf8" });
+    const result = spawnSync("npm", ["run", "-s", "opstage", "--", "config"], {
+      cwd: projectRoot,
+      env,
+      encoding: "utf8",
+    });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, new RegExp(`^Database: ${path.join(projectRoot, "data", "opstage.db").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `^Database: ${path.join(projectRoot, "data", "opstage.db").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
+        "m",
+      ),
+    );
   });
 });

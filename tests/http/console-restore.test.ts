@@ -16,14 +16,20 @@ let otherBackup: string;
 before(async () => {
   // The database to restore comes from another instance, whose only owner is "bravo".
   const otherDir = tempDir();
-  const other = await startServer({ dataDir: otherDir, env: { OPSTAGE_ADMIN_USERNAME: "bravo", OPSTAGE_ADMIN_PASSWORD: "bravo-password-123" } });
+  const other = await startServer({
+    dataDir: otherDir,
+    env: { OPSTAGE_ADMIN_USERNAME: "bravo", OPSTAGE_ADMIN_PASSWORD: "bravo-password-123" },
+  });
   await other.stop();
   otherBackup = path.join(tempDir(), "from-bravo.db");
   assert.equal(runCli(otherDir, ["backup", "--out", otherBackup]).code, 0);
 
   dataDir = tempDir();
   backupDir = path.join(dataDir, "backups");
-  server = await startServer({ dataDir, env: { OPSTAGE_ADMIN_USERNAME: "alpha", OPSTAGE_ADMIN_PASSWORD: "alpha-password-123" } });
+  server = await startServer({
+    dataDir,
+    env: { OPSTAGE_ADMIN_USERNAME: "alpha", OPSTAGE_ADMIN_PASSWORD: "alpha-password-123" },
+  });
 });
 
 after(async () => {
@@ -65,7 +71,9 @@ test("uploads: stored byte for byte, never over another, and two at once with on
   assert.equal((await upload(cookie, "../escape.db", body)).status, 400);
   assert.ok(readFileSync(path.join(backupDir, "from-bravo.db")).equals(body), "stored byte for byte");
 
-  const statuses = (await Promise.all([upload(cookie, "twin.db", body), upload(cookie, "twin.db", body)])).map((r) => r.status);
+  const statuses = (await Promise.all([upload(cookie, "twin.db", body), upload(cookie, "twin.db", body)])).map(
+    (r) => r.status,
+  );
   assert.deepEqual(statuses.sort(), [201, 409], "the name is taken atomically");
   assert.ok(readFileSync(path.join(backupDir, "twin.db")).equals(body));
 });
@@ -87,13 +95,17 @@ test("a refused restore changes nothing and never puts the console into maintena
   let restoring = true;
   const readStatuses: number[] = [];
   const reading = (async () => {
-    while (restoring) readStatuses.push((await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).status);
+    while (restoring)
+      readStatuses.push((await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).status);
   })();
   const refused = await restore(cookie, { name: "junk-on-disk.db" });
   restoring = false;
   await reading;
   assert.equal(refused.status, 400);
-  assert.match(((await refused.json()) as { error: { message: string } }).error.message, /Not a readable SQLite database/);
+  assert.match(
+    ((await refused.json()) as { error: { message: string } }).error.message,
+    /Not a readable SQLite database/,
+  );
   assert.ok(readStatuses.length > 0);
   assert.deepEqual([...new Set(readStatuses)], [200], "no read during the refused restore got 503");
   assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
@@ -101,7 +113,10 @@ test("a refused restore changes nothing and never puts the console into maintena
 
 test("an owner restores a backup from the console; the server serves the restored database and keeps the replaced one", async () => {
   const cookie = await signIn(server.url, "alpha", "alpha-password-123");
-  const verify = await fetch(`${server.url}/api/admin/backups/from-bravo.db/verify`, { method: "POST", headers: { Cookie: cookie } });
+  const verify = await fetch(`${server.url}/api/admin/backups/from-bravo.db/verify`, {
+    method: "POST",
+    headers: { Cookie: cookie },
+  });
   assert.equal(((await verify.json()) as { state: string }).state, "restorable");
 
   // /api/health answers all along (200, or 503 during the swap), never hangs.
@@ -117,8 +132,15 @@ test("an owner restores a backup from the console; the server serves the restore
   restoring = false;
   await polling;
   assert.equal(done.status, 200, await done.clone().text());
-  assert.deepEqual([...healthStatuses].filter((status) => status !== 200 && status !== 503), []);
-  const report = (await done.json()) as { preRestore: string; next: string; changes: { users: { username: string; changes: string[] }[] } };
+  assert.deepEqual(
+    [...healthStatuses].filter((status) => status !== 200 && status !== 503),
+    [],
+  );
+  const report = (await done.json()) as {
+    preRestore: string;
+    next: string;
+    changes: { users: { username: string; changes: string[] }[] };
+  };
   assert.equal(report.next, "/login?restored=1");
   assert.deepEqual(
     report.changes.users.map((user) => `${user.username}: ${user.changes.join(",")}`).sort(),
@@ -127,15 +149,27 @@ test("an owner restores a backup from the console; the server serves the restore
   );
 
   assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
-  assert.equal((await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).status, 401, "alpha is not in the restored database");
+  assert.equal(
+    (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).status,
+    401,
+    "alpha is not in the restored database",
+  );
   const bravo = await signIn(server.url, "bravo", "bravo-password-123");
   assert.equal((await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: bravo } })).status, 200);
 
   const dbFile = path.join(dataDir, "opstage.db");
   assert.equal(integrityOf(dbFile), "ok");
-  assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM AuditEvent WHERE action = 'backup.sqlite.restored'").n, 1, "audited in the restored database");
+  assert.equal(
+    queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM AuditEvent WHERE action = 'backup.sqlite.restored'").n,
+    1,
+    "audited in the restored database",
+  );
   const preRestore = path.join(backupDir, report.preRestore);
-  assert.equal(queryOne<{ n: number }>(preRestore, "SELECT count(*) AS n FROM User WHERE username = 'alpha'").n, 1, "the replaced database is kept");
+  assert.equal(
+    queryOne<{ n: number }>(preRestore, "SELECT count(*) AS n FROM User WHERE username = 'alpha'").n,
+    1,
+    "the replaced database is kept",
+  );
   const manifest = await eventually("the pre-restore manifest's sha256", () => {
     const parsed = JSON.parse(readFileSync(`${preRestore}.json`, "utf8")) as { sha256: string | null; kind: string };
     return parsed.sha256 ? parsed : null;
@@ -163,14 +197,21 @@ test("a restore keeps this instance's schedule unless asked for the backup's", a
 
   const kept = await restore(cookie, { name: "schedule-off.db" });
   assert.equal(kept.status, 200, await kept.clone().text());
-  assert.deepEqual(((await kept.json()) as { changes: { settings: unknown } }).changes.settings, { kept: true, differed: ["backup.schedule"] });
+  assert.deepEqual(((await kept.json()) as { changes: { settings: unknown } }).changes.settings, {
+    kept: true,
+    differed: ["backup.schedule"],
+  });
   const after = await signIn(server.url, "bravo", "bravo-password-123");
-  const overview = (await (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: after } })).json()) as { schedule: { cron: string | null } };
+  const overview = (await (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: after } })).json()) as {
+    schedule: { cron: string | null };
+  };
   assert.equal(overview.schedule.cron, "0 3 * * *", "the schedule survived the restore");
 
   const theirs = await restore(after, { name: "schedule-off.db", keepSettings: false });
   assert.equal(theirs.status, 200);
   const again = await signIn(server.url, "bravo", "bravo-password-123");
-  const reverted = (await (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: again } })).json()) as { schedule: { cron: string | null } };
+  const reverted = (await (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: again } })).json()) as {
+    schedule: { cron: string | null };
+  };
   assert.equal(reverted.schedule.cron, null, "the backup's own schedule when asked");
 });

@@ -60,7 +60,9 @@ describe("the download while the snapshot is copied", () => {
     const url = new URL(server.url);
     const socket = connect(Number(url.port), url.hostname);
     await once(socket, "connect");
-    socket.write(`POST /api/admin/backup/sqlite HTTP/1.1\r\nHost: ${url.host}\r\nCookie: ${cookie}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    socket.write(
+      `POST /api/admin/backup/sqlite HTTP/1.1\r\nHost: ${url.host}\r\nCookie: ${cookie}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
     const [first] = (await once(socket, "data")) as [Buffer];
     socket.pause(); // a client that stops reading after the first bytes
     const head = first.toString("latin1");
@@ -88,7 +90,10 @@ describe("the download while the snapshot is copied", () => {
     assert.equal(body.subarray(0, 16).toString("latin1"), SQLITE_MAGIC);
     const file = readFileSync(path.join(backupDir, stored));
     assert.ok(body.equals(file), "the client got exactly the stored file");
-    const manifest = JSON.parse(readFileSync(path.join(backupDir, `${stored}.json`), "utf8")) as { sha256: string; snapshotMethod: string };
+    const manifest = JSON.parse(readFileSync(path.join(backupDir, `${stored}.json`), "utf8")) as {
+      sha256: string;
+      snapshotMethod: string;
+    };
     assert.equal(manifest.sha256, createHash("sha256").update(body).digest("hex"));
     assert.equal(manifest.snapshotMethod, "file-copy");
   });
@@ -111,9 +116,13 @@ describe("the download while the snapshot is copied", () => {
     writeFileSync(path.join(dataDir, "filler"), Buffer.alloc(freeBytes(dataDir) - Math.ceil(needed / 4096) * 4096));
 
     const out = path.join(tempDir(), "download.db");
-    const curl = spawnSync("curl", ["-sS", "-f", "-X", "POST", "-H", `Cookie: ${cookie}`, "-o", out, `${server.url}/api/admin/backup/sqlite`], {
-      encoding: "utf8",
-    });
+    const curl = spawnSync(
+      "curl",
+      ["-sS", "-f", "-X", "POST", "-H", `Cookie: ${cookie}`, "-o", out, `${server.url}/api/admin/backup/sqlite`],
+      {
+        encoding: "utf8",
+      },
+    );
     assert.equal(curl.status, 18, `curl reports a partial transfer: ${curl.stderr}`);
     assert.ok(existsSync(out) && statSync(out).size > 0, "the response had started");
     assert.deepEqual(readdirSync(path.join(dataDir, "backups")), [], "no backup, no manifest, no temp file");

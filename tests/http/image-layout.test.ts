@@ -23,7 +23,10 @@ type RuntimeStage = {
 
 function parseRuntimeStage(dockerfile: string): RuntimeStage {
   // Join continuation lines, then keep the lines after the last FROM (the runtime stage).
-  const lines = dockerfile.replace(/\\\n/g, " ").split("\n").map((line) => line.trim());
+  const lines = dockerfile
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((line) => line.trim());
   const stage = lines.slice(lines.findLastIndex((line) => /^FROM\s/i.test(line)));
   const result: RuntimeStage = { workdir: "/", env: {}, copies: [], healthcheck: [], cmd: [] };
   for (const line of stage) {

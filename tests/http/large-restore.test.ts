@@ -78,8 +78,16 @@ test(`a ${MEGABYTES} MB console restore: /api/health keeps answering and request
     const statuses = (samples: Sample[]) => [...new Set(samples.map((s) => s.status))].sort();
     const longest = (samples: Sample[]) => Math.max(...samples.map((s) => s.ms));
     assert.ok(health.length > 0 && reads.length > 0);
-    assert.deepEqual(statuses(health).filter((status) => status !== 200 && status !== 503), [], "health: 200 or 503 only");
-    assert.deepEqual(statuses(reads).filter((status) => status !== 200 && status !== 503), [], "reads: served or 503");
+    assert.deepEqual(
+      statuses(health).filter((status) => status !== 200 && status !== 503),
+      [],
+      "health: 200 or 503 only",
+    );
+    assert.deepEqual(
+      statuses(reads).filter((status) => status !== 200 && status !== 503),
+      [],
+      "reads: served or 503",
+    );
     // The copy and its verification take most of the time, and the console serves meanwhile:
     // only the swap holds requests back.
     const servedDuring = reads.filter((s) => s.status === 200 && s.started > started && s.ended < ended);

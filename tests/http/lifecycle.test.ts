@@ -52,7 +52,10 @@ describe("start-up", () => {
     writeFileSync(path.join(dataDir, "backups", stale), "half a backup");
     const server = await startServer({ dataDir });
     await server.stop();
-    assert.match(server.output(), new RegExp(`removed 1 unfinished backup file\\(s\\) left by a crash: ${stale.replace(/\./g, "\\.")}`));
+    assert.match(
+      server.output(),
+      new RegExp(`removed 1 unfinished backup file\\(s\\) left by a crash: ${stale.replace(/\./g, "\\.")}`),
+    );
     assert.ok(!existsSync(path.join(dataDir, "backups", stale)));
   });
 
@@ -110,8 +113,14 @@ describe("shutdown", () => {
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as { level: number; msg: string; app: string; time: number });
-    assert.ok(records.some((r) => r.level === 30 && r.app === "opstage" && /^database (up to date|migrated)/.test(r.msg)), server.output());
-    assert.ok(records.some((r) => r.msg === "database closed (WAL checkpointed)"), "the last line before the exit is written");
+    assert.ok(
+      records.some((r) => r.level === 30 && r.app === "opstage" && /^database (up to date|migrated)/.test(r.msg)),
+      server.output(),
+    );
+    assert.ok(
+      records.some((r) => r.msg === "database closed (WAL checkpointed)"),
+      "the last line before the exit is written",
+    );
     const walFile = path.join(dataDir, "opstage.db-wal");
     let walBytes = 0;
     try {

@@ -69,7 +69,11 @@ describe("API tokens", () => {
   test("lifecycle: created once, used by a script, listed without its secret, revoked", async () => {
     const { id, token } = await createToken("host cron");
     assert.match(token, /^opst_[A-Za-z0-9_-]{43}$/);
-    assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM ApiToken WHERE tokenHash = ?", token).n, 0, "plaintext never stored");
+    assert.equal(
+      queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM ApiToken WHERE tokenHash = ?", token).n,
+      0,
+      "plaintext never stored",
+    );
 
     const backup = await api("/api/admin/backup/sqlite", { method: "POST", bearer: token });
     assert.equal(backup.status, 200);
@@ -93,7 +97,16 @@ describe("API tokens", () => {
     assert.equal(revoked.status, 401);
     assert.match(((await revoked.json()) as { error: { message: string } }).error.message, /revoked/);
     for (const action of ["token.created", "token.revoked"]) {
-      assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM AuditEvent WHERE action = ? AND targetId = ?", action, id).n, 1, action);
+      assert.equal(
+        queryOne<{ n: number }>(
+          dbFile,
+          "SELECT count(*) AS n FROM AuditEvent WHERE action = ? AND targetId = ?",
+          action,
+          id,
+        ).n,
+        1,
+        action,
+      );
     }
   });
 
@@ -111,7 +124,10 @@ describe("API tokens", () => {
     try {
       const answer = await api("/api/admin/backups", { method: "POST", bearer: demoted.token });
       assert.equal(answer.status, 401);
-      assert.match(((await answer.json()) as { error: { message: string } }).error.message, /no longer an active owner/);
+      assert.match(
+        ((await answer.json()) as { error: { message: string } }).error.message,
+        /no longer an active owner/,
+      );
     } finally {
       sql("UPDATE User SET role = 'owner' WHERE username = ?", OWNER.username);
     }
@@ -121,9 +137,17 @@ describe("API tokens", () => {
   test("only owners manage tokens, and a token cannot mint tokens", async () => {
     assert.equal((await api("/api/admin/tokens", { cookie: viewerCookie })).status, 403);
     const { token } = await createToken("no minting");
-    const minted = await api("/api/admin/tokens", { method: "POST", bearer: token, body: JSON.stringify({ name: "x" }) });
+    const minted = await api("/api/admin/tokens", {
+      method: "POST",
+      bearer: token,
+      body: JSON.stringify({ name: "x" }),
+    });
     assert.equal(minted.status, 403);
-    const bad = await api("/api/admin/tokens", { method: "POST", cookie: ownerCookie, body: JSON.stringify({ name: "" }) });
+    const bad = await api("/api/admin/tokens", {
+      method: "POST",
+      cookie: ownerCookie,
+      body: JSON.stringify({ name: "" }),
+    });
     assert.equal(bad.status, 400);
   });
 });
@@ -152,8 +176,13 @@ describe("stored backups over HTTP", () => {
     assert.equal(Number(download.headers.get("content-length")), manifest.bytes);
     assert.equal((await download.arrayBuffer()).byteLength, manifest.bytes);
 
-    assert.equal((await api(`/api/admin/backups/${manifest.name}`, { method: "DELETE", cookie: ownerCookie })).status, 200);
-    assert.ok(!existsSync(path.join(backupDir, manifest.name)) && !existsSync(path.join(backupDir, `${manifest.name}.json`)));
+    assert.equal(
+      (await api(`/api/admin/backups/${manifest.name}`, { method: "DELETE", cookie: ownerCookie })).status,
+      200,
+    );
+    assert.ok(
+      !existsSync(path.join(backupDir, manifest.name)) && !existsSync(path.join(backupDir, `${manifest.name}.json`)),
+    );
   });
 
   test("names that try to leave the folder or follow a symlink are refused", async () => {
@@ -210,7 +239,9 @@ describe("stored backups over HTTP", () => {
 
 describe("the built-in schedule", () => {
   test("runs on its cron, audits as SYSTEM, and keeps exactly N scheduled backups", async () => {
-    const before = (await (await api("/api/admin/backups", { cookie: viewerCookie })).json()) as { backups: { kind: string }[] };
+    const before = (await (await api("/api/admin/backups", { cookie: viewerCookie })).json()) as {
+      backups: { kind: string }[];
+    };
     const otherKindsBefore = before.backups.filter((b) => b.kind !== "scheduled").length;
     const saved = await api("/api/admin/backup-schedule", {
       method: "PUT",
@@ -238,7 +269,10 @@ describe("the built-in schedule", () => {
       });
       assert.equal(off.status, 200);
     }
-    type Overview = { backups: { kind: string }[]; schedule: { cron: string | null; running: boolean; lastRun: { ok: boolean } | null } };
+    type Overview = {
+      backups: { kind: string }[];
+      schedule: { cron: string | null; running: boolean; lastRun: { ok: boolean } | null };
+    };
     // A run that started before the schedule was turned off finishes (and applies retention).
     let overview: Overview;
     const deadline = Date.now() + 30_000;
@@ -249,7 +283,11 @@ describe("the built-in schedule", () => {
     }
     assert.equal(overview.schedule.running, false, "the last run finished");
     assert.equal(overview.backups.filter((b) => b.kind === "scheduled").length, 2, "retention keeps exactly 2");
-    assert.equal(overview.backups.filter((b) => b.kind !== "scheduled").length, otherKindsBefore, "other kinds untouched");
+    assert.equal(
+      overview.backups.filter((b) => b.kind !== "scheduled").length,
+      otherKindsBefore,
+      "other kinds untouched",
+    );
     assert.equal(overview.schedule.cron, null);
     assert.equal(overview.schedule.lastRun?.ok, true);
 

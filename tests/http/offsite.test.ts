@@ -5,7 +5,16 @@
 // memory, the pre-upgrade snapshot is copied too, and the "server is gone" drill: an empty data dir, the bucket and the identity give back
 // a running console with the data.
 import assert from "node:assert/strict";
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
@@ -35,7 +44,11 @@ let recipient: string;
 const responses: string[] = [];
 const serverOutputs: (() => string)[] = [];
 
-type BackupRow = { name: string; kind: string; offsite: { status: string; attempts: number; error?: string; key?: string; encrypted?: boolean } | null };
+type BackupRow = {
+  name: string;
+  kind: string;
+  offsite: { status: string; attempts: number; error?: string; key?: string; encrypted?: boolean } | null;
+};
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the answers of many routes, read field by field
 async function api(pathname: string, init: RequestInit = {}): Promise<{ status: number; body: any; text: string }> {
@@ -54,7 +67,11 @@ async function api(pathname: string, init: RequestInit = {}): Promise<{ status: 
 }
 
 /** Polls until `check` returns a value (no fixed sleeps: the condition is awaited). */
-async function until<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -76,17 +93,23 @@ async function backupNow(): Promise<string> {
 }
 
 async function copied(name: string, timeoutMs = 60_000): Promise<BackupRow> {
-  return until(`the offsite copy of ${name}`, async () => {
-    const row = await backupRow(name);
-    if (row?.offsite?.status === "failed") throw new Error(`copy failed: ${row.offsite.error}`);
-    return row?.offsite?.status === "done" ? row : undefined;
-  }, timeoutMs);
+  return until(
+    `the offsite copy of ${name}`,
+    async () => {
+      const row = await backupRow(name);
+      if (row?.offsite?.status === "failed") throw new Error(`copy failed: ${row.offsite.error}`);
+      return row?.offsite?.status === "done" ? row : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 function auditRows(action: string): { targetId: string; metadataJson: string | null; message: string | null }[] {
   const db = new Database(path.join(dataDir, "opstage.db"), { readonly: true });
   try {
-    return db.prepare(`SELECT targetId, metadataJson, message FROM "AuditEvent" WHERE action = ? ORDER BY id`).all(action) as never;
+    return db
+      .prepare(`SELECT targetId, metadataJson, message FROM "AuditEvent" WHERE action = ? ORDER BY id`)
+      .all(action) as never;
   } finally {
     db.close();
   }
@@ -125,7 +148,11 @@ before(async () => {
   backupDir = path.join(dataDir, "backups");
   server = await startServer({
     dataDir,
-    env: { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password, OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS: "300" },
+    env: {
+      OPSTAGE_ADMIN_USERNAME: OWNER.username,
+      OPSTAGE_ADMIN_PASSWORD: OWNER.password,
+      OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS: "300",
+    },
   });
   serverOutputs.push(server.output);
   cookie = await signIn(server.url, OWNER.username, OWNER.password);
@@ -138,7 +165,10 @@ after(async () => {
 
 describe("offsite target", () => {
   test("is saved by an owner; the secret is write-only; bad input gets one clear message", async () => {
-    const bad = await api("/api/admin/offsite", { method: "PUT", body: JSON.stringify(targetBody({ recipient: "age1notakey" })) });
+    const bad = await api("/api/admin/offsite", {
+      method: "PUT",
+      body: JSON.stringify(targetBody({ recipient: "age1notakey" })),
+    });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error.message, /Recipient must be an age X25519 public key/);
 
@@ -161,7 +191,10 @@ describe("offsite target", () => {
     const ok = await api("/api/admin/offsite/test", { method: "POST" });
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.body.ok, true);
-    assert.deepEqual(s3.keys(PREFIX).filter((key) => key.includes("connection-test")), []);
+    assert.deepEqual(
+      s3.keys(PREFIX).filter((key) => key.includes("connection-test")),
+      [],
+    );
 
     await s3.stop();
     try {
@@ -177,7 +210,10 @@ describe("offsite target", () => {
 
 describe("copies", () => {
   test("every backup is copied encrypted with its manifest; the state shows in the list and is audited", async () => {
-    assert.equal(runCli(dataDir, ["user", "create", DRILL_USER.username, "--role", "viewer"], DRILL_USER.password).code, 0);
+    assert.equal(
+      runCli(dataDir, ["user", "create", DRILL_USER.username, "--role", "viewer"], DRILL_USER.password).code,
+      0,
+    );
     const name = await backupNow();
     const row = await copied(name);
     assert.equal(row.offsite!.encrypted, true);
@@ -185,8 +221,15 @@ describe("copies", () => {
     assert.ok(s3.keys(PREFIX).includes(`${PREFIX}/${name}.age`));
     assert.ok(s3.keys(PREFIX).includes(`${PREFIX}/${name}.age.json`));
     // Encrypted: the object is age, not SQLite.
-    assert.equal(readFileSync(s3.objectFile(`${PREFIX}/${name}.age`)).subarray(0, 21).toString(), "age-encryption.org/v1");
-    const audit = await until("the audit row", async () => auditRows("backup.offsite.copied").find((r) => r.targetId === name));
+    assert.equal(
+      readFileSync(s3.objectFile(`${PREFIX}/${name}.age`))
+        .subarray(0, 21)
+        .toString(),
+      "age-encryption.org/v1",
+    );
+    const audit = await until("the audit row", async () =>
+      auditRows("backup.offsite.copied").find((r) => r.targetId === name),
+    );
     assert.equal(JSON.parse(audit.metadataJson!).encrypted, true);
 
     const listed = await api("/api/admin/offsite/copies");
@@ -233,7 +276,10 @@ describe("copies", () => {
   });
 
   test("remote retention keeps the newest N scheduled copies, independent of the local count", async () => {
-    const schedule = await api("/api/admin/backup-schedule", { method: "PUT", body: JSON.stringify({ cron: "*/2 * * * * *", keep: 10 }) });
+    const schedule = await api("/api/admin/backup-schedule", {
+      method: "PUT",
+      body: JSON.stringify({ cron: "*/2 * * * * *", keep: 10 }),
+    });
     assert.equal(schedule.status, 200, schedule.text);
     let scheduled: BackupRow[] = [];
     try {
@@ -260,7 +306,9 @@ describe("copies", () => {
     assert.ok(all.length >= scheduled.length);
     assert.ok(auditRows("backup.offsite.deleted").length >= 1);
     // Manual copies are never deleted by retention.
-    assert.ok(s3.keys(PREFIX).some((key) => key.endsWith(".db.age") && !all.some((row) => key.endsWith(`${row.name}.age`))));
+    assert.ok(
+      s3.keys(PREFIX).some((key) => key.endsWith(".db.age") && !all.some((row) => key.endsWith(`${row.name}.age`))),
+    );
   });
 });
 
@@ -275,17 +323,26 @@ describe("fetch", () => {
   });
 
   test("an encrypted copy without an identity, with a malformed one, or with the wrong one is refused clearly", async () => {
-    const none = await api("/api/admin/offsite/fetch", { method: "POST", body: JSON.stringify({ name: `${name}.age` }) });
+    const none = await api("/api/admin/offsite/fetch", {
+      method: "POST",
+      body: JSON.stringify({ name: `${name}.age` }),
+    });
     assert.equal(none.status, 400);
     assert.match(none.body.error.message, /is encrypted to age1.*give its age identity/);
 
     const garbage = "AGE-SECRET-KEY-1NOTREALLYAKEY";
-    const malformed = await api("/api/admin/offsite/fetch", { method: "POST", body: JSON.stringify({ name: `${name}.age`, identity: garbage }) });
+    const malformed = await api("/api/admin/offsite/fetch", {
+      method: "POST",
+      body: JSON.stringify({ name: `${name}.age`, identity: garbage }),
+    });
     assert.equal(malformed.status, 400);
     assert.doesNotMatch(malformed.text, /NOTREALLYAKEY/);
 
     const other = await generateIdentity();
-    const wrong = await api("/api/admin/offsite/fetch", { method: "POST", body: JSON.stringify({ name: `${name}.age`, identity: other }) });
+    const wrong = await api("/api/admin/offsite/fetch", {
+      method: "POST",
+      body: JSON.stringify({ name: `${name}.age`, identity: other }),
+    });
     assert.equal(wrong.status, 400, wrong.text);
     assert.equal(wrong.body.error.code, "invalid_identity");
     assert.match(wrong.body.error.message, new RegExp(`encrypted to ${recipient}`));
@@ -300,7 +357,10 @@ describe("fetch", () => {
     writeSync(fd, Buffer.from([original[original.length - 100]! ^ 0xff]), 0, 1, original.length - 100);
     closeSync(fd);
     try {
-      const damaged = await api("/api/admin/offsite/fetch", { method: "POST", body: JSON.stringify({ name: `${name}.age`, identity }) });
+      const damaged = await api("/api/admin/offsite/fetch", {
+        method: "POST",
+        body: JSON.stringify({ name: `${name}.age`, identity }),
+      });
       assert.equal(damaged.status, 422, damaged.text);
       assert.match(damaged.body.error.message, /is damaged: .*sha256/);
       assert.ok(!readdirSync(backupDir).some((file) => file.startsWith(name) || file.startsWith(".tmp-")));
@@ -310,14 +370,20 @@ describe("fetch", () => {
   });
 
   test("the right identity brings the copy back verified, ready for the normal restore", async () => {
-    const fetched = await api("/api/admin/offsite/fetch", { method: "POST", body: JSON.stringify({ name: `${name}.age`, identity }) });
+    const fetched = await api("/api/admin/offsite/fetch", {
+      method: "POST",
+      body: JSON.stringify({ name: `${name}.age`, identity }),
+    });
     assert.equal(fetched.status, 201, fetched.text);
     assert.equal(fetched.body.name, name);
     const row = await backupRow(name);
     assert.equal(row?.kind, "manual");
     const verify = await api(`/api/admin/backups/${name}/verify`, { method: "POST" });
     assert.equal(verify.body.restorable, true, verify.text);
-    const twice = await api("/api/admin/offsite/fetch", { method: "POST", body: JSON.stringify({ name: `${name}.age`, identity }) });
+    const twice = await api("/api/admin/offsite/fetch", {
+      method: "POST",
+      body: JSON.stringify({ name: `${name}.age`, identity }),
+    });
     assert.equal(twice.status, 409);
   });
 });
@@ -334,13 +400,25 @@ test("the server is gone: an empty data dir, the bucket and the identity give ba
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, new RegExp(newestManual.name.replace(/\./g, "\\.")));
 
-  const fetched = runCli(freshDir, ["offsite", "fetch", newestManual.name, "--identity-file", identityFile], "", undefined, env);
+  const fetched = runCli(
+    freshDir,
+    ["offsite", "fetch", newestManual.name, "--identity-file", identityFile],
+    "",
+    undefined,
+    env,
+  );
   assert.equal(fetched.code, 0, fetched.stderr);
   const restoredFile = path.join(freshDir, "backups", newestManual.name.replace(/\.age$/, ""));
   assert.ok(statSync(restoredFile).isFile());
 
   // The identity from stdin works the same (and a second fetch of the same copy is refused).
-  const again = runCli(freshDir, ["offsite", "fetch", newestManual.name, "--identity-file", "-"], identity, undefined, env);
+  const again = runCli(
+    freshDir,
+    ["offsite", "fetch", newestManual.name, "--identity-file", "-"],
+    identity,
+    undefined,
+    env,
+  );
   assert.equal(again.code, 1);
   assert.match(again.stderr, /already exists/);
 
@@ -373,7 +451,8 @@ test("a 200 MB backup is snapshotted and copied offsite, encrypted, in constant 
   } finally {
     db.close();
   }
-  const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.process.pid}/status`, "utf8"))![1]) * 1024;
+  const rss = () =>
+    Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.process.pid}/status`, "utf8"))![1]) * 1024;
   // Warm the routes used while sampling, so their first compilation is not counted.
   await api("/api/admin/backups");
   const baseline = rss();
@@ -390,7 +469,9 @@ test("a 200 MB backup is snapshotted and copied offsite, encrypted, in constant 
   sampling = false;
   await sampler;
   const growthMb = (peak - baseline) / 1024 / 1024;
-  console.log(`# 200 MB offsite copy (encrypted): server RSS ${Math.round(baseline / 1048576)} MB → peak ${Math.round(peak / 1048576)} MB (+${growthMb.toFixed(1)} MB)`);
+  console.log(
+    `# 200 MB offsite copy (encrypted): server RSS ${Math.round(baseline / 1048576)} MB → peak ${Math.round(peak / 1048576)} MB (+${growthMb.toFixed(1)} MB)`,
+  );
   assert.ok(statSync(path.join(backupDir, name)).size > 200 * 1024 * 1024);
   assert.ok(row.offsite!.encrypted);
   assert.ok(growthMb < 64, `server grew by ${growthMb.toFixed(1)} MB`);
@@ -405,14 +486,21 @@ test("the pre-upgrade snapshot taken at start is copied offsite too", async () =
   applyPendingMigrations(db, readMigrationFiles(shippedMigrationsDir));
   db.close();
   const env = { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password, ...s3.env("upgrade") };
-  const appDir = buildWithExtraMigration("29990101000000_offsite_probe", "CREATE TABLE OffsiteProbe (id INTEGER PRIMARY KEY);");
+  const appDir = buildWithExtraMigration(
+    "29990101000000_offsite_probe",
+    "CREATE TABLE OffsiteProbe (id INTEGER PRIMARY KEY);",
+  );
   const upgraded = await startServer({ dataDir: upgradeDir, env, appDir });
   serverOutputs.push(upgraded.output);
   try {
-    const snapshot = await until("the pre-upgrade snapshot", async () => readdirSync(path.join(upgradeDir, "backups")).find((name) => /-pre-upgrade-.*\.db$/.test(name)));
+    const snapshot = await until("the pre-upgrade snapshot", async () =>
+      readdirSync(path.join(upgradeDir, "backups")).find((name) => /-pre-upgrade-.*\.db$/.test(name)),
+    );
     const state = await until("its offsite copy", async () => {
       const file = path.join(upgradeDir, "backups", `${snapshot}.offsite.json`);
-      const parsed = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { status: string; key: string; error?: string }) : null;
+      const parsed = existsSync(file)
+        ? (JSON.parse(readFileSync(file, "utf8")) as { status: string; key: string; error?: string })
+        : null;
       if (parsed?.status === "failed") throw new Error(parsed.error);
       return parsed?.status === "done" ? parsed : undefined;
     });
@@ -436,5 +524,10 @@ test("the secret and the identity are absent from every response, log line and a
   const audit = allAuditText();
   assert.ok(!audit.includes(s3.secretAccessKey), "the audit log holds the secret");
   assert.ok(!audit.includes(identity), "the audit log holds the identity");
-  assert.ok(queryOne<{ n: number }>(path.join(dataDir, "opstage.db"), `SELECT count(*) AS n FROM "AuditEvent" WHERE action = 'backup.offsite.copied'`).n >= 3);
+  assert.ok(
+    queryOne<{ n: number }>(
+      path.join(dataDir, "opstage.db"),
+      `SELECT count(*) AS n FROM "AuditEvent" WHERE action = 'backup.offsite.copied'`,
+    ).n >= 3,
+  );
 });

@@ -18,7 +18,10 @@ let cookie: string;
 
 before(async () => {
   dataDir = tempDir();
-  server = await startServer({ dataDir, env: { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password } });
+  server = await startServer({
+    dataDir,
+    env: { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password },
+  });
   cookie = await signIn(server.url, OWNER.username, OWNER.password);
 });
 
@@ -59,8 +62,10 @@ describe("writes racing a console restore", () => {
       for (let i = 0; writing; i++) {
         const response = await post("/api/admin/tokens", { name: `race-${i}` });
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-        if (response.status === 201) acknowledged.push({ id: ((await response.json()) as { id: string }).id, at: Date.now() });
-        else assert.equal(response.status, 503, `a write during the restore is refused with 503, not ${response.status}`);
+        if (response.status === 201)
+          acknowledged.push({ id: ((await response.json()) as { id: string }).id, at: Date.now() });
+        else
+          assert.equal(response.status, 503, `a write during the restore is refused with 503, not ${response.status}`);
       }
     })();
     while (acknowledged.length < 5) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -76,18 +81,32 @@ describe("writes racing a console restore", () => {
     assert.equal(restored.status, 200, await restored.clone().text());
     const { preRestore } = (await restored.json()) as { preRestore: string };
     const restoredAt = Date.now();
-    while (acknowledged.filter((write) => write.at > restoredAt).length < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (acknowledged.filter((write) => write.at > restoredAt).length < 5)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     writing = false;
     await writer;
 
     const live = tokenIdsIn(path.join(dataDir, "opstage.db"));
     const kept = tokenIdsIn(path.join(dataDir, "backups", preRestore));
     const lost = acknowledged.filter((write) => !live.has(write.id) && !kept.has(write.id));
-    assert.deepEqual(lost, [], `acknowledged writes lost (${acknowledged.length} made; statuses ${JSON.stringify([...statuses])})`);
+    assert.deepEqual(
+      lost,
+      [],
+      `acknowledged writes lost (${acknowledged.length} made; statuses ${JSON.stringify([...statuses])})`,
+    );
     const afterRestore = acknowledged.filter((write) => write.at > restoredAt);
-    assert.ok(afterRestore.every((write) => live.has(write.id)), "writes after the restore are in the restored database");
+    assert.ok(
+      afterRestore.every((write) => live.has(write.id)),
+      "writes after the restore are in the restored database",
+    );
     // The restore is audited in the database that is served, not in the replaced file.
-    assert.equal(queryOne<{ n: number }>(path.join(dataDir, "opstage.db"), "SELECT count(*) AS n FROM AuditEvent WHERE action = 'backup.sqlite.restored'").n, 1);
+    assert.equal(
+      queryOne<{ n: number }>(
+        path.join(dataDir, "opstage.db"),
+        "SELECT count(*) AS n FROM AuditEvent WHERE action = 'backup.sqlite.restored'",
+      ).n,
+      1,
+    );
   });
 });
 

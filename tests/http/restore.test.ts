@@ -19,7 +19,9 @@ const count = (file: string, where: string) => queryOne<{ n: number }>(file, `SE
 function addEvent(dbFile: string, id: string): void {
   const db = new Database(dbFile);
   db.pragma("busy_timeout = 5000");
-  db.prepare(`INSERT INTO AuditEvent (id, actorType, action, result, createdAt) VALUES (?, 'SYSTEM', 'test', 'SUCCESS', CURRENT_TIMESTAMP)`).run(id);
+  db.prepare(
+    `INSERT INTO AuditEvent (id, actorType, action, result, createdAt) VALUES (?, 'SYSTEM', 'test', 'SUCCESS', CURRENT_TIMESTAMP)`,
+  ).run(id);
   db.close();
 }
 
@@ -90,9 +92,11 @@ describe("rollback drill on the built server", () => {
     const dbFile = path.join(dataDir, "opstage.db");
     const old = openDatabase(dbFile);
     applyPendingMigrations(old, shipped.slice(0, 1));
-    old.prepare(
-      `INSERT INTO "User" (id, username, passwordHash, displayName, role, status, updatedAt) VALUES ('u-old', 'oldie', 'x', 'Oldie', 'owner', 'ACTIVE', CURRENT_TIMESTAMP)`,
-    ).run();
+    old
+      .prepare(
+        `INSERT INTO "User" (id, username, passwordHash, displayName, role, status, updatedAt) VALUES ('u-old', 'oldie', 'x', 'Oldie', 'owner', 'ACTIVE', CURRENT_TIMESTAMP)`,
+      )
+      .run();
     old.close();
 
     let server = await startServer({ dataDir });
@@ -114,8 +118,16 @@ describe("rollback drill on the built server", () => {
     await server.stop();
     assert.equal(integrityOf(dbFile), "ok");
     assert.equal(count(dbFile, "User WHERE username = 'oldie'"), 1);
-    assert.equal(count(dbFile, "User WHERE username = 'newbie'"), 0, "writes after the upgrade are gone: this is the old database");
-    assert.equal(count(dbFile, "_prisma_migrations WHERE finished_at IS NOT NULL"), shipped.length, "migrations re-applied");
+    assert.equal(
+      count(dbFile, "User WHERE username = 'newbie'"),
+      0,
+      "writes after the upgrade are gone: this is the old database",
+    );
+    assert.equal(
+      count(dbFile, "_prisma_migrations WHERE finished_at IS NOT NULL"),
+      shipped.length,
+      "migrations re-applied",
+    );
     assert.equal(count(dbFile, "AuditEvent WHERE action = 'backup.sqlite.restored'"), 1);
     assert.match(server.output(), /restored from /);
   });
@@ -134,7 +146,11 @@ describe("restore faults", () => {
     assert.equal(count(dbFile, "AuditEvent WHERE id = 'new'"), 1);
     assert.equal(count(dbFile, "AuditEvent WHERE id IN ('old-only', 'in-the-wal')"), 0);
     const preRestore = /kept as (\S+\.db)/.exec(result.stdout)![1]!;
-    assert.equal(count(preRestore, "AuditEvent WHERE id = 'in-the-wal'"), 1, "the WAL's commits are in the pre-restore backup");
+    assert.equal(
+      count(preRestore, "AuditEvent WHERE id = 'in-the-wal'"),
+      1,
+      "the WAL's commits are in the pre-restore backup",
+    );
   });
 
   test("a current database that cannot be opened is kept as a plain copy and replaced", async () => {
@@ -175,7 +191,9 @@ describe("restore faults", () => {
   for (const step of ["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"]) {
     test(`kill -9 of the restore ${step}: the old or the new database is in place, and it starts`, async () => {
       const { dataDir, dbFile, backup } = await dataDirWithBackup();
-      const result = runCli(dataDir, ["restore", backup, "--yes"], "", undefined, { OPSTAGE_TEST_RESTORE_CRASH_AT: step });
+      const result = runCli(dataDir, ["restore", backup, "--yes"], "", undefined, {
+        OPSTAGE_TEST_RESTORE_CRASH_AT: step,
+      });
       assert.equal(result.signal, "SIGKILL", `the restore died at ${step}: ${result.stderr}`);
       assert.equal(integrityOf(dbFile), "ok");
       const isOld = count(dbFile, "AuditEvent WHERE id = 'old-only'") === 1;
@@ -184,7 +202,11 @@ describe("restore faults", () => {
       assert.equal(isNew, step === "after-rename", "replaced exactly when the rename happened");
       const server = await startServer({ dataDir });
       await server.stop();
-      assert.deepEqual(readdirSync(dataDir).filter((name) => name.startsWith(".tmp-")), [], "the start removed any unfinished copy");
+      assert.deepEqual(
+        readdirSync(dataDir).filter((name) => name.startsWith(".tmp-")),
+        [],
+        "the start removed any unfinished copy",
+      );
       // No backup may be the live file itself (a pre-restore link made just before the crash).
       const live = statSync(dbFile).ino;
       const backupDir = path.join(dataDir, "backups");

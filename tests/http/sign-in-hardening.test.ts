@@ -20,7 +20,10 @@ let ownerCookie: string;
 async function attempt(username: string, password: string, headers: Record<string, string> = {}): Promise<boolean> {
   const csrfResponse = await fetch(`${server.url}/api/auth/csrf`);
   const { csrfToken } = (await csrfResponse.json()) as { csrfToken: string };
-  const cookie = csrfResponse.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const cookie = csrfResponse.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const response = await fetch(`${server.url}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",
@@ -45,7 +48,10 @@ const count = (sql: string, ...params: unknown[]) => queryOne<{ n: number }>(dbF
 before(async () => {
   const dataDir = tempDir();
   dbFile = path.join(dataDir, "opstage.db");
-  server = await startServer({ dataDir, env: { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password } });
+  server = await startServer({
+    dataDir,
+    env: { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password },
+  });
   ownerCookie = await signIn(server.url, OWNER.username, OWNER.password);
   const created = await fetch(`${server.url}/api/admin/users`, {
     method: "POST",
@@ -66,23 +72,46 @@ describe("sign-in throttle", () => {
       results.push(await attempt("sprayed", "wrong-password-xyz", { "X-Forwarded-For": `198.51.100.${i}` }));
     }
     assert.ok(results.every((ok) => !ok));
-    assert.equal(count("SELECT count(*) AS n FROM AuditEvent WHERE action = 'auth.login.failed' AND targetId = 'sprayed'"), 10);
-    assert.equal(count("SELECT count(*) AS n FROM AuditEvent WHERE action = 'auth.login.throttled' AND targetId = 'sprayed'"), 2);
-    assert.equal(count("SELECT count(*) AS n FROM AuditEvent WHERE targetId = 'sprayed' AND ipAddress LIKE '198.51.100.%'"), 0, "no forged address recorded");
-    assert.equal(count("SELECT count(*) AS n FROM AuditEvent WHERE targetId = 'sprayed' AND ipAddress = '127.0.0.1'"), 12);
+    assert.equal(
+      count("SELECT count(*) AS n FROM AuditEvent WHERE action = 'auth.login.failed' AND targetId = 'sprayed'"),
+      10,
+    );
+    assert.equal(
+      count("SELECT count(*) AS n FROM AuditEvent WHERE action = 'auth.login.throttled' AND targetId = 'sprayed'"),
+      2,
+    );
+    assert.equal(
+      count("SELECT count(*) AS n FROM AuditEvent WHERE targetId = 'sprayed' AND ipAddress LIKE '198.51.100.%'"),
+      0,
+      "no forged address recorded",
+    );
+    assert.equal(
+      count("SELECT count(*) AS n FROM AuditEvent WHERE targetId = 'sprayed' AND ipAddress = '127.0.0.1'"),
+      12,
+    );
   });
 
   test("parallel guesses share one budget", async () => {
     const results = await Promise.all(Array.from({ length: 16 }, () => attempt("parallel", "wrong-password-xyz")));
     assert.ok(results.every((ok) => !ok));
-    assert.equal(count("SELECT count(*) AS n FROM AuditEvent WHERE action = 'auth.login.failed' AND targetId = 'parallel'"), 10);
-    assert.equal(count("SELECT count(*) AS n FROM AuditEvent WHERE action = 'auth.login.throttled' AND targetId = 'parallel'"), 6);
+    assert.equal(
+      count("SELECT count(*) AS n FROM AuditEvent WHERE action = 'auth.login.failed' AND targetId = 'parallel'"),
+      10,
+    );
+    assert.equal(
+      count("SELECT count(*) AS n FROM AuditEvent WHERE action = 'auth.login.throttled' AND targetId = 'parallel'"),
+      6,
+    );
   });
 });
 
 describe("the HTTP edge", () => {
   test("a duplicated or crafted callbackUrl is a plain sign-in page, never a 500 nor a redirect elsewhere", async () => {
-    for (const query of ["callbackUrl=/a&callbackUrl=/b", "callbackUrl=/%5C127.0.0.1:4199/pwned", "callbackUrl=https://evil.example/"]) {
+    for (const query of [
+      "callbackUrl=/a&callbackUrl=/b",
+      "callbackUrl=/%5C127.0.0.1:4199/pwned",
+      "callbackUrl=https://evil.example/",
+    ]) {
       const response = await fetch(`${server.url}/login?${query}`);
       assert.equal(response.status, 200, query);
       const html = await response.text();
@@ -92,8 +121,17 @@ describe("the HTTP edge", () => {
   });
 
   test("pages and API answers carry the security headers", async () => {
-    for (const [pathname, cookie] of [["/login", undefined], ["/", ownerCookie], ["/api/health", undefined], ["/api/admin/users", undefined], ["/api/admin/users", ownerCookie]] as const) {
-      const response = await fetch(`${server.url}${pathname}`, { headers: cookie ? { Cookie: cookie } : {}, redirect: "manual" });
+    for (const [pathname, cookie] of [
+      ["/login", undefined],
+      ["/", ownerCookie],
+      ["/api/health", undefined],
+      ["/api/admin/users", undefined],
+      ["/api/admin/users", ownerCookie],
+    ] as const) {
+      const response = await fetch(`${server.url}${pathname}`, {
+        headers: cookie ? { Cookie: cookie } : {},
+        redirect: "manual",
+      });
       await response.arrayBuffer();
       const csp = response.headers.get("content-security-policy") ?? "";
       assert.match(csp, /frame-ancestors 'none'/, pathname);
@@ -106,13 +144,30 @@ describe("the HTTP edge", () => {
 
   test("no console page gives data to a request without a session (HTML or RSC payload), nor Users to a viewer", async () => {
     const eventId = queryOne<{ id: string }>(dbFile, "SELECT id FROM AuditEvent WHERE action = 'user.created'").id;
-    const pages = ["/", "/settings/backups", "/settings/tokens", "/settings/diagnostics", "/settings/users", "/settings/audit", `/settings/audit/${eventId}`, "/settings/account"];
+    const pages = [
+      "/",
+      "/settings/backups",
+      "/settings/tokens",
+      "/settings/diagnostics",
+      "/settings/users",
+      "/settings/audit",
+      `/settings/audit/${eventId}`,
+      "/settings/account",
+    ];
     // What a client-side navigation sends: the flight payload of the page, not its HTML. With a
     // router state that already holds the (console) layout (the browser was on Backups), Next
     // renders only the segments below it, so the layout's check does not run: the page's must.
     const fromRoot = encodeURIComponent(JSON.stringify(["", { children: ["__PAGE__", {}] }]));
     const fromBackups = encodeURIComponent(
-      JSON.stringify(["", { children: ["(console)", { children: ["settings", { children: ["backups", { children: ["__PAGE__", {}] }] }] }] }]),
+      JSON.stringify([
+        "",
+        {
+          children: [
+            "(console)",
+            { children: ["settings", { children: ["backups", { children: ["__PAGE__", {}] }] }] },
+          ],
+        },
+      ]),
     );
     const variants: Record<string, string>[] = [
       {},
@@ -124,9 +179,14 @@ describe("the HTTP edge", () => {
       for (const headers of variants) {
         const response = await getPage(pathname, headers);
         const body = await response.text();
-        assert.ok(response.status === 307 || response.status === 200 || response.status === 303, `${pathname} ${response.status}`);
-        if (response.status === 307 || response.status === 303) assert.match(response.headers.get("location") ?? "", /\/login/);
-        for (const leak of leaks) assert.ok(!body.includes(leak), `${pathname} ${JSON.stringify(headers)} leaks ${leak}`);
+        assert.ok(
+          response.status === 307 || response.status === 200 || response.status === 303,
+          `${pathname} ${response.status}`,
+        );
+        if (response.status === 307 || response.status === 303)
+          assert.match(response.headers.get("location") ?? "", /\/login/);
+        for (const leak of leaks)
+          assert.ok(!body.includes(leak), `${pathname} ${JSON.stringify(headers)} leaks ${leak}`);
       }
     }
     const viewerCookie = await signIn(server.url, "canary", "canary-password-1");

@@ -55,12 +55,17 @@ describe("upgrade on start", () => {
       shipped.length,
     );
 
-    const history = queryOne<{ fromVersion: string | null; toVersion: string; migrationsJson: string; snapshotName: string }>(
-      dbFile,
-      "SELECT fromVersion, toVersion, migrationsJson, snapshotName FROM UpgradeHistory",
-    );
+    const history = queryOne<{
+      fromVersion: string | null;
+      toVersion: string;
+      migrationsJson: string;
+      snapshotName: string;
+    }>(dbFile, "SELECT fromVersion, toVersion, migrationsJson, snapshotName FROM UpgradeHistory");
     assert.equal(history.fromVersion, null);
-    assert.deepEqual(JSON.parse(history.migrationsJson), shipped.slice(1).map((f) => f.name));
+    assert.deepEqual(
+      JSON.parse(history.migrationsJson),
+      shipped.slice(1).map((f) => f.name),
+    );
     assert.match(history.snapshotName, /^opstage-\d{8}T\d{6}\.\d{3}Z-pre-upgrade-unknown-to-\d+\.\d+\.\d+\.db$/);
 
     const snapshot = path.join(dataDir, "backups", history.snapshotName);
@@ -137,7 +142,9 @@ CREATE INDEX "Slow_s_idx" ON "Slow"("s");`,
     assert.match(output, /Migration 29990101000000_broken failed and was rolled back/);
     assert.match(output, /The database as it was before this upgrade is in \S+pre-upgrade-unknown-to-\S+\.db/);
     const db = new Database(dbFile, { readonly: true });
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
+      (t) => t.name,
+    );
     db.close();
     assert.ok(!tables.includes("Half"), "the failed migration left nothing");
     assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM User WHERE id = 'old-owner'").n, 1);

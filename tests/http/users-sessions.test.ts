@@ -40,21 +40,33 @@ let userCounter = 0;
 /** Creates a user through the API; returns it with its password. */
 async function createUser(role: "owner" | "operator" | "viewer", password: string | null = null) {
   const username = `${role}-${++userCounter}`;
-  const response = await api("/api/admin/users", { method: "POST", cookie: ownerCookie, json: { username, role, password } });
+  const response = await api("/api/admin/users", {
+    method: "POST",
+    cookie: ownerCookie,
+    json: { username, role, password },
+  });
   assert.equal(response.status, 201, await response.clone().text());
   const { user, generatedPassword } = (await response.json()) as { user: UserJson; generatedPassword: string | null };
   return { ...user, password: password ?? generatedPassword! };
 }
 
 function auditCount(action: string, targetId: string): number {
-  return queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM AuditEvent WHERE action = ? AND targetId = ?", action, targetId).n;
+  return queryOne<{ n: number }>(
+    dbFile,
+    "SELECT count(*) AS n FROM AuditEvent WHERE action = ? AND targetId = ?",
+    action,
+    targetId,
+  ).n;
 }
 
 /** next-auth's own sign-out, as the console's button does it (CSRF token, then POST). */
 async function signOut(cookie: string): Promise<void> {
   const csrf = await fetch(`${server.url}/api/auth/csrf`, { headers: { Cookie: cookie } });
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const csrfCookie = csrf.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const response = await fetch(`${server.url}/api/auth/signout`, {
     method: "POST",
     redirect: "manual",
@@ -91,16 +103,40 @@ describe("who may call each route", () => {
     };
     const eventId = queryOne<{ id: string }>(dbFile, "SELECT id FROM AuditEvent ORDER BY rowid DESC LIMIT 1").id;
     // Allowed callers send a body the route refuses (400), so the matrix changes nothing; reads answer 200.
-    type Row = { method: string; path: string; json?: unknown; minimum: "viewer" | "operator" | "owner"; allowed: number };
+    type Row = {
+      method: string;
+      path: string;
+      json?: unknown;
+      minimum: "viewer" | "operator" | "owner";
+      allowed: number;
+    };
     const rows: Row[] = [
       { method: "GET", path: "/api/admin/users", minimum: "owner", allowed: 200 },
       { method: "POST", path: "/api/admin/users", json: {}, minimum: "owner", allowed: 400 },
-      { method: "PATCH", path: `/api/admin/users/${target.id}`, json: { role: "nobody" }, minimum: "owner", allowed: 400 },
+      {
+        method: "PATCH",
+        path: `/api/admin/users/${target.id}`,
+        json: { role: "nobody" },
+        minimum: "owner",
+        allowed: 400,
+      },
       { method: "DELETE", path: "/api/admin/users/no-such-user", minimum: "owner", allowed: 404 },
-      { method: "POST", path: `/api/admin/users/${target.id}/password`, json: { password: "short" }, minimum: "owner", allowed: 400 },
+      {
+        method: "POST",
+        path: `/api/admin/users/${target.id}/password`,
+        json: { password: "short" },
+        minimum: "owner",
+        allowed: 400,
+      },
       { method: "GET", path: "/api/account", minimum: "viewer", allowed: 200 },
       { method: "PATCH", path: "/api/account", json: { displayName: "" }, minimum: "viewer", allowed: 400 },
-      { method: "POST", path: "/api/account/password", json: { currentPassword: "wrong-password-xx", newPassword: "x" }, minimum: "viewer", allowed: 400 },
+      {
+        method: "POST",
+        path: "/api/account/password",
+        json: { currentPassword: "wrong-password-xx", newPassword: "x" },
+        minimum: "viewer",
+        allowed: 400,
+      },
       { method: "GET", path: "/api/admin/audit", minimum: "viewer", allowed: 200 },
       { method: "GET", path: `/api/admin/audit/${eventId}`, minimum: "operator", allowed: 200 },
       { method: "GET", path: "/api/admin/audit/export?format=ndjson&action=none.", minimum: "viewer", allowed: 200 },
@@ -113,7 +149,14 @@ describe("who may call each route", () => {
       for (const [who, cookie] of Object.entries(cookies)) {
         const response = await api(row.path, { method: row.method, cookie, json: row.json });
         await response.arrayBuffer();
-        const expected = who === "anonymous" ? 401 : rank[who as keyof typeof rank] >= rank[row.minimum] ? row.allowed : row.path.includes("/audit/") && row.method === "GET" ? 404 : 403;
+        const expected =
+          who === "anonymous"
+            ? 401
+            : rank[who as keyof typeof rank] >= rank[row.minimum]
+              ? row.allowed
+              : row.path.includes("/audit/") && row.method === "GET"
+                ? 404
+                : 403;
         assert.equal(response.status, expected, `${row.method} ${row.path} as ${who}`);
       }
       if (row.method !== "GET") {
@@ -130,7 +173,11 @@ describe("who may call each route", () => {
     // sign-out-everywhere ends the caller's sessions, so each role gets a session of its own for it.
     const everywhere = "/api/account/sign-out-everywhere";
     assert.equal((await api(everywhere, { method: "POST" })).status, 401);
-    assert.equal((await api(everywhere, { method: "POST", cookie: ownerCookie, headers: { Origin: "https://evil.example" } })).status, 403);
+    assert.equal(
+      (await api(everywhere, { method: "POST", cookie: ownerCookie, headers: { Origin: "https://evil.example" } }))
+        .status,
+      403,
+    );
     for (const user of [viewer, operator]) {
       const cookie = await signIn(server.url, user.username, user.password);
       assert.equal((await api(everywhere, { method: "POST", cookie })).status, 200, user.username);
@@ -164,13 +211,19 @@ describe("users", () => {
     assert.equal(auditCount("user.created", given.id), 1);
 
     const list = async (query: string) =>
-      ((await (await api(`/api/admin/users?${query}`, { cookie: ownerCookie })).json()) as UserJson[]).map((u) => u.username);
+      ((await (await api(`/api/admin/users?${query}`, { cookie: ownerCookie })).json()) as UserJson[]).map(
+        (u) => u.username,
+      );
     assert.deepEqual(await list(`search=${given.username}`), [given.username]);
     assert.ok((await list("role=operator")).includes(generated.username));
     assert.ok(!(await list("role=operator")).includes(given.username));
     assert.equal((await api("/api/admin/users?role=king", { cookie: ownerCookie })).status, 400);
 
-    const promote = await api(`/api/admin/users/${given.id}`, { method: "PATCH", cookie: ownerCookie, json: { role: "operator" } });
+    const promote = await api(`/api/admin/users/${given.id}`, {
+      method: "PATCH",
+      cookie: ownerCookie,
+      json: { role: "operator" },
+    });
     assert.equal(promote.status, 200);
     assert.equal(((await promote.json()) as UserJson).role, "operator");
     const changed = queryOne<{ metadataJson: string }>(
@@ -180,32 +233,69 @@ describe("users", () => {
     );
     assert.deepEqual(JSON.parse(changed.metadataJson), { username: given.username, from: "viewer", to: "operator" });
 
-    assert.equal((await api(`/api/admin/users/${given.id}`, { method: "PATCH", cookie: ownerCookie, json: { status: "DISABLED" } })).status, 200);
+    assert.equal(
+      (
+        await api(`/api/admin/users/${given.id}`, {
+          method: "PATCH",
+          cookie: ownerCookie,
+          json: { status: "DISABLED" },
+        })
+      ).status,
+      200,
+    );
     assert.equal((await list("status=DISABLED")).includes(given.username), true);
-    await assert.rejects(signIn(server.url, given.username, given.password), /failed/, "a disabled user cannot sign in");
-    assert.equal((await api(`/api/admin/users/${given.id}`, { method: "PATCH", cookie: ownerCookie, json: { status: "ACTIVE" } })).status, 200);
+    await assert.rejects(
+      signIn(server.url, given.username, given.password),
+      /failed/,
+      "a disabled user cannot sign in",
+    );
+    assert.equal(
+      (await api(`/api/admin/users/${given.id}`, { method: "PATCH", cookie: ownerCookie, json: { status: "ACTIVE" } }))
+        .status,
+      200,
+    );
 
-    const reset = await api(`/api/admin/users/${given.id}/password`, { method: "POST", cookie: ownerCookie, json: { password: null } });
+    const reset = await api(`/api/admin/users/${given.id}/password`, {
+      method: "POST",
+      cookie: ownerCookie,
+      json: { password: null },
+    });
     const { generatedPassword } = (await reset.json()) as { generatedPassword: string };
     await signIn(server.url, given.username, generatedPassword);
-    const shortPassword = await api(`/api/admin/users/${given.id}/password`, { method: "POST", cookie: ownerCookie, json: { password: "short" } });
+    const shortPassword = await api(`/api/admin/users/${given.id}/password`, {
+      method: "POST",
+      cookie: ownerCookie,
+      json: { password: "short" },
+    });
     assert.equal(shortPassword.status, 400);
     assert.match((await errorOf(shortPassword)).message, /at least 12 characters/);
 
     // Both signed in (they have audit history): delete is refused, disabling is the way.
     const refused = await api(`/api/admin/users/${given.id}`, { method: "DELETE", cookie: ownerCookie });
     assert.equal(refused.status, 409);
-    assert.deepEqual(await errorOf(refused), { code: "has_history", message: `${given.username} has audit history and cannot be deleted; disable the account instead.` });
+    assert.deepEqual(await errorOf(refused), {
+      code: "has_history",
+      message: `${given.username} has audit history and cannot be deleted; disable the account instead.`,
+    });
     const fresh = await createUser("viewer");
     assert.equal((await api(`/api/admin/users/${fresh.id}`, { method: "DELETE", cookie: ownerCookie })).status, 200);
     assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM User WHERE id = ?", fresh.id).n, 0);
 
-    for (const action of ["user.disabled", "user.enabled", "user.password.reset"]) assert.equal(auditCount(action, given.id), 1, action);
+    for (const action of ["user.disabled", "user.enabled", "user.password.reset"])
+      assert.equal(auditCount(action, given.id), 1, action);
     assert.equal(auditCount("user.deleted", fresh.id), 1);
 
-    const duplicate = await api("/api/admin/users", { method: "POST", cookie: ownerCookie, json: { username: given.username, role: "viewer" } });
+    const duplicate = await api("/api/admin/users", {
+      method: "POST",
+      cookie: ownerCookie,
+      json: { username: given.username, role: "viewer" },
+    });
     assert.equal(duplicate.status, 409);
-    const badName = await api("/api/admin/users", { method: "POST", cookie: ownerCookie, json: { username: "a b", role: "viewer" } });
+    const badName = await api("/api/admin/users", {
+      method: "POST",
+      cookie: ownerCookie,
+      json: { username: "a b", role: "viewer" },
+    });
     assert.equal(badName.status, 400);
     assert.match((await errorOf(badName)).message, /Username must be 3-64 characters/);
   });
@@ -213,7 +303,9 @@ describe("users", () => {
   test("the last active owner can be neither demoted, disabled nor deleted; with a second owner, one can step down", async () => {
     const ownerId = queryOne<{ id: string }>(dbFile, "SELECT id FROM User WHERE username = ?", OWNER.username).id;
     // Other owners from earlier tests would make this one not the last: disable them first.
-    const others = (await (await api("/api/admin/users?role=owner&status=ACTIVE", { cookie: ownerCookie })).json()) as UserJson[];
+    const others = (await (
+      await api("/api/admin/users?role=owner&status=ACTIVE", { cookie: ownerCookie })
+    ).json()) as UserJson[];
     for (const other of others.filter((u) => u.id !== ownerId)) {
       await api(`/api/admin/users/${other.id}`, { method: "PATCH", cookie: ownerCookie, json: { status: "DISABLED" } });
     }
@@ -228,7 +320,10 @@ describe("users", () => {
       assert.equal(error.code, "last_owner");
       assert.match(error.message, /last active owner/);
     }
-    assert.equal(queryOne<{ role: string; status: string }>(dbFile, "SELECT role, status FROM User WHERE id = ?", ownerId).role, "owner");
+    assert.equal(
+      queryOne<{ role: string; status: string }>(dbFile, "SELECT role, status FROM User WHERE id = ?", ownerId).role,
+      "owner",
+    );
 
     // Two owners demoting each other at the same moment: exactly one succeeds.
     const second = await createUser("owner");
@@ -241,17 +336,32 @@ describe("users", () => {
     const statuses = [a.status, b.status].sort();
     assert.equal(statuses[0], 200, `statuses ${statuses}`);
     assert.ok(statuses[1] === 403 || statuses[1] === 409, `statuses ${statuses}`);
-    const activeOwners = queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM User WHERE role = 'owner' AND status = 'ACTIVE'").n;
+    const activeOwners = queryOne<{ n: number }>(
+      dbFile,
+      "SELECT count(*) AS n FROM User WHERE role = 'owner' AND status = 'ACTIVE'",
+    ).n;
     assert.equal(activeOwners, 1);
     // Put the first owner back in charge for the tests after this one.
     if (b.status === 200) {
-      assert.equal((await api(`/api/admin/users/${ownerId}`, { method: "PATCH", cookie: secondCookie, json: { role: "owner" } })).status, 200);
+      assert.equal(
+        (await api(`/api/admin/users/${ownerId}`, { method: "PATCH", cookie: secondCookie, json: { role: "owner" } }))
+          .status,
+        200,
+      );
     }
     // With another active owner, an owner may demote themselves.
     const third = await createUser("owner");
     const thirdCookie = await signIn(server.url, third.username, third.password);
-    assert.equal((await api(`/api/admin/users/${third.id}`, { method: "PATCH", cookie: thirdCookie, json: { role: "operator" } })).status, 200);
-    assert.equal((await api("/api/admin/users", { cookie: thirdCookie })).status, 403, "the demoted owner is an operator at once");
+    assert.equal(
+      (await api(`/api/admin/users/${third.id}`, { method: "PATCH", cookie: thirdCookie, json: { role: "operator" } }))
+        .status,
+      200,
+    );
+    assert.equal(
+      (await api("/api/admin/users", { cookie: thirdCookie })).status,
+      403,
+      "the demoted owner is an operator at once",
+    );
   });
 });
 
@@ -260,12 +370,25 @@ describe("sessions end", () => {
     const second = await createUser("owner", "second-owner-password");
     const cookie = await signIn(server.url, second.username, second.password);
     assert.equal((await api("/api/admin/backups", { cookie })).status, 200);
-    assert.equal((await api(`/api/admin/users/${second.id}/password`, { method: "POST", cookie: ownerCookie, json: { password: "reset-by-the-owner-1" } })).status, 200);
+    assert.equal(
+      (
+        await api(`/api/admin/users/${second.id}/password`, {
+          method: "POST",
+          cookie: ownerCookie,
+          json: { password: "reset-by-the-owner-1" },
+        })
+      ).status,
+      200,
+    );
     const backup = await api("/api/admin/backups", { method: "POST", cookie });
     assert.equal(backup.status, 401);
     assert.match((await errorOf(backup)).message, /session has ended/);
     const again = await signIn(server.url, second.username, "reset-by-the-owner-1");
-    assert.equal((await api("/api/admin/backups", { cookie: again })).status, 200, "signed in again with the new password");
+    assert.equal(
+      (await api("/api/admin/backups", { cookie: again })).status,
+      200,
+      "signed in again with the new password",
+    );
   });
 
   test("a reset from the CLI ends the user's sessions too", async () => {
@@ -284,30 +407,57 @@ describe("sessions end", () => {
     await signOut(cookie);
     assert.equal((await api("/api/admin/backups", { method: "POST", cookie: copy })).status, 401);
     const other = await signIn(server.url, second.username, second.password);
-    assert.equal((await api("/api/admin/backups", { cookie: other })).status, 200, "signing out ends that session only");
+    assert.equal(
+      (await api("/api/admin/backups", { cookie: other })).status,
+      200,
+      "signing out ends that session only",
+    );
   });
 
   test("changing one's password ends the other sessions and keeps this one (re-issued cookie)", async () => {
     const user = await createUser("viewer", "viewer-first-password");
     const here = await signIn(server.url, user.username, user.password);
     const elsewhere = await signIn(server.url, user.username, user.password);
-    const wrong = await api("/api/account/password", { method: "POST", cookie: here, json: { currentPassword: "not-my-password", newPassword: "viewer-second-password" } });
+    const wrong = await api("/api/account/password", {
+      method: "POST",
+      cookie: here,
+      json: { currentPassword: "not-my-password", newPassword: "viewer-second-password" },
+    });
     assert.equal(wrong.status, 400);
     assert.match((await errorOf(wrong)).message, /current password is wrong/);
-    const short = await api("/api/account/password", { method: "POST", cookie: here, json: { currentPassword: user.password, newPassword: "short" } });
+    const short = await api("/api/account/password", {
+      method: "POST",
+      cookie: here,
+      json: { currentPassword: user.password, newPassword: "short" },
+    });
     assert.match((await errorOf(short)).message, /at least 12 characters/);
 
-    const changed = await api("/api/account/password", { method: "POST", cookie: here, json: { currentPassword: user.password, newPassword: "viewer-second-password" } });
+    const changed = await api("/api/account/password", {
+      method: "POST",
+      cookie: here,
+      json: { currentPassword: user.password, newPassword: "viewer-second-password" },
+    });
     assert.equal(changed.status, 200);
-    const reissued = changed.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.includes("session-token="));
+    const reissued = changed.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0]!)
+      .find((c) => c.includes("session-token="));
     assert.ok(reissued, "a new session cookie");
     assert.equal((await api("/api/account", { cookie: elsewhere })).status, 401, "the other session ended");
     assert.equal((await api("/api/account", { cookie: here })).status, 401, "the old cookie of this browser too");
-    assert.equal((await api("/api/account", { cookie: reissued })).status, 200, "this browser continues with the new cookie");
+    assert.equal(
+      (await api("/api/account", { cookie: reissued })).status,
+      200,
+      "this browser continues with the new cookie",
+    );
     await signIn(server.url, user.username, "viewer-second-password");
     assert.equal(auditCount("user.password.changed", user.id), 3, "two refusals and the change");
 
-    const renamed = await api("/api/account", { method: "PATCH", cookie: reissued, json: { displayName: "  Vera Viewer " } });
+    const renamed = await api("/api/account", {
+      method: "PATCH",
+      cookie: reissued,
+      json: { displayName: "  Vera Viewer " },
+    });
     assert.equal(((await renamed.json()) as { displayName: string }).displayName, "Vera Viewer");
   });
 
@@ -317,7 +467,16 @@ describe("sessions end", () => {
     const created = await api("/api/admin/tokens", { method: "POST", cookie, json: { name: "cron" } });
     const { token } = (await created.json()) as { token: string };
     assert.equal((await api("/api/admin/backups", { bearer: token })).status, 200);
-    assert.equal((await api(`/api/admin/users/${second.id}`, { method: "PATCH", cookie: ownerCookie, json: { status: "DISABLED" } })).status, 200);
+    assert.equal(
+      (
+        await api(`/api/admin/users/${second.id}`, {
+          method: "PATCH",
+          cookie: ownerCookie,
+          json: { status: "DISABLED" },
+        })
+      ).status,
+      200,
+    );
     const tokenAnswer = await api("/api/admin/backups", { method: "POST", bearer: token });
     assert.equal(tokenAnswer.status, 401);
     assert.match((await errorOf(tokenAnswer)).message, /no longer an active owner/);

@@ -36,7 +36,15 @@ export async function startS3Server(bucket = "opstage-offsite"): Promise<S3TestS
 
   const start = async () => {
     const proc = spawn(process.execPath, [path.join(__dirname, "s3rver-process.cjs")], {
-      env: { PATH: process.env.PATH, NODE_ENV: "test", S3_PORT: String(port), S3_DIR: directory, S3_BUCKET: bucket, S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey },
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "test",
+        S3_PORT: String(port),
+        S3_DIR: directory,
+        S3_BUCKET: bucket,
+        S3_ACCESS_KEY_ID: accessKeyId,
+        S3_SECRET_ACCESS_KEY: secretAccessKey,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = proc;
@@ -73,7 +81,8 @@ export async function startS3Server(bucket = "opstage-offsite"): Promise<S3TestS
       for (const name of readdirSync(dir)) {
         const full = path.join(dir, name);
         if (statSync(full).isDirectory()) walk(full);
-        else if (name.endsWith("._S3rver_object")) found.push(path.relative(root, full).slice(0, -"._S3rver_object".length));
+        else if (name.endsWith("._S3rver_object"))
+          found.push(path.relative(root, full).slice(0, -"._S3rver_object".length));
       }
     };
     walk(root);

@@ -111,7 +111,13 @@ export async function runServerToExit(options: ServerOptions, timeoutMs = 60_000
 }
 
 /** Runs the bundled CLI (`node cli.mjs …`) against a data dir, feeding `input` on stdin. */
-export function runCli(dataDir: string, args: string[], input = "", appDir = standaloneDir, env: Record<string, string> = {}) {
+export function runCli(
+  dataDir: string,
+  args: string[],
+  input = "",
+  appDir = standaloneDir,
+  env: Record<string, string> = {},
+) {
   const result = spawnSync(process.execPath, ["cli.mjs", ...args], {
     cwd: appDir,
     input,

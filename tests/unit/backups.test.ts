@@ -64,7 +64,10 @@ describe("stored backups", () => {
 
     const truncated = await backUp({ databasePath, backupDir, kind: "manual", label: "truncated" });
     truncateSync(truncated.path, 4096 + 100);
-    await writeManifest(backupDir, { ...readManifest(backupDir, truncated.name)!, sha256: migrationChecksum(readFileSync(truncated.path)) });
+    await writeManifest(backupDir, {
+      ...readManifest(backupDir, truncated.name)!,
+      sha256: migrationChecksum(readFileSync(truncated.path)),
+    });
     const truncatedResult = await verifyBackup(backupDir, truncated.name, shipped);
     assert.ok(["corrupt", "not-sqlite"].includes(truncatedResult.state), truncatedResult.detail);
     assert.equal(truncatedResult.restorable, false);
@@ -92,10 +95,13 @@ describe("stored backups", () => {
     symlinkSync(databasePath, path.join(backupDir, "link.db"));
     writeFileSync(path.join(backupDir, ".tmp-opstage-x.db.1234"), "partial");
     const listed = listBackups(backupDir).map((entry) => [entry.name, entry.kind]);
-    assert.deepEqual(listed.sort(), [
-      ["copied-by-hand.db", "external"],
-      [made.name, "manual"],
-    ].sort());
+    assert.deepEqual(
+      listed.sort(),
+      [
+        ["copied-by-hand.db", "external"],
+        [made.name, "manual"],
+      ].sort(),
+    );
   });
 
   test("retention keeps exactly N scheduled backups and never deletes other kinds", async () => {
@@ -105,9 +111,25 @@ describe("stored backups", () => {
     const scheduled = [];
     for (let i = 0; i < 5; i++) scheduled.push(await backUp({ databasePath, backupDir, kind: "scheduled" }));
     const deleted = applyRetention(backupDir, 2);
-    assert.deepEqual(deleted.sort(), scheduled.slice(0, 3).map((b) => b.name).sort(), "the three oldest");
+    assert.deepEqual(
+      deleted.sort(),
+      scheduled
+        .slice(0, 3)
+        .map((b) => b.name)
+        .sort(),
+      "the three oldest",
+    );
     const left = listBackups(backupDir);
-    assert.deepEqual(left.filter((b) => b.kind === "scheduled").map((b) => b.name).sort(), scheduled.slice(3).map((b) => b.name).sort());
+    assert.deepEqual(
+      left
+        .filter((b) => b.kind === "scheduled")
+        .map((b) => b.name)
+        .sort(),
+      scheduled
+        .slice(3)
+        .map((b) => b.name)
+        .sort(),
+    );
     assert.ok(left.some((b) => b.name === manual.name) && left.some((b) => b.name === preUpgrade.name));
     for (const name of deleted) assert.ok(!existsSync(path.join(backupDir, `${name}.json`)), "manifest deleted too");
   });
@@ -134,13 +156,12 @@ describe("stored backups", () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
-    const backups = await Promise.all(
-      [1, 2, 3].map(() => backUp({ databasePath, backupDir, kind: "manual" })),
-    );
+    const backups = await Promise.all([1, 2, 3].map(() => backUp({ databasePath, backupDir, kind: "manual" })));
     writing = false;
     await writer;
     assert.equal(new Set(backups.map((b) => b.name)).size, 3);
-    for (const backup of backups) assert.equal((await verifyBackup(backupDir, backup.name, shipped)).state, "restorable");
+    for (const backup of backups)
+      assert.equal((await verifyBackup(backupDir, backup.name, shipped)).state, "restorable");
     assert.ok(n > 3, "the writer kept committing");
   });
 
@@ -150,9 +171,12 @@ describe("stored backups", () => {
     const first = withSnapshotLock(
       () => new Promise<void>((resolve) => (releaseFirst = () => (order.push("first"), resolve()))),
     );
-    await assert.rejects(withSnapshotLock(async () => order.push("impatient"), 50), (error: unknown) => {
-      return error instanceof BackupBusyError && (error.retryAfterSeconds ?? 0) > 0;
-    });
+    await assert.rejects(
+      withSnapshotLock(async () => order.push("impatient"), 50),
+      (error: unknown) => {
+        return error instanceof BackupBusyError && (error.retryAfterSeconds ?? 0) > 0;
+      },
+    );
     const patient = withSnapshotLock(async () => order.push("patient"));
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.deepEqual(order, [], "nobody runs while the first holds the lock");
@@ -165,7 +189,16 @@ describe("stored backups", () => {
     const { backupDir, databasePath } = opstageDb();
     await backUp({ databasePath, backupDir, kind: "manual" });
     symlinkSync(databasePath, path.join(backupDir, "link.db"));
-    for (const name of ["../opstage.db", "..", "a/b.db", ".tmp-x.db", "x.db/../../opstage.db", "opstage.db\0", "link.db", "missing.db"]) {
+    for (const name of [
+      "../opstage.db",
+      "..",
+      "a/b.db",
+      ".tmp-x.db",
+      "x.db/../../opstage.db",
+      "opstage.db\0",
+      "link.db",
+      "missing.db",
+    ]) {
       assert.throws(() => backupPath(backupDir, name), BackupNameError, name);
     }
     assert.throws(() => deleteBackup(backupDir, "../opstage.db"), BackupNameError);

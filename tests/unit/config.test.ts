@@ -27,9 +27,13 @@ describe("configuration", () => {
   });
 
   test("the backup dir follows the data dir unless set", () => {
-    assert.equal(parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_DATA_DIR: "/srv/o" }).backupDir, "/srv/o/backups");
     assert.equal(
-      parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_DATA_DIR: "/srv/o", OPSTAGE_BACKUP_DIR: "/mnt/b" }).backupDir,
+      parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_DATA_DIR: "/srv/o" }).backupDir,
+      "/srv/o/backups",
+    );
+    assert.equal(
+      parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_DATA_DIR: "/srv/o", OPSTAGE_BACKUP_DIR: "/mnt/b" })
+        .backupDir,
       "/mnt/b",
     );
   });
@@ -59,12 +63,22 @@ describe("configuration", () => {
   test("the backup schedule's first values: a cron expression or off, and a retention count", () => {
     assert.deepEqual(parseConfig({ OPSTAGE_SESSION_SECRET: SECRET }).backupSchedule, { cron: null, keep: 10 });
     assert.deepEqual(
-      parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_SCHEDULE: "0 3 * * *", OPSTAGE_BACKUP_KEEP: "7" }).backupSchedule,
+      parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_SCHEDULE: "0 3 * * *", OPSTAGE_BACKUP_KEEP: "7" })
+        .backupSchedule,
       { cron: "0 3 * * *", keep: 7 },
     );
-    assert.equal(parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_SCHEDULE: "off" }).backupSchedule.cron, null);
-    assert.match(refusal({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_SCHEDULE: "daily" }), /OPSTAGE_BACKUP_SCHEDULE must be a cron expression/);
-    assert.match(refusal({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_KEEP: "0" }), /OPSTAGE_BACKUP_KEEP must be at least 1/);
+    assert.equal(
+      parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_SCHEDULE: "off" }).backupSchedule.cron,
+      null,
+    );
+    assert.match(
+      refusal({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_SCHEDULE: "daily" }),
+      /OPSTAGE_BACKUP_SCHEDULE must be a cron expression/,
+    );
+    assert.match(
+      refusal({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_BACKUP_KEEP: "0" }),
+      /OPSTAGE_BACKUP_KEEP must be at least 1/,
+    );
   });
 
   test("empty values count as unset; the CLI needs no session secret", () => {
@@ -73,7 +87,8 @@ describe("configuration", () => {
     assert.equal(config.publicBaseUrl, undefined);
     assert.equal(parseConfig({}, "cli").dataDir, "/app/data");
     assert.equal(
-      parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_PUBLIC_BASE_URL: "https://ops.example.com/" }).publicBaseUrl,
+      parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_PUBLIC_BASE_URL: "https://ops.example.com/" })
+        .publicBaseUrl,
       "https://ops.example.com",
     );
   });

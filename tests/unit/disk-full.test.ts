@@ -51,9 +51,10 @@ function database(dir: string, rows: number, appendInWal = 0) {
   const insert = db.prepare(
     `INSERT INTO AuditEvent (id, actorType, action, result, metadataJson, createdAt) VALUES (?, 'SYSTEM', 'fill', 'SUCCESS', ?, CURRENT_TIMESTAMP)`,
   );
-  const fill = (from: number, to: number) => db.transaction(() => {
-    for (let i = from; i < to; i++) insert.run(`row-${i}`, "x".repeat(4000));
-  })();
+  const fill = (from: number, to: number) =>
+    db.transaction(() => {
+      for (let i = from; i < to; i++) insert.run(`row-${i}`, "x".repeat(4000));
+    })();
   fill(0, rows);
   checkpointTruncate(db);
   fill(rows, rows + appendInWal);
@@ -92,7 +93,10 @@ describe("a backup on a disk that fills up", () => {
       return true;
     });
     assert.deepEqual(readdirSync(backupDir), [], "no backup, no manifest, no temp file");
-    assert.equal((db.prepare("SELECT count(*) AS n FROM AuditEvent WHERE action = 'fill'").get() as { n: number }).n, 600);
+    assert.equal(
+      (db.prepare("SELECT count(*) AS n FROM AuditEvent WHERE action = 'fill'").get() as { n: number }).n,
+      600,
+    );
     db.close();
     assert.equal(integrityOf(databasePath), "ok");
   });

@@ -71,14 +71,20 @@ describe("database lease", () => {
   test("a second exclusive lease is refused; one that cannot drain gives up having changed nothing", async () => {
     const swap = deferred();
     const restore = withExclusiveLease(() => swap.promise);
-    await assert.rejects(withExclusiveLease(async () => {}), LeaseBusyError);
+    await assert.rejects(
+      withExclusiveLease(async () => {}),
+      LeaseBusyError,
+    );
     swap.resolve();
     await restore;
 
     const stuck = deferred();
     const request = withSharedLease(() => stuck.promise);
     let ran = false;
-    await assert.rejects(withExclusiveLease(async () => void (ran = true), 30), LeaseBusyError);
+    await assert.rejects(
+      withExclusiveLease(async () => void (ran = true), 30),
+      LeaseBusyError,
+    );
     assert.equal(ran, false);
     assert.equal(exclusiveSince(), null, "new requests are not held back any more");
     await withSharedLease(async () => {}, 10);

@@ -4,7 +4,13 @@ import { clientAddress, PEER_HEADER } from "../../lib/auth/client-address";
 import { LoginLimiter } from "../../lib/auth/login-throttle";
 import { safeCallbackPath } from "../../lib/auth/safe-callback";
 
-const LIMITS = { pairPoints: 5, pairWindowSeconds: 900, pairBlockSeconds: 900, addressPoints: 20, addressWindowSeconds: 3600 };
+const LIMITS = {
+  pairPoints: 5,
+  pairWindowSeconds: 900,
+  pairBlockSeconds: 900,
+  addressPoints: 20,
+  addressWindowSeconds: 3600,
+};
 
 test("parallel guesses draw on one budget; the same username from another address is not slowed", async () => {
   const limiter = new LoginLimiter(LIMITS);
@@ -19,7 +25,8 @@ test("a correct password clears its pair; a spray from one address hits the addr
   const limiter = new LoginLimiter(LIMITS);
   for (let i = 0; i < 4; i++) assert.ok((await limiter.reserve("alice", "10.0.0.1")).ok);
   await limiter.succeeded("alice", "10.0.0.1");
-  for (let i = 0; i < 5; i++) assert.ok((await limiter.reserve("alice", "10.0.0.1")).ok, `after success, attempt ${i + 1}`);
+  for (let i = 0; i < 5; i++)
+    assert.ok((await limiter.reserve("alice", "10.0.0.1")).ok, `after success, attempt ${i + 1}`);
 
   const sprayer = new LoginLimiter(LIMITS);
   const results = [];
@@ -31,19 +38,40 @@ test("a correct password clears its pair; a spray from one address hits the addr
 
 test("the client address: the TCP peer, unless the peer is a trusted proxy; forwarded values are never taken on trust", () => {
   const headers = (values: Record<string, string>) => (name: string) => values[name] ?? null;
-  assert.equal(clientAddress(headers({ [PEER_HEADER]: "203.0.113.5", "x-forwarded-for": "1.2.3.4" }), []), "203.0.113.5");
-  assert.equal(clientAddress(headers({ [PEER_HEADER]: "::ffff:127.0.0.1", "x-forwarded-for": "1.2.3.4" }), []), "127.0.0.1");
+  assert.equal(
+    clientAddress(headers({ [PEER_HEADER]: "203.0.113.5", "x-forwarded-for": "1.2.3.4" }), []),
+    "203.0.113.5",
+  );
+  assert.equal(
+    clientAddress(headers({ [PEER_HEADER]: "::ffff:127.0.0.1", "x-forwarded-for": "1.2.3.4" }), []),
+    "127.0.0.1",
+  );
   const proxied = headers({ [PEER_HEADER]: "10.0.0.2", "x-forwarded-for": "6.6.6.6, 198.51.100.20" });
-  assert.equal(clientAddress(proxied, ["10.0.0.2"]), "198.51.100.20", "the hop the proxy added, not the client's claim");
+  assert.equal(
+    clientAddress(proxied, ["10.0.0.2"]),
+    "198.51.100.20",
+    "the hop the proxy added, not the client's claim",
+  );
   assert.equal(clientAddress(proxied, []), "10.0.0.2", "an untrusted peer is the client");
   assert.equal(clientAddress(headers({}), []), null);
 });
 
 test("callback URLs: only paths of this console", () => {
-  for (const evil of ["/\\127.0.0.1:4199/pwned", "//evil.example/x", "https://evil.example/", "/\t/evil.example", "/.//evil.example", "javascript:alert(1)", ""]) {
+  for (const evil of [
+    "/\\127.0.0.1:4199/pwned",
+    "//evil.example/x",
+    "https://evil.example/",
+    "/\t/evil.example",
+    "/.//evil.example",
+    "javascript:alert(1)",
+    "",
+  ]) {
     assert.equal(safeCallbackPath(evil), "/", JSON.stringify(evil));
   }
   assert.equal(safeCallbackPath(["/settings/users", "/\\evil"]), "/", "given twice");
   assert.equal(safeCallbackPath(undefined), "/");
-  assert.equal(safeCallbackPath("/settings/audit?action=user.&actor=owner#top"), "/settings/audit?action=user.&actor=owner#top");
+  assert.equal(
+    safeCallbackPath("/settings/audit?action=user.&actor=owner#top"),
+    "/settings/audit?action=user.&actor=owner#top",
+  );
 });

@@ -19,9 +19,9 @@ function setup() {
 }
 
 function tables(db: ReturnType<typeof openDatabase>): string[] {
-  return (db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[]).map(
-    (row) => row.name,
-  );
+  return (
+    db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[]
+  ).map((row) => row.name);
 }
 
 describe("migrator", () => {
@@ -29,7 +29,10 @@ describe("migrator", () => {
     const { migrations, db } = setup();
     const files = readMigrationFiles(migrations);
     const { applied, status } = applyPendingMigrations(db, files);
-    assert.deepEqual(applied, files.map((f) => f.name));
+    assert.deepEqual(
+      applied,
+      files.map((f) => f.name),
+    );
     assert.equal(status.pending.length, 0);
     assert.ok(tables(db).includes("User") && tables(db).includes("AuditEvent"));
     const rows = readMigrationRows(db);
@@ -55,9 +58,7 @@ describe("migrator", () => {
   test("partial: only the new migration is applied and existing data stays", () => {
     const { migrations, db } = setup();
     applyPendingMigrations(db, readMigrationFiles(migrations));
-    db.prepare(
-      `INSERT INTO "SystemSetting" (key, valueJson, updatedAt) VALUES ('k', '"v"', CURRENT_TIMESTAMP)`,
-    ).run();
+    db.prepare(`INSERT INTO "SystemSetting" (key, valueJson, updatedAt) VALUES ('k', '"v"', CURRENT_TIMESTAMP)`).run();
     addMigration(migrations, "29990101000000_add_note", `ALTER TABLE "SystemSetting" ADD COLUMN "note" TEXT;`);
     const { applied } = applyPendingMigrations(db, readMigrationFiles(migrations));
     assert.deepEqual(applied, ["29990101000000_add_note"]);
@@ -77,7 +78,9 @@ describe("migrator", () => {
     assert.throws(
       () => applyPendingMigrations(db, readMigrationFiles(migrations)),
       (error: unknown) =>
-        error instanceof MigrationError && error.problem === "modified" && /was changed after it was applied/.test(error.message),
+        error instanceof MigrationError &&
+        error.problem === "modified" &&
+        /was changed after it was applied/.test(error.message),
     );
   });
 
@@ -148,7 +151,9 @@ describe("migrator", () => {
     assert.throws(
       () => applyPendingMigrations(db, readMigrationFiles(migrations)),
       (error: unknown) =>
-        error instanceof MigrationError && error.problem === "apply" && /29990101000000_broken failed and was rolled back/.test(error.message),
+        error instanceof MigrationError &&
+        error.problem === "apply" &&
+        /29990101000000_broken failed and was rolled back/.test(error.message),
     );
     assert.ok(!tables(db).includes("Half"));
     assert.equal(migrationStatus(db, readMigrationFiles(migrations)).pending.length, 1);

@@ -41,9 +41,18 @@ describe("offsite configuration", () => {
   });
 
   test("a bad value is named in one line", () => {
-    assert.match(refusal({ OPSTAGE_OFFSITE_AGE_RECIPIENT: "AGE-SECRET-KEY-1ABC" }), /^Invalid configuration: OPSTAGE_OFFSITE_AGE_RECIPIENT must be an age X25519 recipient/);
-    assert.match(refusal({ OPSTAGE_OFFSITE_BUCKET: "Has_Upper" }), /^Invalid configuration: OPSTAGE_OFFSITE_BUCKET must be a bucket name/);
-    assert.match(refusal({ OPSTAGE_OFFSITE_KINDS: "manual,weekly" }), /^Invalid configuration: OPSTAGE_OFFSITE_KINDS must be a comma-separated list/);
+    assert.match(
+      refusal({ OPSTAGE_OFFSITE_AGE_RECIPIENT: "AGE-SECRET-KEY-1ABC" }),
+      /^Invalid configuration: OPSTAGE_OFFSITE_AGE_RECIPIENT must be an age X25519 recipient/,
+    );
+    assert.match(
+      refusal({ OPSTAGE_OFFSITE_BUCKET: "Has_Upper" }),
+      /^Invalid configuration: OPSTAGE_OFFSITE_BUCKET must be a bucket name/,
+    );
+    assert.match(
+      refusal({ OPSTAGE_OFFSITE_KINDS: "manual,weekly" }),
+      /^Invalid configuration: OPSTAGE_OFFSITE_KINDS must be a comma-separated list/,
+    );
     assert.match(refusal({ OPSTAGE_OFFSITE_PATH_STYLE: "yes" }), /OPSTAGE_OFFSITE_PATH_STYLE must be true or false/);
     const secret = "x".repeat(2000);
     const message = refusal({ OPSTAGE_OFFSITE_SECRET_ACCESS_KEY: secret });
@@ -55,7 +64,11 @@ describe("offsite configuration", () => {
     const key = `AGE-SECRET-KEY-1${"Q".repeat(58)}`;
     assert.equal(parseIdentity(`# created: 2026-11-27\n# public key: ${RECIPIENT}\n${key}\n`), key);
     for (const bad of ["AGE-SECRET-KEY-1SHORT", `${key}\n${key}`, "not a key"]) {
-      assert.throws(() => parseIdentity(bad), (error: Error) => error.name === "OffsiteIdentityError" && !error.message.includes("SHORT") && !error.message.includes(key));
+      assert.throws(
+        () => parseIdentity(bad),
+        (error: Error) =>
+          error.name === "OffsiteIdentityError" && !error.message.includes("SHORT") && !error.message.includes(key),
+      );
     }
   });
 });

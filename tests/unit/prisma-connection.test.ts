@@ -48,16 +48,25 @@ test("after its connection is closed, the same client reads and writes the file 
   const replacement = migratedDatabase(dir, "bob");
   const { client, adapter } = createPrismaClient(live);
   try {
-    assert.deepEqual((await client.user.findMany()).map((user) => user.username), ["ann"]);
+    assert.deepEqual(
+      (await client.user.findMany()).map((user) => user.username),
+      ["ann"],
+    );
     copyFileSync(replacement, `${live}.new`);
     renameSync(`${live}.new`, live); // what a restore does
     await adapter.dispose();
-    assert.deepEqual((await client.user.findMany()).map((user) => user.username), ["bob"]);
+    assert.deepEqual(
+      (await client.user.findMany()).map((user) => user.username),
+      ["bob"],
+    );
     await client.systemSetting.create({ data: { key: "after", valueJson: "1" } });
   } finally {
     await client.$disconnect();
   }
   const check = openDatabase(live, { readonly: true });
-  assert.equal((check.prepare(`SELECT count(*) AS n FROM SystemSetting WHERE key = 'after'`).get() as { n: number }).n, 1);
+  assert.equal(
+    (check.prepare(`SELECT count(*) AS n FROM SystemSetting WHERE key = 'after'`).get() as { n: number }).n,
+    1,
+  );
   check.close();
 });

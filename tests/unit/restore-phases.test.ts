@@ -28,7 +28,9 @@ function dataDirWithBackup() {
   db.prepare(
     `INSERT INTO "User" (id, username, passwordHash, displayName, role, status, updatedAt) VALUES ('u1', 'ann', 'hash-1', 'Ann', 'owner', 'ACTIVE', CURRENT_TIMESTAMP)`,
   ).run();
-  db.prepare(`INSERT INTO "ApiToken" (id, name, tokenHash, prefix, createdById) VALUES ('t1', 'nightly', 'h', 'opst_abcd', 'u1')`).run();
+  db.prepare(
+    `INSERT INTO "ApiToken" (id, name, tokenHash, prefix, createdById) VALUES ('t1', 'nightly', 'h', 'opst_abcd', 'u1')`,
+  ).run();
   const backup = path.join(tempDir(), "backup.db");
   db.exec(`VACUUM INTO '${backup}'`);
   return { config, db, backup };
@@ -75,9 +77,11 @@ describe("restore phases", () => {
       const report = await restoreDatabase({ config, file: backup, shipped });
       kept.push(report.preRestore!);
       // Backup names are stamped to the millisecond: the next restore starts in a later one.
-      for (const now = Date.now(); Date.now() === now; ) await new Promise((resolve) => setImmediate(resolve));
+      for (const now = Date.now(); Date.now() === now;) await new Promise((resolve) => setImmediate(resolve));
     }
-    const left = listBackups(config.backupDir).filter((entry) => entry.kind === "pre-restore").map((entry) => entry.name);
+    const left = listBackups(config.backupDir)
+      .filter((entry) => entry.kind === "pre-restore")
+      .map((entry) => entry.name);
     assert.deepEqual(left.sort(), kept.slice(-PRE_RESTORE_KEEP).sort());
   });
 });

@@ -67,11 +67,18 @@ describe("online snapshot", () => {
     assert.ok(commitsDuringSnapshot > 10, `the writer kept committing during the snapshot (${commitsDuringSnapshot})`);
     assert.equal(backup.snapshotMethod, "file-copy");
     assert.match(backup.name, BACKUP_NAME_PATTERN);
-    assert.deepEqual(readdirSync(backupDir).sort(), [backup.name, `${backup.name}.json`], "only the backup and its manifest");
+    assert.deepEqual(
+      readdirSync(backupDir).sort(),
+      [backup.name, `${backup.name}.json`],
+      "only the backup and its manifest",
+    );
     assert.equal(readFileSync(backup.path).subarray(0, 16).toString("latin1"), SQLITE_MAGIC);
 
     assert.equal(integrityOf(backup.path), "ok");
-    const { count, max } = queryOne<{ count: number; max: number }>(backup.path, "SELECT count(*) AS count, max(n) AS max FROM seq");
+    const { count, max } = queryOne<{ count: number; max: number }>(
+      backup.path,
+      "SELECT count(*) AS count, max(n) AS max FROM seq",
+    );
     // A prefix of the writer's sequence: every row up to the snapshot's last one, no gaps.
     assert.equal(count, max, "rows 1..max with no gap");
     assert.ok(max >= 60_000, "everything committed before the snapshot started is in it");
@@ -113,7 +120,10 @@ describe("online snapshot", () => {
       assert.equal(integrityOf(backup.path), "ok");
       const copy = new Database(backup.path, { readonly: true });
       const last = copy.prepare("SELECT last FROM meta").pluck().get() as number;
-      const { count, max } = copy.prepare("SELECT count(*) AS count, max(n) AS max FROM seq").get() as { count: number; max: number };
+      const { count, max } = copy.prepare("SELECT count(*) AS count, max(n) AS max FROM seq").get() as {
+        count: number;
+        max: number;
+      };
       assert.equal(max, rows + last, `${backup.name}: meta.last and the last appended row are from the same moment`);
       assert.equal(count, max, "no gap");
       const expected = new Map<number, string>();
@@ -135,7 +145,9 @@ describe("online snapshot", () => {
     const sharedLockHeld = () =>
       readFileSync("/proc/locks", "utf8")
         .split("\n")
-        .some((line) => new RegExp(`POSIX\\s+ADVISORY\\s+READ\\s+${process.pid}\\s+\\S+:${ino}\\s+1073741826\\s`).test(line));
+        .some((line) =>
+          new RegExp(`POSIX\\s+ADVISORY\\s+READ\\s+${process.pid}\\s+\\S+:${ino}\\s+1073741826\\s`).test(line),
+        );
     assert.ok(sharedLockHeld(), "the connection holds SHARED on opstage.db before the snapshot");
     for (let i = 0; i < 2; i++) {
       const backup = await backUp(file, path.join(dir, "backups"));
@@ -159,7 +171,10 @@ describe("online snapshot", () => {
     renameSync(other.file, file);
     const second = await backUp(file, backupDir);
 
-    for (const [backup, rows] of [[first, 100], [second, 250]] as const) {
+    for (const [backup, rows] of [
+      [first, 100],
+      [second, 250],
+    ] as const) {
       assert.equal(backup.snapshotMethod, "file-copy");
       assert.equal(integrityOf(backup.path), "ok");
       assert.equal(queryOne<{ n: number }>(backup.path, "SELECT count(*) AS n FROM seq").n, rows);
@@ -178,7 +193,11 @@ describe("online snapshot", () => {
     assert.equal(backup.snapshotMethod, "backup-api");
     assert.match(backup.snapshotFallbackReason ?? "", /older reader kept \d+ WAL frame/, "the manifest says why");
     assert.equal(integrityOf(backup.path), "ok");
-    assert.equal(queryOne<{ n: number }>(backup.path, "SELECT count(*) AS n FROM seq").n, 101, "the newest commit is in the copy");
+    assert.equal(
+      queryOne<{ n: number }>(backup.path, "SELECT count(*) AS n FROM seq").n,
+      101,
+      "the newest commit is in the copy",
+    );
     reader.close();
     writer.close();
   });
@@ -186,10 +205,7 @@ describe("online snapshot", () => {
   test("a failed snapshot leaves nothing in the backup folder", async () => {
     const dir = tempDir();
     const backupDir = path.join(dir, "backups");
-    await assert.rejects(
-      backUp(path.join(dir, "missing.db"), backupDir),
-      /snapshot failed/,
-    );
+    await assert.rejects(backUp(path.join(dir, "missing.db"), backupDir), /snapshot failed/);
     assert.deepEqual(readdirSync(backupDir), []);
   });
 });

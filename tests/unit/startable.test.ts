@@ -49,8 +49,16 @@ test("verify and start agree on a failed row, an edited checksum, an unknown new
   const good = migratedDatabase();
   const first = shipped[0]!.name;
   const cases = {
-    "failed migration row": variant(good, "failed", `UPDATE _prisma_migrations SET finished_at = NULL WHERE migration_name = '${first}'`),
-    "edited checksum": variant(good, "edited", `UPDATE _prisma_migrations SET checksum = 'edited' WHERE migration_name = '${first}'`),
+    "failed migration row": variant(
+      good,
+      "failed",
+      `UPDATE _prisma_migrations SET finished_at = NULL WHERE migration_name = '${first}'`,
+    ),
+    "edited checksum": variant(
+      good,
+      "edited",
+      `UPDATE _prisma_migrations SET checksum = 'edited' WHERE migration_name = '${first}'`,
+    ),
     "unknown newer migration": variant(
       good,
       "unknown",
@@ -69,7 +77,10 @@ test("verify and start agree on a failed row, an edited checksum, an unknown new
     assert.ok(refusal, `start refuses the ${what}`);
     const verification = await verifyDatabaseFile(file, shipped, null);
     assert.equal(verification.restorable, false, `verify refuses the ${what}: ${verification.detail}`);
-    assert.ok(verification.detail.includes(refusal.slice(0, 40)), `the same reason for the ${what}: ${verification.detail}`);
+    assert.ok(
+      verification.detail.includes(refusal.slice(0, 40)),
+      `the same reason for the ${what}: ${verification.detail}`,
+    );
   }
   assert.equal(startRefusal(good), null);
   assert.equal((await verifyDatabaseFile(good, shipped, null)).state, "restorable");

@@ -7,7 +7,11 @@ export default async function LoginPage({
   searchParams,
 }: {
   // A parameter given twice arrives as an array.
-  searchParams: Promise<{ callbackUrl?: string | string[]; restoring?: string | string[]; restored?: string | string[] }>;
+  searchParams: Promise<{
+    callbackUrl?: string | string[];
+    restoring?: string | string[];
+    restored?: string | string[];
+  }>;
 }) {
   const { callbackUrl, restoring, restored } = await searchParams;
   const next = safeCallbackPath(callbackUrl);

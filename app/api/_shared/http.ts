@@ -113,7 +113,10 @@ export function guardedRoute<P>(
     if (!outcome.ok) return Response.json(outcome.body, { status: outcome.status });
     return handler(request, outcome.context, await routeContext.params);
   };
-  const leased = options.leaseDatabase === false ? run : (request: Request, routeContext: { params: Promise<P> }) => withSharedLease(() => run(request, routeContext));
+  const leased =
+    options.leaseDatabase === false
+      ? run
+      : (request: Request, routeContext: { params: Promise<P> }) => withSharedLease(() => run(request, routeContext));
   return async (request: Request, routeContext: { params: Promise<P> }): Promise<Response> => {
     try {
       return await leased(request, routeContext);

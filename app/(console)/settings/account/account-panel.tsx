@@ -5,14 +5,16 @@ import { useState, type FormEvent } from "react";
 import { apiRequest } from "../../api-client";
 
 const inputClass = "mt-1 block w-72 rounded-md border border-slate-300 px-2 py-1.5 text-sm";
-const buttonClass = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60";
+const buttonClass =
+  "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60";
 
 export function AccountPanel({ displayName }: { displayName: string }) {
   const router = useRouter();
   const [notice, setNotice] = useState<string | null>(null);
 
   const rename = useMutation({
-    mutationFn: (name: string) => apiRequest("/api/account", { method: "PATCH", body: JSON.stringify({ displayName: name }) }),
+    mutationFn: (name: string) =>
+      apiRequest("/api/account", { method: "PATCH", body: JSON.stringify({ displayName: name }) }),
     onSuccess: () => {
       setNotice("Display name saved.");
       router.refresh();
@@ -50,7 +52,11 @@ export function AccountPanel({ displayName }: { displayName: string }) {
   return (
     <div className="space-y-6">
       {notice && (
-        <p role="status" data-testid="account-notice" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+        <p
+          role="status"
+          data-testid="account-notice"
+          className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800"
+        >
           {notice}
         </p>
       )}
@@ -70,19 +76,41 @@ export function AccountPanel({ displayName }: { displayName: string }) {
 
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="mb-1 text-lg font-medium">Password</h2>
-        <p className="mb-3 text-sm text-slate-500">At least 12 characters. Changing it signs out your other sessions.</p>
+        <p className="mb-3 text-sm text-slate-500">
+          At least 12 characters. Changing it signs out your other sessions.
+        </p>
         <form onSubmit={onPassword} className="space-y-3">
           <label className="block text-sm">
             <span className="text-slate-600">Current password</span>
-            <input name="currentPassword" type="password" autoComplete="current-password" required className={inputClass} />
+            <input
+              name="currentPassword"
+              type="password"
+              autoComplete="current-password"
+              required
+              className={inputClass}
+            />
           </label>
           <label className="block text-sm">
             <span className="text-slate-600">New password</span>
-            <input name="newPassword" type="password" autoComplete="new-password" required minLength={12} className={inputClass} />
+            <input
+              name="newPassword"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={12}
+              className={inputClass}
+            />
           </label>
           <label className="block text-sm">
             <span className="text-slate-600">New password again</span>
-            <input name="confirmPassword" type="password" autoComplete="new-password" required minLength={12} className={inputClass} />
+            <input
+              name="confirmPassword"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={12}
+              className={inputClass}
+            />
           </label>
           <button type="submit" disabled={changePassword.isPending} className={buttonClass}>
             Change password

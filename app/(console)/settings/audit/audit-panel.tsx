@@ -42,13 +42,17 @@ export function AuditPanel() {
   // Typed nullable because the pages/ directory exists; under the App Router it is always set.
   const searchParams = useSearchParams() ?? new URLSearchParams();
   const filterQuery = new URLSearchParams(
-    [...searchParams].filter(([key, value]) => ["action", "actor", "result", "target", "from", "to"].includes(key) && value),
+    [...searchParams].filter(
+      ([key, value]) => ["action", "actor", "result", "target", "from", "to"].includes(key) && value,
+    ),
   ).toString();
 
   const pages = useInfiniteQuery({
     queryKey: ["audit", filterQuery],
     queryFn: ({ pageParam }) =>
-      apiRequest<AuditPage>(`/api/admin/audit?${filterQuery}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ""}`),
+      apiRequest<AuditPage>(
+        `/api/admin/audit?${filterQuery}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ""}`,
+      ),
     initialPageParam: "",
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     // Only the first page refreshes itself: refetching every loaded page would re-read them all.
@@ -75,11 +79,21 @@ export function AuditPanel() {
 
   return (
     <div className="space-y-4">
-      <form key={filterQuery} onSubmit={onFilter} className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4" aria-label="Audit filters">
+      <form
+        key={filterQuery}
+        onSubmit={onFilter}
+        className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4"
+        aria-label="Audit filters"
+      >
         {FILTERS.map((filter) => (
           <label key={filter.name} className="block text-sm">
             <span className="text-slate-600">{filter.label}</span>
-            <input name={filter.name} defaultValue={searchParams.get(filter.name) ?? ""} placeholder={filter.placeholder} className={`${inputClass} w-40`} />
+            <input
+              name={filter.name}
+              defaultValue={searchParams.get(filter.name) ?? ""}
+              placeholder={filter.placeholder}
+              className={`${inputClass} w-40`}
+            />
           </label>
         ))}
         <label className="block text-sm">
@@ -93,23 +107,44 @@ export function AuditPanel() {
         </label>
         <label className="block text-sm">
           <span className="text-slate-600">From</span>
-          <input name="from" type="datetime-local" defaultValue={toLocalInput(searchParams.get("from"))} className={inputClass} />
+          <input
+            name="from"
+            type="datetime-local"
+            defaultValue={toLocalInput(searchParams.get("from"))}
+            className={inputClass}
+          />
         </label>
         <label className="block text-sm">
           <span className="text-slate-600">To</span>
-          <input name="to" type="datetime-local" defaultValue={toLocalInput(searchParams.get("to"))} className={inputClass} />
+          <input
+            name="to"
+            type="datetime-local"
+            defaultValue={toLocalInput(searchParams.get("to"))}
+            className={inputClass}
+          />
         </label>
-        <button type="submit" className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+        <button
+          type="submit"
+          className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500"
+        >
           Filter
         </button>
         <Link href={pathname} className="text-sm text-slate-600 underline">
           Clear
         </Link>
         <span className="ml-auto space-x-3 text-sm">
-          <a href={`/api/admin/audit/export?format=csv${exportQuery}`} className="text-indigo-600 hover:underline" download>
+          <a
+            href={`/api/admin/audit/export?format=csv${exportQuery}`}
+            className="text-indigo-600 hover:underline"
+            download
+          >
             Export CSV
           </a>
-          <a href={`/api/admin/audit/export?format=ndjson${exportQuery}`} className="text-indigo-600 hover:underline" download>
+          <a
+            href={`/api/admin/audit/export?format=ndjson${exportQuery}`}
+            className="text-indigo-600 hover:underline"
+            download
+          >
             Export NDJSON
           </a>
         </span>
@@ -140,7 +175,9 @@ export function AuditPanel() {
                     {event.createdAt.replace("T", " ").slice(0, 19)}
                   </Link>
                 </td>
-                <td className="px-4 py-2">{event.actorName ?? (event.actorId ? `${event.actorType} ${event.actorId}` : event.actorType)}</td>
+                <td className="px-4 py-2">
+                  {event.actorName ?? (event.actorId ? `${event.actorType} ${event.actorId}` : event.actorType)}
+                </td>
                 <td className="px-4 py-2 font-mono text-xs" data-testid="audit-action">
                   <Link href={`/settings/audit/${event.id}`} className="hover:underline">
                     {event.action}

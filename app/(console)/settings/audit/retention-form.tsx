@@ -8,10 +8,16 @@ type Retention = { days: number | null };
 /** "Keep audit events N days" (owners); empty keeps them forever. */
 export function RetentionForm() {
   const queryClient = useQueryClient();
-  const retention = useQuery({ queryKey: ["audit-retention"], queryFn: () => apiRequest<Retention>("/api/admin/audit/retention") });
+  const retention = useQuery({
+    queryKey: ["audit-retention"],
+    queryFn: () => apiRequest<Retention>("/api/admin/audit/retention"),
+  });
   const save = useMutation({
     mutationFn: (days: number | null) =>
-      apiRequest<Retention & { deleted: number }>("/api/admin/audit/retention", { method: "PUT", body: JSON.stringify({ days }) }),
+      apiRequest<Retention & { deleted: number }>("/api/admin/audit/retention", {
+        method: "PUT",
+        body: JSON.stringify({ days }),
+      }),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ["audit-retention"] });
       void queryClient.invalidateQueries({ queryKey: ["audit"] });
@@ -38,7 +44,11 @@ export function RetentionForm() {
           className="mt-1 block w-40 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
         />
       </label>
-      <button type="submit" disabled={save.isPending} className="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-50">
+      <button
+        type="submit"
+        disabled={save.isPending}
+        className="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-50"
+      >
         Save retention
       </button>
       {save.isSuccess && (

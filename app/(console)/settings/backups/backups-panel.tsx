@@ -71,7 +71,11 @@ function ScheduleForm({ schedule, disabled }: { schedule: BackupsOverview["sched
           />
         </label>
         {!disabled && (
-          <button type="submit" disabled={save.isPending} className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+          <button
+            type="submit"
+            disabled={save.isPending}
+            className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500"
+          >
             Save schedule
           </button>
         )}
@@ -82,10 +86,15 @@ function ScheduleForm({ schedule, disabled }: { schedule: BackupsOverview["sched
         <dd data-testid="schedule-next">{schedule.nextRun ? new Date(schedule.nextRun).toLocaleString() : "off"}</dd>
         <dt className="text-slate-500">Last run</dt>
         <dd data-testid="schedule-last">
-          {last ? `${new Date(last.at).toLocaleString()} — ${last.ok ? `ok (${last.name})` : `failed: ${last.error}`}` : "never"}
+          {last
+            ? `${new Date(last.at).toLocaleString()} — ${last.ok ? `ok (${last.name})` : `failed: ${last.error}`}`
+            : "never"}
         </dd>
       </dl>
-      <p className="text-xs text-slate-500">Retention deletes only scheduled backups (keeping the newest N above) and pre-restore backups (each restore keeps the newest 3); manual, pre-upgrade and uploaded backups stay until you delete them.</p>
+      <p className="text-xs text-slate-500">
+        Retention deletes only scheduled backups (keeping the newest N above) and pre-restore backups (each restore
+        keeps the newest 3); manual, pre-upgrade and uploaded backups stay until you delete them.
+      </p>
     </form>
   );
 }
@@ -167,7 +176,11 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
     <div className="space-y-6">
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="mb-3 text-lg font-medium">Schedule and retention</h2>
-        <ScheduleForm key={`${data.schedule.cron}|${data.schedule.keep}`} schedule={data.schedule} disabled={!isOwner} />
+        <ScheduleForm
+          key={`${data.schedule.cron}|${data.schedule.keep}`}
+          schedule={data.schedule}
+          disabled={!isOwner}
+        />
       </section>
 
       <section className="rounded-lg border border-slate-200 bg-white p-6">
@@ -203,7 +216,9 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
           </form>
         )}
         {restore.isPending && (
-          <p className="mb-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">Restoring… the console pauses meanwhile.</p>
+          <p className="mb-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
+            Restoring… the console pauses meanwhile.
+          </p>
         )}
         {message && (
           <p data-testid="backups-message" className="mb-4 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
@@ -226,17 +241,28 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
             </thead>
             <tbody>
               {data.backups.map((entry) => (
-                <tr key={entry.name} data-testid="backup-row" data-name={entry.name} className="border-t border-slate-100">
+                <tr
+                  key={entry.name}
+                  data-testid="backup-row"
+                  data-name={entry.name}
+                  className="border-t border-slate-100"
+                >
                   <td className="py-2 pr-3 font-mono text-xs whitespace-nowrap">{entry.name}</td>
                   <td className="py-2 pr-3">{entry.kind}</td>
                   <td className="py-2 pr-3 whitespace-nowrap">{new Date(entry.createdAt).toLocaleString()}</td>
                   <td className="py-2 pr-3 whitespace-nowrap">{formatBytes(entry.bytes)}</td>
-                  <td className="py-2 pr-3 font-mono text-xs">{entry.sha256 ? `${entry.sha256.slice(0, 12)}…` : "—"}</td>
+                  <td className="py-2 pr-3 font-mono text-xs">
+                    {entry.sha256 ? `${entry.sha256.slice(0, 12)}…` : "—"}
+                  </td>
                   <td className="py-2 pr-3">
                     <VerificationBadge entry={entry} />
                   </td>
                   {data.offsiteConfigured && (
-                    <td data-testid="offsite-state" className="max-w-64 py-2 pr-3 text-xs" title={entry.offsite?.error ?? undefined}>
+                    <td
+                      data-testid="offsite-state"
+                      className="max-w-64 py-2 pr-3 text-xs"
+                      title={entry.offsite?.error ?? undefined}
+                    >
                       {describeCopyState(entry.offsite)}
                     </td>
                   )}
@@ -245,10 +271,20 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
                       <a className={button} href={`/api/admin/backups/${encodeURIComponent(entry.name)}`} download>
                         Download
                       </a>
-                      <button type="button" className={button} disabled={verify.isPending} onClick={() => verify.mutate(entry.name)}>
+                      <button
+                        type="button"
+                        className={button}
+                        disabled={verify.isPending}
+                        onClick={() => verify.mutate(entry.name)}
+                      >
                         Verify
                       </button>
-                      <button type="button" className={button} disabled={restore.isPending} onClick={() => restore.mutate(entry.name)}>
+                      <button
+                        type="button"
+                        className={button}
+                        disabled={restore.isPending}
+                        onClick={() => restore.mutate(entry.name)}
+                      >
                         Restore
                       </button>
                       <button

@@ -10,7 +10,8 @@ import { formatBytes } from "@/lib/format";
 import { apiRequest } from "../../api-client";
 
 const input = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm disabled:bg-slate-50";
-const button = "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-50";
+const button =
+  "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-50";
 const KINDS = ["manual", "scheduled", "pre-upgrade"] as const;
 
 type ConnectionResult = { ok: true; ms: number } | { ok: false; step: string; message: string };
@@ -31,7 +32,8 @@ function TargetForm({ target }: { target: PublicOffsiteTarget }) {
     keepScheduled: String(target.keepScheduled),
   });
   const [result, setResult] = useState<string | null>(null);
-  const set = (field: keyof typeof form) => (event: { target: { value: string } }) => setForm({ ...form, [field]: event.target.value });
+  const set = (field: keyof typeof form) => (event: { target: { value: string } }) =>
+    setForm({ ...form, [field]: event.target.value });
   const save = useMutation({
     mutationFn: () =>
       apiRequest<PublicOffsiteTarget>("/api/admin/offsite", {
@@ -53,16 +55,32 @@ function TargetForm({ target }: { target: PublicOffsiteTarget }) {
   });
   const test = useMutation({
     mutationFn: () => apiRequest<ConnectionResult>("/api/admin/offsite/test", { method: "POST" }),
-    onSuccess: (outcome) => setResult(outcome.ok ? `Connection works: wrote, read back and deleted a test object (${outcome.ms} ms).` : `The ${outcome.step} step failed: ${outcome.message}`),
+    onSuccess: (outcome) =>
+      setResult(
+        outcome.ok
+          ? `Connection works: wrote, read back and deleted a test object (${outcome.ms} ms).`
+          : `The ${outcome.step} step failed: ${outcome.message}`,
+      ),
     onError: (error: Error) => setResult(error.message),
   });
-  const text = (field: "endpoint" | "region" | "bucket" | "prefix" | "accessKeyId" | "recipient", label: string, placeholder = "") => (
+  const text = (
+    field: "endpoint" | "region" | "bucket" | "prefix" | "accessKeyId" | "recipient",
+    label: string,
+    placeholder = "",
+  ) => (
     <label className="block text-sm">
       <span className="text-slate-600">
         {label}
         {locked(field) && <span className="ml-1 text-xs text-amber-700">(set by OPSTAGE_OFFSITE_*)</span>}
       </span>
-      <input name={field} value={form[field]} onChange={set(field)} placeholder={placeholder} disabled={locked(field)} className={input} />
+      <input
+        name={field}
+        value={form[field]}
+        onChange={set(field)}
+        placeholder={placeholder}
+        disabled={locked(field)}
+        className={input}
+      />
     </label>
   );
   const onSubmit = (event: FormEvent) => {
@@ -80,7 +98,9 @@ function TargetForm({ target }: { target: PublicOffsiteTarget }) {
         <label className="block text-sm">
           <span className="text-slate-600">
             Secret access key {target.secretSet ? "(set; leave empty to keep it)" : "(not set)"}
-            {locked("secretAccessKey") && <span className="ml-1 text-xs text-amber-700">(set by OPSTAGE_OFFSITE_*)</span>}
+            {locked("secretAccessKey") && (
+              <span className="ml-1 text-xs text-amber-700">(set by OPSTAGE_OFFSITE_*)</span>
+            )}
           </span>
           <input
             name="secretAccessKey"
@@ -95,12 +115,26 @@ function TargetForm({ target }: { target: PublicOffsiteTarget }) {
         {text("recipient", "Encrypt to age recipient (recommended; empty = no encryption)", "age1…")}
         <label className="block text-sm">
           <span className="text-slate-600">Keep scheduled copies offsite</span>
-          <input name="keepScheduled" type="number" min={1} max={1000} value={form.keepScheduled} onChange={set("keepScheduled")} disabled={locked("keepScheduled")} className={input} />
+          <input
+            name="keepScheduled"
+            type="number"
+            min={1}
+            max={1000}
+            value={form.keepScheduled}
+            onChange={set("keepScheduled")}
+            disabled={locked("keepScheduled")}
+            className={input}
+          />
         </label>
       </div>
       <div className="flex flex-wrap items-center gap-4 text-sm">
         <label className="flex items-center gap-1.5">
-          <input type="checkbox" checked={form.pathStyle} disabled={locked("pathStyle")} onChange={(e) => setForm({ ...form, pathStyle: e.target.checked })} />
+          <input
+            type="checkbox"
+            checked={form.pathStyle}
+            disabled={locked("pathStyle")}
+            onChange={(e) => setForm({ ...form, pathStyle: e.target.checked })}
+          />
           Path-style addressing (MinIO, most self-hosted stores)
         </label>
         <span className="text-slate-600">Copy:</span>
@@ -110,17 +144,31 @@ function TargetForm({ target }: { target: PublicOffsiteTarget }) {
               type="checkbox"
               checked={form.kinds.includes(kind)}
               disabled={locked("kinds")}
-              onChange={(e) => setForm({ ...form, kinds: e.target.checked ? [...form.kinds, kind] : form.kinds.filter((k) => k !== kind) })}
+              onChange={(e) =>
+                setForm({
+                  ...form,
+                  kinds: e.target.checked ? [...form.kinds, kind] : form.kinds.filter((k) => k !== kind),
+                })
+              }
             />
             {kind}
           </label>
         ))}
       </div>
       <div className="flex items-center gap-3">
-        <button type="submit" disabled={save.isPending} className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+        <button
+          type="submit"
+          disabled={save.isPending}
+          className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500"
+        >
           Save offsite target
         </button>
-        <button type="button" className={button} disabled={test.isPending || !target.configured} onClick={() => test.mutate()}>
+        <button
+          type="button"
+          className={button}
+          disabled={test.isPending || !target.configured}
+          onClick={() => test.mutate()}
+        >
           {test.isPending ? "Testing…" : "Test connection"}
         </button>
       </div>
@@ -130,8 +178,8 @@ function TargetForm({ target }: { target: PublicOffsiteTarget }) {
         </p>
       )}
       <p className="text-xs text-slate-500">
-        With a recipient set, copies are encrypted with age before they leave this machine: the server can encrypt but not
-        decrypt. Keep the identity (AGE-SECRET-KEY-1…) somewhere else than this server — it is needed to restore.
+        With a recipient set, copies are encrypted with age before they leave this machine: the server can encrypt but
+        not decrypt. Keep the identity (AGE-SECRET-KEY-1…) somewhere else than this server — it is needed to restore.
       </p>
     </form>
   );
@@ -142,7 +190,11 @@ function RemoteCopies() {
   const [identity, setIdentity] = useState("");
   const [message, setMessage] = useState<string | null>(null);
   // Listing reads every copy's manifest from the store: on demand, not on a timer.
-  const copies = useQuery({ queryKey: ["offsite", "copies"], queryFn: () => apiRequest<{ copies: RemoteCopy[] }>("/api/admin/offsite/copies"), retry: false });
+  const copies = useQuery({
+    queryKey: ["offsite", "copies"],
+    queryFn: () => apiRequest<{ copies: RemoteCopy[] }>("/api/admin/offsite/copies"),
+    retry: false,
+  });
   const fetchCopy = useMutation({
     mutationFn: (copy: RemoteCopy) =>
       apiRequest<{ name: string; detail: string }>("/api/admin/offsite/fetch", {
@@ -195,13 +247,21 @@ function RemoteCopies() {
         <tbody>
           {(copies.data?.copies ?? []).map((copy) => (
             <tr key={copy.name} data-testid="remote-copy-row" className="border-t border-slate-100">
-              <td className="py-2 pr-3 font-mono text-xs">{copy.name}{copy.present ? "" : " (object missing)"}</td>
+              <td className="py-2 pr-3 font-mono text-xs">
+                {copy.name}
+                {copy.present ? "" : " (object missing)"}
+              </td>
               <td className="py-2 pr-3">{copy.kind}</td>
               <td className="py-2 pr-3 whitespace-nowrap">{new Date(copy.createdAt).toLocaleString()}</td>
               <td className="py-2 pr-3 whitespace-nowrap">{formatBytes(copy.bytes)}</td>
               <td className="py-2 pr-3">{copy.encrypted ? "yes" : "no"}</td>
               <td className="py-2">
-                <button type="button" className={button} disabled={fetchCopy.isPending || !copy.present} onClick={() => fetchCopy.mutate(copy)}>
+                <button
+                  type="button"
+                  className={button}
+                  disabled={fetchCopy.isPending || !copy.present}
+                  onClick={() => fetchCopy.mutate(copy)}
+                >
                   {fetchCopy.isPending && fetchCopy.variables?.name === copy.name ? "Fetching…" : "Fetch"}
                 </button>
               </td>
@@ -209,7 +269,9 @@ function RemoteCopies() {
           ))}
           {copies.data && copies.data.copies.length === 0 && (
             <tr>
-              <td colSpan={6} className="py-3 text-slate-500">No copies in the bucket yet.</td>
+              <td colSpan={6} className="py-3 text-slate-500">
+                No copies in the bucket yet.
+              </td>
             </tr>
           )}
         </tbody>
@@ -219,7 +281,10 @@ function RemoteCopies() {
 }
 
 export function OffsitePanel() {
-  const target = useQuery({ queryKey: ["offsite", "target"], queryFn: () => apiRequest<PublicOffsiteTarget>("/api/admin/offsite") });
+  const target = useQuery({
+    queryKey: ["offsite", "target"],
+    queryFn: () => apiRequest<PublicOffsiteTarget>("/api/admin/offsite"),
+  });
   if (target.isError) return <p className="text-sm text-red-700">{target.error.message}</p>;
   if (!target.data) return <p className="text-sm text-slate-500">Loading…</p>;
   return (

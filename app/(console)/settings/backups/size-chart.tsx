@@ -21,14 +21,29 @@ export function SizeChart({ backups }: { backups: BackupEntry[] }) {
     points.map((p, i) => `${x(times[i]!).toFixed(1)},${y(pick(p)).toFixed(1)}`).join(" ");
   return (
     <figure>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} className="h-40 w-full" role="img" aria-label="Backup and database size over time">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        className="h-40 w-full"
+        role="img"
+        aria-label="Backup and database size over time"
+      >
         <line x1={PAD} x2={WIDTH - PAD} y1={HEIGHT - PAD} y2={HEIGHT - PAD} className="stroke-slate-200" />
-        <polyline points={line((p) => p.databaseBytes ?? p.bytes)} fill="none" className="stroke-slate-400" strokeWidth={2} strokeDasharray="4 3" />
+        <polyline
+          points={line((p) => p.databaseBytes ?? p.bytes)}
+          fill="none"
+          className="stroke-slate-400"
+          strokeWidth={2}
+          strokeDasharray="4 3"
+        />
         <polyline points={line((p) => p.bytes)} fill="none" className="stroke-indigo-500" strokeWidth={2} />
       </svg>
       <figcaption className="mt-1 flex gap-4 text-xs text-slate-500">
-        <span><span className="text-indigo-500">━</span> backup size</span>
-        <span><span className="text-slate-400">┅</span> database size (with WAL)</span>
+        <span>
+          <span className="text-indigo-500">━</span> backup size
+        </span>
+        <span>
+          <span className="text-slate-400">┅</span> database size (with WAL)
+        </span>
         <span className="ml-auto">max {formatBytes(vMax / 1.1)}</span>
       </figcaption>
     </figure>

@@ -17,9 +17,13 @@ export function LifecycleSection({ facts }: { facts: Facts }) {
         <h2 className="text-lg font-medium">Upgrades and restores</h2>
         <dl className="mt-2 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
           <dt className="text-slate-500">Newest pre-upgrade snapshot</dt>
-          <dd className="font-mono text-xs leading-5" data-testid="newest-pre-upgrade">{facts.newestPreUpgrade ?? "—"}</dd>
+          <dd className="font-mono text-xs leading-5" data-testid="newest-pre-upgrade">
+            {facts.newestPreUpgrade ?? "—"}
+          </dd>
           <dt className="text-slate-500">Newest pre-restore snapshot</dt>
-          <dd className="font-mono text-xs leading-5" data-testid="newest-pre-restore">{facts.newestPreRestore ?? "—"}</dd>
+          <dd className="font-mono text-xs leading-5" data-testid="newest-pre-restore">
+            {facts.newestPreRestore ?? "—"}
+          </dd>
         </dl>
       </div>
       <table className="w-full text-sm">
@@ -45,7 +49,9 @@ export function LifecycleSection({ facts }: { facts: Facts }) {
         </tbody>
       </table>
       <table className="w-full text-sm">
-        <caption className="mb-2 text-left text-sm font-medium text-slate-700">Stored backups: can this version start on them?</caption>
+        <caption className="mb-2 text-left text-sm font-medium text-slate-700">
+          Stored backups: can this version start on them?
+        </caption>
         <tbody>
           {facts.backups.map((entry) => (
             <tr key={entry.name} className="border-t border-slate-100">

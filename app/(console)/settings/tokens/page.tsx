@@ -10,8 +10,8 @@ export default async function TokensPage() {
       <div>
         <h1 className="text-2xl font-semibold">API tokens</h1>
         <p className="max-w-2xl text-sm text-slate-500">
-          For scripts and schedulers outside the container, e.g. a host cron calling the backup endpoint. A token acts as
-          the owner who created it, and stops working when that owner is demoted or disabled.
+          For scripts and schedulers outside the container, e.g. a host cron calling the backup endpoint. A token acts
+          as the owner who created it, and stops working when that owner is demoted or disabled.
         </p>
       </div>
       {user.role === "owner" ? (

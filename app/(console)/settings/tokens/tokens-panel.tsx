@@ -49,13 +49,29 @@ export function TokensPanel() {
         <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-3">
           <label className="block text-sm">
             <span className="text-slate-600">Name</span>
-            <input name="name" required maxLength={100} placeholder="host cron backup" className="mt-1 block w-64 rounded-md border border-slate-300 px-2 py-1.5 text-sm" />
+            <input
+              name="name"
+              required
+              maxLength={100}
+              placeholder="host cron backup"
+              className="mt-1 block w-64 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+            />
           </label>
           <label className="block text-sm">
             <span className="text-slate-600">Expires in days (empty = never)</span>
-            <input name="expiresInDays" type="number" min={1} max={3650} className="mt-1 block w-40 rounded-md border border-slate-300 px-2 py-1.5 text-sm" />
+            <input
+              name="expiresInDays"
+              type="number"
+              min={1}
+              max={3650}
+              className="mt-1 block w-40 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+            />
           </label>
-          <button type="submit" disabled={create.isPending} className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+          <button
+            type="submit"
+            disabled={create.isPending}
+            className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500"
+          >
             Create token
           </button>
         </form>
@@ -63,7 +79,10 @@ export function TokensPanel() {
         {created && (
           <div className="mt-4 rounded-md border border-amber-200 bg-amber-50 p-4 text-sm">
             <p className="font-medium">Copy the token “{created.name}” now: it is shown only once.</p>
-            <code data-testid="new-token" className="mt-2 block break-all rounded bg-white px-2 py-1.5 font-mono text-xs">
+            <code
+              data-testid="new-token"
+              className="mt-2 block break-all rounded bg-white px-2 py-1.5 font-mono text-xs"
+            >
               {created.token}
             </code>
             <button type="button" onClick={() => setCreated(null)} className="mt-2 text-xs text-slate-600 underline">
@@ -97,14 +116,17 @@ export function TokensPanel() {
                 <td className="py-2 pr-3 whitespace-nowrap">{when(token.createdAt)}</td>
                 <td className="py-2 pr-3 whitespace-nowrap">{when(token.lastUsedAt)}</td>
                 <td className="py-2 pr-3 whitespace-nowrap">{token.expiresAt ? when(token.expiresAt) : "never"}</td>
-                <td className="py-2 pr-3" data-testid="token-status">{token.status}</td>
+                <td className="py-2 pr-3" data-testid="token-status">
+                  {token.status}
+                </td>
                 <td className="py-2">
                   {token.status === "active" && (
                     <button
                       type="button"
                       className="rounded-md border border-slate-300 px-2.5 py-1 text-xs text-red-700 hover:bg-slate-50"
                       onClick={() => {
-                        if (window.confirm(`Revoke “${token.name}”? Scripts using it stop working.`)) revoke.mutate(token.id);
+                        if (window.confirm(`Revoke “${token.name}”? Scripts using it stop working.`))
+                          revoke.mutate(token.id);
                       }}
                     >
                       Revoke
@@ -113,9 +135,7 @@ export function TokensPanel() {
                 </td>
               </tr>
             ))}
-            {tokens.data?.length === 0 && (
-              <EmptyRow columns={8}>No tokens.</EmptyRow>
-            )}
+            {tokens.data?.length === 0 && <EmptyRow columns={8}>No tokens.</EmptyRow>}
           </tbody>
         </table>
       </section>

@@ -49,7 +49,9 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
       }),
     onSuccess: (result) => {
       setError(null);
-      setSecret(result.generatedPassword ? { username: result.user.username, password: result.generatedPassword } : null);
+      setSecret(
+        result.generatedPassword ? { username: result.user.username, password: result.generatedPassword } : null,
+      );
       void refresh();
     },
     onError,
@@ -127,14 +129,21 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
             <span className="text-slate-600">Initial password (empty = generate)</span>
             <input name="password" type="password" autoComplete="new-password" className={`${inputClass} w-56`} />
           </label>
-          <button type="submit" disabled={create.isPending} className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+          <button
+            type="submit"
+            disabled={create.isPending}
+            className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500"
+          >
             Create user
           </button>
         </form>
         {secret && (
           <div className="mt-4 rounded-md border border-amber-200 bg-amber-50 p-4 text-sm">
             <p className="font-medium">Password for {secret.username}: copy it now, it is shown only once.</p>
-            <code data-testid="generated-password" className="mt-2 block break-all rounded bg-white px-2 py-1.5 font-mono text-xs">
+            <code
+              data-testid="generated-password"
+              className="mt-2 block break-all rounded bg-white px-2 py-1.5 font-mono text-xs"
+            >
               {secret.password}
             </code>
             <button type="button" onClick={() => setSecret(null)} className="mt-2 text-xs text-slate-600 underline">
@@ -155,7 +164,12 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
           <h2 className="mr-auto text-lg font-medium">Users</h2>
           <label className="block text-sm">
             <span className="text-slate-600">Search</span>
-            <input value={search} onChange={(e) => setSearch(e.target.value)} placeholder="name" className={`${inputClass} w-40`} />
+            <input
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+              placeholder="name"
+              className={`${inputClass} w-40`}
+            />
           </label>
           <label className="block text-sm">
             <span className="text-slate-600">Role filter</span>
@@ -190,7 +204,12 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
           </thead>
           <tbody>
             {(users.data ?? []).map((user) => (
-              <tr key={user.id} data-testid="user-row" data-username={user.username} className="border-t border-slate-100">
+              <tr
+                key={user.id}
+                data-testid="user-row"
+                data-username={user.username}
+                className="border-t border-slate-100"
+              >
                 <td className="py-2 pr-3 font-mono text-xs">
                   {user.username}
                   {user.id === currentUserId && <span className="ml-1 text-slate-400">(you)</span>}
@@ -218,7 +237,12 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
                   <button
                     type="button"
                     className={smallButton}
-                    onClick={() => update.mutate({ id: user.id, change: { status: user.status === "ACTIVE" ? "DISABLED" : "ACTIVE" } })}
+                    onClick={() =>
+                      update.mutate({
+                        id: user.id,
+                        change: { status: user.status === "ACTIVE" ? "DISABLED" : "ACTIVE" },
+                      })
+                    }
                   >
                     {user.status === "ACTIVE" ? "Disable" : "Enable"}
                   </button>
@@ -226,7 +250,8 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
                     type="button"
                     className={smallButton}
                     onClick={() => {
-                      if (window.confirm(`Reset the password of ${user.username}? Their sessions end at once.`)) reset.mutate(user);
+                      if (window.confirm(`Reset the password of ${user.username}? Their sessions end at once.`))
+                        reset.mutate(user);
                     }}
                   >
                     Reset password
@@ -235,7 +260,8 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
                     type="button"
                     className={`${smallButton} text-red-700`}
                     onClick={() => {
-                      if (window.confirm(`Delete ${user.username}? Users with audit history can only be disabled.`)) remove.mutate(user.id);
+                      if (window.confirm(`Delete ${user.username}? Users with audit history can only be disabled.`))
+                        remove.mutate(user.id);
                     }}
                   >
                     Delete

@@ -23,11 +23,13 @@ const body = z.object({
   keepScheduled: z.number().int(),
 });
 const USAGE =
-  "Send { endpoint: string | null, region, bucket, prefix, pathStyle: boolean, accessKeyId, secretAccessKey?: string, recipient: string | null, kinds: (\"manual\" | \"scheduled\" | \"pre-upgrade\")[], keepScheduled: number }.";
+  'Send { endpoint: string | null, region, bucket, prefix, pathStyle: boolean, accessKeyId, secretAccessKey?: string, recipient: string | null, kinds: ("manual" | "scheduled" | "pre-upgrade")[], keepScheduled: number }.';
 
 const noStore = { "Cache-Control": "no-store" };
 
-export const GET = guardedRoute("owner", async () => Response.json(await describeOffsiteTarget(getConfig()), { headers: noStore }));
+export const GET = guardedRoute("owner", async () =>
+  Response.json(await describeOffsiteTarget(getConfig()), { headers: noStore }),
+);
 
 export const PUT = guardedRoute("owner", async (request, { actor, origin }) => {
   const input = await parseJsonBody(request, body, USAGE);

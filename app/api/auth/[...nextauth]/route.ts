@@ -17,7 +17,9 @@ async function handler(request: Request, context: Context) {
     return jsonError(413, "payload_too_large", `The request body is larger than ${JSON_BODY_LIMIT_BYTES / 1024} KiB.`);
   }
   try {
-    return await withSharedLease(() => NextAuth(request as never, context as never, getAuthOptions()) as Promise<Response>);
+    return await withSharedLease(
+      () => NextAuth(request as never, context as never, getAuthOptions()) as Promise<Response>,
+    );
   } catch (error) {
     // A restore's swap outlasting the wait (503); anything else is next-auth's own to report.
     const known = knownFailureOf(error);

@@ -50,9 +50,15 @@ export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
   const finalPath = path.join(backupDir, name);
   if (existsSync(finalPath)) return refuse(res, 409, "exists", `A backup named ${name} already exists.`);
   const declared = Number(req.headers["content-length"]);
-  if (!Number.isFinite(declared) || declared <= 0) return refuse(res, 411, "length_required", "Send the file with its Content-Length.");
+  if (!Number.isFinite(declared) || declared <= 0)
+    return refuse(res, 411, "length_required", "Send the file with its Content-Length.");
   if (diskFreeBytes(backupDir) < declared) {
-    return refuse(res, 507, "insufficient_storage", `Not enough free space in ${backupDir} for ${Math.ceil(declared / 1048576)} MB.`);
+    return refuse(
+      res,
+      507,
+      "insufficient_storage",
+      `Not enough free space in ${backupDir} for ${Math.ceil(declared / 1048576)} MB.`,
+    );
   }
 
   const temp = tempPathFor(backupDir, name);
@@ -66,12 +72,12 @@ export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
     } catch (error) {
       return refuse(res, 400, "upload_failed", `The upload did not complete: ${(error as Error).message}`);
     }
-    const { lastMigration, pendingMigrations: _pending, sha256: _sha, ...verification } = await verifyDatabaseFile(
-      temp,
-      shippedMigrations(),
-      null,
-      { sha256 },
-    );
+    const {
+      lastMigration,
+      pendingMigrations: _pending,
+      sha256: _sha,
+      ...verification
+    } = await verifyDatabaseFile(temp, shippedMigrations(), null, { sha256 });
     if (!verification.restorable) {
       return refuse(res, 422, "not_restorable", `${name} was not stored: ${verification.detail}`);
     }

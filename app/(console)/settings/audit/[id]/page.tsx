@@ -22,7 +22,10 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
     ["When (UTC)", event.createdAt.toISOString()],
     ["Action", event.action],
     ["Result", event.result],
-    ["Actor", `${event.actorType}${event.actorId ? ` ${event.actorId}` : ""}${event.actorName ? ` (${event.actorName})` : ""}`],
+    [
+      "Actor",
+      `${event.actorType}${event.actorId ? ` ${event.actorId}` : ""}${event.actorName ? ` (${event.actorName})` : ""}`,
+    ],
     ["Target", event.targetType || event.targetId ? `${event.targetType ?? ""} ${event.targetId ?? ""}`.trim() : null],
     ["Message", event.message],
     ["IP address", event.ipAddress],
@@ -45,7 +48,10 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
       </dl>
       <section>
         <h2 className="mb-2 text-lg font-medium">Metadata</h2>
-        <pre data-testid="audit-metadata" className="overflow-x-auto rounded-lg border border-slate-200 bg-slate-50 p-4 text-xs">
+        <pre
+          data-testid="audit-metadata"
+          className="overflow-x-auto rounded-lg border border-slate-200 bg-slate-50 p-4 text-xs"
+        >
           {prettyMetadata(event.metadataJson)}
         </pre>
       </section>

@@ -23,32 +23,35 @@ export const GET = guardedRoute("viewer", async (request, { actor, origin }) => 
   }
   const chunks = auditExportChunks(actor, filter, format);
   const encoder = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await chunks.next();
-        if (!done) {
-          controller.enqueue(encoder.encode(value));
-          return;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await chunks.next();
+          if (!done) {
+            controller.enqueue(encoder.encode(value));
+            return;
+          }
+          controller.close();
+          // Recorded once the rows are read, so the export never contains its own event.
+          await recordAuditSafely({
+            actor: auditActorOf(actor),
+            action: "audit.exported",
+            result: "SUCCESS",
+            origin,
+            metadata: { format, filter: Object.fromEntries([...params].filter(([key]) => key !== "format")) },
+          });
+        } catch (error) {
+          logger().error({ err: error }, "audit export failed");
+          controller.error(error);
         }
-        controller.close();
-        // Recorded once the rows are read, so the export never contains its own event.
-        await recordAuditSafely({
-          actor: auditActorOf(actor),
-          action: "audit.exported",
-          result: "SUCCESS",
-          origin,
-          metadata: { format, filter: Object.fromEntries([...params].filter(([key]) => key !== "format")) },
-        });
-      } catch (error) {
-        logger().error({ err: error }, "audit export failed");
-        controller.error(error);
-      }
+      },
+      async cancel() {
+        await chunks.return(undefined);
+      },
     },
-    async cancel() {
-      await chunks.return(undefined);
-    },
-  }, { highWaterMark: 1 });
+    { highWaterMark: 1 },
+  );
   const stamp = new Date().toISOString().replace(/[:]/g, "").slice(0, 15);
   return new Response(body, {
     headers: {

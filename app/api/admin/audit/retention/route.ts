@@ -29,7 +29,8 @@ export const PUT = guardedRoute("owner", async (request, { actor, origin }) => {
     const deleted = await applyAuditRetention(auditActorOf(actor), origin);
     return Response.json({ days: to, deleted });
   } catch (error) {
-    if (error instanceof Error && error.name === "RetentionError") return jsonError(400, "invalid_input", error.message);
+    if (error instanceof Error && error.name === "RetentionError")
+      return jsonError(400, "invalid_input", error.message);
     throw error;
   }
 });

@@ -16,11 +16,18 @@ import { shippedMigrations } from "@/lib/system/diagnostics";
 const body = z.object({ name: z.string().min(1).max(255), identity: z.string().max(4096).nullable().optional() });
 
 export const POST = guardedRoute("owner", async (request, { actor, origin }) => {
-  const input = await parseJsonBody(request, body, "Send { name: <offsite copy>, identity?: \"AGE-SECRET-KEY-1…\" }.");
+  const input = await parseJsonBody(request, body, 'Send { name: <offsite copy>, identity?: "AGE-SECRET-KEY-1…" }.');
   const config = getConfig();
   try {
     const fetched = await withOffsiteTarget(config, (client, target) =>
-      fetchOffsiteCopy({ client, target, backupDir: config.backupDir, objectName: input.name, identityText: input.identity, shipped: shippedMigrations() }),
+      fetchOffsiteCopy({
+        client,
+        target,
+        backupDir: config.backupDir,
+        objectName: input.name,
+        identityText: input.identity,
+        shipped: shippedMigrations(),
+      }),
     );
     await recordAuditSafely({
       actor: auditActorOf(actor),

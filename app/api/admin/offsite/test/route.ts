@@ -11,7 +11,10 @@ import { loadOffsiteTarget, OffsiteConfigError } from "@/lib/offsite/target";
 export const POST = guardedRoute("owner", async (_request, { actor, origin }) => {
   try {
     const target = await loadOffsiteTarget(getConfig());
-    if (!target) throw new OffsiteConfigError("No offsite target is configured yet: enter the bucket, access key id and secret, and save.");
+    if (!target)
+      throw new OffsiteConfigError(
+        "No offsite target is configured yet: enter the bucket, access key id and secret, and save.",
+      );
     const result = await testOffsiteConnection(target);
     await recordAuditSafely({
       actor: auditActorOf(actor),

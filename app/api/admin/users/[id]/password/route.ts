@@ -11,7 +11,11 @@ import { resetUserPassword } from "@/lib/auth/user-admin";
 const body = z.object({ password: z.string().nullable().optional() });
 
 export const POST = guardedRoute<{ id: string }>("owner", async (request, { actor, origin }, { id }) => {
-  const input = await parseJsonBody(request, body, "Send { password?: string | null } (no password: one is generated).");
+  const input = await parseJsonBody(
+    request,
+    body,
+    "Send { password?: string | null } (no password: one is generated).",
+  );
   const refused = refuseTokens(actor);
   if (refused) return refused;
   try {
