@@ -590,7 +590,7 @@ async function main() {
         ratio(s.naiveTotal.median),
       ],
       [
-        "CLI restore (copy + hash, integrity_check, link, rename; process start included)",
+        "CLI restore (copy + hash beside quick_check, link, rename, pre-restore hash; process start included)",
         fmt(s.cliRestore.min),
         fmt(s.cliRestore.median),
         ratio(s.cliRestore.median),
