@@ -6,7 +6,7 @@ import { clientAddress } from "@/lib/auth/client-address";
 import { AuthError, requireRole, type Actor, type SessionSource } from "@/lib/auth/require-role";
 import { getConfig } from "@/lib/config";
 import { withSharedLease } from "@/lib/db/lease";
-import { httpFailureOf, type HttpFailure } from "./errors";
+import { httpFailureOf, knownFailureOf, type HttpFailure } from "./errors";
 import type { Role } from "@/lib/generated/prisma/client";
 
 export type HeaderGetter = (name: string) => string | null;
@@ -19,6 +19,16 @@ export function errorBody(code: string, message: string): ErrorBody {
 
 export function jsonError(status: number, code: string, message: string, headers?: HeadersInit): Response {
   return Response.json(errorBody(code, message), { status, headers });
+}
+
+/**
+ * The answer for a known failure, for a route that catches to audit a refusal first; rethrows
+ * anything else (guardedRoute logs it and answers a generic 500).
+ */
+export function knownFailureResponse(error: unknown): Response {
+  const known = knownFailureOf(error);
+  if (known) return failureResponse(known);
+  throw error;
 }
 
 export function failureResponse(failure: HttpFailure): Response {

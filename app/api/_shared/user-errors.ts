@@ -1,15 +1,6 @@
-// Account routes: a refused change answers with its status and code through the one error
-// mapper (errors.ts); anything unexpected is rethrown to guardedRoute, which logs it.
-import { knownFailureOf } from "./errors";
-import { failureResponse, jsonError } from "./http";
+// Account routes: API tokens are refused (refused changes answer through knownFailureResponse).
+import { jsonError } from "./http";
 import type { Actor } from "@/lib/auth/require-role";
-
-/** The answer for a known failure (UserAdminError, AuthError, …) thrown by lib/auth; rethrows anything else. */
-export function userFailureResponse(error: unknown): Response {
-  const known = knownFailureOf(error);
-  if (known) return failureResponse(known);
-  throw error;
-}
 
 /** Account and user management act for a person at a browser, never for a script's token. */
 export function refuseTokens(actor: Actor): Response | null {

@@ -1,9 +1,9 @@
 // GET   /api/account — the caller's own account (any role).
 // PATCH /api/account — { displayName } (session only).
 import { z } from "zod";
-import { guardedRoute } from "@/app/api/_shared/http";
+import { guardedRoute, knownFailureResponse } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
-import { refuseTokens, userFailureResponse } from "@/app/api/_shared/user-errors";
+import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { changeOwnDisplayName, getAccount } from "@/lib/auth/account";
 import { auditActorOf } from "@/lib/auth/require-role";
@@ -14,7 +14,7 @@ export const GET = guardedRoute("viewer", async (_request, { actor }) => {
   try {
     return Response.json(await getAccount(actor), { headers: NO_STORE });
   } catch (error) {
-    return userFailureResponse(error);
+    return knownFailureResponse(error);
   }
 });
 
@@ -35,6 +35,6 @@ export const PATCH = guardedRoute("viewer", async (request, { actor, origin }) =
     });
     return Response.json(account, { headers: NO_STORE });
   } catch (error) {
-    return userFailureResponse(error);
+    return knownFailureResponse(error);
   }
 });

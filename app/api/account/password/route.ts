@@ -1,10 +1,10 @@
 // POST /api/account/password — { currentPassword, newPassword } (any role, session only). Ends
 // every other session of the caller; this browser gets a re-issued cookie and stays signed in.
 import { z } from "zod";
-import { guardedRoute } from "@/app/api/_shared/http";
+import { guardedRoute, knownFailureResponse } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { reissuedSessionCookie } from "@/app/api/_shared/session-cookie";
-import { refuseTokens, userFailureResponse } from "@/app/api/_shared/user-errors";
+import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { changeOwnPassword } from "@/lib/auth/account";
 import { auditActorOf } from "@/lib/auth/require-role";
@@ -41,6 +41,6 @@ export const POST = guardedRoute("viewer", async (request, { actor, origin }) =>
         origin,
       });
     }
-    return userFailureResponse(error);
+    return knownFailureResponse(error);
   }
 });

@@ -1,7 +1,6 @@
 // GET /api/admin/audit?action=&actor=&result=&target=&from=&to=&cursor=&limit= — one page of the
 // audit log, newest first, and the cursor of the next (any role; a viewer sees only their own).
-import { auditQueryFailure } from "@/app/api/_shared/audit-query";
-import { guardedRoute } from "@/app/api/_shared/http";
+import { guardedRoute, knownFailureResponse } from "@/app/api/_shared/http";
 import { listAuditEvents, parseAuditFilter } from "@/lib/audit/log";
 
 export const GET = guardedRoute("viewer", async (request, { actor }) => {
@@ -14,6 +13,6 @@ export const GET = guardedRoute("viewer", async (request, { actor }) => {
     });
     return Response.json(page, { headers: { "Cache-Control": "no-store" } });
   } catch (error) {
-    return auditQueryFailure(error);
+    return knownFailureResponse(error);
   }
 });

@@ -1,9 +1,9 @@
 // GET  /api/admin/users?search=&role=&status= — list (owner, session only).
 // POST /api/admin/users — create; a generated password is in this answer only.
 import { z } from "zod";
-import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { guardedRoute, jsonError, knownFailureResponse } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
-import { refuseTokens, userFailureResponse } from "@/app/api/_shared/user-errors";
+import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/require-role";
 import { isRole, ROLES } from "@/lib/auth/roles";
@@ -58,6 +58,6 @@ export const POST = guardedRoute("owner", async (request, { actor, origin }) => 
     });
     return Response.json({ user, generatedPassword }, { status: 201, headers: NO_STORE });
   } catch (error) {
-    return userFailureResponse(error);
+    return knownFailureResponse(error);
   }
 });

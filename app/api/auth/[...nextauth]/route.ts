@@ -3,8 +3,7 @@
 // writing the one being replaced. The body (a sign-in form) is refused past the JSON size limit
 // before next-auth reads it.
 import NextAuth from "next-auth";
-import { knownFailureOf } from "@/app/api/_shared/errors";
-import { failureResponse, jsonError } from "@/app/api/_shared/http";
+import { jsonError, knownFailureResponse } from "@/app/api/_shared/http";
 import { JSON_BODY_LIMIT_BYTES } from "@/app/api/_shared/json-body";
 import { getAuthOptions } from "@/lib/auth/options";
 import { withSharedLease } from "@/lib/db/lease";
@@ -22,9 +21,7 @@ async function handler(request: Request, context: Context) {
     );
   } catch (error) {
     // A restore's swap outlasting the wait (503); anything else is next-auth's own to report.
-    const known = knownFailureOf(error);
-    if (known) return failureResponse(known);
-    throw error;
+    return knownFailureResponse(error);
   }
 }
 

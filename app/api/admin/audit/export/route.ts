@@ -2,8 +2,7 @@
 // streamed: the next batch is read only when the client has taken the previous one, so memory
 // stays flat however many rows there are.
 import { logger } from "@/lib/log";
-import { auditQueryFailure } from "@/app/api/_shared/audit-query";
-import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { guardedRoute, jsonError, knownFailureResponse } from "@/app/api/_shared/http";
 import { auditExportChunks } from "@/lib/audit/export";
 import { parseAuditFilter } from "@/lib/audit/log";
 import { recordAuditSafely } from "@/lib/audit/record";
@@ -19,7 +18,7 @@ export const GET = guardedRoute("viewer", async (request, { actor, origin }) => 
   try {
     filter = parseAuditFilter(params);
   } catch (error) {
-    return auditQueryFailure(error);
+    return knownFailureResponse(error);
   }
   const chunks = auditExportChunks(actor, filter, format);
   const encoder = new TextEncoder();

@@ -1,9 +1,9 @@
 // PATCH  /api/admin/users/{id} — { role } or { status } (owner, session only).
 // DELETE /api/admin/users/{id} — only a user without audit history; otherwise 409 (disable them).
 import { z } from "zod";
-import { guardedRoute, type GuardedContext } from "@/app/api/_shared/http";
+import { guardedRoute, knownFailureResponse, type GuardedContext } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
-import { refuseTokens, userFailureResponse } from "@/app/api/_shared/user-errors";
+import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/require-role";
 import { ROLES } from "@/lib/auth/roles";
@@ -27,7 +27,7 @@ async function refused(error: unknown, action: string, id: string, { actor, orig
       origin,
     });
   }
-  return userFailureResponse(error);
+  return knownFailureResponse(error);
 }
 
 export const PATCH = guardedRoute<{ id: string }>("owner", async (request, context, { id }) => {

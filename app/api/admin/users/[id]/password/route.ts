@@ -1,9 +1,9 @@
 // POST /api/admin/users/{id}/password — { password?: string | null } (owner, session only): sets
 // it, or generates one returned in this answer only; ends the user's sessions at once.
 import { z } from "zod";
-import { guardedRoute } from "@/app/api/_shared/http";
+import { guardedRoute, knownFailureResponse } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
-import { refuseTokens, userFailureResponse } from "@/app/api/_shared/user-errors";
+import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/require-role";
 import { resetUserPassword } from "@/lib/auth/user-admin";
@@ -31,6 +31,6 @@ export const POST = guardedRoute<{ id: string }>("owner", async (request, { acto
     });
     return Response.json({ user, generatedPassword }, { headers: { "Cache-Control": "no-store" } });
   } catch (error) {
-    return userFailureResponse(error);
+    return knownFailureResponse(error);
   }
 });
