@@ -52,11 +52,6 @@ export function exclusiveSince(): number | null {
   return state().exclusive?.since ?? null;
 }
 
-/** True when this flow may use the database without waiting: it holds a lease already. */
-export function holdsLease(): boolean {
-  return state().flow.getStore() !== undefined;
-}
-
 /** Throws MaintenanceError when the exclusive lease is held by someone else. For synchronous uses. */
 export function assertNoExclusiveLease(): void {
   const s = state();
