@@ -106,6 +106,26 @@ function markRollbackJournal(firstChunk: Buffer): void {
 
 type CheckpointedRead = { bytes: number } | { fallbackReason: string };
 
+const LOCK_POLL_MS = 0.2;
+
+// BEGIN IMMEDIATE, retried every LOCK_POLL_MS for up to busyTimeoutMs. SQLite's own busy handler
+// sleeps 1, 2, 5 … 100 ms between its tries: against a writer that commits back to back (the
+// write lock is free only for the moment between two commits) it can miss every gap until the
+// timeout, and the snapshot fell back to the backup API. Polling this often finds a gap.
+function beginImmediatePolling(connection: Connection, busyTimeoutMs: number): void {
+  connection.pragma("busy_timeout = 0");
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      connection.exec("BEGIN IMMEDIATE");
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || Date.now() >= deadline) throw error;
+      sleepSync(LOCK_POLL_MS);
+    }
+  }
+}
+
 // Starts a read transaction on the reader whose snapshot is exactly the database file's content
 // and returns the length of that content, or why that could not be had.
 function beginCheckpointedRead(reader: Connection, sourcePath: string, busyTimeoutMs: number): CheckpointedRead {
@@ -120,7 +140,7 @@ function beginCheckpointedRead(reader: Connection, sourcePath: string, busyTimeo
       if (attempt > 0) sleepSync(RETRY_PAUSE_MS);
       // No commit can land between the checkpoint and the start of our read while we hold this.
       // (A write transaction longer than the busy timeout throws: the backup API then does it.)
-      writeLock.exec("BEGIN IMMEDIATE");
+      beginImmediatePolling(writeLock, busyTimeoutMs);
       try {
         const deadline = Date.now() + LOCKED_WAIT_MS;
         for (;;) {
