@@ -33,7 +33,12 @@ export type WorkerTasks = {
 };
 
 export type WorkerRequest = {
-  [K in keyof WorkerTasks]: { task: K; args: Parameters<WorkerTasks[K]>[0] };
+  [K in keyof WorkerTasks]: {
+    task: K;
+    args: Parameters<WorkerTasks[K]>[0];
+    /** The native module the server loaded (lib/db/sqlite-binding.ts says why it must be the same). */
+    nativeBinding?: string;
+  };
 }[keyof WorkerTasks];
 export type WorkerReply = { ok: true; result: unknown } | { ok: false; message: string; code?: string };
 /**
@@ -63,6 +68,13 @@ const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
 const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
 
 type Connection = Database.Database;
+
+// Set from the task's request before any connection is opened.
+let nativeBinding: string | undefined;
+
+function openConnection(file: string, options: Database.Options = {}): Connection {
+  return new Database(file, { ...options, ...(nativeBinding ? { nativeBinding } : {}) });
+}
 type CheckpointRow = { busy: number; log: number; checkpointed: number };
 
 function sleepSync(ms: number): void {
@@ -87,7 +99,7 @@ function sha256File(file: string): string {
 }
 
 function openSource(sourcePath: string, busyTimeoutMs: number, options: Database.Options = {}): Connection {
-  const db = new Database(sourcePath, { fileMustExist: true, ...options });
+  const db = openConnection(sourcePath, { fileMustExist: true, ...options });
   db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   return db;
 }
@@ -268,7 +280,7 @@ async function copyWithBackupApi(sourcePath: string, destinationPath: string, bu
     source.close();
   }
   // The copy carries the source's WAL flag; see markRollbackJournal.
-  const copy = new Database(destinationPath, { fileMustExist: true });
+  const copy = openConnection(destinationPath, { fileMustExist: true });
   try {
     copy.pragma("journal_mode = DELETE");
   } finally {
@@ -308,7 +320,7 @@ const tasks: WorkerTasks = {
     const check = quick ? "quick_check" : "integrity_check";
     let db: Connection | undefined;
     try {
-      db = new Database(path, { fileMustExist: true, readonly: true });
+      db = openConnection(path, { fileMustExist: true, readonly: true });
       const rows = db.pragma(`${check}(20)`) as Record<string, string>[];
       return { sqlite: true, integrity: rows.map((row) => Object.values(row)[0]!), check };
     } catch (error) {
@@ -320,6 +332,7 @@ const tasks: WorkerTasks = {
 };
 
 function run(request: WorkerRequest): Promise<unknown> {
+  nativeBinding = request.nativeBinding;
   const task = tasks[request.task] as (args: unknown) => Promise<unknown>;
   return task(request.args);
 }

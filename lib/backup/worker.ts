@@ -26,6 +26,7 @@
 import { Worker } from "node:worker_threads";
 import { databaseFileDescriptor } from "../db/database-file";
 import { findAppPath } from "../db/paths";
+import { loadedSqliteBinding } from "../db/sqlite-binding";
 import type {
   CopyEvent,
   IntegrityResult,
@@ -68,7 +69,7 @@ function runTask<K extends keyof WorkerTasks>(
   args: Parameters<WorkerTasks[K]>[0],
   onEvent?: (event: CopyEvent) => void,
 ): ReturnType<WorkerTasks[K]> {
-  const request = { task, args } as WorkerRequest;
+  const request = { task, args, nativeBinding: loadedSqliteBinding() } as WorkerRequest;
   return new Promise((resolve, reject) => {
     const worker = takeWorker();
     worker.postMessage(request);

@@ -115,9 +115,8 @@ export async function startOpstage(): Promise<void> {
     void completeUnhashedBackups(config.backupDir, log);
     const resumed = resumeOffsiteCopies(config);
     if (resumed.length > 0) log(`offsite copies interrupted by the last stop queued again: ${resumed.join(", ")}`);
-    // Only now, not where the snapshot is taken: the copy reads its target through Prisma, and
-    // a first Prisma query racing the upgrade's own (mid-migration, before WAL mode is back)
-    // failed with SQLITE_IOERR_SHORT_READ.
+    // Only now, not where the snapshot is taken: the copy reads its target through Prisma, which
+    // must not run before the migrations it depends on.
     if (snapshot) queueOffsiteCopy({ config, name: snapshot.name, kind: "pre-upgrade" });
   } catch (error) {
     exitWith(describe(error));

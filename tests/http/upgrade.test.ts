@@ -122,6 +122,25 @@ CREATE INDEX "Slow_s_idx" ON "Slow"("s");`,
     assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM User WHERE id = 'old-owner'").n, 1);
   });
 
+  // buildWithExtraMigration's copy resolves the build's symlinks: its server loads the original
+  // build's better-sqlite3 through .next/node_modules, its snapshot worker the copy's. Two copies
+  // of SQLite in one process removed the WAL under the server (lib/db/sqlite-binding.ts).
+  test("a database this server already ran (WAL mode) upgrades like an older one", async () => {
+    const dataDir = tempDir();
+    await (await startServer({ dataDir })).stop();
+    const appDir = buildWithExtraMigration(
+      "29990101000000_add_note",
+      `CREATE TABLE "Note" ("id" INTEGER PRIMARY KEY);`,
+    );
+    const server = await startServer({ dataDir, appDir });
+    await server.stop();
+    const dbFile = path.join(dataDir, "opstage.db");
+    assert.match(server.output(), /applied migration 29990101000000_add_note/);
+    const history = queryOne<{ migrationsJson: string }>(dbFile, "SELECT migrationsJson FROM UpgradeHistory");
+    assert.deepEqual(JSON.parse(history.migrationsJson), ["29990101000000_add_note"]);
+    assert.equal(integrityOf(dbFile), "ok");
+  });
+
   test("a fresh database gets no pre-upgrade snapshot and no history", async () => {
     const dataDir = tempDir();
     const server = await startServer({ dataDir });
