@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import "./http-client";
 
 export const projectRoot = path.resolve(__dirname, "../..");
 export const standaloneDir = path.join(projectRoot, ".next/standalone");
