@@ -212,7 +212,7 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
               >
                 <td className="py-2 pr-3 font-mono text-xs">
                   {user.username}
-                  {user.id === currentUserId && <span className="ml-1 text-slate-400">(you)</span>}
+                  {user.id === currentUserId && <span className="ml-1 text-slate-500">(you)</span>}
                 </td>
                 <td className="py-2 pr-3">{user.displayName}</td>
                 <td className="py-2 pr-3">
