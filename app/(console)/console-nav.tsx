@@ -13,7 +13,7 @@ function isCurrent(pathname: string, href: string): boolean {
 }
 
 export function ConsoleNav({ items }: { items: NavItem[] }) {
-  const pathname = usePathname();
+  const pathname = usePathname() ?? "/";
   const [open, setOpen] = useState(false);
   // Close the phone menu when a link took us elsewhere.
   const [shownFor, setShownFor] = useState(pathname);
