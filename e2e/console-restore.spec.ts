@@ -1,6 +1,15 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+import path from "node:path";
 import { E2E, signInThroughForm } from "./fixture";
+import { projectRoot } from "../tests/support/server";
 import { attachScreenshot } from "./page-checks";
+
+// `OPSTAGE_README_SCREENSHOTS=1 npx playwright test e2e/console-restore.spec.ts` refreshes the
+// README's two pictures from this build.
+async function readmeScreenshot(page: Page, name: string) {
+  if (process.env.OPSTAGE_README_SCREENSHOTS !== "1") return;
+  await page.screenshot({ path: path.join(projectRoot, "docs", "screenshots", `${name}.png`) });
+}
 
 // It restores a backup of this same database made moments before, so the users the other specs
 // sign in with are still there afterwards, whatever order the files run in.
@@ -15,6 +24,8 @@ test("an owner restores a stored backup through the restore dialog and is sent t
   const name = (await message.textContent())!.replace(/^.*Stored (\S+)\.$/, "$1");
   const row = page.locator(`[data-testid="backup-row"][data-name="${name}"]`);
 
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await readmeScreenshot(page, "backups");
   const actions = row.getByRole("button", { name: `Actions for ${name}` });
   await actions.click();
   await page.getByRole("menuitem", { name: `Restore ${name}` }).click();
@@ -42,6 +53,7 @@ test("an owner restores a stored backup through the restore dialog and is sent t
   await dialog.getByLabel("Type the backup's name to confirm").fill(name);
   await expect(restore).toBeEnabled();
   await attachScreenshot(page, testInfo, "restore-dialog");
+  await readmeScreenshot(page, "restore-dialog");
 
   // Cancel closes it and gives focus back to the menu's button; nothing was restored.
   await dialog.getByRole("button", { name: "Cancel" }).click();

@@ -8,13 +8,29 @@ export const WIDTHS = [
 
 /** No horizontal scroll: the document is no wider than the viewport. */
 export async function expectFitsViewport(page: Page, what: string) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  expect(scrollWidth, `${what}: the page is ${scrollWidth}px wide in a ${innerWidth}px viewport`).toBeLessThanOrEqual(
-    innerWidth,
-  );
+  const { scrollWidth, innerWidth, widest } = await page.evaluate(() => {
+    // The innermost elements reaching past the right edge, to name in the failure.
+    const past = [...document.querySelectorAll("body *")].filter(
+      (element) => element.getBoundingClientRect().right > window.innerWidth + 0.5,
+    );
+    const innermost = past.filter((element) => !past.some((other) => other !== element && element.contains(other)));
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+      widest: innermost
+        .slice(0, 5)
+        .map(
+          (element) =>
+            `<${element.tagName.toLowerCase()} class="${element.className}">${element.textContent?.slice(0, 40)}`,
+        ),
+    };
+  });
+  expect
+    .soft(
+      scrollWidth,
+      `${what}: the page is ${scrollWidth}px wide in a ${innerWidth}px viewport; past the edge: ${widest.join(" | ")}`,
+    )
+    .toBeLessThanOrEqual(innerWidth);
 }
 
 /** axe-core (WCAG 2 A/AA): no serious or critical violation. */
@@ -26,7 +42,7 @@ export async function expectNoSeriousAxeViolations(page: Page, what: string) {
       (violation) =>
         `${violation.id} (${violation.impact}): ${violation.nodes.map((n) => n.target.join(" ")).join(", ")}`,
     );
-  expect(serious, `${what}: axe found serious or critical violations`).toEqual([]);
+  expect.soft(serious, `${what}: axe found serious or critical violations`).toEqual([]);
 }
 
 export async function attachScreenshot(page: Page, testInfo: TestInfo, name: string) {

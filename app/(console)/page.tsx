@@ -66,7 +66,7 @@ export default async function OverviewPage() {
 
 function Card({ label, value }: { label: string; value: string }) {
   return (
-    <div className="rounded-lg border border-slate-200 bg-white p-4">
+    <div className="min-w-0 rounded-lg border border-slate-200 bg-white p-4">
       <div className="text-xs uppercase tracking-wide text-slate-600">{label}</div>
       <div className="mt-1 truncate font-medium" title={value}>
         {value}
