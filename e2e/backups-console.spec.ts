@@ -118,7 +118,7 @@ for (const size of WIDTHS) {
     await openMenu(page, name);
     const restore = page.getByRole("menuitem", { name: `Restore ${name} (unavailable: not SQLite)` });
     await expect(restore).toHaveAttribute("aria-disabled", "true");
-    await restore.click();
+    await restore.click({ force: true });
     await expect(page.getByTestId("restore-dialog")).toHaveCount(0);
     await page.keyboard.press("Escape");
 

@@ -47,13 +47,6 @@ for (const size of WIDTHS) {
         await attachScreenshot(page, testInfo, `${size.name}-${who.role}-${entry.path.replaceAll("/", "_") || "root"}`);
       }
 
-      // The skip link (on a freshly loaded page) is the first stop and moves focus to the page's content.
-      await page.keyboard.press("Tab");
-      const skip = page.getByRole("link", { name: "Skip to content" });
-      await expect(skip).toBeFocused();
-      await page.keyboard.press("Enter");
-      await expect(page.locator("main#main")).toBeFocused();
-
       // The header: Sign out in view; on a phone the nav is behind a Menu button.
       const signOut = page.getByRole("banner").getByRole("button", { name: "Sign out", exact: true });
       await expect(signOut).toBeInViewport();
@@ -64,6 +57,14 @@ for (const size of WIDTHS) {
         await expect(page).toHaveURL(/\/settings\/diagnostics$/);
         await expect(page.getByRole("link", { name: "Diagnostics", exact: true })).toBeHidden();
       }
+
+      // The skip link (on a freshly loaded page) is the first stop and moves focus to the page's content.
+      await page.goto("/settings/backups");
+      await page.keyboard.press("Tab");
+      const skip = page.getByRole("link", { name: "Skip to content" });
+      await expect(skip).toBeFocused();
+      await page.keyboard.press("Enter");
+      await expect(page.locator("main#main")).toBeFocused();
     });
   }
 }

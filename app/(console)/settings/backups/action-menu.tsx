@@ -1,9 +1,9 @@
 "use client";
 // One "Actions" button per backup opening a short menu, instead of four buttons that push the
 // row wider than the page. The menu is positioned against the viewport (fixed), so the table's
-// own horizontal scroll cannot clip it; Escape, a click elsewhere or a scroll closes it and
-// focus goes back to the button.
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+// own horizontal scroll cannot clip it; Escape or a click elsewhere closes it, and focus goes
+// back to the button.
+import { useEffect, useRef, useState, type CSSProperties } from "react";
 
 export type MenuAction = {
   label: string;
@@ -18,7 +18,7 @@ export type MenuAction = {
 
 export function ActionMenu({ label, actions }: { label: string; actions: MenuAction[] }) {
   const [open, setOpen] = useState(false);
-  const [position, setPosition] = useState<{ top: number; right: number } | null>(null);
+  const [position, setPosition] = useState<CSSProperties>({});
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
 
@@ -27,15 +27,30 @@ export function ActionMenu({ label, actions }: { label: string; actions: MenuAct
     if (refocus) button.current?.focus();
   };
 
-  useLayoutEffect(() => {
-    if (!open || !button.current) return;
+  // Below the button, or above it when the viewport has no room below; again on every scroll, so
+  // the menu follows its button.
+  const place = () => {
+    if (!button.current) return;
     const rect = button.current.getBoundingClientRect();
-    setPosition({ top: rect.bottom + 4, right: Math.max(8, window.innerWidth - rect.right) });
-  }, [open]);
+    const right = Math.max(8, window.innerWidth - rect.right);
+    const roomBelow = window.innerHeight - rect.bottom;
+    setPosition(
+      roomBelow > 220 || roomBelow > rect.top
+        ? { top: rect.bottom + 4, right }
+        : { bottom: window.innerHeight - rect.top + 4, right },
+    );
+  };
+  const toggle = () => {
+    if (open) return close(false);
+    place();
+    setOpen(true);
+  };
 
   useEffect(() => {
     if (!open) return;
-    menu.current?.querySelector<HTMLElement>("[role=menuitem]:not([aria-disabled=true])")?.focus();
+    menu.current
+      ?.querySelector<HTMLElement>("[role=menuitem]:not([aria-disabled=true])")
+      ?.focus({ preventScroll: true });
     const onKey = (event: KeyboardEvent) => {
       if (event.key === "Escape") close(true);
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
@@ -43,16 +58,14 @@ export function ActionMenu({ label, actions }: { label: string; actions: MenuAct
         const items = [...(menu.current?.querySelectorAll<HTMLElement>("[role=menuitem]") ?? [])];
         const at = items.indexOf(document.activeElement as HTMLElement);
         const next = (at + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
-        items[next]?.focus();
+        items[next]?.focus({ preventScroll: true });
       }
     };
     const onPointer = (event: PointerEvent) => {
       const target = event.target as Node;
       if (!menu.current?.contains(target) && !button.current?.contains(target)) close(false);
     };
-    const onScroll = (event: Event) => {
-      if (!menu.current?.contains(event.target as Node)) close(false);
-    };
+    const onScroll = () => place();
     window.addEventListener("keydown", onKey);
     window.addEventListener("pointerdown", onPointer);
     window.addEventListener("scroll", onScroll, true);
@@ -74,7 +87,7 @@ export function ActionMenu({ label, actions }: { label: string; actions: MenuAct
         aria-haspopup="menu"
         aria-expanded={open}
         aria-label={label}
-        onClick={() => setOpen((value) => !value)}
+        onClick={toggle}
         className="rounded-md border border-slate-400 px-2.5 py-1 text-xs font-medium text-slate-800 hover:bg-slate-50"
       >
         Actions ▾
@@ -84,7 +97,7 @@ export function ActionMenu({ label, actions }: { label: string; actions: MenuAct
           ref={menu}
           role="menu"
           aria-label={label}
-          style={position ? { top: position.top, right: position.right } : { visibility: "hidden" }}
+          style={position}
           className="fixed z-30 w-60 rounded-md border border-slate-200 bg-white py-1 shadow-lg"
         >
           {actions.map((action) =>
@@ -110,7 +123,8 @@ export function ActionMenu({ label, actions }: { label: string; actions: MenuAct
                 className={`${item} ${action.unavailable ? "cursor-not-allowed text-slate-600" : action.danger ? "text-red-800" : "text-slate-800"}`}
                 onClick={() => {
                   if (action.unavailable) return;
-                  close(false);
+                  // Focus back on the button first: a dialog the action opens returns it there.
+                  close(true);
                   action.onSelect?.();
                 }}
               >

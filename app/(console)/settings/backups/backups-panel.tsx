@@ -75,12 +75,7 @@ export function BackupsPanel({ initial, can }: { initial: BackupsOverview; can: 
         <h2 id="schedule-heading" className="mb-3 text-lg font-medium">
           Schedule and retention
         </h2>
-        <ScheduleForm
-          key={`${data.schedule.cron}|${data.schedule.keep}`}
-          schedule={data.schedule}
-          serverZone={data.serverTimeZone}
-          canEdit={can.schedule}
-        />
+        <ScheduleForm schedule={data.schedule} serverZone={data.serverTimeZone} canEdit={can.schedule} />
       </section>
 
       <section className={card} aria-labelledby="stored-heading">
