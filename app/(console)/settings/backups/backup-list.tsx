@@ -146,7 +146,7 @@ export function BackupList({
               <span className="min-w-0 font-mono text-xs break-all">{entry.name}</span>
               {withActions && <ActionMenu label={`Actions for ${entry.name}`} actions={actionsFor(entry, can, on)} />}
             </div>
-            <dl className="mt-2 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-xs">
+            <dl className="mt-2 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-3 gap-y-1 text-xs">
               <dt className="text-slate-600">Kind</dt>
               <dd>{entry.kind}</dd>
               <dt className="text-slate-600">Created</dt>

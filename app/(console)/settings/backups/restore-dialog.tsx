@@ -74,7 +74,7 @@ export function RestoreDialog({
         <h2 id={headingId} className="text-lg font-semibold break-all">
           Restore {entry.name}?
         </h2>
-        <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm" data-testid="restore-facts">
+        <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm" data-testid="restore-facts">
           <dt className="text-slate-600">Kind</dt>
           <dd>{entry.kind}</dd>
           <dt className="text-slate-600">Made</dt>

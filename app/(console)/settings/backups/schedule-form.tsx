@@ -126,7 +126,7 @@ export function ScheduleForm({
           : "Off: no scheduled backups."}
       </p>
       <NoticeRegion notice={notice} testId="schedule-message" />
-      <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+      <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
         <dt className="text-slate-600">Next run</dt>
         <dd data-testid="schedule-next">
           {schedule.nextRun ? <When at={schedule.nextRun} serverZone={serverZone} /> : "off"}

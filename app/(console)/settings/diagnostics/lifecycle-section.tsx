@@ -10,13 +10,13 @@ export function LifecycleSection({ facts }: { facts: Facts }) {
     <section className="space-y-6 rounded-lg border border-slate-200 bg-white p-6" data-testid="lifecycle">
       <div>
         <h2 className="text-lg font-medium">Upgrades and restores</h2>
-        <dl className="mt-2 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+        <dl className="mt-2 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
           <dt className="text-slate-500">Newest pre-upgrade snapshot</dt>
-          <dd className="font-mono text-xs leading-5" data-testid="newest-pre-upgrade">
+          <dd className="min-w-0 font-mono text-xs leading-5 break-all" data-testid="newest-pre-upgrade">
             {facts.newestPreUpgrade ?? "—"}
           </dd>
           <dt className="text-slate-500">Newest pre-restore snapshot</dt>
-          <dd className="font-mono text-xs leading-5" data-testid="newest-pre-restore">
+          <dd className="min-w-0 font-mono text-xs leading-5 break-all" data-testid="newest-pre-restore">
             {facts.newestPreRestore ?? "—"}
           </dd>
         </dl>
