@@ -15,6 +15,12 @@ export default async function globalSetup() {
     `${E2E.viewer.password}\n`,
   );
   if (viewer.code !== 0) throw new Error(`creating the viewer failed: ${viewer.stderr}`);
+  const operator = runCli(
+    dataDir,
+    ["user", "create", E2E.operator.username, "--role", "operator"],
+    `${E2E.operator.password}\n`,
+  );
+  if (operator.code !== 0) throw new Error(`creating the operator failed: ${operator.stderr}`);
   process.env.OPSTAGE_E2E_URL = server.url;
   process.env.OPSTAGE_E2E_DATA_DIR = dataDir;
   return async () => {

@@ -45,11 +45,13 @@ test("an owner creates a token, a script uses it, the schedule makes a backup, w
   // Verify one backup, then delete it (confirming the dialog).
   const name = (await scheduledRow.getAttribute("data-name"))!;
   const row = page.locator(`[data-testid="backup-row"][data-name="${name}"]`);
-  await row.getByRole("button", { name: "Verify" }).click();
+  await row.getByRole("button", { name: `Actions for ${name}` }).click();
+  await page.getByRole("menuitem", { name: `Verify ${name}` }).click();
   await expect(page.getByTestId("backups-message")).toContainText("Restorable into this version");
   await expect(row).toContainText("restorable");
   page.once("dialog", (dialog) => void dialog.accept());
-  await row.getByRole("button", { name: "Delete" }).click();
+  await row.getByRole("button", { name: `Actions for ${name}` }).click();
+  await page.getByRole("menuitem", { name: `Delete ${name}` }).click();
   await expect(page.getByTestId("backups-message")).toContainText(`Deleted ${name}`);
   await expect(row).toHaveCount(0);
 });

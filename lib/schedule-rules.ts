@@ -16,14 +16,14 @@ export const CRON_RULE = z
   .max(200, "must be at most 200 characters")
   .refine(
     (value) => value !== "off" && isValidCron(value),
-    "must be a cron expression such as `0 3 * * *` (daily at 03:00)",
+    'must be a cron expression such as "0 3 * * *" (daily at 03:00)',
   );
 
 /** The environment's spelling: a cron expression, or `off` for none. */
 export const CRON_OR_OFF_RULE = z
   .string()
   .trim()
-  .refine(isValidCron, "must be a cron expression such as `0 3 * * *` (daily at 03:00), or `off`")
+  .refine(isValidCron, 'must be a cron expression such as "0 3 * * *" (daily at 03:00), or "off"')
   .transform((value) => (value === "off" ? null : value));
 
 /** A saved schedule: a cron expression, or null (or empty) for off, and how many to keep. */

@@ -1,12 +1,13 @@
-import Link from "next/link";
 import type { ReactNode } from "react";
 import { hasRole } from "@/lib/auth/roles";
 import type { Role } from "@/lib/generated/prisma/client";
+import { ConsoleNav } from "./console-nav";
 import { requirePageRole } from "./require-page-role";
 import { SignOutButton } from "./sign-out-button";
 
 export const dynamic = "force-dynamic";
 
+// Every console page, one line each (so pages added on other branches merge as one line).
 const NAV: { href: string; label: string; minimum: Role }[] = [
   { href: "/", label: "Overview", minimum: "viewer" },
   { href: "/settings/backups", label: "Backups", minimum: "viewer" },
@@ -19,27 +20,31 @@ const NAV: { href: string; label: string; minimum: Role }[] = [
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const { user } = await requirePageRole("viewer");
+  const items = NAV.filter((item) => hasRole(user.role, item.minimum)).map(({ href, label }) => ({ href, label }));
   return (
     <div className="min-h-screen">
-      <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-5xl items-center gap-6 px-6 py-3">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded-md focus:bg-white focus:px-3 focus:py-2 focus:text-sm focus:shadow"
+      >
+        Skip to content
+      </a>
+      <header className="relative border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-3 gap-y-2 px-4 py-3 sm:gap-x-6 sm:px-6">
           <span className="font-semibold">Opstage CE</span>
-          <nav className="flex gap-4 text-sm">
-            {NAV.filter((item) => hasRole(user.role, item.minimum)).map((item) => (
-              <Link key={item.href} href={item.href} className="text-slate-600 hover:text-slate-900">
-                {item.label}
-              </Link>
-            ))}
-          </nav>
-          <div className="ml-auto flex items-center gap-3 text-sm">
-            <span className="text-slate-600" data-testid="current-user">
-              {user.displayName} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">{user.role}</span>
+          <ConsoleNav items={items} />
+          <div className="ml-auto flex min-w-0 items-center gap-3 text-sm lg:ml-0">
+            <span className="flex min-w-0 items-center gap-1.5 text-slate-700" data-testid="current-user">
+              <span className="max-w-24 truncate sm:max-w-48">{user.displayName}</span>
+              <span className="hidden rounded bg-slate-100 px-1.5 py-0.5 text-xs sm:inline">{user.role}</span>
             </span>
             <SignOutButton />
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-5xl px-6 py-8">{children}</main>
+      <main id="main" tabIndex={-1} className="mx-auto max-w-5xl px-4 py-6 focus:outline-none sm:px-6 sm:py-8">
+        {children}
+      </main>
     </div>
   );
 }

@@ -6,6 +6,9 @@ import { collectDiagnostics } from "@/lib/system/diagnostics";
 import { formatBytes } from "@/lib/format";
 import { EmptyRow } from "./empty-row";
 import { requirePageRole } from "./require-page-role";
+import { ScrollRegion } from "./scroll-region";
+
+export const metadata = { title: "Overview · Opstage CE" };
 
 export default async function OverviewPage() {
   const actor = await requirePageRole("viewer");
@@ -20,20 +23,20 @@ export default async function OverviewPage() {
         <Card label="Latest migration" value={diagnostics.migrations.latest ?? "—"} />
       </div>
       <section>
-        <div className="mb-2 flex items-baseline justify-between">
+        <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
           <h2 className="text-lg font-medium">Recent activity</h2>
-          <span className="space-x-4 text-sm">
-            <Link href="/settings/audit" className="text-indigo-600 hover:underline">
+          <span className="flex flex-wrap gap-x-4 text-sm">
+            <Link href="/settings/audit" className="text-indigo-700 underline hover:text-indigo-900">
               Audit log →
             </Link>
-            <Link href="/settings/diagnostics" className="text-indigo-600 hover:underline">
+            <Link href="/settings/diagnostics" className="text-indigo-700 underline hover:text-indigo-900">
               Backups and diagnostics →
             </Link>
           </span>
         </div>
-        <div className="overflow-hidden rounded-lg border border-slate-200 bg-white">
+        <ScrollRegion label="Recent activity" className="rounded-lg border border-slate-200 bg-white">
           <table className="w-full text-sm">
-            <thead className="bg-slate-50 text-left text-slate-500">
+            <thead className="bg-slate-50 text-left text-slate-600">
               <tr>
                 <th className="px-4 py-2 font-medium">When (UTC)</th>
                 <th className="px-4 py-2 font-medium">Action</th>
@@ -44,7 +47,7 @@ export default async function OverviewPage() {
             <tbody>
               {events.map((event) => (
                 <tr key={event.id} className="border-t border-slate-100">
-                  <td className="px-4 py-2 whitespace-nowrap text-slate-500">
+                  <td className="px-4 py-2 whitespace-nowrap text-slate-600">
                     {event.createdAt.toISOString().replace("T", " ").slice(0, 19)}
                   </td>
                   <td className="px-4 py-2 font-mono text-xs">{event.action}</td>
@@ -55,7 +58,7 @@ export default async function OverviewPage() {
               {events.length === 0 && <EmptyRow columns={4}>Nothing yet.</EmptyRow>}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       </section>
     </div>
   );
@@ -63,8 +66,8 @@ export default async function OverviewPage() {
 
 function Card({ label, value }: { label: string; value: string }) {
   return (
-    <div className="rounded-lg border border-slate-200 bg-white p-4">
-      <div className="text-xs uppercase tracking-wide text-slate-500">{label}</div>
+    <div className="min-w-0 rounded-lg border border-slate-200 bg-white p-4">
+      <div className="text-xs uppercase tracking-wide text-slate-600">{label}</div>
       <div className="mt-1 truncate font-medium" title={value}>
         {value}
       </div>

@@ -44,6 +44,8 @@ export type CopyObserver = {
   started: (copy: { name: string; bytes: number; tempPath: string }) => void;
   /** The first `position` bytes are in the temp file. */
   copied: (position: number) => void;
+  /** This backup has the snapshot lock: any other backup it waited for is done. */
+  acquired?: () => void;
 };
 
 export type CreatedBackup = BackupManifest & { sha256: string; path: string };
@@ -53,7 +55,10 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
   // restore holds the database nobody holds the lock, and its own snapshot (pre-upgrade) never
   // waits for one.
   const manifest = await withSharedLease(() =>
-    withSnapshotLock(() => snapshotToBackupDir(options), options.lockWaitMs),
+    withSnapshotLock(() => {
+      options.observer?.acquired?.();
+      return snapshotToBackupDir(options);
+    }, options.lockWaitMs),
   );
   return { ...manifest, path: path.join(options.backupDir, manifest.name) };
 }

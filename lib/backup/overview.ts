@@ -1,15 +1,21 @@
-// What the Backups page shows: the stored backups and the schedule.
+// What the Backups page shows: the stored backups (each with its verdict, verdict.ts), the
+// schedule, and the server's time zone (the schedule runs in it).
 import type { Config } from "../config";
+import type { MigrationFile } from "../migrate/files";
 import { readCopyState } from "../offsite/copy-state";
 import { loadOffsiteTarget } from "../offsite/target";
 import { listBackups } from "./catalog";
 import { getScheduler } from "./schedule";
+import { verdictOf } from "./verdict";
 
-export async function backupsOverview(config: Config) {
+export async function backupsOverview(config: Config, shipped: MigrationFile[]) {
+  const known = shipped.map((file) => file.name);
   return {
     backupDir: config.backupDir,
+    serverTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     backups: listBackups(config.backupDir).map((entry) => ({
       ...entry,
+      verdict: verdictOf(entry, known),
       offsite: readCopyState(config.backupDir, entry.name),
     })),
     offsiteConfigured: await loadOffsiteTarget(config).then(

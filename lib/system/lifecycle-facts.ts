@@ -1,24 +1,13 @@
 // What Diagnostics shows about upgrades, restores and which stored backups this build can start on.
-import type { BackupEntry } from "../backup/catalog";
 import { listBackups } from "../backup/catalog";
+import { verdictOf } from "../backup/verdict";
 import type { Config } from "../config";
 import { getPrisma } from "../db/prisma";
 import type { MigrationFile } from "../migrate/files";
 
-export type Restorability = "restorable" | "newer" | "not restorable" | "not verified";
-
-/** From the last verification when there is one, else from the migration the manifest records. */
-export function restorabilityOf(entry: BackupEntry, shipped: MigrationFile[]): Restorability {
-  if (entry.verification) {
-    if (entry.verification.restorable) return "restorable";
-    return entry.verification.state === "newer" ? "newer" : "not restorable";
-  }
-  if (!entry.lastMigration) return "not verified";
-  return shipped.some((file) => file.name === entry.lastMigration) ? "restorable" : "newer";
-}
-
 export async function lifecycleFacts(config: Config, shipped: MigrationFile[]) {
   const backups = listBackups(config.backupDir);
+  const known = shipped.map((file) => file.name);
   const history = await getPrisma().upgradeHistory.findMany({ orderBy: { startedAt: "desc" }, take: 20 });
   return {
     upgrades: history.map((row) => ({
@@ -35,7 +24,7 @@ export async function lifecycleFacts(config: Config, shipped: MigrationFile[]) {
       name: entry.name,
       kind: entry.kind,
       createdAt: entry.createdAt,
-      restorability: restorabilityOf(entry, shipped),
+      verdict: verdictOf(entry, known),
     })),
   };
 }

@@ -82,10 +82,31 @@ test("uploads that are not restorable are refused at once and not stored", async
   const cookie = await signIn(server.url, "alpha", "alpha-password-123");
   const junk = await upload(cookie, "junk.db", Buffer.from("not a database ".repeat(400)));
   assert.equal(junk.status, 422);
-  assert.match(((await junk.json()) as { error: { message: string } }).error.message, /Not a readable SQLite database/);
-  const truncated = await upload(cookie, "truncated.db", readFileSync(otherBackup).subarray(0, 8192 + 100));
+  const junkError = ((await junk.json()) as { error: { code: string; message: string } }).error;
+  assert.equal(junkError.code, "not_sqlite");
+  assert.match(
+    junkError.message,
+    /^junk\.db was not stored\. Not a SQLite database: it does not start with "SQLite format 3"/,
+  );
+  // Cut inside a page, and cut at a page boundary (then the header's page count tells).
+  const whole = readFileSync(otherBackup);
+  const pageSize = whole.readUInt16BE(16);
+  const truncated = await upload(cookie, "truncated.db", whole.subarray(0, 2 * pageSize + 100));
   assert.equal(truncated.status, 422);
-  assert.ok(!existsSync(path.join(backupDir, "junk.db")) && !existsSync(path.join(backupDir, "truncated.db")));
+  const truncatedError = ((await truncated.json()) as { error: { code: string; message: string } }).error;
+  assert.equal(truncatedError.code, "truncated");
+  assert.match(truncatedError.message, /not a whole number of \d+-byte pages/);
+  const cutAtPage = await upload(cookie, "cut-at-page.db", whole.subarray(0, 2 * pageSize));
+  assert.equal(cutAtPage.status, 422);
+  assert.match(
+    ((await cutAtPage.json()) as { error: { message: string } }).error.message,
+    new RegExp(
+      `Truncated: its header says \\d+ pages of ${pageSize} bytes \\(\\d+ bytes\\), but the file has ${2 * pageSize} bytes`,
+    ),
+  );
+  for (const name of ["junk.db", "truncated.db", "cut-at-page.db"]) {
+    assert.ok(!existsSync(path.join(backupDir, name)), `${name} was not stored`);
+  }
 });
 
 test("a refused restore changes nothing and never puts the console into maintenance", async () => {

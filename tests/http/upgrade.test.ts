@@ -38,7 +38,8 @@ describe("upgrade on start", () => {
     assert.ok(shipped.length >= 2, "needs at least two migrations to upgrade across");
     const { dataDir, dbFile } = olderDataDir();
     const server = await startServer({ dataDir });
-    // Diagnostics shows the upgrade, the snapshot taken first, and that it is restorable.
+    // Diagnostics shows the upgrade, the snapshot taken first, and its verdict — the same as on
+    // Backups: not verified yet, though its manifest records a migration this version knows.
     assert.equal(runCli(dataDir, ["user", "reset-password", "oldowner"], "oldowner-password-1\n").code, 0);
     const cookie = await signIn(server.url, "oldowner", "oldowner-password-1");
     const page = await (await fetch(`${server.url}/settings/diagnostics`, { headers: { Cookie: cookie } })).text();
@@ -46,7 +47,8 @@ describe("upgrade on start", () => {
     assert.match(page, /Upgrade history/);
     assert.match(page, /unknown → \d+\.\d+\.\d+/);
     assert.match(page, /pre-upgrade-unknown-to-[^<]+\.db/);
-    assert.match(page, /restorable/);
+    assert.match(page, /data-state="not verified"/);
+    assert.match(page, /which this version knows/);
 
     assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM User WHERE id = 'old-owner'").n, 1);
     assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM AuditEvent WHERE id = 'old-event'").n, 1);

@@ -143,6 +143,18 @@ describe("who may call each route", () => {
       { method: "GET", path: "/api/admin/audit/retention", minimum: "viewer", allowed: 200 },
       { method: "PUT", path: "/api/admin/audit/retention", json: { days: 0 }, minimum: "owner", allowed: 400 },
       { method: "GET", path: "/api/admin/tokens", minimum: "owner", allowed: 200 },
+      // Backups (lib/auth/roles.ts BACKUP_PERMISSIONS): operators back up and verify; the rest is
+      // the owner's. The allowed answers are refusals that change nothing, except "back up now".
+      { method: "GET", path: "/api/admin/backups", minimum: "viewer", allowed: 200 },
+      { method: "POST", path: "/api/admin/backups", minimum: "operator", allowed: 201 },
+      { method: "POST", path: "/api/admin/backups/no-such.db/verify", minimum: "operator", allowed: 404 },
+      { method: "GET", path: "/api/admin/backup-progress?ticket=never-issued", minimum: "operator", allowed: 404 },
+      { method: "GET", path: "/api/admin/backups/no-such.db", minimum: "owner", allowed: 404 },
+      { method: "DELETE", path: "/api/admin/backups/no-such.db", minimum: "owner", allowed: 404 },
+      { method: "PUT", path: "/api/admin/backups/upload?name=..db", minimum: "owner", allowed: 400 },
+      { method: "POST", path: "/api/admin/restore", json: {}, minimum: "owner", allowed: 400 },
+      { method: "PUT", path: "/api/admin/backup-schedule", json: {}, minimum: "owner", allowed: 400 },
+      { method: "POST", path: "/api/admin/backup/sqlite?via=api", minimum: "owner", allowed: 200 },
     ];
     const rank = { viewer: 1, operator: 2, owner: 3 };
     for (const row of rows) {

@@ -62,7 +62,7 @@ export function AccountPanel({ displayName }: { displayName: string }) {
       )}
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="mb-3 text-lg font-medium">Display name</h2>
-        <form onSubmit={onRename} className="flex items-end gap-3">
+        <form onSubmit={onRename} className="flex flex-wrap items-end gap-3">
           <label className="block text-sm">
             <span className="text-slate-600">Display name</span>
             <input name="displayName" defaultValue={displayName} required maxLength={100} className={inputClass} />

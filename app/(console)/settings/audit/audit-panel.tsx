@@ -5,6 +5,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import type { FormEvent } from "react";
 import { apiRequest } from "../../api-client";
 import { EmptyRow } from "../../empty-row";
+import { ScrollRegion } from "../../scroll-region";
 
 type AuditRow = {
   id: string;
@@ -156,7 +157,7 @@ export function AuditPanel() {
         </p>
       )}
 
-      <div className="overflow-hidden rounded-lg border border-slate-200 bg-white">
+      <ScrollRegion label="Audit events" className="rounded-lg border border-slate-200 bg-white">
         <table className="w-full text-sm">
           <thead className="bg-slate-50 text-left text-slate-500">
             <tr>
@@ -190,7 +191,7 @@ export function AuditPanel() {
             {pages.isSuccess && rows.length === 0 && <EmptyRow columns={5}>No events match.</EmptyRow>}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
       {pages.hasNextPage && (
         <button
           type="button"

@@ -1,105 +1,22 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { signOut } from "next-auth/react";
-import { useState, type FormEvent } from "react";
-import type { BackupEntry } from "@/lib/backup/catalog";
+import { useState } from "react";
+import type { BackupAction } from "@/lib/auth/roles";
+import type { Verification } from "@/lib/backup/manifest";
 import type { BackupsOverview } from "@/lib/backup/overview";
-import { formatBytes } from "@/lib/format";
-import { describeCopyState } from "@/lib/offsite/copy-status";
-import { OffsitePanel } from "./offsite-panel";
 import { apiRequest } from "../../api-client";
+import { NoticeRegion, useNotice } from "../../notice";
+import { BackupList } from "./backup-list";
+import { OffsitePanel } from "./offsite-panel";
+import { describeProgress, newTicket, pollProgress } from "./progress-poll";
+import { RestoreDialog, type BackupRow } from "./restore-dialog";
+import { ScheduleForm } from "./schedule-form";
 import { SizeChart } from "./size-chart";
-import { EmptyRow } from "../../empty-row";
+import { UploadForm } from "./upload-form";
 
-const button =
-  "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-50";
+const card = "rounded-lg border border-slate-200 bg-white p-4 sm:p-6";
 
-function VerificationBadge({ entry }: { entry: BackupEntry }) {
-  const v = entry.verification;
-  if (!v) return <span className="text-slate-400">not verified</span>;
-  const tone = v.restorable ? "bg-emerald-50 text-emerald-700" : "bg-red-50 text-red-700";
-  const label = v.state === "restorable" ? "restorable" : v.state === "newer" ? "made by a newer version" : v.state;
-  return (
-    <span title={`${v.detail} (${v.at})`} className={`rounded px-1.5 py-0.5 text-xs ${tone}`}>
-      {label}
-    </span>
-  );
-}
-
-function ScheduleForm({ schedule, disabled }: { schedule: BackupsOverview["schedule"]; disabled: boolean }) {
-  const queryClient = useQueryClient();
-  const [cron, setCron] = useState(schedule.cron ?? "");
-  const [keep, setKeep] = useState(String(schedule.keep));
-  const save = useMutation({
-    mutationFn: () =>
-      apiRequest("/api/admin/backup-schedule", {
-        method: "PUT",
-        body: JSON.stringify({ cron: cron.trim() || null, keep: Number(keep) }),
-      }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["backups"] }),
-  });
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    save.mutate();
-  };
-  const last = schedule.lastRun;
-  return (
-    <form onSubmit={onSubmit} className="space-y-3">
-      <div className="flex flex-wrap items-end gap-3">
-        <label className="block text-sm">
-          <span className="text-slate-600">Schedule (cron, empty = off)</span>
-          <input
-            name="cron"
-            value={cron}
-            onChange={(e) => setCron(e.target.value)}
-            placeholder="0 3 * * *"
-            disabled={disabled}
-            className="mt-1 block w-56 rounded-md border border-slate-300 px-2 py-1.5 font-mono text-sm"
-          />
-        </label>
-        <label className="block text-sm">
-          <span className="text-slate-600">Keep scheduled backups</span>
-          <input
-            name="keep"
-            type="number"
-            min={1}
-            max={1000}
-            value={keep}
-            onChange={(e) => setKeep(e.target.value)}
-            disabled={disabled}
-            className="mt-1 block w-28 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
-          />
-        </label>
-        {!disabled && (
-          <button
-            type="submit"
-            disabled={save.isPending}
-            className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500"
-          >
-            Save schedule
-          </button>
-        )}
-      </div>
-      {save.isError && <p className="text-sm text-red-700">{save.error.message}</p>}
-      <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
-        <dt className="text-slate-500">Next run</dt>
-        <dd data-testid="schedule-next">{schedule.nextRun ? new Date(schedule.nextRun).toLocaleString() : "off"}</dd>
-        <dt className="text-slate-500">Last run</dt>
-        <dd data-testid="schedule-last">
-          {last
-            ? `${new Date(last.at).toLocaleString()} — ${last.ok ? `ok (${last.name})` : `failed: ${last.error}`}`
-            : "never"}
-        </dd>
-      </dl>
-      <p className="text-xs text-slate-500">
-        Retention deletes only scheduled backups (keeping the newest N above) and pre-restore backups (each restore
-        keeps the newest 3); manual, pre-upgrade and uploaded backups stay until you delete them.
-      </p>
-    </form>
-  );
-}
-
-export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; isOwner: boolean }) {
+export function BackupsPanel({ initial, can }: { initial: BackupsOverview; can: Record<BackupAction, boolean> }) {
   const queryClient = useQueryClient();
   const { data } = useQuery({
     queryKey: ["backups"],
@@ -108,216 +25,129 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
     refetchInterval: 5_000,
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["backups"] });
-  const [message, setMessage] = useState<string | null>(null);
-  const onError = (error: Error) => setMessage(error.message);
+  const { notice, setNotice, fail } = useNotice();
+  const [restoring, setRestoring] = useState<BackupRow | null>(null);
 
   const create = useMutation({
-    mutationFn: () => apiRequest<{ name: string }>("/api/admin/backups", { method: "POST" }),
+    mutationFn: async () => {
+      const ticket = newTicket();
+      setNotice({ tone: "pending", text: describeProgress(null) });
+      const stop = pollProgress(ticket, (progress) => {
+        if (progress?.state === "waiting" || progress?.state === "copying") {
+          setNotice({ tone: "pending", text: describeProgress(progress) });
+        }
+      });
+      try {
+        return await apiRequest<{ name: string }>(`/api/admin/backups?ticket=${ticket}`, { method: "POST" });
+      } finally {
+        stop();
+      }
+    },
     onSuccess: (backup) => {
-      setMessage(`Stored ${backup.name}.`);
+      setNotice({ tone: "success", text: `Stored ${backup.name}.` });
       void refresh();
     },
-    onError,
+    onError: fail,
   });
   const verify = useMutation({
     mutationFn: (name: string) =>
-      apiRequest<{ detail: string }>(`/api/admin/backups/${encodeURIComponent(name)}/verify`, { method: "POST" }),
+      apiRequest<Verification>(`/api/admin/backups/${encodeURIComponent(name)}/verify`, { method: "POST" }),
+    onMutate: (name) => setNotice({ tone: "pending", text: `Verifying ${name}…` }),
     onSuccess: (result, name) => {
-      setMessage(`${name}: ${result.detail}`);
+      setNotice({ tone: result.restorable ? "success" : "error", text: `${name}: ${result.detail}` });
       void refresh();
     },
-    onError,
-  });
-  const restore = useMutation({
-    mutationFn: async (name: string) => {
-      const check = await apiRequest<{ restorable: boolean; detail: string }>(
-        `/api/admin/backups/${encodeURIComponent(name)}/verify`,
-        { method: "POST" },
-      );
-      if (!check.restorable) throw new Error(`${name} cannot be restored: ${check.detail}`);
-      const confirmed = window.confirm(
-        `Restore ${name}?\n\n${check.detail}\n\n` +
-          "The live database (opstage.db) will be replaced; it is kept as a pre-restore backup (the newest 3 are kept). " +
-          "This instance's backup schedule is kept. Users, passwords, roles and API tokens return to what the backup holds: " +
-          "tokens revoked since it was made work again (the audit log's backup.sqlite.restored entry lists them). " +
-          "Requests pause for a moment during the swap and everyone signs in again.",
-      );
-      if (!confirmed) return null;
-      return apiRequest<{ next: string }>("/api/admin/restore", { method: "POST", body: JSON.stringify({ name }) });
-    },
-    onSuccess: (result) => {
-      if (result) void signOut({ callbackUrl: result.next });
-    },
-    onError,
-  });
-  const upload = useMutation({
-    mutationFn: async (file: File) =>
-      apiRequest<{ name: string }>(`/api/admin/backups/upload?name=${encodeURIComponent(file.name)}`, {
-        method: "PUT",
-        body: file,
-        headers: { "Content-Type": "application/octet-stream" },
-      }),
-    onSuccess: (backup) => {
-      setMessage(`Uploaded ${backup.name}. Verify it, then restore it if you want to.`);
-      void refresh();
-    },
-    onError,
+    onError: fail,
   });
   const remove = useMutation({
     mutationFn: (name: string) => apiRequest(`/api/admin/backups/${encodeURIComponent(name)}`, { method: "DELETE" }),
+    onMutate: (name) => setNotice({ tone: "pending", text: `Deleting ${name}…` }),
     onSuccess: (_result, name) => {
-      setMessage(`Deleted ${name}.`);
+      setNotice({ tone: "success", text: `Deleted ${name}.` });
       void refresh();
     },
-    onError,
+    onError: fail,
   });
 
   return (
     <div className="space-y-6">
-      <section className="rounded-lg border border-slate-200 bg-white p-6">
-        <h2 className="mb-3 text-lg font-medium">Schedule and retention</h2>
-        <ScheduleForm
-          key={`${data.schedule.cron}|${data.schedule.keep}`}
-          schedule={data.schedule}
-          disabled={!isOwner}
-        />
+      <section className={card} aria-labelledby="schedule-heading">
+        <h2 id="schedule-heading" className="mb-3 text-lg font-medium">
+          Schedule and retention
+        </h2>
+        <ScheduleForm schedule={data.schedule} serverZone={data.serverTimeZone} canEdit={can.schedule} />
       </section>
 
-      <section className="rounded-lg border border-slate-200 bg-white p-6">
-        <div className="mb-4 flex items-center gap-3">
-          <h2 className="text-lg font-medium">Stored backups</h2>
-          {isOwner && (
+      <section className={card} aria-labelledby="stored-heading">
+        <div className="mb-4 flex flex-wrap items-center gap-3">
+          <h2 id="stored-heading" className="text-lg font-medium">
+            Stored backups
+          </h2>
+          {can.create && (
             <button
               type="button"
               onClick={() => create.mutate()}
               disabled={create.isPending}
-              className="ml-auto rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60"
+              className="ml-auto rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-600 disabled:opacity-60"
             >
               {create.isPending ? "Backing up…" : "Back up now"}
             </button>
           )}
         </div>
-        {isOwner && (
-          <form
-            className="mb-4 flex items-center gap-3 text-sm"
-            onSubmit={(event) => {
-              event.preventDefault();
-              const file = (event.currentTarget.elements.namedItem("file") as HTMLInputElement).files?.[0];
-              if (file) upload.mutate(file);
-            }}
-          >
-            <label className="text-slate-600">
-              Upload a backup (.db){" "}
-              <input name="file" type="file" accept=".db,application/vnd.sqlite3" className="ml-2 text-sm" />
-            </label>
-            <button type="submit" className={button} disabled={upload.isPending}>
-              {upload.isPending ? "Uploading…" : "Upload"}
-            </button>
-          </form>
-        )}
-        {restore.isPending && (
-          <p className="mb-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
-            Restoring… the console pauses meanwhile.
+        {can.create && !can.download && (
+          <p className="mb-3 text-sm text-slate-600" data-testid="operator-note">
+            As an operator you can back up now and verify backups; they stay on the server. Downloading, restoring,
+            uploading and deleting are for owners.
           </p>
         )}
-        {message && (
-          <p data-testid="backups-message" className="mb-4 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
-            {message}
-          </p>
+        {can.upload && (
+          <div className="mb-4">
+            <UploadForm onUploaded={() => void refresh()} />
+          </div>
         )}
-        <div className="overflow-x-auto">
-          <table className="w-full text-sm">
-            <thead className="text-left text-slate-500">
-              <tr>
-                <th className="py-2 pr-3 font-medium">Name</th>
-                <th className="py-2 pr-3 font-medium">Kind</th>
-                <th className="py-2 pr-3 font-medium">Created</th>
-                <th className="py-2 pr-3 font-medium">Size</th>
-                <th className="py-2 pr-3 font-medium">SHA-256</th>
-                <th className="py-2 pr-3 font-medium">Verification</th>
-                {data.offsiteConfigured && <th className="py-2 pr-3 font-medium">Offsite</th>}
-                {isOwner && <th className="py-2 font-medium">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {data.backups.map((entry) => (
-                <tr
-                  key={entry.name}
-                  data-testid="backup-row"
-                  data-name={entry.name}
-                  className="border-t border-slate-100"
-                >
-                  <td className="py-2 pr-3 font-mono text-xs whitespace-nowrap">{entry.name}</td>
-                  <td className="py-2 pr-3">{entry.kind}</td>
-                  <td className="py-2 pr-3 whitespace-nowrap">{new Date(entry.createdAt).toLocaleString()}</td>
-                  <td className="py-2 pr-3 whitespace-nowrap">{formatBytes(entry.bytes)}</td>
-                  <td className="py-2 pr-3 font-mono text-xs">
-                    {entry.sha256 ? `${entry.sha256.slice(0, 12)}…` : "—"}
-                  </td>
-                  <td className="py-2 pr-3">
-                    <VerificationBadge entry={entry} />
-                  </td>
-                  {data.offsiteConfigured && (
-                    <td
-                      data-testid="offsite-state"
-                      className="max-w-64 py-2 pr-3 text-xs"
-                      title={entry.offsite?.error ?? undefined}
-                    >
-                      {describeCopyState(entry.offsite)}
-                    </td>
-                  )}
-                  {isOwner && (
-                    <td className="flex gap-2 py-2">
-                      <a className={button} href={`/api/admin/backups/${encodeURIComponent(entry.name)}`} download>
-                        Download
-                      </a>
-                      <button
-                        type="button"
-                        className={button}
-                        disabled={verify.isPending}
-                        onClick={() => verify.mutate(entry.name)}
-                      >
-                        Verify
-                      </button>
-                      <button
-                        type="button"
-                        className={button}
-                        disabled={restore.isPending}
-                        onClick={() => restore.mutate(entry.name)}
-                      >
-                        Restore
-                      </button>
-                      <button
-                        type="button"
-                        className={`${button} text-red-700`}
-                        disabled={remove.isPending}
-                        onClick={() => {
-                          if (window.confirm(`Delete ${entry.name}? This cannot be undone.`)) remove.mutate(entry.name);
-                        }}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-              {data.backups.length === 0 && (
-                <EmptyRow columns={data.offsiteConfigured ? 8 : 7}>No backups yet.</EmptyRow>
-              )}
-            </tbody>
-          </table>
+        <div className="mb-4">
+          <NoticeRegion notice={notice} testId="backups-message" />
         </div>
+        <BackupList
+          backups={data.backups}
+          offsiteConfigured={data.offsiteConfigured}
+          serverZone={data.serverTimeZone}
+          can={can}
+          on={{
+            verify: (name) => verify.mutate(name),
+            restore: (entry) => setRestoring(entry),
+            remove: (name) => {
+              if (window.confirm(`Delete ${name}? This cannot be undone.`)) remove.mutate(name);
+            },
+          }}
+        />
       </section>
 
-      {isOwner && (
-        <section className="rounded-lg border border-slate-200 bg-white p-6">
-          <h2 className="mb-3 text-lg font-medium">Offsite</h2>
+      {restoring && (
+        <RestoreDialog
+          key={restoring.name}
+          entry={restoring}
+          serverZone={data.serverTimeZone}
+          onClose={() => {
+            setRestoring(null);
+            void refresh();
+          }}
+        />
+      )}
+
+      {can.offsite && (
+        <section className={card} aria-labelledby="offsite-heading">
+          <h2 id="offsite-heading" className="mb-3 text-lg font-medium">
+            Offsite
+          </h2>
           <OffsitePanel />
         </section>
       )}
 
-      <section className="rounded-lg border border-slate-200 bg-white p-6">
-        <h2 className="mb-3 text-lg font-medium">Size over time</h2>
+      <section className={card} aria-labelledby="size-heading">
+        <h2 id="size-heading" className="mb-3 text-lg font-medium">
+          Size over time
+        </h2>
         <SizeChart backups={data.backups} />
       </section>
     </div>

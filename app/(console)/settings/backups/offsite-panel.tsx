@@ -8,6 +8,7 @@ import type { RemoteCopy } from "@/lib/offsite/remote";
 import type { PublicOffsiteTarget } from "@/lib/offsite/target";
 import { formatBytes } from "@/lib/format";
 import { apiRequest } from "../../api-client";
+import { formatInZone } from "@/lib/time-format";
 
 const input = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm disabled:bg-slate-50";
 const button =
@@ -252,7 +253,7 @@ function RemoteCopies() {
                 {copy.present ? "" : " (object missing)"}
               </td>
               <td className="py-2 pr-3">{copy.kind}</td>
-              <td className="py-2 pr-3 whitespace-nowrap">{new Date(copy.createdAt).toLocaleString()}</td>
+              <td className="py-2 pr-3 whitespace-nowrap">{formatInZone(copy.createdAt, "UTC")}</td>
               <td className="py-2 pr-3 whitespace-nowrap">{formatBytes(copy.bytes)}</td>
               <td className="py-2 pr-3">{copy.encrypted ? "yes" : "no"}</td>
               <td className="py-2">

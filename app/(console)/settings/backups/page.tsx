@@ -1,5 +1,7 @@
+import { backupAbilities } from "@/lib/auth/roles";
 import { backupsOverview } from "@/lib/backup/overview";
 import { getConfig } from "@/lib/config";
+import { shippedMigrations } from "@/lib/system/diagnostics";
 import { requirePageRole } from "../../require-page-role";
 import { BackupsPanel } from "./backups-panel";
 
@@ -7,17 +9,17 @@ export const metadata = { title: "Backups · Opstage CE" };
 
 export default async function BackupsPage() {
   const { user } = await requirePageRole("viewer");
-  const initial = await backupsOverview(getConfig());
+  const initial = await backupsOverview(getConfig(), shippedMigrations());
   return (
     <div className="space-y-8">
       <div>
         <h1 className="text-2xl font-semibold">Backups</h1>
-        <p className="text-sm text-slate-500">
-          Snapshots stored in <code className="font-mono">{initial.backupDir}</code>, the schedule that makes them, and
-          their verification.
+        <p className="text-sm break-words text-slate-600">
+          Snapshots stored in <code className="font-mono break-all">{initial.backupDir}</code>, the schedule that makes
+          them, and their verification.
         </p>
       </div>
-      <BackupsPanel initial={initial} isOwner={user.role === "owner"} />
+      <BackupsPanel initial={initial} can={backupAbilities(user.role)} />
     </div>
   );
 }

@@ -42,7 +42,7 @@ export function SizeChart({ backups }: { backups: BackupEntry[] }) {
           <span className="text-indigo-500">━</span> backup size
         </span>
         <span>
-          <span className="text-slate-400">┅</span> database size (with WAL)
+          <span className="text-slate-500">┅</span> database size (with WAL)
         </span>
         <span className="ml-auto">max {formatBytes(vMax / 1.1)}</span>
       </figcaption>

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { canBackup } from "@/lib/auth/roles";
 import { getConfig } from "@/lib/config";
 import { getAppDatabase } from "@/lib/db/app-database";
 import { collectDiagnostics, shippedMigrations } from "@/lib/system/diagnostics";
@@ -19,18 +20,18 @@ export default async function DiagnosticsPage({ searchParams }: { searchParams: 
     <div className="space-y-8">
       <div>
         <h1 className="text-2xl font-semibold">Diagnostics</h1>
-        <p className="text-sm text-slate-500">Version, database and migration state of this instance.</p>
+        <p className="text-sm text-slate-600">Version, database and migration state of this instance.</p>
       </div>
       <DiagnosticsPanel initial={initial} />
       <LifecycleSection facts={lifecycle} />
-      <section className="rounded-lg border border-slate-200 bg-white p-6">
+      <section className="rounded-lg border border-slate-200 bg-white p-4 sm:p-6">
         <h2 className="text-lg font-medium">Backup</h2>
-        <p className="mt-1 max-w-2xl text-sm text-slate-600">
+        <p className="mt-1 max-w-2xl text-sm text-slate-700">
           A consistent online snapshot of <code className="font-mono">opstage.db</code>, taken while the console keeps
-          working: the database file is copied under a read transaction that keeps it still (SQLite&apos;s backup API
-          when that cannot be had), and streamed to you as it is copied. A copy is also kept in{" "}
-          <code className="font-mono">{initial.backupDir}</code>; see{" "}
-          <Link href="/settings/backups" className="text-indigo-600 hover:underline">
+          working: the database is checkpointed and its file copied under a read transaction that keeps it still
+          (SQLite&apos;s backup API is only the fallback when that cannot be had), and streamed to you as it is copied.
+          A copy is also kept in <code className="font-mono break-all">{initial.backupDir}</code>; see{" "}
+          <Link href="/settings/backups" className="text-indigo-700 underline hover:text-indigo-900">
             Backups
           </Link>{" "}
           for stored copies, the schedule and verification.
@@ -40,10 +41,10 @@ export default async function DiagnosticsPage({ searchParams }: { searchParams: 
             {backupError}
           </p>
         )}
-        {user.role === "owner" ? (
+        {canBackup(user.role, "download") ? (
           <BackupDownload />
         ) : (
-          <p className="mt-4 text-sm text-slate-500" data-testid="backup-owner-only">
+          <p className="mt-4 text-sm text-slate-600" data-testid="backup-owner-only">
             Only owners can download backups.
           </p>
         )}

@@ -3,6 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { apiRequest } from "../../api-client";
 import { EmptyRow } from "../../empty-row";
+import { ScrollRegion } from "../../scroll-region";
+import { formatInZone } from "@/lib/time-format";
 
 type TokenRow = {
   id: string;
@@ -15,7 +17,8 @@ type TokenRow = {
   status: "active" | "expired" | "revoked";
 };
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—");
+// UTC, named: the same text on the server render and in every browser.
+const when = (iso: string | null) => (iso ? formatInZone(iso, "UTC") : "—");
 
 export function TokensPanel() {
   const queryClient = useQueryClient();
@@ -94,50 +97,52 @@ export function TokensPanel() {
 
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="mb-3 text-lg font-medium">Tokens</h2>
-        <table className="w-full text-sm">
-          <thead className="text-left text-slate-500">
-            <tr>
-              <th className="py-2 pr-3 font-medium">Name</th>
-              <th className="py-2 pr-3 font-medium">Token</th>
-              <th className="py-2 pr-3 font-medium">Created by</th>
-              <th className="py-2 pr-3 font-medium">Created</th>
-              <th className="py-2 pr-3 font-medium">Last used</th>
-              <th className="py-2 pr-3 font-medium">Expires</th>
-              <th className="py-2 pr-3 font-medium">Status</th>
-              <th className="py-2 font-medium" />
-            </tr>
-          </thead>
-          <tbody>
-            {(tokens.data ?? []).map((token) => (
-              <tr key={token.id} data-testid="token-row" className="border-t border-slate-100">
-                <td className="py-2 pr-3">{token.name}</td>
-                <td className="py-2 pr-3 font-mono text-xs">{token.prefix}…</td>
-                <td className="py-2 pr-3">{token.createdBy}</td>
-                <td className="py-2 pr-3 whitespace-nowrap">{when(token.createdAt)}</td>
-                <td className="py-2 pr-3 whitespace-nowrap">{when(token.lastUsedAt)}</td>
-                <td className="py-2 pr-3 whitespace-nowrap">{token.expiresAt ? when(token.expiresAt) : "never"}</td>
-                <td className="py-2 pr-3" data-testid="token-status">
-                  {token.status}
-                </td>
-                <td className="py-2">
-                  {token.status === "active" && (
-                    <button
-                      type="button"
-                      className="rounded-md border border-slate-300 px-2.5 py-1 text-xs text-red-700 hover:bg-slate-50"
-                      onClick={() => {
-                        if (window.confirm(`Revoke “${token.name}”? Scripts using it stop working.`))
-                          revoke.mutate(token.id);
-                      }}
-                    >
-                      Revoke
-                    </button>
-                  )}
-                </td>
+        <ScrollRegion label="API tokens">
+          <table className="w-full text-sm">
+            <thead className="text-left text-slate-500">
+              <tr>
+                <th className="py-2 pr-3 font-medium">Name</th>
+                <th className="py-2 pr-3 font-medium">Token</th>
+                <th className="py-2 pr-3 font-medium">Created by</th>
+                <th className="py-2 pr-3 font-medium">Created</th>
+                <th className="py-2 pr-3 font-medium">Last used</th>
+                <th className="py-2 pr-3 font-medium">Expires</th>
+                <th className="py-2 pr-3 font-medium">Status</th>
+                <th className="py-2 font-medium" />
               </tr>
-            ))}
-            {tokens.data?.length === 0 && <EmptyRow columns={8}>No tokens.</EmptyRow>}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {(tokens.data ?? []).map((token) => (
+                <tr key={token.id} data-testid="token-row" className="border-t border-slate-100">
+                  <td className="py-2 pr-3">{token.name}</td>
+                  <td className="py-2 pr-3 font-mono text-xs">{token.prefix}…</td>
+                  <td className="py-2 pr-3">{token.createdBy}</td>
+                  <td className="py-2 pr-3 whitespace-nowrap">{when(token.createdAt)}</td>
+                  <td className="py-2 pr-3 whitespace-nowrap">{when(token.lastUsedAt)}</td>
+                  <td className="py-2 pr-3 whitespace-nowrap">{token.expiresAt ? when(token.expiresAt) : "never"}</td>
+                  <td className="py-2 pr-3" data-testid="token-status">
+                    {token.status}
+                  </td>
+                  <td className="py-2">
+                    {token.status === "active" && (
+                      <button
+                        type="button"
+                        className="rounded-md border border-slate-300 px-2.5 py-1 text-xs text-red-700 hover:bg-slate-50"
+                        onClick={() => {
+                          if (window.confirm(`Revoke “${token.name}”? Scripts using it stop working.`))
+                            revoke.mutate(token.id);
+                        }}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+              {tokens.data?.length === 0 && <EmptyRow columns={8}>No tokens.</EmptyRow>}
+            </tbody>
+          </table>
+        </ScrollRegion>
       </section>
     </div>
   );

@@ -3,6 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { apiRequest } from "../../api-client";
 import { EmptyRow } from "../../empty-row";
+import { ScrollRegion } from "../../scroll-region";
+import { formatInZone } from "@/lib/time-format";
 
 type Role = "owner" | "operator" | "viewer";
 type Status = "ACTIVE" | "DISABLED";
@@ -17,7 +19,8 @@ type UserRow = {
 };
 
 const ROLES: Role[] = ["owner", "operator", "viewer"];
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
+// UTC, named: the same text on the server render and in every browser.
+const when = (iso: string | null) => (iso ? formatInZone(iso, "UTC") : "never");
 const inputClass = "mt-1 block rounded-md border border-slate-300 px-2 py-1.5 text-sm";
 const smallButton = "rounded-md border border-slate-300 px-2.5 py-1 text-xs hover:bg-slate-50";
 
@@ -191,87 +194,89 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
             </select>
           </label>
         </div>
-        <table className="w-full text-sm">
-          <thead className="text-left text-slate-500">
-            <tr>
-              <th className="py-2 pr-3 font-medium">Username</th>
-              <th className="py-2 pr-3 font-medium">Display name</th>
-              <th className="py-2 pr-3 font-medium">Role</th>
-              <th className="py-2 pr-3 font-medium">Status</th>
-              <th className="py-2 pr-3 font-medium">Last sign-in</th>
-              <th className="py-2 font-medium" />
-            </tr>
-          </thead>
-          <tbody>
-            {(users.data ?? []).map((user) => (
-              <tr
-                key={user.id}
-                data-testid="user-row"
-                data-username={user.username}
-                className="border-t border-slate-100"
-              >
-                <td className="py-2 pr-3 font-mono text-xs">
-                  {user.username}
-                  {user.id === currentUserId && <span className="ml-1 text-slate-400">(you)</span>}
-                </td>
-                <td className="py-2 pr-3">{user.displayName}</td>
-                <td className="py-2 pr-3">
-                  <select
-                    aria-label={`Role of ${user.username}`}
-                    value={user.role}
-                    onChange={(e) => update.mutate({ id: user.id, change: { role: e.target.value as Role } })}
-                    className="rounded-md border border-slate-300 px-1.5 py-0.5 text-xs"
-                  >
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {r}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td className="py-2 pr-3" data-testid="user-status">
-                  {user.status === "ACTIVE" ? "active" : "disabled"}
-                </td>
-                <td className="py-2 pr-3 whitespace-nowrap">{when(user.lastLoginAt)}</td>
-                <td className="space-x-1 py-2 whitespace-nowrap">
-                  <button
-                    type="button"
-                    className={smallButton}
-                    onClick={() =>
-                      update.mutate({
-                        id: user.id,
-                        change: { status: user.status === "ACTIVE" ? "DISABLED" : "ACTIVE" },
-                      })
-                    }
-                  >
-                    {user.status === "ACTIVE" ? "Disable" : "Enable"}
-                  </button>
-                  <button
-                    type="button"
-                    className={smallButton}
-                    onClick={() => {
-                      if (window.confirm(`Reset the password of ${user.username}? Their sessions end at once.`))
-                        reset.mutate(user);
-                    }}
-                  >
-                    Reset password
-                  </button>
-                  <button
-                    type="button"
-                    className={`${smallButton} text-red-700`}
-                    onClick={() => {
-                      if (window.confirm(`Delete ${user.username}? Users with audit history can only be disabled.`))
-                        remove.mutate(user.id);
-                    }}
-                  >
-                    Delete
-                  </button>
-                </td>
+        <ScrollRegion label="Users">
+          <table className="w-full text-sm">
+            <thead className="text-left text-slate-500">
+              <tr>
+                <th className="py-2 pr-3 font-medium">Username</th>
+                <th className="py-2 pr-3 font-medium">Display name</th>
+                <th className="py-2 pr-3 font-medium">Role</th>
+                <th className="py-2 pr-3 font-medium">Status</th>
+                <th className="py-2 pr-3 font-medium">Last sign-in</th>
+                <th className="py-2 font-medium" />
               </tr>
-            ))}
-            {users.data?.length === 0 && <EmptyRow columns={6}>No users match.</EmptyRow>}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {(users.data ?? []).map((user) => (
+                <tr
+                  key={user.id}
+                  data-testid="user-row"
+                  data-username={user.username}
+                  className="border-t border-slate-100"
+                >
+                  <td className="py-2 pr-3 font-mono text-xs">
+                    {user.username}
+                    {user.id === currentUserId && <span className="ml-1 text-slate-500">(you)</span>}
+                  </td>
+                  <td className="py-2 pr-3">{user.displayName}</td>
+                  <td className="py-2 pr-3">
+                    <select
+                      aria-label={`Role of ${user.username}`}
+                      value={user.role}
+                      onChange={(e) => update.mutate({ id: user.id, change: { role: e.target.value as Role } })}
+                      className="rounded-md border border-slate-300 px-1.5 py-0.5 text-xs"
+                    >
+                      {ROLES.map((r) => (
+                        <option key={r} value={r}>
+                          {r}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td className="py-2 pr-3" data-testid="user-status">
+                    {user.status === "ACTIVE" ? "active" : "disabled"}
+                  </td>
+                  <td className="py-2 pr-3 whitespace-nowrap">{when(user.lastLoginAt)}</td>
+                  <td className="space-x-1 py-2 whitespace-nowrap">
+                    <button
+                      type="button"
+                      className={smallButton}
+                      onClick={() =>
+                        update.mutate({
+                          id: user.id,
+                          change: { status: user.status === "ACTIVE" ? "DISABLED" : "ACTIVE" },
+                        })
+                      }
+                    >
+                      {user.status === "ACTIVE" ? "Disable" : "Enable"}
+                    </button>
+                    <button
+                      type="button"
+                      className={smallButton}
+                      onClick={() => {
+                        if (window.confirm(`Reset the password of ${user.username}? Their sessions end at once.`))
+                          reset.mutate(user);
+                      }}
+                    >
+                      Reset password
+                    </button>
+                    <button
+                      type="button"
+                      className={`${smallButton} text-red-700`}
+                      onClick={() => {
+                        if (window.confirm(`Delete ${user.username}? Users with audit history can only be disabled.`))
+                          remove.mutate(user.id);
+                      }}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+              {users.data?.length === 0 && <EmptyRow columns={6}>No users match.</EmptyRow>}
+            </tbody>
+          </table>
+        </ScrollRegion>
         {users.isError && <p className="mt-3 text-sm text-red-700">{users.error.message}</p>}
       </section>
     </div>

@@ -4,12 +4,13 @@ import { guardedRoute } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/require-role";
+import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
 import { getScheduler } from "@/lib/backup/schedule";
 import { getConfig } from "@/lib/config";
 
 const body = z.object({ cron: z.string().max(200).nullable(), keep: z.number().int() });
 
-export const PUT = guardedRoute("owner", async (request, { actor, origin }) => {
+export const PUT = guardedRoute(BACKUP_PERMISSIONS.schedule, async (request, { actor, origin }) => {
   const input = await parseJsonBody(request, body, "Send { cron: string | null, keep: number }.");
   const status = await getScheduler(getConfig()).update(input);
   await recordAuditSafely({

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { guardedRoute } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { auditActorOf } from "@/lib/auth/require-role";
+import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
 import { getConfig } from "@/lib/config";
 import { restoreFromConsole } from "@/lib/system/console-restore";
 import { shippedMigrations } from "@/lib/system/diagnostics";
@@ -13,7 +14,7 @@ import { shippedMigrations } from "@/lib/system/diagnostics";
 const body = z.object({ name: z.string().min(1).max(255), keepSettings: z.boolean().optional() });
 
 export const POST = guardedRoute(
-  "owner",
+  BACKUP_PERMISSIONS.restore,
   async (request, { actor, origin }) => {
     const input = await parseJsonBody(request, body, "Send { name: <stored backup>, keepSettings?: boolean }.");
     const report = await restoreFromConsole({

@@ -21,7 +21,9 @@ import { GrowingFile, sendBackupFile, sendDownloadHeaders, sendFileBody } from "
 import { guardPagesRequest, methodNotAllowed, pagesRoute } from "@/app/api/_shared/pages-api";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { actorLabelOf, auditActorOf } from "@/lib/auth/require-role";
+import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
 import { createAuditedBackup } from "@/lib/backup/audited";
+import { trackSnapshot } from "@/lib/backup/progress";
 import { getConfig } from "@/lib/config";
 
 // No body to parse; no 4 MB response cap (the database is streamed whatever its size).
@@ -41,7 +43,7 @@ export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
   };
   if (req.method !== "POST") return methodNotAllowed(res, ["POST"]);
 
-  const context = await guardPagesRequest(req, res, "owner", {
+  const context = await guardPagesRequest(req, res, BACKUP_PERMISSIONS.download, {
     onRefused: fail,
     onDenied: (reason, origin, actor) =>
       recordAuditSafely({
@@ -57,6 +59,8 @@ export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
   if (!context) return;
   const { actor, origin } = context;
 
+  // ?ticket= lets the page that submitted the form show the snapshot's progress meanwhile.
+  const progress = trackSnapshot(typeof req.query.ticket === "string" ? req.query.ticket : null);
   let streaming: { file: GrowingFile; sent: Promise<void> } | null = null;
   let backup;
   try {
@@ -67,16 +71,22 @@ export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
       actorLabel: actorLabelOf(actor),
       origin,
       observer: {
+        acquired: progress.acquired,
         started: ({ name, bytes, tempPath }) => {
+          progress.started(name, bytes);
           const file = new GrowingFile(tempPath, bytes);
           sendDownloadHeaders(res, name, bytes);
           streaming = { file, sent: sendFileBody(res, file, name) };
         },
-        copied: (position) => streaming?.file.advance(position),
+        copied: (position) => {
+          progress.copied(position);
+          streaming?.file.advance(position);
+        },
       },
     });
   } catch (error) {
     const failure = httpFailureOf(error, "backup download");
+    progress.failed(failure.message);
     const started = streaming as { file: GrowingFile; sent: Promise<void> } | null;
     if (!started) return fail(failure.status, failure.code, failure.message, failure.headers);
     // Too late for a status: the body is cut short (and the copy was not kept).
@@ -84,6 +94,7 @@ export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
     await started.sent;
     return;
   }
+  progress.done(backup.name);
   const started = streaming as { file: GrowingFile; sent: Promise<void> } | null;
   if (started) {
     started.file.complete();

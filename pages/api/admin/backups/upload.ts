@@ -1,10 +1,13 @@
 // PUT /api/admin/backups/upload?name=<file>.db — owner. Streams the request body to disk (never
-// buffered in memory; no size cap below the free space), hashing it on the way, verifies it with
-// the same check the server's start makes, and only then stores it under its name: a file that
-// is not a backup this version can restore is refused at once (422) instead of at restore time.
+// buffered in memory; no size cap below the free space), hashing it on the way. Then, in order:
+// the SQLite header (magic, and page size × page count against the length: a file that is not
+// SQLite or was cut off is refused in milliseconds, 422 not_sqlite / truncated), then the same
+// verification the server's start makes; only then is it stored under its name. A file that is
+// not a backup this version can restore is refused at once instead of at restore time.
 // A Pages API route so the raw request stream is available.
 import { createHash } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
@@ -13,8 +16,10 @@ import type { NextApiRequest, NextApiResponse } from "next";
 import { guardPagesRequest, methodNotAllowed, pagesRoute } from "@/app/api/_shared/pages-api";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/require-role";
+import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
 import { commitTempFileAsNew, discardTempFile, ensureDir, isSafeBackupName, tempPathFor } from "@/lib/backup/files";
 import { writeManifest, type BackupManifest } from "@/lib/backup/manifest";
+import { SQLITE_HEADER_BYTES, sqliteFileProblem } from "@/lib/backup/sqlite-header";
 import { diskFreeBytes } from "@/lib/backup/space";
 import { verifyDatabaseFile } from "@/lib/backup/verify";
 import { getConfig } from "@/lib/config";
@@ -24,6 +29,18 @@ export const config = { api: { bodyParser: false, responseLimit: false } };
 
 function refuse(res: NextApiResponse, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message } });
+}
+
+/** The first bytes of `file` (fewer when it is shorter). */
+async function headOf(file: string): Promise<Uint8Array> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(SQLITE_HEADER_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SQLITE_HEADER_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Writes the request body to `file` (a new file) and returns its sha256. */
@@ -41,7 +58,7 @@ async function receive(req: NextApiRequest, file: string): Promise<string> {
 
 export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
   if (req.method !== "PUT") return methodNotAllowed(res, ["PUT"]);
-  const context = await guardPagesRequest(req, res, "owner");
+  const context = await guardPagesRequest(req, res, BACKUP_PERMISSIONS.upload);
   if (!context) return;
   const name = String(req.query.name ?? "");
   const { backupDir } = getConfig();
@@ -71,6 +88,11 @@ export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
       if (size !== declared) throw new Error(`received ${size} of ${declared} bytes`);
     } catch (error) {
       return refuse(res, 400, "upload_failed", `The upload did not complete: ${(error as Error).message}`);
+    }
+    const problem = sqliteFileProblem(await headOf(temp), declared);
+    if (problem) {
+      const code = problem.startsWith("Truncated") ? "truncated" : "not_sqlite";
+      return refuse(res, 422, code, `${name} was not stored. ${problem}`);
     }
     const {
       lastMigration,

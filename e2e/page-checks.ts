@@ -1,0 +1,50 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page, type TestInfo } from "@playwright/test";
+
+export const WIDTHS = [
+  { name: "desktop", width: 1280, height: 800 },
+  { name: "phone", width: 390, height: 844 },
+] as const;
+
+/** No horizontal scroll: the document is no wider than the viewport. */
+export async function expectFitsViewport(page: Page, what: string) {
+  const { scrollWidth, innerWidth, widest } = await page.evaluate(() => {
+    // The innermost elements reaching past the right edge, to name in the failure.
+    const past = [...document.querySelectorAll("body *")].filter(
+      (element) => element.getBoundingClientRect().right > window.innerWidth + 0.5,
+    );
+    const innermost = past.filter((element) => !past.some((other) => other !== element && element.contains(other)));
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+      widest: innermost
+        .slice(0, 5)
+        .map(
+          (element) =>
+            `<${element.tagName.toLowerCase()} class="${element.className}">${element.textContent?.slice(0, 40)}`,
+        ),
+    };
+  });
+  expect
+    .soft(
+      scrollWidth,
+      `${what}: the page is ${scrollWidth}px wide in a ${innerWidth}px viewport; past the edge: ${widest.join(" | ")}`,
+    )
+    .toBeLessThanOrEqual(innerWidth);
+}
+
+/** axe-core (WCAG 2 A/AA): no serious or critical violation. */
+export async function expectNoSeriousAxeViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+    );
+  expect.soft(serious, `${what}: axe found serious or critical violations`).toEqual([]);
+}
+
+export async function attachScreenshot(page: Page, testInfo: TestInfo, name: string) {
+  await testInfo.attach(name, { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+}

@@ -1,0 +1,59 @@
+// One word per stored backup, the same on every page (Backups, Diagnostics, the restore dialog):
+// what the last verification found, or, when the file was never verified, that it was not — with
+// what its manifest suggests as the detail, never as the verdict.
+import type { BackupEntry } from "./catalog";
+import type { VerificationState } from "./manifest";
+
+export type VerdictState = "restorable" | "not verified" | "newer" | "bad";
+
+export type Verdict = {
+  state: VerdictState;
+  /** The word shown: "restorable", "not verified", "made by a newer version", "corrupt", … */
+  label: string;
+  /** One sentence: what was found and when, or what is known without verifying. */
+  detail: string;
+  /** Restore is refused up front: the file is known to be bad (or too new for this build). */
+  blocksRestore: boolean;
+};
+
+const BAD_LABEL: Record<Exclude<VerificationState, "restorable" | "newer">, string> = {
+  corrupt: "corrupt",
+  modified: "changed since written",
+  "not-sqlite": "not SQLite",
+  foreign: "not an Opstage database",
+  unstartable: "this version cannot start on it",
+};
+
+/** `knownMigrations`: the migration names this build ships (the only thing the client lacks). */
+export function verdictOf(
+  entry: Pick<BackupEntry, "verification" | "lastMigration">,
+  knownMigrations: readonly string[],
+): Verdict {
+  const v = entry.verification;
+  if (v) {
+    const when = `(verified ${v.at.replace("T", " ").slice(0, 16)} UTC)`;
+    if (v.state === "restorable") {
+      return { state: "restorable", label: "restorable", detail: `${v.detail} ${when}`, blocksRestore: false };
+    }
+    if (v.state === "newer") {
+      return { state: "newer", label: "made by a newer version", detail: `${v.detail} ${when}`, blocksRestore: true };
+    }
+    return { state: "bad", label: BAD_LABEL[v.state], detail: `${v.detail} ${when}`, blocksRestore: true };
+  }
+  if (entry.lastMigration && !knownMigrations.includes(entry.lastMigration)) {
+    return {
+      state: "newer",
+      label: "made by a newer version",
+      detail: `Not verified; its manifest records migration ${entry.lastMigration}, which this version does not have.`,
+      blocksRestore: true,
+    };
+  }
+  return {
+    state: "not verified",
+    label: "not verified",
+    detail: entry.lastMigration
+      ? `Not verified yet; its manifest records migration ${entry.lastMigration}, which this version knows. Restore verifies it first.`
+      : "Not verified yet, and it has no manifest. Restore verifies it first.",
+    blocksRestore: false,
+  };
+}
