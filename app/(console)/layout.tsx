@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { hasRole } from "@/lib/auth/roles";
 import type { Role } from "@/lib/generated/prisma/client";
+import { BackupHealthBanner } from "./backup-health-banner";
 import { requirePageRole } from "./require-page-role";
 import { SignOutButton } from "./sign-out-button";
 
@@ -13,6 +14,7 @@ const NAV: { href: string; label: string; minimum: Role }[] = [
   { href: "/settings/tokens", label: "API tokens", minimum: "viewer" },
   { href: "/settings/diagnostics", label: "Diagnostics", minimum: "viewer" },
   { href: "/settings/users", label: "Users", minimum: "owner" },
+  { href: "/settings/alerts", label: "Alerts", minimum: "owner" },
   { href: "/settings/audit", label: "Audit log", minimum: "viewer" },
   { href: "/settings/account", label: "My account", minimum: "viewer" },
 ];
@@ -39,6 +41,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           </div>
         </div>
       </header>
+      {user.role === "owner" && <BackupHealthBanner />}
       <main className="mx-auto max-w-5xl px-6 py-8">{children}</main>
     </div>
   );

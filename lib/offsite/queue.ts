@@ -7,6 +7,8 @@ import path from "node:path";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import type { Config } from "../config";
 import { runOutsideLease } from "../db/lease";
+import { alertEvent } from "../alerts/events";
+import { notify } from "../alerts/notify";
 import { setUploadPercent, writeCopyState, type OffsiteCopyState } from "./copy-state";
 import { applyRemoteRetention } from "./remote";
 import { describeS3Error, s3ClientFor } from "./s3";
@@ -127,6 +129,14 @@ async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<voi
             message: reason,
             metadata: { bucket: target.bucket, attempts: attempt, kind },
           });
+          notify(
+            alertEvent(
+              "backup.offsite.failed",
+              `The offsite copy of ${name} failed`,
+              `${reason} (after ${attempt} attempts). The backup is stored locally only; check the offsite target in Backups → Offsite and "Test connection".`,
+              { backup: name, bucket: target.bucket, attempts: attempt, error: reason },
+            ),
+          );
           return;
         }
         const delay = Math.min(config.offsite.retryFirstDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);

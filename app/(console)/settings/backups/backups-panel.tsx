@@ -20,11 +20,24 @@ function VerificationBadge({ entry }: { entry: BackupEntry }) {
   const tone = v.restorable ? "bg-emerald-50 text-emerald-700" : "bg-red-50 text-red-700";
   const label = v.state === "restorable" ? "restorable" : v.state === "newer" ? "made by a newer version" : v.state;
   return (
-    <span title={`${v.detail} (${v.at})`} className={`rounded px-1.5 py-0.5 text-xs ${tone}`}>
-      {label}
+    <span className="whitespace-nowrap">
+      <span title={`${v.detail} (${v.at})`} className={`rounded px-1.5 py-0.5 text-xs ${tone}`}>
+        {label}
+      </span>
+      <span data-testid="proven" className="ml-2 text-xs text-slate-500">
+        {new Date(v.at).toLocaleString()}
+        {v.how ? ` · ${PROVEN_HOW[v.how]}` : ""}
+      </span>
     </span>
   );
 }
+
+/** How the backup was last proven (lib/backup/proof.ts). */
+const PROVEN_HOW: Record<NonNullable<BackupEntry["verification"]>["how"] & string, string> = {
+  "after-backup": "checked after backup",
+  "re-check": "periodic re-check",
+  "by-hand": "verified by hand",
+};
 
 function ScheduleForm({ schedule, disabled }: { schedule: BackupsOverview["schedule"]; disabled: boolean }) {
   const queryClient = useQueryClient();
@@ -234,7 +247,7 @@ export function BackupsPanel({ initial, isOwner }: { initial: BackupsOverview; i
                 <th className="py-2 pr-3 font-medium">Created</th>
                 <th className="py-2 pr-3 font-medium">Size</th>
                 <th className="py-2 pr-3 font-medium">SHA-256</th>
-                <th className="py-2 pr-3 font-medium">Verification</th>
+                <th className="py-2 pr-3 font-medium">Last proven</th>
                 {data.offsiteConfigured && <th className="py-2 pr-3 font-medium">Offsite</th>}
                 {isOwner && <th className="py-2 font-medium">Actions</th>}
               </tr>
