@@ -122,7 +122,7 @@ const envSchema = z.object({
     .default(60),
   OPSTAGE_BACKUP_REVERIFY_HOURS: z.coerce
     .number({ error: "must be a number of hours" })
-    .min(0.001, "must be more than 0")
+    .min(0.0001, "must be at least 0.0001 (a third of a second)")
     .max(24 * 30, "must be at most 720")
     .default(24),
   // Never echoed (fixed messages): a bearer token for GET /api/metrics besides owner API tokens.
