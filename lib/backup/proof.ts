@@ -4,6 +4,9 @@
 // at a time; the result goes into the backup's manifest (verification.at / .how), an audit row
 // (backup.verified) and, for a bad backup, an alert (backup.verify.failed).
 //
+// One background job at a time (background-slot.ts), hash and integrity_check one after the
+// other: a proof costs one worker's memory and never adds to an offsite upload's.
+//
 // No database lease is held while a file is verified: verification reads the backup, never the
 // live database, and a restore must not wait for it. Its audit and alert writes go through Prisma,
 // which takes a lease per query (lib/db/prisma.ts); runOutsideLease keeps them from riding on a
@@ -16,6 +19,7 @@ import { runOutsideLease } from "../db/lease";
 import { migrationsDir } from "../db/paths";
 import { logger } from "../log";
 import { readMigrationFiles } from "../migrate/files";
+import { withBackgroundSlot } from "./background-slot";
 import { isGoodBackup, listBackups } from "./catalog";
 import { backupPath } from "./files";
 import type { VerificationHow } from "./manifest";
@@ -56,7 +60,9 @@ async function prove({ backupDir, name, how }: { backupDir: string; name: string
   if (!existsSync(backupPath(backupDir, name))) return; // deleted meanwhile (retention)
   let verification;
   try {
-    verification = await verifyBackup(backupDir, name, readMigrationFiles(migrationsDir()), how);
+    verification = await withBackgroundSlot(() =>
+      verifyBackup(backupDir, name, readMigrationFiles(migrationsDir()), how),
+    );
   } catch (error) {
     if ((error as Error).name === "BackupGoneError" || !existsSync(backupPath(backupDir, name))) return;
     throw error;

@@ -70,11 +70,13 @@ export async function verifyDatabaseFile(
   shipped: MigrationFile[],
   expectedSha256: string | null,
   known: { sha256?: string; integrity?: IntegrityResult } = {},
+  options: { oneAtATime?: boolean } = {},
 ): Promise<FileVerification> {
-  const [actualSha256, check] = await Promise.all([
-    known.sha256 ?? hashFile(file),
-    known.integrity ?? checkIntegrity(file),
-  ]);
+  // oneAtATime (background proofs): one worker, hence half the memory, and a slower answer
+  // nobody waits for.
+  const [actualSha256, check] = options.oneAtATime
+    ? [await (known.sha256 ?? hashFile(file)), await (known.integrity ?? checkIntegrity(file))]
+    : await Promise.all([known.sha256 ?? hashFile(file), known.integrity ?? checkIntegrity(file)]);
   const at = new Date().toISOString();
   const result = (
     state: VerificationState,
@@ -142,7 +144,7 @@ export async function verifyBackup(
     lastMigration,
     pendingMigrations: _pending,
     ...checked
-  } = await verifyDatabaseFile(file, shipped, manifest?.sha256 ?? null);
+  } = await verifyDatabaseFile(file, shipped, manifest?.sha256 ?? null, {}, { oneAtATime: how !== "by-hand" });
   const verification: Verification = { ...checked, how };
   const updated: BackupManifest = manifest
     ? { ...manifest, sha256: manifest.sha256 ?? sha256, verification }

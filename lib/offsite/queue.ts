@@ -14,6 +14,7 @@ import { applyRemoteRetention } from "./remote";
 import { describeS3Error, s3ClientFor } from "./s3";
 import { loadOffsiteTarget, type OffsiteKind, type OffsiteTarget } from "./target";
 import { uploadBackupCopy } from "./upload";
+import { withBackgroundSlot } from "../backup/background-slot";
 
 /** Attempts per copy; waits double from OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS, capped below. */
 export const COPY_ATTEMPTS = 8;
@@ -78,8 +79,10 @@ async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<voi
       const startedAt = Date.now();
       try {
         setUploadPercent(name, 0);
-        const copy = await uploadBackupCopy(client, target, backupDir, name, (fraction) =>
-          setUploadPercent(name, Math.floor(fraction * 100)),
+        const copy = await withBackgroundSlot(() =>
+          uploadBackupCopy(client, target, backupDir, name, (fraction) =>
+            setUploadPercent(name, Math.floor(fraction * 100)),
+          ),
         );
         const durationMs = Date.now() - startedAt;
         await save({

@@ -329,12 +329,15 @@ describe("metrics, health and proofs", () => {
     assert.equal(sample(await scrape(instance, token.token), "opstage_backups_stored", { kind: "manual" }), 2);
 
     // /api/health: healthy, with the backups detail beside it.
-    const health = await json<{ status: string; backups: { state: string; lastGood: string } }>(
+    const health = await json<{ status: string; backups: { state: string; lastGoodAt: string; sources: object } }>(
       await fetch(`${instance.server.url}/api/health`),
     );
     assert.equal(health.status, "ok");
-    assert.equal(health.backups.state, "ok");
-    assert.equal(health.backups.lastGood, manual[0]!.name);
+    assert.deepEqual(health.backups, {
+      state: "ok",
+      lastGoodAt: manual[0]!.createdAt,
+      sources: { backups: "ok" },
+    });
   });
 
   test("each backup is verified after it is stored; the newest is re-checked and a bad one raises an alert", async () => {

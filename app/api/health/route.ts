@@ -2,6 +2,7 @@
 // 200 when the database answers and no migration is pending, 503 otherwise. The `backups`
 // detail (ok / overdue / failing / unknown, and the last good backup) is information only: it
 // never changes the status code, so a failing backup schedule does not restart the container.
+// Unauthenticated: the state and a time only, never a backup's name or an error (paths).
 import { backupHealth } from "@/lib/backup/health";
 import { getConfig } from "@/lib/config";
 import { getAppDatabase } from "@/lib/db/app-database";
@@ -11,9 +12,7 @@ import { APP_VERSION } from "@/lib/version";
 
 export const dynamic = "force-dynamic";
 
-type BackupsDetail =
-  | { state: string; lastGoodAt: string | null; lastGood: string | null; detail: string }
-  | { state: "unknown"; error: string };
+type BackupsDetail = { state: string; lastGoodAt: string | null; sources: Record<string, string> };
 
 async function backupsDetail(): Promise<BackupsDetail> {
   try {
@@ -21,15 +20,10 @@ async function backupsDetail(): Promise<BackupsDetail> {
     return {
       state: health.state,
       lastGoodAt: health.lastGood?.createdAt ?? null,
-      lastGood: health.lastGood?.name ?? null,
-      detail:
-        health.rows
-          .filter((row) => row.state !== "ok")
-          .map((row) => `${row.label}: ${row.detail}`)
-          .join(" ") || "ok",
+      sources: Object.fromEntries(health.rows.map((row) => [row.source, row.state])),
     };
-  } catch (error) {
-    return { state: "unknown", error: error instanceof Error ? error.message : String(error) };
+  } catch {
+    return { state: "unknown", lastGoodAt: null, sources: {} };
   }
 }
 
