@@ -27,6 +27,8 @@ import { readCopyState } from "../lib/offsite/copy-state";
 import { describeCopyState } from "../lib/offsite/copy-status";
 import { fetchOffsiteCopy } from "../lib/offsite/fetch";
 import { offsiteCopiesSettled } from "../lib/offsite/queue";
+import { backupProofsSettled } from "../lib/backup/proof";
+import { alertsSettled } from "../lib/alerts/notify";
 import { listRemoteCopies } from "../lib/offsite/remote";
 import { withOffsiteTarget } from "../lib/offsite/session";
 import { APP_VERSION } from "../lib/version";
@@ -144,9 +146,10 @@ async function backupCommand(args: string[]): Promise<void> {
   }
   const backup = await createAuditedBackup({ config, kind: "manual", actor, actorLabel: "CLI" });
   console.log(`Wrote ${backup.path} (${formatBytes(backup.bytes)}, sha256 ${backup.sha256})`);
-  // The offsite copy (when a target is configured) runs in the background; this process waits
-  // for it, retries included, before it exits.
-  await offsiteCopiesSettled();
+  // The offsite copy (when a target is configured) and the backup's verification run in the
+  // background; this process waits for them, retries and any alert included, before it exits.
+  await Promise.all([offsiteCopiesSettled(), backupProofsSettled()]);
+  await alertsSettled();
 }
 
 // Offsite commands work on an empty data dir too (the server is gone): the target then comes

@@ -107,6 +107,30 @@ const envSchema = z.object({
     .min(10, "must be at least 10")
     .max(600_000, "must be at most 600000")
     .default(2000),
+  // Alerts and monitoring (lib/alerts, lib/backup/health.ts, /api/metrics).
+  OPSTAGE_ALERT_RETRY_FIRST_DELAY_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(10, "must be at least 10")
+    .max(600_000, "must be at most 600000")
+    .default(5000),
+  OPSTAGE_BACKUP_HEALTH_CHECK_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int("must be a whole number of seconds")
+    .min(1, "must be at least 1")
+    .max(86_400, "must be at most 86400")
+    .default(60),
+  OPSTAGE_BACKUP_REVERIFY_HOURS: z.coerce
+    .number({ error: "must be a number of hours" })
+    .min(0.0001, "must be at least 0.0001 (a third of a second)")
+    .max(24 * 30, "must be at most 720")
+    .default(24),
+  // Never echoed (fixed messages): a bearer token for GET /api/metrics besides owner API tokens.
+  OPSTAGE_METRICS_TOKEN: z
+    .string()
+    .min(16, "must be at least 16 characters")
+    .max(256, "must be at most 256 characters")
+    .optional(),
   // Fault injection for the restore tests only: the restore CLI kills itself after this step.
   OPSTAGE_TEST_RESTORE_CRASH_AT: z
     .enum(["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"])
@@ -137,6 +161,16 @@ export type Config = {
   testRestoreCrashAt: "after-verify" | "after-snapshot" | "after-copy" | "after-wal" | "after-rename" | undefined;
   /** Offsite target values set in the environment; each wins over the one saved in the console. */
   offsite: OffsiteEnvironment;
+  monitoring: {
+    /** First wait before retrying a failed alert delivery; doubles each attempt. */
+    alertRetryFirstDelayMs: number;
+    /** How often the backup health (overdue) is checked in the background. */
+    healthCheckIntervalMs: number;
+    /** How old the newest backup's last verification may get before it is verified again. */
+    reverifyIntervalMs: number;
+    /** OPSTAGE_METRICS_TOKEN: a bearer token that may read /api/metrics only. */
+    metricsToken: string | undefined;
+  };
 };
 
 export type OffsiteEnvironment = {
@@ -225,6 +259,12 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
     build: { commit: e.OPSTAGE_BUILD_COMMIT, time: e.OPSTAGE_BUILD_TIME },
     log: { level: e.OPSTAGE_LOG_LEVEL, format: e.OPSTAGE_LOG_FORMAT },
     testRestoreCrashAt: e.OPSTAGE_TEST_RESTORE_CRASH_AT,
+    monitoring: {
+      alertRetryFirstDelayMs: e.OPSTAGE_ALERT_RETRY_FIRST_DELAY_MS,
+      healthCheckIntervalMs: e.OPSTAGE_BACKUP_HEALTH_CHECK_SECONDS * 1000,
+      reverifyIntervalMs: Math.round(e.OPSTAGE_BACKUP_REVERIFY_HOURS * 3_600_000),
+      metricsToken: e.OPSTAGE_METRICS_TOKEN,
+    },
     offsite: {
       endpoint: e.OPSTAGE_OFFSITE_ENDPOINT,
       region: e.OPSTAGE_OFFSITE_REGION,

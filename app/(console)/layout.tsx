@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { hasRole } from "@/lib/auth/roles";
 import type { Role } from "@/lib/generated/prisma/client";
+import { BackupHealthBanner } from "./backup-health-banner";
 import { ConsoleNav } from "./console-nav";
 import { requirePageRole } from "./require-page-role";
 import { SignOutButton } from "./sign-out-button";
@@ -14,6 +15,7 @@ const NAV: { href: string; label: string; minimum: Role }[] = [
   { href: "/settings/tokens", label: "API tokens", minimum: "viewer" },
   { href: "/settings/diagnostics", label: "Diagnostics", minimum: "viewer" },
   { href: "/settings/users", label: "Users", minimum: "owner" },
+  { href: "/settings/alerts", label: "Alerts", minimum: "owner" },
   { href: "/settings/audit", label: "Audit log", minimum: "viewer" },
   { href: "/settings/account", label: "My account", minimum: "viewer" },
 ];
@@ -42,6 +44,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           </div>
         </div>
       </header>
+      {user.role === "owner" && <BackupHealthBanner />}
       <main id="main" tabIndex={-1} className="mx-auto max-w-5xl px-4 py-6 focus:outline-none sm:px-6 sm:py-8">
         {children}
       </main>

@@ -1,9 +1,11 @@
 import Link from "next/link";
 import { recentAuditEvents } from "@/lib/audit/queries";
+import { backupHealth } from "@/lib/backup/health";
 import { getConfig } from "@/lib/config";
 import { getAppDatabase } from "@/lib/db/app-database";
 import { collectDiagnostics } from "@/lib/system/diagnostics";
 import { formatBytes } from "@/lib/format";
+import { BackupHealthCard } from "./backup-health-card";
 import { EmptyRow } from "./empty-row";
 import { requirePageRole } from "./require-page-role";
 import { ScrollRegion } from "./scroll-region";
@@ -14,6 +16,7 @@ export default async function OverviewPage() {
   const actor = await requirePageRole("viewer");
   const diagnostics = collectDiagnostics(getConfig(), getAppDatabase());
   const events = await recentAuditEvents(actor, 10);
+  const health = await backupHealth(getConfig());
   return (
     <div className="space-y-8">
       <h1 className="text-2xl font-semibold">Overview</h1>
@@ -22,6 +25,7 @@ export default async function OverviewPage() {
         <Card label="Database size" value={formatBytes(diagnostics.databaseBytes)} />
         <Card label="Latest migration" value={diagnostics.migrations.latest ?? "—"} />
       </div>
+      <BackupHealthCard health={health} />
       <section>
         <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
           <h2 className="text-lg font-medium">Recent activity</h2>

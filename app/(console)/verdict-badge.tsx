@@ -10,13 +10,20 @@ const TONE: Record<Verdict["state"], string> = {
 
 export function VerdictBadge({ verdict }: { verdict: Verdict }) {
   return (
-    <span
-      title={verdict.detail}
-      data-testid="verdict"
-      data-state={verdict.state}
-      className={`inline-block rounded px-1.5 py-0.5 text-xs whitespace-nowrap ring-1 ring-inset ${TONE[verdict.state]}`}
-    >
-      {verdict.label}
+    <span className="inline-flex flex-wrap items-center gap-x-2">
+      <span
+        title={verdict.detail}
+        data-testid="verdict"
+        data-state={verdict.state}
+        className={`inline-block rounded px-1.5 py-0.5 text-xs whitespace-nowrap ring-1 ring-inset ${TONE[verdict.state]}`}
+      >
+        {verdict.label}
+      </span>
+      {verdict.proven && (
+        <span data-testid="proven" className="text-xs text-slate-600 dark:text-slate-400">
+          {verdict.proven}
+        </span>
+      )}
     </span>
   );
 }

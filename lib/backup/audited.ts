@@ -8,6 +8,7 @@ import type { Config } from "../config";
 import { logger } from "../log";
 import { createBackup, type CopyObserver, type CreatedBackup, type CreateBackupOptions } from "./create";
 import { queueOffsiteCopy } from "../offsite/queue";
+import { queueBackupProof } from "./proof";
 
 export async function createAuditedBackup(input: {
   config: Pick<Config, "databasePath" | "backupDir" | "offsite">;
@@ -44,8 +45,9 @@ export async function createAuditedBackup(input: {
         by: input.actorLabel,
       },
     });
-    // In the background: the backup is done whatever happens to its offsite copy.
+    // In the background: the backup is done whatever happens to its offsite copy and its proof.
     queueOffsiteCopy({ config: input.config, name: backup.name, kind: backup.kind });
+    queueBackupProof({ backupDir: input.config.backupDir, name: backup.name, how: "after-backup" });
     return backup;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -62,6 +62,12 @@ export function listBackups(backupDir: string): BackupEntry[] {
   return entries.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name));
 }
 
+/** A backup that counts: made by Opstage and not found bad, or verified restorable. */
+export function isGoodBackup(entry: BackupEntry): boolean {
+  if (entry.verification) return entry.verification.restorable;
+  return entry.kind !== "external";
+}
+
 /** Deletes a backup, its manifest and its offsite copy state (the offsite copy itself stays). */
 export function deleteBackup(backupDir: string, name: string): void {
   const file = backupPath(backupDir, name);

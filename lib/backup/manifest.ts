@@ -13,8 +13,16 @@ export type BackupKind = (typeof BACKUP_KINDS)[number];
 export type VerificationState =
   "restorable" | "newer" | "unstartable" | "corrupt" | "modified" | "not-sqlite" | "foreign";
 
+/**
+ * Why a verification ran: right after the backup was stored, the periodic re-check of the newest
+ * backup (bit rot, a file edited on the host), or an owner's "Verify".
+ */
+export type VerificationHow = "after-backup" | "re-check" | "by-hand";
+
 export type Verification = {
   at: string;
+  /** Absent in manifests written before it was recorded. */
+  how?: VerificationHow;
   state: VerificationState;
   /** Whether this build can start on the file (migrating it forward if it is older). */
   restorable: boolean;

@@ -56,6 +56,38 @@ function settingsOf(db: SqliteDatabase): Map<string, string> {
   return new Map(found.map((row) => [row.key, row.valueJson]));
 }
 
+// The alert channels (lib/alerts) say how this instance reaches its owners: a restore keeps them
+// like the settings above, or an older backup would silently stop the alerts. Compared and copied
+// whole, by these columns (the AlertChannel table as this version creates it).
+export const ALERT_CHANNELS = "alert channels";
+/** Reported when the backup predates the alert channels: nothing could be carried over. */
+export const ALERT_CHANNELS_LOST = "alert channels (not in the backup)";
+const CHANNEL_COLUMNS = [
+  "id",
+  "name",
+  "type",
+  "enabled",
+  "configJson",
+  "secret",
+  "eventsJson",
+  "createdAt",
+  "updatedAt",
+];
+
+function channelRows(db: SqliteDatabase): Record<string, unknown>[] | null {
+  if (!hasTable(db, "AlertChannel")) return null;
+  const columns = CHANNEL_COLUMNS.map((column) => `"${column}"`).join(", ");
+  return db.prepare(`SELECT ${columns} FROM "AlertChannel" ORDER BY id`).all() as Record<string, unknown>[];
+}
+
+function replaceChannels(db: SqliteDatabase, channels: Record<string, unknown>[]): void {
+  const columns = CHANNEL_COLUMNS.map((column) => `"${column}"`).join(", ");
+  const values = CHANNEL_COLUMNS.map((column) => `@${column}`).join(", ");
+  db.prepare(`DELETE FROM "AlertChannel"`).run();
+  const insert = db.prepare(`INSERT INTO "AlertChannel" (${columns}) VALUES (${values})`);
+  for (const channel of channels) insert.run(channel);
+}
+
 function usable(token: TokenRow): boolean {
   if (token.revokedAt !== null) return false;
   if (token.expiresAt === null) return true;
@@ -120,9 +152,16 @@ export function carryOverAndCompare(
     const mine = settingsOf(replaced);
     const theirs = settingsOf(installing);
     const differed = KEPT_SETTING_KEYS.filter((key) => mine.get(key) !== theirs.get(key));
+    const myChannels = channelRows(replaced);
+    const theirChannels = channelRows(installing);
+    // A backup from before alert channels existed gets the table when it is migrated at start:
+    // it then starts with none, and the restore's report says so.
+    const channelsDiffer = JSON.stringify(myChannels ?? []) !== JSON.stringify(theirChannels ?? []);
+    if (channelsDiffer) differed.push(theirChannels ? ALERT_CHANNELS : ALERT_CHANNELS_LOST);
     if (keepSettings && differed.length > 0) {
       const write = installing.transaction(() => {
-        for (const key of differed) {
+        if (channelsDiffer && myChannels && theirChannels) replaceChannels(installing, myChannels);
+        for (const key of differed.filter((k) => k !== ALERT_CHANNELS && k !== ALERT_CHANNELS_LOST)) {
           const value = mine.get(key);
           if (value === undefined) installing.prepare(`DELETE FROM "SystemSetting" WHERE key = ?`).run(key);
           else
@@ -152,12 +191,23 @@ export function describeRestoreChanges(changes: RestoreChanges | null): string[]
   if (!changes) return [];
   const lines: string[] = [];
   const { settings, users, tokens } = changes;
-  if (settings.differed.length > 0) {
+  const settingKeys = settings.differed.filter((key) => key !== ALERT_CHANNELS && key !== ALERT_CHANNELS_LOST);
+  if (settingKeys.length > 0) {
     lines.push(
       settings.kept
         ? "The backup schedule differed in the backup; this instance's schedule was kept."
         : "The backup's own backup schedule is now in effect.",
     );
+  }
+  if (settings.differed.includes(ALERT_CHANNELS)) {
+    lines.push(
+      settings.kept
+        ? "The alert channels differed in the backup; this instance's channels were kept."
+        : "The backup's own alert channels are now in effect.",
+    );
+  }
+  if (settings.differed.includes(ALERT_CHANNELS_LOST)) {
+    lines.push("The backup predates alert channels: add yours again in Settings → Alerts.");
   }
   for (const token of tokens) {
     lines.push(

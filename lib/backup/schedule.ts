@@ -10,6 +10,8 @@ import { getPrisma } from "../db/prisma";
 import { createAuditedBackup } from "./audited";
 import { SCHEDULE_SETTINGS_RULE } from "../schedule-rules";
 import { applyRetention } from "./retention";
+import { alertEvent } from "../alerts/events";
+import { notify } from "../alerts/notify";
 
 export type ScheduleSettings = { cron: string | null; keep: number };
 export type LastRun = { at: string; ok: boolean; name?: string; error?: string; deleted?: string[] };
@@ -95,6 +97,7 @@ export class BackupScheduler {
   /** One scheduled run; never throws (the outcome is recorded and audited). */
   async runOnce(): Promise<LastRun> {
     this.running = true;
+    const previous = await readSetting<LastRun>(LAST_RUN_KEY).catch(() => null);
     const at = new Date().toISOString();
     let lastRun: LastRun;
     try {
@@ -126,7 +129,31 @@ export class BackupScheduler {
     await writeSetting(LAST_RUN_KEY, lastRun).catch((error: unknown) =>
       logger().error({ err: error }, "could not record the scheduled run"),
     );
+    alertOnOutcome(lastRun, previous);
     return lastRun;
+  }
+}
+
+/** One alert per failed run, and one notice when a run succeeds after a failure. */
+function alertOnOutcome(run: LastRun, previous: LastRun | null): void {
+  if (!run.ok) {
+    notify(
+      alertEvent(
+        "backup.scheduled.failed",
+        "A scheduled backup failed",
+        `The scheduled backup at ${run.at} failed: ${run.error}. Nothing new is backed up until this is fixed; the schedule tries again at its next run.`,
+        { at: run.at, error: run.error },
+      ),
+    );
+  } else if (previous && !previous.ok) {
+    notify(
+      alertEvent(
+        "backup.scheduled.recovered",
+        "Scheduled backups work again",
+        `The scheduled backup at ${run.at} succeeded (${run.name}) after the run at ${previous.at} failed.`,
+        { at: run.at, backup: run.name, failedAt: previous.at },
+      ),
+    );
   }
 }
 

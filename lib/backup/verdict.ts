@@ -2,7 +2,7 @@
 // what the last verification found, or, when the file was never verified, that it was not — with
 // what its manifest suggests as the detail, never as the verdict.
 import type { BackupEntry } from "./catalog";
-import type { VerificationState } from "./manifest";
+import type { VerificationHow, VerificationState } from "./manifest";
 
 export type VerdictState = "restorable" | "not verified" | "newer" | "bad";
 
@@ -14,6 +14,14 @@ export type Verdict = {
   detail: string;
   /** Restore is refused up front: the file is known to be bad (or too new for this build). */
   blocksRestore: boolean;
+  /** When and how the file was last proven ("2026-11-27 06:10 UTC · checked after backup"), if ever. */
+  proven: string | null;
+};
+
+const PROVEN_HOW: Record<VerificationHow, string> = {
+  "after-backup": "checked after backup",
+  "re-check": "periodic re-check",
+  "by-hand": "verified by hand",
 };
 
 const BAD_LABEL: Record<Exclude<VerificationState, "restorable" | "newer">, string> = {
@@ -31,14 +39,17 @@ export function verdictOf(
 ): Verdict {
   const v = entry.verification;
   if (v) {
-    const when = `(verified ${v.at.replace("T", " ").slice(0, 16)} UTC)`;
+    const at = `${v.at.replace("T", " ").slice(0, 16)} UTC`;
+    const when = `(verified ${at})`;
+    const proven = v.how ? `${at} · ${PROVEN_HOW[v.how]}` : at;
     if (v.state === "restorable") {
-      return { state: "restorable", label: "restorable", detail: `${v.detail} ${when}`, blocksRestore: false };
+      return { state: "restorable", label: "restorable", detail: `${v.detail} ${when}`, blocksRestore: false, proven };
     }
     if (v.state === "newer") {
-      return { state: "newer", label: "made by a newer version", detail: `${v.detail} ${when}`, blocksRestore: true };
+      const label = "made by a newer version";
+      return { state: "newer", label, detail: `${v.detail} ${when}`, blocksRestore: true, proven };
     }
-    return { state: "bad", label: BAD_LABEL[v.state], detail: `${v.detail} ${when}`, blocksRestore: true };
+    return { state: "bad", label: BAD_LABEL[v.state], detail: `${v.detail} ${when}`, blocksRestore: true, proven };
   }
   if (entry.lastMigration && !knownMigrations.includes(entry.lastMigration)) {
     return {
@@ -46,6 +57,7 @@ export function verdictOf(
       label: "made by a newer version",
       detail: `Not verified; its manifest records migration ${entry.lastMigration}, which this version does not have.`,
       blocksRestore: true,
+      proven: null,
     };
   }
   return {
@@ -55,5 +67,6 @@ export function verdictOf(
       ? `Not verified yet; its manifest records migration ${entry.lastMigration}, which this version knows. Restore verifies it first.`
       : "Not verified yet, and it has no manifest. Restore verifies it first.",
     blocksRestore: false,
+    proven: null,
   };
 }

@@ -1,7 +1,7 @@
 // Is this backup still good, and can this build start on it? Checks, in order: the bytes still
 // match the manifest's sha256; the file opens read-only as SQLite; integrity_check is ok; this
 // build can start on it (lib/migrate/startable.ts, the check the server's start makes).
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { SYSTEM_ACTOR } from "../audit/record";
 import { openDatabase } from "../db/sqlite";
 import { readMigrationRows } from "../migrate/history";
@@ -15,8 +15,10 @@ import {
   writeManifest,
   type BackupManifest,
   type Verification,
+  type VerificationHow,
   type VerificationState,
 } from "./manifest";
+import { KnownError } from "../errors";
 import { checkIntegrity, hashFile, type IntegrityResult } from "./worker";
 
 export type FileVerification = Verification & {
@@ -26,6 +28,13 @@ export type FileVerification = Verification & {
   /** How many migrations this build would apply on start. */
   pendingMigrations: number;
 };
+
+export class BackupGoneError extends KnownError {
+  override name = "BackupGoneError";
+  constructor(name: string) {
+    super("not_found", "not_found", `${name} was deleted while it was being verified.`);
+  }
+}
 
 const STATE_OF_PROBLEM: Record<MigrationError["problem"], VerificationState> = {
   unknown: "newer",
@@ -61,11 +70,13 @@ export async function verifyDatabaseFile(
   shipped: MigrationFile[],
   expectedSha256: string | null,
   known: { sha256?: string; integrity?: IntegrityResult } = {},
+  options: { oneAtATime?: boolean } = {},
 ): Promise<FileVerification> {
-  const [actualSha256, check] = await Promise.all([
-    known.sha256 ?? hashFile(file),
-    known.integrity ?? checkIntegrity(file),
-  ]);
+  // oneAtATime (background proofs): one worker, hence half the memory, and a slower answer
+  // nobody waits for.
+  const [actualSha256, check] = options.oneAtATime
+    ? [await (known.sha256 ?? hashFile(file)), await (known.integrity ?? checkIntegrity(file))]
+    : await Promise.all([known.sha256 ?? hashFile(file), known.integrity ?? checkIntegrity(file)]);
   const at = new Date().toISOString();
   const result = (
     state: VerificationState,
@@ -116,16 +127,25 @@ export async function verifyDatabaseFile(
   }
 }
 
-/** Verifies a stored backup and records the result in its manifest (creating one if external). */
-export async function verifyBackup(backupDir: string, name: string, shipped: MigrationFile[]): Promise<Verification> {
+/**
+ * Verifies a stored backup and records the result in its manifest (creating one if external).
+ * A backup deleted meanwhile (retention) gets no manifest: BackupGoneError.
+ */
+export async function verifyBackup(
+  backupDir: string,
+  name: string,
+  shipped: MigrationFile[],
+  how: VerificationHow = "by-hand",
+): Promise<Verification> {
   const file = backupPath(backupDir, name);
   const manifest = readManifest(backupDir, name);
   const {
     sha256,
     lastMigration,
     pendingMigrations: _pending,
-    ...verification
-  } = await verifyDatabaseFile(file, shipped, manifest?.sha256 ?? null);
+    ...checked
+  } = await verifyDatabaseFile(file, shipped, manifest?.sha256 ?? null, {}, { oneAtATime: how !== "by-hand" });
+  const verification: Verification = { ...checked, how };
   const updated: BackupManifest = manifest
     ? { ...manifest, sha256: manifest.sha256 ?? sha256, verification }
     : {
@@ -141,6 +161,8 @@ export async function verifyBackup(backupDir: string, name: string, shipped: Mig
         actor: { ...SYSTEM_ACTOR, label: "copied in by hand" },
         verification,
       };
+  // A manifest without its backup would be an orphan (removed at the next start): do not write one.
+  if (!existsSync(file)) throw new BackupGoneError(name);
   await writeManifest(backupDir, updated);
   return verification;
 }

@@ -7,11 +7,14 @@ import path from "node:path";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import type { Config } from "../config";
 import { runOutsideLease } from "../db/lease";
+import { alertEvent } from "../alerts/events";
+import { notify } from "../alerts/notify";
 import { setUploadPercent, writeCopyState, type OffsiteCopyState } from "./copy-state";
 import { applyRemoteRetention } from "./remote";
 import { describeS3Error, s3ClientFor } from "./s3";
 import { loadOffsiteTarget, type OffsiteKind, type OffsiteTarget } from "./target";
 import { uploadBackupCopy } from "./upload";
+import { withBackgroundSlot } from "../backup/background-slot";
 
 /** Attempts per copy; waits double from OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS, capped below. */
 export const COPY_ATTEMPTS = 8;
@@ -76,8 +79,10 @@ async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<voi
       const startedAt = Date.now();
       try {
         setUploadPercent(name, 0);
-        const copy = await uploadBackupCopy(client, target, backupDir, name, (fraction) =>
-          setUploadPercent(name, Math.floor(fraction * 100)),
+        const copy = await withBackgroundSlot(() =>
+          uploadBackupCopy(client, target, backupDir, name, (fraction) =>
+            setUploadPercent(name, Math.floor(fraction * 100)),
+          ),
         );
         const durationMs = Date.now() - startedAt;
         await save({
@@ -127,6 +132,14 @@ async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<voi
             message: reason,
             metadata: { bucket: target.bucket, attempts: attempt, kind },
           });
+          notify(
+            alertEvent(
+              "backup.offsite.failed",
+              `The offsite copy of ${name} failed`,
+              `${reason} (after ${attempt} attempts). The backup is stored locally only; check the offsite target in Backups → Offsite and "Test connection".`,
+              { backup: name, bucket: target.bucket, attempts: attempt, error: reason },
+            ),
+          );
           return;
         }
         const delay = Math.min(config.offsite.retryFirstDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);

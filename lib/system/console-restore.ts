@@ -2,6 +2,8 @@
 // The copy and its verification run while the console keeps serving; only the swap runs under
 // the exclusive database lease (lib/db/runtime.ts), after which the server migrates the new file
 // as a start would and audits the restore in it.
+import { notify } from "../alerts/notify";
+import { restoreDoneEvent } from "./lifecycle-alerts";
 import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit/record";
 import { bootstrapOwner } from "../auth/users";
 import { backupPath, discardTempFile } from "../backup/files";
@@ -85,5 +87,6 @@ export async function restoreFromConsole(input: {
     logger().error({ err: error }, "restore: could not complete the pre-restore backup's manifest");
     return [];
   });
+  notify(restoreDoneEvent(report.file, input.actorLabel, report.preRestore));
   return { ...report, deletedPreRestores };
 }

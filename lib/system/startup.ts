@@ -19,6 +19,9 @@ import { queueOffsiteCopy } from "../offsite/queue";
 import { resumeOffsiteCopies } from "../offsite/resume";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
+import { notify } from "../alerts/notify";
+import { startBackupHealthMonitor } from "../backup/health-monitor";
+import { restoreDoneEvent, upgradeAppliedEvent } from "./lifecycle-alerts";
 
 const log = (message: string) => logger().info(message);
 
@@ -97,7 +100,9 @@ export async function startOpstage(): Promise<void> {
         targetId: restored.file,
         metadata: { ...restored },
       });
+      notify(restoreDoneEvent(restored.file, "the command line", restored.preRestore));
     }
+    if (applied.length > 0) notify(upgradeAppliedEvent(status.latestApplied, applied, snapshot?.name ?? null));
 
     const bootstrap = await bootstrapOwner({ username: config.adminUsername, password: config.adminPassword });
     if (bootstrap) {
@@ -118,6 +123,8 @@ export async function startOpstage(): Promise<void> {
     // Only now, not where the snapshot is taken: the copy reads its target through Prisma, which
     // must not run before the migrations it depends on.
     if (snapshot) queueOffsiteCopy({ config, name: snapshot.name, kind: "pre-upgrade" });
+    // Overdue alerts and the periodic re-check of the newest backup.
+    startBackupHealthMonitor(config);
   } catch (error) {
     exitWith(describe(error));
   }

@@ -1,0 +1,149 @@
+// The backup health rules (ok / overdue / failing / unknown), the schedule's interval, the alert
+// payload presets and the monitoring settings, on plain values.
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { describe, test } from "node:test";
+import { webhookRequest, signatureOf } from "../../lib/alerts/webhook";
+import { alertEvent } from "../../lib/alerts/events";
+import { validateChannel } from "../../lib/alerts/channels";
+import type { BackupEntry } from "../../lib/backup/catalog";
+import { backupsRow, worstState } from "../../lib/backup/health";
+import { ConfigError, parseConfig } from "../../lib/config";
+import { cronIntervalMs } from "../../lib/cron";
+
+const NOW = new Date("2026-11-27T12:00:00Z");
+const HOUR = 3_600_000;
+
+function backup(name: string, hoursAgo: number, extra: Partial<BackupEntry> = {}): BackupEntry {
+  return {
+    name,
+    kind: "scheduled",
+    createdAt: new Date(NOW.getTime() - hoursAgo * HOUR).toISOString(),
+    bytes: 4096,
+    sha256: "a".repeat(64),
+    databaseBytes: 4096,
+    appVersion: "0.1.0",
+    lastMigration: null,
+    actorLabel: "schedule",
+    verification: null,
+    ...extra,
+  };
+}
+
+const daily = { cron: "0 3 * * *", intervalMs: 24 * HOUR, lastRun: null };
+
+describe("backup health", () => {
+  test("ok while the newest good backup is younger than twice the interval", () => {
+    const { row, lastGood } = backupsRow([backup("a.db", 47)], daily, NOW);
+    assert.equal(row.state, "ok");
+    assert.equal(lastGood?.name, "a.db");
+  });
+
+  test("overdue past twice the interval", () => {
+    const { row } = backupsRow([backup("a.db", 49)], daily, NOW);
+    assert.equal(row.state, "overdue");
+    assert.match(row.detail, /more than twice the schedule's interval/);
+  });
+
+  test("failing when the last scheduled run failed, whatever the age", () => {
+    const lastRun = { at: NOW.toISOString(), ok: false, error: "ENOSPC" };
+    const { row } = backupsRow([backup("a.db", 1)], { ...daily, lastRun }, NOW);
+    assert.equal(row.state, "failing");
+    assert.match(row.detail, /ENOSPC/);
+  });
+
+  test("a backup found bad does not count; an external one counts once verified restorable", () => {
+    const bad = backup("new.db", 1, {
+      verification: { at: NOW.toISOString(), state: "corrupt", restorable: false, detail: "corrupt" },
+    });
+    const old = backup("old.db", 60);
+    assert.equal(backupsRow([bad, old], daily, NOW).lastGood?.name, "old.db");
+    assert.equal(backupsRow([bad, old], daily, NOW).row.state, "overdue");
+    const external = backup("copied.db", 1, { kind: "external" });
+    assert.equal(backupsRow([external], daily, NOW).row.state, "unknown");
+    const verified = {
+      ...external,
+      verification: { at: NOW.toISOString(), state: "restorable" as const, restorable: true, detail: "ok" },
+    };
+    assert.equal(backupsRow([verified], daily, NOW).row.state, "ok");
+  });
+
+  test("without a schedule nothing is overdue; without a backup the state is unknown", () => {
+    const off = { cron: null, intervalMs: null, lastRun: null };
+    assert.equal(backupsRow([backup("a.db", 24 * 365)], off, NOW).row.state, "ok");
+    assert.equal(backupsRow([], daily, NOW).row.state, "unknown");
+  });
+
+  test("the overall state is the worst row", () => {
+    assert.equal(worstState(["ok", "unknown"]), "ok");
+    assert.equal(worstState(["ok", "overdue", "failing"]), "failing");
+    assert.equal(worstState([]), "unknown");
+  });
+
+  test("a schedule's interval is its longest gap", () => {
+    assert.equal(cronIntervalMs("0 3 * * *", NOW), 24 * HOUR);
+    assert.equal(cronIntervalMs("* * * * * *", NOW), 1000);
+    assert.equal(cronIntervalMs("0 3 * * 1-5", NOW), 3 * 24 * HOUR, "Friday to Monday");
+  });
+});
+
+describe("alert payloads", () => {
+  const event = alertEvent("backup.scheduled.failed", "A scheduled backup failed", "disk full", { error: "ENOSPC" });
+
+  test("generic JSON, Slack's { text } and ntfy's JSON publish to the server root", () => {
+    const generic = JSON.parse(
+      webhookRequest({ url: "https://example.test/hook", preset: "generic" }, event, null).body,
+    ) as Record<string, unknown>;
+    assert.equal(generic.event, "backup.scheduled.failed");
+    assert.equal(generic.severity, "error");
+    assert.deepEqual(generic.details, { error: "ENOSPC" });
+
+    const slack = webhookRequest({ url: "https://hooks.slack.test/services/x", preset: "slack" }, event, null);
+    assert.deepEqual(Object.keys(JSON.parse(slack.body) as object), ["text"]);
+
+    const ntfy = webhookRequest({ url: "https://ntfy.test/ops-alerts", preset: "ntfy" }, event, null);
+    assert.equal(ntfy.url, "https://ntfy.test/");
+    const body = JSON.parse(ntfy.body) as Record<string, unknown>;
+    assert.equal(body.topic, "ops-alerts");
+    assert.equal(body.priority, 5);
+  });
+
+  test("the signature is HMAC-SHA256 of the exact body", () => {
+    assert.equal(signatureOf("{}", "key"), `sha256=${createHmac("sha256", "key").update("{}").digest("hex")}`);
+  });
+
+  test("a channel with a bad setting is refused with what to fix", () => {
+    const base = { name: "x", enabled: true, events: ["backup.overdue"] };
+    assert.throws(
+      () => validateChannel({ ...base, type: "webhook", config: { url: "ftp://x", preset: "generic" } }),
+      /webhook URL must be an http\(s\) URL/,
+    );
+    assert.throws(
+      () =>
+        validateChannel({
+          ...base,
+          type: "email",
+          config: { host: "smtp.test", port: 25, security: "none", username: "", from: "me", to: ["a@b.test"] },
+        }),
+      /must be an email address/,
+    );
+    assert.throws(() => validateChannel({ ...base, events: [], type: "webhook", config: {} }), /at least one event/);
+  });
+});
+
+describe("monitoring settings", () => {
+  const SECRET = "s".repeat(32);
+  test("defaults, and a metrics token too short to be safe is refused", () => {
+    const { monitoring } = parseConfig({ OPSTAGE_SESSION_SECRET: SECRET });
+    assert.deepEqual(monitoring, {
+      alertRetryFirstDelayMs: 5000,
+      healthCheckIntervalMs: 60_000,
+      reverifyIntervalMs: 24 * HOUR,
+      metricsToken: undefined,
+    });
+    assert.throws(
+      () => parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_METRICS_TOKEN: "short" }),
+      (error: Error) => error instanceof ConfigError && /OPSTAGE_METRICS_TOKEN must be at least 16/.test(error.message),
+    );
+  });
+});

@@ -1,0 +1,71 @@
+// A restore keeps this instance's alert channels (lib/backup/restore-changes.ts), like its backup
+// schedule, unless the owner asks for the backup's own: an older backup must not silently stop
+// the alerts. On real SQLite files.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { carryOverAndCompare, describeRestoreChanges } from "../../lib/backup/restore-changes";
+import { openDatabase } from "../../lib/db/sqlite";
+import { applyPendingMigrations } from "../../lib/migrate/apply";
+import { readMigrationFiles } from "../../lib/migrate/files";
+import { queryOne } from "../support/db";
+import { shippedMigrationsDir } from "../support/migrations";
+import { tempDir } from "../support/temp";
+
+const shipped = readMigrationFiles(shippedMigrationsDir);
+
+function database(channels: string[], migrations = shipped): string {
+  const file = path.join(tempDir(), "opstage.db");
+  const db = openDatabase(file);
+  applyPendingMigrations(db, migrations);
+  for (const name of channels) {
+    db.prepare(
+      `INSERT INTO "AlertChannel" (id, name, type, enabled, configJson, secret, eventsJson, updatedAt)
+       VALUES (?, ?, 'webhook', 1, '{"url":"https://hooks.test/x","preset":"generic"}', 'key', '["backup.overdue"]', CURRENT_TIMESTAMP)`,
+    ).run(`id-${name}`, name);
+  }
+  db.close();
+  return file;
+}
+
+const names = (file: string) =>
+  queryOne<{ names: string | null }>(
+    file,
+    `SELECT group_concat(name, ',') AS names FROM (SELECT name FROM "AlertChannel" ORDER BY name)`,
+  ).names;
+
+describe("alert channels across a restore", () => {
+  test("kept by default: the backup's channels are replaced by this instance's", () => {
+    const live = database(["ops-hook", "ops-mail"]);
+    const backup = database(["old-hook"]);
+    const changes = carryOverAndCompare(live, backup, true);
+    assert.deepEqual(changes.settings.differed, ["alert channels"]);
+    assert.equal(names(backup), "ops-hook,ops-mail");
+    assert.equal(
+      queryOne<{ secret: string }>(backup, `SELECT secret FROM "AlertChannel" WHERE name = 'ops-hook'`).secret,
+      "key",
+      "with their write-only secrets",
+    );
+    assert.ok(describeRestoreChanges(changes).some((line) => /this instance's channels were kept/.test(line)));
+  });
+
+  test("the backup's own when asked; nothing reported when they are the same", () => {
+    const live = database(["ops-hook"]);
+    const backup = database(["old-hook"]);
+    carryOverAndCompare(live, backup, false);
+    assert.equal(names(backup), "old-hook");
+    const same = database(["ops-hook"]);
+    assert.deepEqual(carryOverAndCompare(live, same, true).settings.differed, []);
+  });
+
+  test("a backup from before alert channels: said plainly, since nothing can be carried into it", () => {
+    const live = database(["ops-hook"]);
+    const older = database(
+      [],
+      shipped.filter((migration) => !migration.name.endsWith("_alert_channels")),
+    );
+    const changes = carryOverAndCompare(live, older, true);
+    assert.deepEqual(changes.settings.differed, ["alert channels (not in the backup)"]);
+    assert.ok(describeRestoreChanges(changes).some((line) => /add yours again in Settings → Alerts/.test(line)));
+  });
+});
