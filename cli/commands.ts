@@ -29,6 +29,7 @@ import { fetchOffsiteCopy } from "../lib/offsite/fetch";
 import { offsiteCopiesSettled } from "../lib/offsite/queue";
 import { listRemoteCopies } from "../lib/offsite/remote";
 import { withOffsiteTarget } from "../lib/offsite/session";
+import { discardReplicaRestore, parseRestoreMoment, restoreReplicaToTemp } from "../lib/replication/point-in-time";
 import { APP_VERSION } from "../lib/version";
 import { ask, readPassword } from "./prompt";
 
@@ -50,6 +51,10 @@ Usage:
   opstage restore FILE [--yes] [--backup-settings]
                                                  replace opstage.db with FILE (server stopped); keeps
                                                  this instance's backup schedule unless --backup-settings
+  opstage restore --at TIME [--yes] [--backup-settings]
+                                                 replace opstage.db with the replica as it was at TIME
+                                                 (ISO 8601 with zone, e.g. 2026-11-27T06:30:00Z, or
+                                                 latest); needs the OPSTAGE_REPLICATION_* settings
 
 Roles: ${ROLES.join(", ")}. Configuration comes from the same OPSTAGE_* variables as the server.`;
 
@@ -261,8 +266,12 @@ async function restoreCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { yes: { type: "boolean" }, "backup-settings": { type: "boolean" } },
+    options: { yes: { type: "boolean" }, "backup-settings": { type: "boolean" }, at: { type: "string" } },
   });
+  if (values.at !== undefined) {
+    if (positionals.length > 0) throw new UsageError("restore takes either FILE or --at TIME, not both");
+    return restoreToMomentCommand(values.at, { yes: values.yes, backupSettings: values["backup-settings"] });
+  }
   if (positionals.length !== 1) throw new UsageError("restore takes one FILE");
   const config = getConfig();
   const file = path.resolve(positionals[0]!);
@@ -296,6 +305,48 @@ async function restoreCommand(args: string[]): Promise<void> {
     report.pendingMigrations > 0
       ? `At the next start Opstage takes a pre-upgrade snapshot and applies ${report.pendingMigrations} migration(s), then records the restore in the audit log.`
       : "At the next start Opstage opens it as is and records the restore in the audit log.",
+  );
+}
+
+async function restoreToMomentCommand(at: string, options: { yes?: boolean; backupSettings?: boolean }) {
+  const config = getConfig();
+  const moment = parseRestoreMoment(at);
+  const asked = moment === "latest" ? "the replica's latest state" : moment.toISOString();
+  if (!options.yes) {
+    if (!process.stdin.isTTY) throw new UsageError("restore replaces the database: pass --yes to confirm");
+    const answer = await ask(
+      `Replace ${config.databasePath} with the replica as of ${asked}? The current database is kept as a pre-restore backup. Type yes: `,
+    );
+    if (answer.trim() !== "yes") throw new RestoreError("Not confirmed; nothing changed.");
+  }
+  const restored = await restoreReplicaToTemp(config, moment);
+  let report;
+  try {
+    report = await restoreDatabase({
+      config,
+      file: restored.file,
+      shipped: readMigrationFiles(migrationsDir()),
+      keepSettings: !options.backupSettings,
+      crashAt: config.testRestoreCrashAt,
+      label: `replica ${restored.replicaLabel} as of ${restored.moment}`,
+    });
+  } finally {
+    discardReplicaRestore(restored.file);
+  }
+  const generation = restored.generation
+    ? ` (generation ${restored.generation.generation}, ${restored.generation.start} – ${restored.generation.end})`
+    : "";
+  console.log(
+    `Restored ${config.databasePath} to ${restored.moment === "latest" ? "the latest state in the replica" : restored.moment} from ${restored.replicaLabel}${generation} (sha256 ${report.sha256}).`,
+  );
+  console.log(
+    report.preRestore
+      ? `The replaced database is kept as ${path.join(config.backupDir, report.preRestore)}.`
+      : "There was no database to replace.",
+  );
+  for (const line of describeRestoreChanges(report.changes)) console.log(line);
+  console.log(
+    "At the next start Opstage records the restore in the audit log, and Litestream starts a new generation from the restored database.",
   );
 }
 

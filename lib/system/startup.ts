@@ -5,10 +5,10 @@ import { ConfigError, getConfig } from "../config";
 import { configureLogging, logger } from "../log";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import { takeRestoreMarker } from "../backup/restore";
-import { closeAppDatabase, getAppDatabase } from "../db/app-database";
+import { checkpointKeepingConnection, closeAppDatabase, getAppDatabase } from "../db/app-database";
 import { DataDirLockedError, holdDataDirLockForProcess } from "../db/data-dir-lock";
 import { migrationsDir } from "../db/paths";
-import { checkpointTruncate, enableWal } from "../db/sqlite";
+import { checkpointPassive, checkpointTruncate, enableWal, setWalCheckpointOwner } from "../db/sqlite";
 import { bootstrapOwner } from "../auth/users";
 import { ensureDir, removeOrphanManifests, removeStaleTempFiles } from "../backup/files";
 import { completeUnhashedBackups, removeLinksToDatabase } from "../backup/start-cleanup";
@@ -16,6 +16,7 @@ import { getScheduler } from "../backup/schedule";
 import { readMigrationFiles } from "../migrate/files";
 import { MigrationError } from "../migrate/status";
 import { queueOffsiteCopy } from "../offsite/queue";
+import { startLitestream, stopLitestreamSync } from "../replication/supervisor";
 import { resumeOffsiteCopies } from "../offsite/resume";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
@@ -39,12 +40,26 @@ function describe(error: unknown): string {
   return message;
 }
 
-function installExitCheckpoint(): void {
+function installExitCheckpoint(replicating: boolean): void {
   // Next.js handles SIGTERM/SIGINT itself: it stops accepting connections, lets in-flight
   // requests (a backup download) finish, then calls process.exit. 'exit' listeners run then and
   // may only do synchronous work, which better-sqlite3 is: fold the WAL into opstage.db and close,
   // so that a stopped data dir is one self-contained file that a plain cp backs up.
   process.once("exit", () => {
+    if (replicating) {
+      // Litestream first: SIGTERM makes it ship what it has not yet (its final sync), while this
+      // process still holds the database, so Litestream's own close does not checkpoint. Then a
+      // PASSIVE checkpoint: opstage.db alone is complete, and the WAL keeps its header, so the
+      // next start's Litestream continues the same generation (a TRUNCATE, or closing the last
+      // connection, would restart the WAL and force a new one).
+      const synced = stopLitestreamSync();
+      logger().info(
+        synced ? "Litestream stopped after its final sync" : "Litestream was killed: it did not stop in time",
+      );
+      const complete = checkpointKeepingConnection(checkpointPassive);
+      logger().info(`database checkpointed${complete ? "" : " (incomplete)"}; WAL kept for Litestream`);
+      return;
+    }
     const complete = closeAppDatabase(checkpointTruncate);
     logger().info(`database closed${complete ? " (WAL checkpointed)" : " (WAL checkpoint incomplete)"}`);
   });
@@ -60,6 +75,9 @@ export async function startOpstage(): Promise<void> {
     // First own the data dir: a second server (or a running restore) must not be disturbed, not
     // even by the clean-up below.
     holdDataDirLockForProcess(config.dataDir);
+    // Before the first connection opens: with replication on, Litestream alone checkpoints.
+    const replicating = config.replication.replica !== "off";
+    setWalCheckpointOwner(replicating ? "litestream" : "sqlite");
     // Unfinished files from a crash: backups being written, a restore's copy of its backup.
     const stale = [...removeStaleTempFiles(config.backupDir), ...removeStaleTempFiles(config.dataDir)];
     if (stale.length > 0) log(`removed ${stale.length} unfinished backup file(s) left by a crash: ${stale.join(", ")}`);
@@ -110,7 +128,8 @@ export async function startOpstage(): Promise<void> {
     await scheduler.start();
     const schedule = await scheduler.status();
     if (schedule.cron) log(`backup schedule "${schedule.cron}" (keep ${schedule.keep}); next run ${schedule.nextRun}`);
-    installExitCheckpoint();
+    installExitCheckpoint(replicating);
+    if (replicating) await startLitestream(config);
     // In the background: hashing a large file takes seconds, and nothing waits for it.
     void completeUnhashedBackups(config.backupDir, log);
     const resumed = resumeOffsiteCopies(config);

@@ -3,9 +3,28 @@
 import { getAppDatabase } from "@/lib/db/app-database";
 import { migrationSummary } from "@/lib/system/diagnostics";
 import { exclusiveSince } from "@/lib/db/lease";
+import { getConfig } from "@/lib/config";
+import { localReplicationStatus } from "@/lib/replication/status";
 import { APP_VERSION } from "@/lib/version";
 
 export const dynamic = "force-dynamic";
+
+// Replication's state as a detail: it never makes the health check fail (a replica that cannot
+// be reached must not get the container restarted), and nothing in reading it can throw here.
+function replicationDetails() {
+  try {
+    const status = localReplicationStatus(getConfig());
+    if (!status.enabled) return { state: "off" as const };
+    return {
+      state: status.state,
+      replica: status.replicaLabel,
+      running: status.running,
+      lastError: status.setupError ?? status.lastError?.message ?? null,
+    };
+  } catch (error) {
+    return { state: "unknown" as const, lastError: error instanceof Error ? error.message : String(error) };
+  }
+}
 
 export function GET() {
   const headers = { "Cache-Control": "no-store" };
@@ -23,7 +42,10 @@ export function GET() {
       const reason = migrations.error ?? `${migrations.pending} migration(s) pending`;
       return Response.json({ status: "unavailable", version: APP_VERSION, reason }, { status: 503, headers });
     }
-    return Response.json({ status: "ok", version: APP_VERSION }, { headers });
+    return Response.json(
+      { status: "ok", version: APP_VERSION, details: { replication: replicationDetails() } },
+      { headers },
+    );
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return Response.json({ status: "unavailable", version: APP_VERSION, reason }, { status: 503, headers });

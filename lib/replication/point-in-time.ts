@@ -1,0 +1,127 @@
+// Point-in-time restore, first half: `litestream restore -timestamp` from the replica into a
+// temp file in the data dir. The second half is every restore's own (lib/backup/restore.ts:
+// verify, lease or data-dir lock, pre-restore copy, swap), which the CLI and the console call
+// with this file.
+import { execFile } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { Config } from "../config";
+import { KnownError } from "../errors";
+import { ensureDir } from "../backup/files";
+import { litestreamBinary } from "./binary";
+import { LITESTREAM_CONFIG_FILE, prepareLitestream, type ReplicaDescription } from "./litestream-config";
+import { readReplicaGenerations, type ReplicaGeneration } from "./status";
+import { describeReplica } from "./supervisor";
+
+const execFileAsync = promisify(execFile);
+const RESTORE_TIMEOUT_MS = 60 * 60 * 1000;
+
+export class PointInTimeError extends KnownError {
+  override name = "PointInTimeError";
+  constructor(message: string) {
+    super("invalid", "restore_refused", message);
+  }
+}
+
+/** "latest", or an ISO 8601 time with its zone (Z or ±hh:mm): a moment must not depend on where it is read. */
+export function parseRestoreMoment(text: string): Date | "latest" {
+  const value = text.trim();
+  if (value === "latest") return "latest";
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+  const at = new Date(value);
+  if (!iso.test(value) || Number.isNaN(at.getTime())) {
+    throw new PointInTimeError(
+      `"${text}" is not a moment to restore to: give an ISO 8601 time with its zone, such as 2026-11-27T06:30:00Z or 2026-11-27T07:30:00+01:00 (or "latest").`,
+    );
+  }
+  if (at.getTime() > Date.now() + 1000) throw new PointInTimeError(`${at.toISOString()} is in the future.`);
+  return at;
+}
+
+export type ReplicaRestore = {
+  /** The restored database (a temp name in the data dir); the caller restores it, then discards it. */
+  file: string;
+  /** The moment asked for, exactly (ISO, UTC), or "latest". */
+  moment: string;
+  replica: ReplicaDescription;
+  replicaLabel: string;
+  generation: ReplicaGeneration | null;
+};
+
+function windowText(generations: ReplicaGeneration[]): string {
+  return generations.map((g) => `${g.start} – ${g.end} (generation ${g.generation})`).join("; ");
+}
+
+/**
+ * Restores the replica as it was at `at` into a new temp file in the data dir. The Litestream
+ * configuration is the running server's, or (server stopped, data dir lost) written anew from
+ * the same settings.
+ */
+export async function restoreReplicaToTemp(config: Config, at: Date | "latest"): Promise<ReplicaRestore> {
+  if (config.replication.replica === "off") {
+    throw new PointInTimeError(
+      "Replication is off (OPSTAGE_REPLICATION), so there is no replica to restore from. Set the same OPSTAGE_REPLICATION_* values the server replicated with.",
+    );
+  }
+  ensureDir(config.dataDir);
+  // The offsite target saved in the console is read only when the database is there to read.
+  const setup = await prepareLitestream(config, {
+    useDatabase: existsSync(config.databasePath),
+    configPath: path.join(config.dataDir, LITESTREAM_CONFIG_FILE),
+  });
+  if (!setup) throw new PointInTimeError("Replication is off; nothing to restore from.");
+  const label = describeReplica(setup.replica);
+  let generations: ReplicaGeneration[];
+  try {
+    generations = await readReplicaGenerations(setup.configPath, config.databasePath, setup.env);
+  } catch (error) {
+    const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
+    throw new PointInTimeError(`Could not read the replica at ${label}: ${detail}`);
+  }
+  if (generations.length === 0) throw new PointInTimeError(`The replica at ${label} holds nothing to restore.`);
+  const moment = at === "latest" ? "latest" : at.toISOString();
+  const file = path.join(config.dataDir, `.tmp-pitr-${randomBytes(4).toString("hex")}.db`);
+  const args = ["restore", "-config", setup.configPath, "-o", file];
+  if (at !== "latest") args.push("-timestamp", moment);
+  args.push(config.databasePath);
+  try {
+    await execFileAsync(litestreamBinary(), args, {
+      timeout: RESTORE_TIMEOUT_MS,
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: process.env.HOME ?? "/tmp",
+        NODE_ENV: process.env.NODE_ENV,
+        ...setup.env,
+      } as NodeJS.ProcessEnv,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    discardReplicaRestore(file);
+    const stderr = (error as { stderr?: string }).stderr ?? "";
+    if (/no matching backups/.test(stderr)) {
+      throw new PointInTimeError(
+        `The replica has no data for ${moment}. It can restore moments within: ${windowText(generations)}. Nothing was changed.`,
+      );
+    }
+    const lastLine = stderr.trim().split("\n").at(-1) || (error as Error).message;
+    throw new PointInTimeError(
+      `Litestream could not restore ${moment} from ${label}: ${lastLine}. Nothing was changed.`,
+    );
+  }
+  const generation =
+    at === "latest"
+      ? ([...generations].sort((a, b) => a.end.localeCompare(b.end)).at(-1) ?? null)
+      : (generations.find((g) => Date.parse(g.start) <= at.getTime() && at.getTime() < Date.parse(g.end) + 1000) ??
+        null);
+  return { file, moment, replica: setup.replica, replicaLabel: label, generation };
+}
+
+/** Removes the restored temp file and whatever SQLite or Litestream left beside it. */
+export function discardReplicaRestore(file: string): void {
+  for (const suffix of ["", "-wal", "-shm", "-journal", ".tmp", ".tmp-wal", ".tmp-shm"]) {
+    rmSync(`${file}${suffix}`, { force: true });
+  }
+}
