@@ -18,6 +18,7 @@ import { getConfig, configureForCli } from "../lib/config";
 import { configureLogging } from "../lib/log";
 import { getAppDatabase } from "../lib/db/app-database";
 import { migrationsDir } from "../lib/db/paths";
+import { setWalCheckpointOwner } from "../lib/db/sqlite";
 import { getPrisma } from "../lib/db/prisma";
 import { isRole, ROLES } from "../lib/auth/roles";
 import { createUser, resetPassword } from "../lib/auth/users";
@@ -353,6 +354,13 @@ async function restoreToMomentCommand(at: string, options: { yes?: boolean; back
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   configureForCli();
+  // As in the server (startup.ts): while replication is on, Litestream alone checkpoints, so a
+  // command's writes (audit, users) never restart the WAL it follows.
+  try {
+    setWalCheckpointOwner(getConfig().replication.replica === "off" ? "sqlite" : "litestream");
+  } catch {
+    // A bad configuration is reported by the command that reads it.
+  }
   // What lib/ logs goes to standard error, in readable lines: standard output is the command's
   // answer.
   configureLogging({ format: "pretty", level: "info", toStderr: true });

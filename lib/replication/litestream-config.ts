@@ -78,6 +78,21 @@ export async function resolveReplica(
   };
 }
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration (config.ts DURATION_PATTERN: one number, one unit) in milliseconds. */
+export function durationMs(duration: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(duration);
+  if (!match) throw new ReplicationConfigError(`not a duration: ${duration}`);
+  return Number(match[1]) * UNIT_MS[match[2]!]!;
+}
+
+// Looking for new WAL frames costs Litestream a few stat() and read() calls: every 250 ms at most,
+// so that the delay to the replica is the sync interval plus a quarter second.
+function monitorInterval(syncInterval: string): string {
+  return `${Math.min(durationMs(syncInterval), 250)}ms`;
+}
+
 /** The YAML text for the database and its replica. */
 export function litestreamYaml(config: Config, replicaLines: string[]): string {
   const settings = config.replication;
@@ -89,9 +104,9 @@ export function litestreamYaml(config: Config, replicaLines: string[]): string {
     "  type: json",
     "dbs:",
     `  - path: ${q(config.databasePath)}`,
-    // How often Litestream copies new WAL frames into its shadow WAL; the replica uploads them
-    // every sync-interval.
-    `    monitor-interval: ${q(settings.syncInterval)}`,
+    // How often Litestream copies new WAL frames into its shadow WAL; the replica uploads what
+    // is new every sync-interval. A commit reaches the replica within the sum of the two.
+    `    monitor-interval: ${q(monitorInterval(settings.syncInterval))}`,
     "    replicas:",
     `      - name: ${q("replica")}`,
     ...replicaLines.map((line) => `        ${line}`),

@@ -100,15 +100,17 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
     });
   } catch (error) {
     discardReplicaRestore(file);
-    const stderr = (error as { stderr?: string }).stderr ?? "";
-    if (/no matching backups/.test(stderr)) {
+    // Litestream logs (JSON lines, as litestream.yml says) to standard output, and its own
+    // failure as the last ERROR record.
+    const failure = error as { stdout?: string; stderr?: string; message: string };
+    const output = `${failure.stdout ?? ""}\n${failure.stderr ?? ""}`;
+    if (/no matching backups/.test(output)) {
       throw new PointInTimeError(
         `The replica has no data for ${moment}. It can restore moments within: ${windowText(generations)}. Nothing was changed.`,
       );
     }
-    const lastLine = stderr.trim().split("\n").at(-1) || (error as Error).message;
     throw new PointInTimeError(
-      `Litestream could not restore ${moment} from ${label}: ${lastLine}. Nothing was changed.`,
+      `Litestream could not restore ${moment} from ${label}: ${litestreamFailure(output) ?? failure.message}. Nothing was changed.`,
     );
   }
   const generation =
@@ -124,4 +126,18 @@ export function discardReplicaRestore(file: string): void {
   for (const suffix of ["", "-wal", "-shm", "-journal", ".tmp", ".tmp-wal", ".tmp-shm"]) {
     rmSync(`${file}${suffix}`, { force: true });
   }
+}
+
+/** The error of the last ERROR record in Litestream's JSON log output, if any. */
+function litestreamFailure(output: string): string | null {
+  let found: string | null = null;
+  for (const line of output.split("\n")) {
+    try {
+      const record = JSON.parse(line) as { level?: string; msg?: string; error?: string };
+      if (record.level === "ERROR") found = record.error ?? record.msg ?? found;
+    } catch {
+      if (line.trim()) found = line.trim();
+    }
+  }
+  return found;
 }

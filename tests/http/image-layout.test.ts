@@ -76,7 +76,14 @@ before(async () => {
   server = await startServer({
     dataDir,
     appDir,
-    env: { ...stage.env, OPSTAGE_ADMIN_USERNAME: "owner", OPSTAGE_ADMIN_PASSWORD: "owner-password-123" },
+    env: {
+      ...stage.env,
+      OPSTAGE_ADMIN_USERNAME: "owner",
+      OPSTAGE_ADMIN_PASSWORD: "owner-password-123",
+      // Replication on, so that the image's own Litestream (bin/litestream) runs here.
+      OPSTAGE_REPLICATION: "file",
+      OPSTAGE_REPLICATION_PATH: tempDir("opstage-image-replica-"),
+    },
   });
 });
 
@@ -136,4 +143,18 @@ test("the CLI runs inside the image", () => {
   const created = runCli(dataDir, ["user", "create", "ivan", "--role", "operator"], "ivan-password-123\n", appDir);
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /Created operator ivan/);
+});
+
+test("the image's Litestream runs: its version on Diagnostics, replication in the health details", async () => {
+  assert.ok(existsSync(path.join(appDir, "bin", "litestream")), "bin/litestream is in the image");
+  const cookie = await signIn(server.url, "owner", "owner-password-123");
+  const diagnostics = (await (
+    await fetch(`${server.url}/api/admin/diagnostics`, { headers: { Cookie: cookie } })
+  ).json()) as { litestream: string; replication: string };
+  assert.equal(diagnostics.litestream, "v0.3.13");
+  assert.match(diagnostics.replication, /Litestream running \(pid \d+\)/);
+  const health = (await (await fetch(`${server.url}/api/health`)).json()) as {
+    details: { replication: { running: boolean } };
+  };
+  assert.equal(health.details.replication.running, true);
 });
