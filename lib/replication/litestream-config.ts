@@ -94,7 +94,7 @@ function monitorInterval(syncInterval: string): string {
 }
 
 /** The YAML text for the database and its replica. */
-export function litestreamYaml(config: Config, replicaLines: string[]): string {
+export function litestreamYaml(config: Config, replicaLines: string[], databasePath = config.databasePath): string {
   const settings = config.replication;
   const q = JSON.stringify;
   return [
@@ -103,7 +103,7 @@ export function litestreamYaml(config: Config, replicaLines: string[]): string {
     "  level: info",
     "  type: json",
     "dbs:",
-    `  - path: ${q(config.databasePath)}`,
+    `  - path: ${q(databasePath)}`,
     // How often Litestream copies new WAL frames into its shadow WAL; the replica uploads what
     // is new every sync-interval. A commit reaches the replica within the sum of the two.
     `    monitor-interval: ${q(monitorInterval(settings.syncInterval))}`,
@@ -139,12 +139,12 @@ export function writeFileAtomically(file: string, text: string): void {
 /** Resolves the replica and writes litestream.yml into the data dir; null when replication is off. */
 export async function prepareLitestream(
   config: Config,
-  options: { useDatabase?: boolean; configPath?: string } = {},
+  options: { useDatabase?: boolean; configPath?: string; databasePath?: string } = {},
 ): Promise<LitestreamSetup | null> {
   const resolved = await resolveReplica(config, options);
   if (!resolved) return null;
   const configPath = options.configPath ?? path.join(config.dataDir, LITESTREAM_CONFIG_FILE);
-  const yaml = litestreamYaml(config, resolved.lines);
+  const yaml = litestreamYaml(config, resolved.lines, options.databasePath);
   writeFileAtomically(configPath, yaml);
   return { configPath, replica: resolved.replica, env: resolved.env, yaml };
 }

@@ -3,7 +3,7 @@
 // verify, lease or data-dir lock, pre-restore copy, swap), which the CLI and the console call
 // with this file.
 import { execFile } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -11,8 +11,13 @@ import type { Config } from "../config";
 import { KnownError } from "../errors";
 import { ensureDir } from "../backup/files";
 import { litestreamBinary } from "./binary";
-import { LITESTREAM_CONFIG_FILE, prepareLitestream, type ReplicaDescription } from "./litestream-config";
-import { readReplicaGenerations, type ReplicaGeneration } from "./status";
+import {
+  LITESTREAM_CONFIG_FILE,
+  prepareLitestream,
+  type LitestreamSetup,
+  type ReplicaDescription,
+} from "./litestream-config";
+import { litestreamFailureOf, readReplicaGenerations, type ReplicaGeneration } from "./status";
 import { describeReplica } from "./supervisor";
 
 const execFileAsync = promisify(execFile);
@@ -75,10 +80,9 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
   const label = describeReplica(setup.replica);
   let generations: ReplicaGeneration[];
   try {
-    generations = await readReplicaGenerations(setup.configPath, config.databasePath, setup.env);
+    generations = await listGenerations(config, setup);
   } catch (error) {
-    const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
-    throw new PointInTimeError(`Could not read the replica at ${label}: ${detail}`);
+    throw new PointInTimeError(`Could not read the replica at ${label}: ${litestreamFailureOf(error)}`);
   }
   if (generations.length === 0) throw new PointInTimeError(`The replica at ${label} holds nothing to restore.`);
   const moment = at === "latest" ? "latest" : at.toISOString();
@@ -100,17 +104,15 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
     });
   } catch (error) {
     discardReplicaRestore(file);
-    // Litestream logs (JSON lines, as litestream.yml says) to standard output, and its own
-    // failure as the last ERROR record.
-    const failure = error as { stdout?: string; stderr?: string; message: string };
-    const output = `${failure.stdout ?? ""}\n${failure.stderr ?? ""}`;
-    if (/no matching backups/.test(output)) {
+    // Litestream logs (JSON lines, as litestream.yml says) to standard output.
+    const failure = error as { stdout?: string; stderr?: string };
+    if (/no matching backups/.test(`${failure.stdout ?? ""}\n${failure.stderr ?? ""}`)) {
       throw new PointInTimeError(
         `The replica has no data for ${moment}. It can restore moments within: ${windowText(generations)}. Nothing was changed.`,
       );
     }
     throw new PointInTimeError(
-      `Litestream could not restore ${moment} from ${label}: ${litestreamFailure(output) ?? failure.message}. Nothing was changed.`,
+      `Litestream could not restore ${moment} from ${label}: ${litestreamFailureOf(error)}. Nothing was changed.`,
     );
   }
   const generation =
@@ -121,23 +123,25 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
   return { file, moment, replica: setup.replica, replicaLabel: label, generation };
 }
 
+// `litestream generations` needs the database file to exist (it reports the lag against its
+// modification time). When the data dir was lost, it is asked about an empty stand-in file.
+async function listGenerations(config: Config, setup: LitestreamSetup): Promise<ReplicaGeneration[]> {
+  if (existsSync(config.databasePath)) return readReplicaGenerations(setup.configPath, config.databasePath, setup.env);
+  const standIn = path.join(config.dataDir, `.tmp-pitr-stand-in-${randomBytes(4).toString("hex")}.db`);
+  const standInConfig = `${standIn}.yml`;
+  try {
+    writeFileSync(standIn, "");
+    await prepareLitestream(config, { useDatabase: false, configPath: standInConfig, databasePath: standIn });
+    return await readReplicaGenerations(standInConfig, standIn, setup.env);
+  } finally {
+    rmSync(standIn, { force: true });
+    rmSync(standInConfig, { force: true });
+  }
+}
+
 /** Removes the restored temp file and whatever SQLite or Litestream left beside it. */
 export function discardReplicaRestore(file: string): void {
   for (const suffix of ["", "-wal", "-shm", "-journal", ".tmp", ".tmp-wal", ".tmp-shm"]) {
     rmSync(`${file}${suffix}`, { force: true });
   }
-}
-
-/** The error of the last ERROR record in Litestream's JSON log output, if any. */
-function litestreamFailure(output: string): string | null {
-  let found: string | null = null;
-  for (const line of output.split("\n")) {
-    try {
-      const record = JSON.parse(line) as { level?: string; msg?: string; error?: string };
-      if (record.level === "ERROR") found = record.error ?? record.msg ?? found;
-    } catch {
-      if (line.trim()) found = line.trim();
-    }
-  }
-  return found;
 }

@@ -41,15 +41,17 @@ export type ReplicationStatus = {
   events: ReplicationEvent[];
   /** Generations Litestream started since this server started (each a full snapshot upload). */
   generationsStarted: number;
+  /** When Litestream last uploaded to the replica (else the replica's newest data), ISO. */
+  lastSync: string | null;
   /** Read from the replica when asked (includeReplica); null when not asked or not readable. */
   generations: ReplicaGeneration[] | null;
   /** The restorable window: the current generation's first and last moment. */
   window: { from: string; to: string } | null;
-  lastSync: string | null;
+  /** The replica's newest data behind the database's last change, as Litestream computes it. */
   lag: string | null;
   lastError: ReplicationEvent | null;
   replicaError: string | null;
-  /** ok: running with no error newer than the replica's last data; error: something to look at. */
+  /** ok: running, no error since the last upload; error: something to look at (lastError, setupError, replicaError). */
   state: "off" | "ok" | "starting" | "error";
 };
 
@@ -93,8 +95,7 @@ export async function replicationStatus(
     try {
       generations = await readReplicaGenerations(supervisor.configPath, config.databasePath, litestreamEnv());
     } catch (error) {
-      const failure = error as { stderr?: string; message?: string };
-      replicaError = (failure.stderr?.trim() || failure.message || String(error)).split("\n")[0]!;
+      replicaError = litestreamFailureOf(error);
     }
   }
   return assembleStatus(config, supervisor, generations, replicaError);
@@ -115,16 +116,13 @@ function assembleStatus(
   const version = settings.replica === "off" ? { version: null, error: null } : litestreamVersion();
   // The current generation is the one written last.
   const current = generations?.length ? [...generations].sort((a, b) => a.end.localeCompare(b.end)).at(-1)! : null;
-  const lastSync = current?.end ?? null;
+  // The last upload Litestream reported; else (a server that has not uploaded since it started)
+  // the newest data in the replica.
+  const lastSync = supervisor.lastUploadAt ?? current?.end ?? null;
   const lastError = [...supervisor.events].reverse().find((event) => event.level === "error") ?? null;
-  // An error counts as current until the replica shows newer data (Litestream's end times have
-  // whole seconds: an error within the second before still counts). Without the replica read,
-  // an error in the last minute counts.
-  const errorIsCurrent =
-    lastError !== null &&
-    (lastSync !== null
-      ? Date.parse(lastError.at) >= Date.parse(lastSync) - 1000
-      : Date.now() - Date.parse(lastError.at) < 60_000);
+  // An error counts until an upload succeeds after it: Litestream retries at every sync, and a
+  // passing one (its checkpoint meeting a busy writer) is followed by an upload a second later.
+  const errorIsCurrent = lastError !== null && (lastSync === null || Date.parse(lastError.at) > Date.parse(lastSync));
   let state: ReplicationStatus["state"];
   if (settings.replica === "off") state = "off";
   else if (supervisor.setupError || replicaError || version.error || errorIsCurrent) state = "error";
@@ -155,4 +153,20 @@ function assembleStatus(
     replicaError,
     state,
   };
+}
+
+/** Why a litestream command failed: the last ERROR record of its JSON log output, else its message. */
+export function litestreamFailureOf(error: unknown): string {
+  const failure = error as { stdout?: string; stderr?: string; message?: string };
+  let found: string | null = null;
+  for (const line of `${failure.stdout ?? ""}\n${failure.stderr ?? ""}`.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const record = JSON.parse(line) as { level?: string; msg?: string; error?: string };
+      if (record.level === "ERROR") found = record.error ?? record.msg ?? found;
+    } catch {
+      found = line.trim();
+    }
+  }
+  return found ?? (failure.message ?? String(error)).split("\n")[0]!;
 }

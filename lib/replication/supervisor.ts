@@ -44,6 +44,8 @@ type SupervisorState = {
   /** "new generation" lines since this server started: each is a full snapshot upload. */
   generationsStarted: { at: string; generation: string; reason: string }[];
   setupError: string | null;
+  /** When Litestream last reported an upload to the replica ("wal segment written", "snapshot written"). */
+  lastUploadAt: string | null;
 };
 
 const shared = globalThis as unknown as { opstageLitestream?: SupervisorState };
@@ -64,6 +66,7 @@ function state(): SupervisorState {
     events: [],
     generationsStarted: [],
     setupError: null,
+    lastUploadAt: null,
   };
   return shared.opstageLitestream;
 }
@@ -98,6 +101,9 @@ export function forwardLogLine(line: string, stream: "stdout" | "stderr"): void 
   if (pinoLevel === "warn" || pinoLevel === "error") {
     const detail = typeof fields.error === "string" ? `: ${fields.error}` : "";
     remember(pinoLevel, `${message}${detail}`);
+  }
+  if (message === "wal segment written" || message === "snapshot written") {
+    state().lastUploadAt = new Date().toISOString();
   }
   if (message.includes("new generation")) {
     state().generationsStarted.push({
@@ -318,6 +324,7 @@ export type SupervisorSnapshot = {
   setupError: string | null;
   configPath: string | null;
   replica: ReplicaDescription | null;
+  lastUploadAt: string | null;
 };
 
 /** What the supervisor knows, without asking Litestream or the replica anything. */
@@ -334,5 +341,6 @@ export function supervisorSnapshot(): SupervisorSnapshot {
     setupError: s.setupError,
     configPath: s.configPath,
     replica: s.replica,
+    lastUploadAt: s.lastUploadAt,
   };
 }

@@ -88,9 +88,9 @@ describe("replication to a folder", () => {
           generations: unknown[] | null;
           litestream: { version: string };
         };
-        return body.window ? body : null;
+        // A passing Litestream error (its checkpoint meeting the busy writer) clears at the next upload.
+        return body.window && body.state === "ok" ? body : null;
       });
-      assert.equal(status.state, "ok");
       assert.equal(status.generations?.length, 1);
       assert.equal(status.litestream.version, "v0.3.13");
       const health = (await (await fetch(`${server.url}/api/health`)).json()) as {
@@ -98,6 +98,22 @@ describe("replication to a folder", () => {
       };
       assert.equal(health.details.replication.state, "ok");
       assert.equal(health.details.replication.running, true);
+
+      // kill -9 of Litestream alone: the server starts it again, on the same generation.
+      const killed = readPid(pidFile)!;
+      process.kill(killed, "SIGKILL");
+      const replacement = await waitFor("the server to start Litestream again", () => {
+        const pid = readPid(pidFile);
+        return pid && pid !== killed && isRunning(pid) ? pid : null;
+      });
+      assert.match(server.output(), /Litestream exited \(SIGKILL\) after \d+ s; restarting in 1 s/);
+      const relaunched = Date.now();
+      await waitFor(
+        "replication to resume after Litestream was killed",
+        () => newestReplicaWrite(replicaDir) > relaunched + 500,
+      );
+      assert.ok(replacement);
+      assert.deepEqual(fileReplicaGenerations(replicaDir), generation, "killing Litestream starts no new generation");
 
       // A clean restart: Litestream's final sync first, then a checkpoint that keeps the WAL.
       await server.stop();
@@ -113,8 +129,9 @@ describe("replication to a folder", () => {
       assert.ok(orphan && isRunning(orphan), "Litestream runs with a pid file");
       await killHard(server);
       server = await startServer({ dataDir, env });
-      assert.match(server.output(), /stopping Litestream \(pid \d+\) left running by a previous server/);
-      assert.ok(!isRunning(orphan), "the orphaned Litestream was stopped");
+      // Either the new server stopped it, or it ended itself at its next log line (its output
+      // pipe had no reader any more): never two on one database.
+      assert.ok(!isRunning(orphan), `the orphaned Litestream is gone:\n${server.output()}`);
       const resumed = Date.now();
       await waitFor("replication to resume after kill -9", () => newestReplicaWrite(replicaDir) > resumed + 500);
       assert.deepEqual(fileReplicaGenerations(replicaDir), generation, "kill -9 starts no new generation");
@@ -211,8 +228,10 @@ describe("replication over SFTP (OpenSSH sshd)", () => {
         const window = (await status()).window;
         return window && Date.parse(window.to) > at + SYNC_BOUND_MS;
       });
-      const current = await status();
-      assert.equal(current.state, "ok");
+      const current = await waitFor("the status to say ok", async () => {
+        const body = await status();
+        return body.state === "ok" ? body : null;
+      });
       assert.match(current.replicaLabel, new RegExp(`^sftp://${sftp.user}@127\\.0\\.0\\.1:${sftp.port}`));
       const { commits, errors } = await writer.stop();
       stopped = true;

@@ -66,7 +66,7 @@ export function ReplicationPanel({ initial, isOwner }: { initial: ReplicationSta
       "Litestream",
       `${data.litestream.version ?? data.litestream.error ?? "unknown"}${data.pid ? ` (pid ${data.pid})` : ""}`,
     ],
-    ["Last sync (newest data in the replica)", data.lastSync ?? "none yet", "replication-last-sync"],
+    ["Last sync", data.lastSync ?? "none yet", "replication-last-sync"],
     ["Lag", data.lag ?? "unknown"],
     ["Restorable window", data.window ? `${data.window.from} – ${data.window.to}` : "none yet", "replication-window"],
     ["Sync interval / snapshots / retention", `${data.syncInterval} / ${data.snapshotInterval} / ${data.retention}`],
