@@ -27,16 +27,3 @@ export function closeAppDatabase(checkpoint: (db: SqliteDatabase) => boolean): b
   }
   return complete;
 }
-
-/**
- * The exit while Litestream replicates: checkpoint PASSIVE and leave the handle open. Closing the
- * process's last connection would make SQLite checkpoint, restart and delete the WAL, and the
- * next start's Litestream would then find a WAL it does not know and upload a whole new
- * generation. The process exits right after; the OS releases the file, as after any exit, and
- * opstage.db alone is complete (the checkpoint folded everything in). Synchronous: safe in 'exit'.
- */
-export function checkpointKeepingConnection(checkpoint: (db: SqliteDatabase) => boolean): boolean {
-  const db = globalForDb.opstageDb;
-  if (!db?.open) return true;
-  return checkpoint(db);
-}

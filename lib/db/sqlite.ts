@@ -74,13 +74,3 @@ export function checkpointTruncate(db: SqliteDatabase): boolean {
   const [row] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
   return row?.busy === 0;
 }
-
-/**
- * Folds the WAL into the main file without restarting it (PASSIVE), so that opstage.db alone is
- * complete while the WAL keeps the header Litestream follows. Returns false when a reader kept
- * part of the WAL out.
- */
-export function checkpointPassive(db: SqliteDatabase): boolean {
-  const [row] = db.pragma("wal_checkpoint(PASSIVE)") as { busy: number; log: number; checkpointed: number }[];
-  return row !== undefined && row.busy === 0 && row.log === row.checkpointed;
-}

@@ -48,8 +48,13 @@ export function parseRestoreMoment(text: string): Date | "latest" {
 export type ReplicaRestore = {
   /** The restored database (a temp name in the data dir); the caller restores it, then discards it. */
   file: string;
-  /** The moment asked for, exactly (ISO, UTC), or "latest". */
+  /**
+   * The exact moment restored (ISO, UTC), or "latest": the moment asked for, or for SFTP and S3
+   * replicas (whole-second file times) the whole second at or before it.
+   */
   moment: string;
+  /** The moment asked for (ISO, UTC), or "latest". */
+  requested: string;
   replica: ReplicaDescription;
   replicaLabel: string;
   generation: ReplicaGeneration | null;
@@ -85,10 +90,19 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
     throw new PointInTimeError(`Could not read the replica at ${label}: ${litestreamFailureOf(error)}`);
   }
   if (generations.length === 0) throw new PointInTimeError(`The replica at ${label} holds nothing to restore.`);
-  const moment = at === "latest" ? "latest" : at.toISOString();
+  // Litestream v0.3 dates each uploaded WAL segment by the file's modification time on the
+  // replica, and restores the segments dated at or before the moment. A folder keeps that time to
+  // the nanosecond; SFTP and S3 give whole seconds, which would let in a segment written up to a
+  // second after the moment. There the restore is to the whole second at or before the moment
+  // (segments dated before it, so written before it) and the report names that second.
+  const effective =
+    at === "latest" || setup.replica.type === "file" ? at : new Date(Math.floor(at.getTime() / 1000) * 1000);
+  const moment = effective === "latest" ? "latest" : effective.toISOString();
+  const litestreamMoment =
+    effective === "latest" || setup.replica.type === "file" ? moment : new Date(effective.getTime() - 1).toISOString();
   const file = path.join(config.dataDir, `.tmp-pitr-${randomBytes(4).toString("hex")}.db`);
   const args = ["restore", "-config", setup.configPath, "-o", file];
-  if (at !== "latest") args.push("-timestamp", moment);
+  if (effective !== "latest") args.push("-timestamp", litestreamMoment);
   args.push(config.databasePath);
   try {
     await execFileAsync(litestreamBinary(), args, {
@@ -120,7 +134,14 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
       ? ([...generations].sort((a, b) => a.end.localeCompare(b.end)).at(-1) ?? null)
       : (generations.find((g) => Date.parse(g.start) <= at.getTime() && at.getTime() < Date.parse(g.end) + 1000) ??
         null);
-  return { file, moment, replica: setup.replica, replicaLabel: label, generation };
+  return {
+    file,
+    moment,
+    requested: at === "latest" ? "latest" : at.toISOString(),
+    replica: setup.replica,
+    replicaLabel: label,
+    generation,
+  };
 }
 
 // `litestream generations` needs the database file to exist (it reports the lag against its

@@ -105,7 +105,7 @@ export async function restoreFromConsole(input: {
  */
 export async function restoreMomentFromConsole(
   input: Omit<Parameters<typeof restoreFromConsole>[0], "name" | "file"> & { at: Date | "latest" },
-): Promise<RestoreReport & { moment: string; generation: ReplicaRestore["generation"] }> {
+): Promise<RestoreReport & { moment: string; requested: string; generation: ReplicaRestore["generation"] }> {
   if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
   const restored = await restoreReplicaToTemp(input.config, input.at);
   try {
@@ -114,7 +114,7 @@ export async function restoreMomentFromConsole(
       name: `replica ${restored.replicaLabel} as of ${restored.moment}`,
       file: restored.file,
     });
-    return { ...report, moment: restored.moment, generation: restored.generation };
+    return { ...report, moment: restored.moment, requested: restored.requested, generation: restored.generation };
   } finally {
     discardReplicaRestore(restored.file);
   }

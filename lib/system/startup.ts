@@ -5,10 +5,10 @@ import { ConfigError, getConfig } from "../config";
 import { configureLogging, logger } from "../log";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import { takeRestoreMarker } from "../backup/restore";
-import { checkpointKeepingConnection, closeAppDatabase, getAppDatabase } from "../db/app-database";
+import { closeAppDatabase, getAppDatabase } from "../db/app-database";
 import { DataDirLockedError, holdDataDirLockForProcess } from "../db/data-dir-lock";
 import { migrationsDir } from "../db/paths";
-import { checkpointPassive, checkpointTruncate, enableWal, setWalCheckpointOwner } from "../db/sqlite";
+import { checkpointTruncate, enableWal, setWalCheckpointOwner } from "../db/sqlite";
 import { bootstrapOwner } from "../auth/users";
 import { ensureDir, removeOrphanManifests, removeStaleTempFiles } from "../backup/files";
 import { completeUnhashedBackups, removeLinksToDatabase } from "../backup/start-cleanup";
@@ -47,17 +47,18 @@ function installExitCheckpoint(replicating: boolean): void {
   // so that a stopped data dir is one self-contained file that a plain cp backs up.
   process.once("exit", () => {
     if (replicating) {
-      // Litestream first: SIGTERM makes it ship what it has not yet (its final sync), while this
-      // process still holds the database, so Litestream's own close does not checkpoint. Then a
-      // PASSIVE checkpoint: opstage.db alone is complete, and the WAL keeps its header, so the
-      // next start's Litestream continues the same generation (a TRUNCATE, or closing the last
-      // connection, would restart the WAL and force a new one).
+      // Litestream first: SIGTERM makes it ship what it has not yet (its final sync). Then no
+      // checkpoint and no close: a WAL folded in completely gets restarted by the next write (a
+      // CLI command, the next start), and Litestream then finds a WAL header it does not know
+      // and uploads a whole new generation. The WAL stays as Litestream left it — everything in
+      // it committed and fsync'ed — and the process exits; the next open replays it as after any
+      // exit. A stopped data dir is then opstage.db plus opstage.db-wal (copy both).
       const synced = stopLitestreamSync();
       logger().info(
-        synced ? "Litestream stopped after its final sync" : "Litestream was killed: it did not stop in time",
+        synced
+          ? "Litestream stopped after its final sync; WAL left to Litestream"
+          : "Litestream was killed: it did not stop in time; WAL left to Litestream",
       );
-      const complete = checkpointKeepingConnection(checkpointPassive);
-      logger().info(`database checkpointed${complete ? "" : " (incomplete)"}; WAL kept for Litestream`);
       return;
     }
     const complete = closeAppDatabase(checkpointTruncate);

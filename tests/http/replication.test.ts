@@ -117,12 +117,17 @@ describe("replication to a folder", () => {
 
       // A clean restart: Litestream's final sync first, then a checkpoint that keeps the WAL.
       await server.stop();
+      const previousOutput = server.output();
       assert.match(server.output(), /Litestream stopped after its final sync/);
       assert.ok(!existsSync(pidFile), "the pid file goes with Litestream");
       server = await startServer({ dataDir, env });
       const restarted = Date.now();
       await waitFor("replication to resume after the restart", () => newestReplicaWrite(replicaDir) > restarted + 500);
-      assert.deepEqual(fileReplicaGenerations(replicaDir), generation, "a restart starts no new generation");
+      assert.deepEqual(
+        fileReplicaGenerations(replicaDir),
+        generation,
+        `a restart starts no new generation:\n${previousOutput}\n---\n${server.output()}`,
+      );
 
       // kill -9 of the server alone: its Litestream lives on; the next start stops it and continues.
       const orphan = readPid(pidFile);
@@ -243,12 +248,20 @@ describe("replication over SFTP (OpenSSH sshd)", () => {
         headers: { Cookie: cookie, "Content-Type": "application/json" },
         body: JSON.stringify({ at: iso }),
       });
-      const report = (await answer.json()) as { moment: string; file: string; preRestore: string | null };
+      const report = (await answer.json()) as {
+        moment: string;
+        requested: string;
+        file: string;
+        preRestore: string | null;
+      };
       assert.equal(answer.status, 200, JSON.stringify(report));
-      assert.equal(report.moment, iso, "the report names the exact moment restored");
-      assert.match(report.file, new RegExp(`^replica sftp://.* as of ${iso.replace(/\./g, "\\.")}$`));
+      assert.equal(report.requested, iso);
+      // SFTP file times have whole seconds: the moment restored is the whole second at or before T.
+      const second = Math.floor(at / 1000) * 1000;
+      assert.equal(report.moment, new Date(second).toISOString(), "the report names the exact moment restored");
+      assert.match(report.file, new RegExp(`^replica sftp://.* as of ${report.moment.replace(/\./g, "\\.")}$`));
       assert.ok(report.preRestore, "the replaced database is kept");
-      assertRestoredPrefix(rowNumbers(dbFile, "s"), commits, at, SYNC_BOUND_MS);
+      assertRestoredPrefix(rowNumbers(dbFile, "s"), commits, second, SYNC_BOUND_MS);
       assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
       // Replication goes on, from the restored database.
       const after = await waitFor("replication to run again after the restore", async () => {
