@@ -5,8 +5,13 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { findAppPath } from "../db/paths";
 
-const IMAGE_PATH = path.join("bin", "litestream");
-const PACKAGE_PATH = path.join("node_modules", "@flydotio", "litestream-linux-x64", "litestream");
+const IMAGE_PATH = path.join(/* turbopackIgnore: true */ "bin", "litestream");
+const PACKAGE_PATH = path.join(
+  /* turbopackIgnore: true */ "node_modules",
+  "@flydotio",
+  "litestream-linux-x64",
+  "litestream",
+);
 
 /** The binary's path: bin/litestream in the image and the assembled build, else the npm package's. */
 export function litestreamBinary(): string {
@@ -32,7 +37,10 @@ export function litestreamVersion(): LitestreamVersion {
   let binary: string | null = null;
   try {
     binary = litestreamBinary();
-    const version = execFileSync(binary, ["version"], { encoding: "utf8", timeout: 10_000 }).trim();
+    const version = execFileSync(/* turbopackIgnore: true */ binary, ["version"], {
+      encoding: "utf8",
+      timeout: 10_000,
+    }).trim();
     cached = { version, path: binary, error: null };
   } catch (error) {
     cached = { version: null, path: binary, error: error instanceof Error ? error.message : String(error) };

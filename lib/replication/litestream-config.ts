@@ -119,16 +119,19 @@ export function litestreamYaml(config: Config, replicaLines: string[], databaseP
 
 /** Writes the file under a temp name, fsyncs it and renames it into place (mode 0600). */
 export function writeFileAtomically(file: string, text: string): void {
-  const temp = path.join(path.dirname(file), `.tmp-${path.basename(file)}.${process.pid}`);
-  const fd = openSync(temp, "w", 0o600);
+  const temp = path.join(
+    /* turbopackIgnore: true */ path.dirname(/* turbopackIgnore: true */ file),
+    `.tmp-${path.basename(/* turbopackIgnore: true */ file)}.${process.pid}`,
+  );
+  const fd = openSync(/* turbopackIgnore: true */ temp, "w", 0o600);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(temp, file);
-  const dir = openSync(path.dirname(file), "r");
+  renameSync(/* turbopackIgnore: true */ temp, file);
+  const dir = openSync(/* turbopackIgnore: true */ path.dirname(/* turbopackIgnore: true */ file), "r");
   try {
     fsyncSync(dir);
   } finally {
@@ -143,7 +146,8 @@ export async function prepareLitestream(
 ): Promise<LitestreamSetup | null> {
   const resolved = await resolveReplica(config, options);
   if (!resolved) return null;
-  const configPath = options.configPath ?? path.join(config.dataDir, LITESTREAM_CONFIG_FILE);
+  const configPath =
+    options.configPath ?? path.join(/* turbopackIgnore: true */ config.dataDir, LITESTREAM_CONFIG_FILE);
   const yaml = litestreamYaml(config, resolved.lines, options.databasePath);
   writeFileAtomically(configPath, yaml);
   return { configPath, replica: resolved.replica, env: resolved.env, yaml };

@@ -78,8 +78,8 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
   ensureDir(config.dataDir);
   // The offsite target saved in the console is read only when the database is there to read.
   const setup = await prepareLitestream(config, {
-    useDatabase: existsSync(config.databasePath),
-    configPath: path.join(config.dataDir, LITESTREAM_CONFIG_FILE),
+    useDatabase: existsSync(/* turbopackIgnore: true */ config.databasePath),
+    configPath: path.join(/* turbopackIgnore: true */ config.dataDir, LITESTREAM_CONFIG_FILE),
   });
   if (!setup) throw new PointInTimeError("Replication is off; nothing to restore from.");
   const label = describeReplica(setup.replica);
@@ -100,12 +100,12 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
   const moment = effective === "latest" ? "latest" : effective.toISOString();
   const litestreamMoment =
     effective === "latest" || setup.replica.type === "file" ? moment : new Date(effective.getTime() - 1).toISOString();
-  const file = path.join(config.dataDir, `.tmp-pitr-${randomBytes(4).toString("hex")}.db`);
+  const file = path.join(/* turbopackIgnore: true */ config.dataDir, `.tmp-pitr-${randomBytes(4).toString("hex")}.db`);
   const args = ["restore", "-config", setup.configPath, "-o", file];
   if (effective !== "latest") args.push("-timestamp", litestreamMoment);
   args.push(config.databasePath);
   try {
-    await execFileAsync(litestreamBinary(), args, {
+    await execFileAsync(/* turbopackIgnore: true */ litestreamBinary(), args, {
       timeout: RESTORE_TIMEOUT_MS,
       encoding: "utf8",
       env: {
@@ -147,22 +147,26 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
 // `litestream generations` needs the database file to exist (it reports the lag against its
 // modification time). When the data dir was lost, it is asked about an empty stand-in file.
 async function listGenerations(config: Config, setup: LitestreamSetup): Promise<ReplicaGeneration[]> {
-  if (existsSync(config.databasePath)) return readReplicaGenerations(setup.configPath, config.databasePath, setup.env);
-  const standIn = path.join(config.dataDir, `.tmp-pitr-stand-in-${randomBytes(4).toString("hex")}.db`);
+  if (existsSync(/* turbopackIgnore: true */ config.databasePath))
+    return readReplicaGenerations(setup.configPath, config.databasePath, setup.env);
+  const standIn = path.join(
+    /* turbopackIgnore: true */ config.dataDir,
+    `.tmp-pitr-stand-in-${randomBytes(4).toString("hex")}.db`,
+  );
   const standInConfig = `${standIn}.yml`;
   try {
-    writeFileSync(standIn, "");
+    writeFileSync(/* turbopackIgnore: true */ standIn, "");
     await prepareLitestream(config, { useDatabase: false, configPath: standInConfig, databasePath: standIn });
     return await readReplicaGenerations(standInConfig, standIn, setup.env);
   } finally {
-    rmSync(standIn, { force: true });
-    rmSync(standInConfig, { force: true });
+    rmSync(/* turbopackIgnore: true */ standIn, { force: true });
+    rmSync(/* turbopackIgnore: true */ standInConfig, { force: true });
   }
 }
 
 /** Removes the restored temp file and whatever SQLite or Litestream left beside it. */
 export function discardReplicaRestore(file: string): void {
   for (const suffix of ["", "-wal", "-shm", "-journal", ".tmp", ".tmp-wal", ".tmp-shm"]) {
-    rmSync(`${file}${suffix}`, { force: true });
+    rmSync(/* turbopackIgnore: true */ `${file}${suffix}`, { force: true });
   }
 }

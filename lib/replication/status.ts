@@ -61,16 +61,20 @@ export async function readReplicaGenerations(
   databasePath: string,
   env: Record<string, string> = {},
 ): Promise<ReplicaGeneration[]> {
-  const { stdout } = await execFileAsync(litestreamBinary(), ["generations", "-config", configPath, databasePath], {
-    timeout: GENERATIONS_TIMEOUT_MS,
-    encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: process.env.HOME ?? "/tmp",
-      NODE_ENV: process.env.NODE_ENV,
-      ...env,
-    } as NodeJS.ProcessEnv,
-  });
+  const { stdout } = await execFileAsync(
+    /* turbopackIgnore: true */ litestreamBinary(),
+    ["generations", "-config", configPath, databasePath],
+    {
+      timeout: GENERATIONS_TIMEOUT_MS,
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: process.env.HOME ?? "/tmp",
+        NODE_ENV: process.env.NODE_ENV,
+        ...env,
+      } as NodeJS.ProcessEnv,
+    },
+  );
   return stdout
     .split("\n")
     .slice(1)

@@ -115,13 +115,13 @@ export function forwardLogLine(line: string, stream: "stdout" | "stderr"): void 
 }
 
 function pidFile(config: Config): string {
-  return path.join(config.dataDir, LITESTREAM_PID_FILE);
+  return path.join(/* turbopackIgnore: true */ config.dataDir, LITESTREAM_PID_FILE);
 }
 
 /** The process's state letter from /proc (R, S, Z…), or null once it is gone. */
 function processState(pid: number): string | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(/* turbopackIgnore: true */ `/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
   } catch {
     return null;
@@ -164,14 +164,14 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 async function stopLeftoverLitestream(config: Config, configPath: string): Promise<void> {
   let pid: number;
   try {
-    pid = Number(readFileSync(pidFile(config), "utf8").trim());
+    pid = Number(readFileSync(/* turbopackIgnore: true */ pidFile(config), "utf8").trim());
   } catch {
     return;
   }
   if (!Number.isInteger(pid) || pid <= 1 || !isRunning(pid)) return;
   let commandLine = "";
   try {
-    commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+    commandLine = readFileSync(/* turbopackIgnore: true */ `/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
   } catch {
     return;
   }
@@ -189,7 +189,7 @@ function spawnLitestream(): void {
   if (!s.config || !s.configPath || s.stopping) return;
   const config = s.config;
   const binary = litestreamBinary();
-  const child = spawn(binary, ["replicate", "-config", s.configPath], {
+  const child = spawn(/* turbopackIgnore: true */ binary, ["replicate", "-config", s.configPath], {
     cwd: config.dataDir,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -282,7 +282,7 @@ export async function stopLitestream(): Promise<void> {
     child.kill("SIGKILL");
     await exited;
   }
-  if (s.config) rmSync(pidFile(s.config), { force: true });
+  if (s.config) rmSync(/* turbopackIgnore: true */ pidFile(s.config), { force: true });
 }
 
 /**
@@ -298,7 +298,7 @@ export function stopLitestreamSync(): boolean {
   process.kill(pid, "SIGTERM");
   const clean = waitForExitSync(pid, STOP_TIMEOUT_MS);
   if (!clean) process.kill(pid, "SIGKILL");
-  if (s.config) rmSync(pidFile(s.config), { force: true });
+  if (s.config) rmSync(/* turbopackIgnore: true */ pidFile(s.config), { force: true });
   return clean;
 }
 
