@@ -127,6 +127,21 @@ test("the assembled image serves pages, health and a backup download", async () 
   assert.equal(Buffer.from(body).subarray(0, 16).toString("latin1"), SQLITE_MAGIC);
 });
 
+test("the image's Litestream runs: its version on Diagnostics, replication in the health details", async () => {
+  assert.ok(existsSync(path.join(appDir, "bin", "litestream")), "bin/litestream is in the image");
+  assert.equal(server.process.signalCode ?? server.process.exitCode, null, `the server runs:\n${server.output()}`);
+  const cookie = await signIn(server.url, "owner", "owner-password-123");
+  const diagnostics = (await (
+    await fetch(`${server.url}/api/admin/diagnostics`, { headers: { Cookie: cookie } })
+  ).json()) as { litestream: string; replication: string };
+  assert.equal(diagnostics.litestream, "v0.3.13");
+  assert.match(diagnostics.replication, /Litestream running \(pid \d+\)/);
+  const health = (await (await fetch(`${server.url}/api/health`)).json()) as {
+    details: { replication: { running: boolean } };
+  };
+  assert.equal(health.details.replication.running, true);
+});
+
 test("the HEALTHCHECK command passes against the running server", () => {
   const [command, ...args] = stage.healthcheck;
   const result = spawnSync(command === "node" ? process.execPath : command!, args, {
@@ -143,18 +158,4 @@ test("the CLI runs inside the image", () => {
   const created = runCli(dataDir, ["user", "create", "ivan", "--role", "operator"], "ivan-password-123\n", appDir);
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /Created operator ivan/);
-});
-
-test("the image's Litestream runs: its version on Diagnostics, replication in the health details", async () => {
-  assert.ok(existsSync(path.join(appDir, "bin", "litestream")), "bin/litestream is in the image");
-  const cookie = await signIn(server.url, "owner", "owner-password-123");
-  const diagnostics = (await (
-    await fetch(`${server.url}/api/admin/diagnostics`, { headers: { Cookie: cookie } })
-  ).json()) as { litestream: string; replication: string };
-  assert.equal(diagnostics.litestream, "v0.3.13");
-  assert.match(diagnostics.replication, /Litestream running \(pid \d+\)/);
-  const health = (await (await fetch(`${server.url}/api/health`)).json()) as {
-    details: { replication: { running: boolean } };
-  };
-  assert.equal(health.details.replication.running, true);
 });
