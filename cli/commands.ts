@@ -18,6 +18,7 @@ import { getConfig, configureForCli } from "../lib/config";
 import { configureLogging } from "../lib/log";
 import { getAppDatabase } from "../lib/db/app-database";
 import { migrationsDir } from "../lib/db/paths";
+import { setWalCheckpointOwner } from "../lib/db/sqlite";
 import { getPrisma } from "../lib/db/prisma";
 import { isRole, ROLES } from "../lib/auth/roles";
 import { createUser, resetPassword } from "../lib/auth/users";
@@ -31,6 +32,7 @@ import { backupProofsSettled } from "../lib/backup/proof";
 import { alertsSettled } from "../lib/alerts/notify";
 import { listRemoteCopies } from "../lib/offsite/remote";
 import { withOffsiteTarget } from "../lib/offsite/session";
+import { discardReplicaRestore, parseRestoreMoment, restoreReplicaToTemp } from "../lib/replication/point-in-time";
 import { APP_VERSION } from "../lib/version";
 import { ask, readPassword } from "./prompt";
 
@@ -52,6 +54,10 @@ Usage:
   opstage restore FILE [--yes] [--backup-settings]
                                                  replace opstage.db with FILE (server stopped); keeps
                                                  this instance's backup schedule unless --backup-settings
+  opstage restore --at TIME [--yes] [--backup-settings]
+                                                 replace opstage.db with the replica as it was at TIME
+                                                 (ISO 8601 with zone, e.g. 2026-11-27T06:30:00Z, or
+                                                 latest); needs the OPSTAGE_REPLICATION_* settings
 
 Roles: ${ROLES.join(", ")}. Configuration comes from the same OPSTAGE_* variables as the server.`;
 
@@ -264,8 +270,12 @@ async function restoreCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { yes: { type: "boolean" }, "backup-settings": { type: "boolean" } },
+    options: { yes: { type: "boolean" }, "backup-settings": { type: "boolean" }, at: { type: "string" } },
   });
+  if (values.at !== undefined) {
+    if (positionals.length > 0) throw new UsageError("restore takes either FILE or --at TIME, not both");
+    return restoreToMomentCommand(values.at, { yes: values.yes, backupSettings: values["backup-settings"] });
+  }
   if (positionals.length !== 1) throw new UsageError("restore takes one FILE");
   const config = getConfig();
   const file = path.resolve(positionals[0]!);
@@ -302,9 +312,58 @@ async function restoreCommand(args: string[]): Promise<void> {
   );
 }
 
+async function restoreToMomentCommand(at: string, options: { yes?: boolean; backupSettings?: boolean }) {
+  const config = getConfig();
+  const moment = parseRestoreMoment(at);
+  const asked = moment === "latest" ? "the replica's latest state" : moment.toISOString();
+  if (!options.yes) {
+    if (!process.stdin.isTTY) throw new UsageError("restore replaces the database: pass --yes to confirm");
+    const answer = await ask(
+      `Replace ${config.databasePath} with the replica as of ${asked}? The current database is kept as a pre-restore backup. Type yes: `,
+    );
+    if (answer.trim() !== "yes") throw new RestoreError("Not confirmed; nothing changed.");
+  }
+  const restored = await restoreReplicaToTemp(config, moment);
+  let report;
+  try {
+    report = await restoreDatabase({
+      config,
+      file: restored.file,
+      shipped: readMigrationFiles(migrationsDir()),
+      keepSettings: !options.backupSettings,
+      crashAt: config.testRestoreCrashAt,
+      label: `replica ${restored.replicaLabel} as of ${restored.moment}`,
+    });
+  } finally {
+    discardReplicaRestore(restored.file);
+  }
+  const generation = restored.generation
+    ? ` (generation ${restored.generation.generation}, ${restored.generation.start} – ${restored.generation.end})`
+    : "";
+  console.log(
+    `Restored ${config.databasePath} to ${restored.moment === "latest" ? "the latest state in the replica" : restored.moment} from ${restored.replicaLabel}${generation} (sha256 ${report.sha256}).`,
+  );
+  console.log(
+    report.preRestore
+      ? `The replaced database is kept as ${path.join(config.backupDir, report.preRestore)}.`
+      : "There was no database to replace.",
+  );
+  for (const line of describeRestoreChanges(report.changes)) console.log(line);
+  console.log(
+    "At the next start Opstage records the restore in the audit log, and Litestream starts a new generation from the restored database.",
+  );
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   configureForCli();
+  // As in the server (startup.ts): while replication is on, Litestream alone checkpoints, so a
+  // command's writes (audit, users) never restart the WAL it follows.
+  try {
+    setWalCheckpointOwner(getConfig().replication.replica === "off" ? "sqlite" : "litestream");
+  } catch {
+    // A bad configuration is reported by the command that reads it.
+  }
   // What lib/ logs goes to standard error, in readable lines: standard output is the command's
   // answer.
   configureLogging({ format: "pretty", level: "info", toStderr: true });

@@ -9,6 +9,9 @@ import { CRON_OR_OFF_RULE, KEEP_RULE } from "./schedule-rules";
 
 const DEFAULT_DATA_DIR = "/app/data";
 
+// Durations as Litestream (Go) reads them: a whole number and one unit.
+const DURATION_PATTERN = /^[1-9][0-9]{0,6}(ms|s|m|h)$/;
+
 const portSchema = z.coerce
   .number({ error: "must be a number" })
   .int("must be a whole number")
@@ -131,6 +134,33 @@ const envSchema = z.object({
     .min(16, "must be at least 16 characters")
     .max(256, "must be at most 256 characters")
     .optional(),
+  // Continuous replication (lib/replication): Litestream, supervised by the server.
+  OPSTAGE_REPLICATION: z.enum(["off", "file", "sftp", "s3"], { error: "must be off, file, sftp or s3" }).default("off"),
+  // file: the replica folder (a mounted volume); sftp: the folder on the server; s3: the key
+  // prefix inside the offsite bucket (default: the offsite prefix + /replica).
+  OPSTAGE_REPLICATION_PATH: z.string().min(1, "must not be empty").optional(),
+  OPSTAGE_REPLICATION_SFTP_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, "must be a host name or IP address")
+    .optional(),
+  OPSTAGE_REPLICATION_SFTP_PORT: portSchema.default(22),
+  OPSTAGE_REPLICATION_SFTP_USER: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be a user name of letters, digits, . _ -")
+    .optional(),
+  OPSTAGE_REPLICATION_SFTP_KEY_PATH: z.string().min(1, "must not be empty").optional(),
+  OPSTAGE_REPLICATION_SYNC_INTERVAL: z
+    .string()
+    .regex(DURATION_PATTERN, "must be a duration such as 1s, 500ms, 10s or 1m")
+    .default("1s"),
+  OPSTAGE_REPLICATION_SNAPSHOT_INTERVAL: z
+    .string()
+    .regex(DURATION_PATTERN, "must be a duration such as 24h or 6h")
+    .default("24h"),
+  OPSTAGE_REPLICATION_RETENTION: z
+    .string()
+    .regex(DURATION_PATTERN, "must be a duration such as 72h or 168h")
+    .default("72h"),
   // Fault injection for the restore tests only: the restore CLI kills itself after this step.
   OPSTAGE_TEST_RESTORE_CRASH_AT: z
     .enum(["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"])
@@ -171,6 +201,19 @@ export type Config = {
     /** OPSTAGE_METRICS_TOKEN: a bearer token that may read /api/metrics only. */
     metricsToken: string | undefined;
   };
+  /** Continuous replication with Litestream (OPSTAGE_REPLICATION_*). */
+  replication: ReplicationEnvironment;
+};
+
+export type ReplicationEnvironment = {
+  replica: "off" | "file" | "sftp" | "s3";
+  /** file: the replica folder (absolute); sftp: the remote folder; s3: the key prefix (or undefined). */
+  path: string | undefined;
+  sftp: { host: string; port: number; user: string; keyPath: string } | undefined;
+  /** Go durations (1s, 24h), passed to Litestream as they are. */
+  syncInterval: string;
+  snapshotInterval: string;
+  retention: string;
 };
 
 export type OffsiteEnvironment = {
@@ -283,6 +326,44 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
       keepScheduled: e.OPSTAGE_OFFSITE_KEEP,
       retryFirstDelayMs: e.OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS,
     },
+    replication: replicationEnvironment(e),
+  };
+}
+
+function replicationEnvironment(e: z.infer<typeof envSchema>): ReplicationEnvironment {
+  const replica = e.OPSTAGE_REPLICATION;
+  const required = (variable: string, value: string | undefined, what: string): string => {
+    if (!value) throw new ConfigError(variable, `is required when OPSTAGE_REPLICATION=${replica}: ${what}`);
+    return value;
+  };
+  let replicaPath = e.OPSTAGE_REPLICATION_PATH;
+  let sftp: ReplicationEnvironment["sftp"];
+  if (replica === "file") {
+    const folder = required("OPSTAGE_REPLICATION_PATH", replicaPath, "the replica folder (a mounted volume)");
+    if (!path.isAbsolute(folder)) throw new ConfigError("OPSTAGE_REPLICATION_PATH", "must be an absolute path");
+    replicaPath = path.resolve(/*turbopackIgnore: true*/ folder);
+  } else if (replica === "sftp") {
+    required("OPSTAGE_REPLICATION_PATH", replicaPath, "the replica folder on the SFTP server");
+    sftp = {
+      host: required("OPSTAGE_REPLICATION_SFTP_HOST", e.OPSTAGE_REPLICATION_SFTP_HOST, "the SFTP server's host"),
+      port: e.OPSTAGE_REPLICATION_SFTP_PORT,
+      user: required("OPSTAGE_REPLICATION_SFTP_USER", e.OPSTAGE_REPLICATION_SFTP_USER, "the SFTP user"),
+      keyPath: path.resolve(
+        /*turbopackIgnore: true*/ required(
+          "OPSTAGE_REPLICATION_SFTP_KEY_PATH",
+          e.OPSTAGE_REPLICATION_SFTP_KEY_PATH,
+          "the private key file that signs in",
+        ),
+      ),
+    };
+  }
+  return {
+    replica,
+    path: replicaPath,
+    sftp,
+    syncInterval: e.OPSTAGE_REPLICATION_SYNC_INTERVAL,
+    snapshotInterval: e.OPSTAGE_REPLICATION_SNAPSHOT_INTERVAL,
+    retention: e.OPSTAGE_REPLICATION_RETENTION,
   };
 }
 

@@ -16,6 +16,16 @@ if [[ ! -x /usr/bin/chromium ]]; then
   $sudo_cmd apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
+# The replication tests start OpenSSH's sshd on a loopback port as their SFTP replica.
+if [[ ! -x /usr/sbin/sshd ]]; then
+  echo "==> apt-get install openssh-server"
+  export DEBIAN_FRONTEND=noninteractive
+  sudo_cmd=""
+  [[ "$(id -u)" -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends openssh-server >/dev/null
+fi
+
 bash scripts/install.sh
 echo "==> typecheck"
 npx --no-install tsc --noEmit

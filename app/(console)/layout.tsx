@@ -12,6 +12,7 @@ export const dynamic = "force-dynamic";
 const NAV: { href: string; label: string; minimum: Role }[] = [
   { href: "/", label: "Overview", minimum: "viewer" },
   { href: "/settings/backups", label: "Backups", minimum: "viewer" },
+  { href: "/settings/replication", label: "Replication", minimum: "viewer" },
   { href: "/settings/tokens", label: "API tokens", minimum: "viewer" },
   { href: "/settings/diagnostics", label: "Diagnostics", minimum: "viewer" },
   { href: "/settings/users", label: "Users", minimum: "owner" },

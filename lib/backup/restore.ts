@@ -69,7 +69,8 @@ function crashIf(point: CrashPoint, at: CrashPoint | undefined): void {
   if (point === at) process.kill(process.pid, "SIGKILL");
 }
 
-export type PreparedRestore = { source: string; temp: string; verification: FileVerification };
+/** `label` names the source in the report and audit when its file name says nothing (a replica's restore). */
+export type PreparedRestore = { source: string; temp: string; verification: FileVerification; label?: string };
 
 /** Steps 1–2: a verified copy of `file` beside the database, or RestoreError (and nothing left). */
 export async function prepareRestore(input: {
@@ -77,6 +78,7 @@ export async function prepareRestore(input: {
   file: string;
   shipped: MigrationFile[];
   crashAt?: CrashPoint;
+  label?: string;
 }): Promise<PreparedRestore> {
   const { config, shipped, crashAt } = input;
   const source = path.resolve(input.file);
@@ -112,7 +114,7 @@ export async function prepareRestore(input: {
     const verification = await verifyDatabaseFile(temp, shipped, manifest?.sha256 ?? null, { sha256, integrity });
     if (!verification.restorable) throw new RestoreError(`Refusing to restore ${source}: ${verification.detail}`);
     crashIf("after-verify", crashAt);
-    return { source, temp, verification };
+    return { source, temp, verification, label: input.label };
   } catch (error) {
     discardTempFile(temp);
     if (isDiskFull(error))
@@ -224,7 +226,7 @@ export async function installRestore(input: {
     crashIf("after-rename", crashAt);
 
     const marker: RestoreMarker = {
-      file: path.basename(prepared.source),
+      file: prepared.label ?? path.basename(prepared.source),
       sha256: verification.sha256,
       restoredAt: new Date().toISOString(),
       preRestore,
@@ -266,6 +268,7 @@ export async function restoreDatabase(input: {
   shipped: MigrationFile[];
   keepSettings?: boolean;
   crashAt?: CrashPoint;
+  label?: string;
 }): Promise<RestoreReport> {
   const { config } = input;
   ensureDir(config.dataDir);

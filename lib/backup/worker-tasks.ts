@@ -26,6 +26,8 @@ export type WorkerTasks = {
     sourceFd: number;
     destinationPath: string;
     busyTimeoutMs: number;
+    /** Why the checkpointed file copy must not be tried (worker.ts: replication is on); absent: try it. */
+    skipFileCopy?: string;
   }) => Promise<SnapshotResult>;
   copy: (args: { source: string; destination: string }) => Promise<string>;
   hash: (args: { path: string }) => Promise<string>;
@@ -341,8 +343,10 @@ async function copyWithBackupApi(sourcePath: string, destinationPath: string, bu
 }
 
 const tasks: WorkerTasks = {
-  async snapshot({ sourcePath, sourceFd, destinationPath, busyTimeoutMs }) {
-    const copied = await copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs);
+  async snapshot({ sourcePath, sourceFd, destinationPath, busyTimeoutMs, skipFileCopy }) {
+    const copied = skipFileCopy
+      ? { fallbackReason: skipFileCopy }
+      : await copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs);
     if ("sha256" in copied) return { method: "file-copy", sha256: copied.sha256 };
     const sha256 = await copyWithBackupApi(sourcePath, destinationPath, busyTimeoutMs);
     return { method: "backup-api", sha256, fallbackReason: copied.fallbackReason };

@@ -26,6 +26,7 @@
 import { Worker } from "node:worker_threads";
 import { databaseFileDescriptor } from "../db/database-file";
 import { findAppPath } from "../db/paths";
+import { walCheckpointOwner } from "../db/sqlite";
 import { loadedSqliteBinding } from "../db/sqlite-binding";
 import type {
   CopyEvent,
@@ -114,9 +115,17 @@ export function snapshotDatabase(
   } catch (error) {
     return Promise.reject(new Error(`snapshot failed: ${(error as Error).message}`));
   }
+  // While Litestream replicates it holds a read transaction that keeps WAL frames out of the
+  // file, so the checkpointed copy could never empty the WAL: it would only stall writers for its
+  // five write-locked attempts before falling back. Its checkpoints are Litestream's to take
+  // (sqlite.ts, WalCheckpointOwner): the backup API copies the pages, checkpointing nothing.
+  const skipFileCopy =
+    walCheckpointOwner() === "litestream"
+      ? "replication is on: Litestream owns the WAL's checkpoints, so the snapshot copies pages with the backup API"
+      : undefined;
   return runTask(
     "snapshot",
-    { sourcePath, sourceFd, destinationPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000 },
+    { sourcePath, sourceFd, destinationPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000, skipFileCopy },
     options.onEvent,
   );
 }

@@ -14,7 +14,7 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction }
 import { getConfig } from "../config";
 import { PrismaClient } from "../generated/prisma/client";
 import { acquireSharedLease } from "./lease";
-import { BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS } from "./sqlite";
+import { BUSY_TIMEOUT_MS, connectionPragmas } from "./sqlite";
 
 async function openConnection(databasePath: string): Promise<SqlDriverAdapter> {
   const factory = new PrismaBetterSqlite3({ url: `file:${databasePath}`, timeout: BUSY_TIMEOUT_MS });
@@ -22,7 +22,11 @@ async function openConnection(databasePath: string): Promise<SqlDriverAdapter> {
   // The adapter applies no PRAGMAs of its own, and these are per connection: without them
   // Prisma's writes (users, tokens, settings, audit) would commit with synchronous=NORMAL (this
   // build of SQLite's WAL default) and without foreign keys.
-  await adapter.executeScript(CONNECTION_PRAGMAS.map((pragma) => `PRAGMA ${pragma};`).join("\n"));
+  await adapter.executeScript(
+    connectionPragmas()
+      .map((pragma) => `PRAGMA ${pragma};`)
+      .join("\n"),
+  );
   return adapter;
 }
 

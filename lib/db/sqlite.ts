@@ -19,6 +19,31 @@ export const BUSY_TIMEOUT_MS = 5000;
  */
 export const CONNECTION_PRAGMAS = [`busy_timeout = ${BUSY_TIMEOUT_MS}`, "synchronous = FULL", "foreign_keys = ON"];
 
+// Who checkpoints the WAL. Litestream (lib/replication) can only continue its replica while the
+// WAL it follows is never restarted behind its back: when SQLite's automatic checkpoint (every
+// 1000 pages, on a commit) folds the WAL in while Litestream is not holding its read transaction
+// (before it starts, while it restarts), the next commit restarts the WAL, and Litestream then
+// finds a WAL header it does not know and starts a new generation — a full snapshot upload.
+// With replication on, the app's connections therefore never checkpoint on their own; Litestream
+// does it (it checkpoints at 1000 pages and every minute). On globalThis: one setting for all of
+// Next's bundles.
+export type WalCheckpointOwner = "sqlite" | "litestream";
+const sharedOwner = globalThis as unknown as { opstageWalCheckpointOwner?: WalCheckpointOwner };
+
+/** Set once at start, before the first connection opens. */
+export function setWalCheckpointOwner(owner: WalCheckpointOwner): void {
+  sharedOwner.opstageWalCheckpointOwner = owner;
+}
+
+export function walCheckpointOwner(): WalCheckpointOwner {
+  return sharedOwner.opstageWalCheckpointOwner ?? "sqlite";
+}
+
+/** CONNECTION_PRAGMAS, and no automatic checkpoints while Litestream owns them. */
+export function connectionPragmas(): string[] {
+  return walCheckpointOwner() === "litestream" ? [...CONNECTION_PRAGMAS, "wal_autocheckpoint = 0"] : CONNECTION_PRAGMAS;
+}
+
 /**
  * Opens the database file, creating its folder, and applies CONNECTION_PRAGMAS. It writes
  * nothing to the file: a database from a newer version must be refused untouched, so switching
@@ -28,7 +53,7 @@ export const CONNECTION_PRAGMAS = [`busy_timeout = ${BUSY_TIMEOUT_MS}`, "synchro
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): SqliteDatabase {
   if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-  for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma);
+  for (const pragma of connectionPragmas()) db.pragma(pragma);
   return db;
 }
 

@@ -22,12 +22,17 @@ import { exclusiveSince, LeaseBusyError } from "../db/lease";
 import { withDatabaseReleased } from "../db/runtime";
 import { enableWal } from "../db/sqlite";
 import type { MigrationFile } from "../migrate/files";
+import { discardReplicaRestore, restoreReplicaToTemp, type ReplicaRestore } from "../replication/point-in-time";
+import { startLitestream, stopLitestream } from "../replication/supervisor";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
 
 export async function restoreFromConsole(input: {
   config: Config;
+  /** A stored backup's name, or (with `file`) a label for what is restored. */
   name: string;
+  /** Restore this file instead of the stored backup `name` (a replica's point-in-time restore). */
+  file?: string;
   shipped: MigrationFile[];
   /** Keep this instance's schedule (default) instead of the backup's own. */
   keepSettings: boolean;
@@ -38,12 +43,16 @@ export async function restoreFromConsole(input: {
   const { config, shipped } = input;
   const log = (message: string) => logger().info(`restore: ${message}`);
   if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
-  const file = backupPath(config.backupDir, input.name);
-  const prepared = await prepareRestore({ config, file, shipped });
+  const file = input.file ?? backupPath(config.backupDir, input.name);
+  const prepared = await prepareRestore({ config, file, shipped, label: input.file ? input.name : undefined });
   log(`verified a copy of ${input.name}; replacing the database`);
 
   const scheduler = getScheduler(config);
   scheduler.stop();
+  // Litestream follows the file it opened: it must let go before the swap, and start again on the
+  // restored file after it (a new generation: the restored database is another database).
+  const replicating = config.replication.replica !== "off";
+  if (replicating) await stopLitestream();
   let report: RestoreReport;
   try {
     report = await withDatabaseReleased(async () => {
@@ -82,6 +91,7 @@ export async function restoreFromConsole(input: {
     throw error;
   } finally {
     await scheduler.start();
+    if (replicating) await startLitestream(config);
   }
   const deletedPreRestores = await completePreRestore(config, report).catch((error: unknown) => {
     logger().error({ err: error }, "restore: could not complete the pre-restore backup's manifest");
@@ -89,4 +99,26 @@ export async function restoreFromConsole(input: {
   });
   notify(restoreDoneEvent(report.file, input.actorLabel, report.preRestore));
   return { ...report, deletedPreRestores };
+}
+
+/**
+ * Point-in-time restore from the console: Litestream restores the replica as it was at `at` into
+ * a temp file (lib/replication/point-in-time.ts), which then goes through restoreFromConsole like
+ * any backup. The report's `file` names the replica and the moment.
+ */
+export async function restoreMomentFromConsole(
+  input: Omit<Parameters<typeof restoreFromConsole>[0], "name" | "file"> & { at: Date | "latest" },
+): Promise<RestoreReport & { moment: string; requested: string; generation: ReplicaRestore["generation"] }> {
+  if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
+  const restored = await restoreReplicaToTemp(input.config, input.at);
+  try {
+    const report = await restoreFromConsole({
+      ...input,
+      name: `replica ${restored.replicaLabel} as of ${restored.moment}`,
+      file: restored.file,
+    });
+    return { ...report, moment: restored.moment, requested: restored.requested, generation: restored.generation };
+  } finally {
+    discardReplicaRestore(restored.file);
+  }
 }

@@ -5,6 +5,8 @@ import type { SqliteDatabase } from "../db/sqlite";
 import { migrationsDir } from "../db/paths";
 import { readMigrationFiles, type MigrationFile } from "../migrate/files";
 import { migrationStatus } from "../migrate/status";
+import { litestreamVersion } from "../replication/binary";
+import { localReplicationStatus } from "../replication/status";
 import { versionInfo } from "../version";
 
 function fileSize(file: string): number | null {
@@ -50,7 +52,18 @@ export function collectDiagnostics(config: Config, db: SqliteDatabase) {
     walBytes: fileSize(`${config.databasePath}-wal`),
     journalMode: String(db.pragma("journal_mode", { simple: true })),
     migrations: migrationSummary(db),
+    litestream: litestreamVersion().version ?? `not available (${litestreamVersion().error})`,
+    replication: replicationLine(config),
   };
 }
 
 export type Diagnostics = ReturnType<typeof collectDiagnostics>;
+
+/** Replication in one line: off, or its state, replica and last error. */
+function replicationLine(config: Config): string {
+  const status = localReplicationStatus(config);
+  if (!status.enabled) return "off (OPSTAGE_REPLICATION)";
+  const running = status.running ? `Litestream running (pid ${status.pid})` : "Litestream not running";
+  const problem = status.setupError ?? (status.state === "error" ? status.lastError?.message : null);
+  return `${status.state}: ${status.replicaLabel}; ${running}${problem ? `; ${problem}` : ""}`;
+}

@@ -8,7 +8,7 @@ import { takeRestoreMarker } from "../backup/restore";
 import { closeAppDatabase, getAppDatabase } from "../db/app-database";
 import { DataDirLockedError, holdDataDirLockForProcess } from "../db/data-dir-lock";
 import { migrationsDir } from "../db/paths";
-import { checkpointTruncate, enableWal } from "../db/sqlite";
+import { checkpointTruncate, enableWal, setWalCheckpointOwner } from "../db/sqlite";
 import { bootstrapOwner } from "../auth/users";
 import { ensureDir, removeOrphanManifests, removeStaleTempFiles } from "../backup/files";
 import { completeUnhashedBackups, removeLinksToDatabase } from "../backup/start-cleanup";
@@ -16,6 +16,7 @@ import { getScheduler } from "../backup/schedule";
 import { readMigrationFiles } from "../migrate/files";
 import { MigrationError } from "../migrate/status";
 import { queueOffsiteCopy } from "../offsite/queue";
+import { startLitestream, stopLitestreamSync } from "../replication/supervisor";
 import { resumeOffsiteCopies } from "../offsite/resume";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
@@ -42,12 +43,27 @@ function describe(error: unknown): string {
   return message;
 }
 
-function installExitCheckpoint(): void {
+function installExitCheckpoint(replicating: boolean): void {
   // Next.js handles SIGTERM/SIGINT itself: it stops accepting connections, lets in-flight
   // requests (a backup download) finish, then calls process.exit. 'exit' listeners run then and
   // may only do synchronous work, which better-sqlite3 is: fold the WAL into opstage.db and close,
   // so that a stopped data dir is one self-contained file that a plain cp backs up.
   process.once("exit", () => {
+    if (replicating) {
+      // Litestream first: SIGTERM makes it ship what it has not yet (its final sync). Then no
+      // checkpoint and no close: a WAL folded in completely gets restarted by the next write (a
+      // CLI command, the next start), and Litestream then finds a WAL header it does not know
+      // and uploads a whole new generation. The WAL stays as Litestream left it — everything in
+      // it committed and fsync'ed — and the process exits; the next open replays it as after any
+      // exit. A stopped data dir is then opstage.db plus opstage.db-wal (copy both).
+      const synced = stopLitestreamSync();
+      logger().info(
+        synced
+          ? "Litestream stopped after its final sync; WAL left to Litestream"
+          : "Litestream was killed: it did not stop in time; WAL left to Litestream",
+      );
+      return;
+    }
     const complete = closeAppDatabase(checkpointTruncate);
     logger().info(`database closed${complete ? " (WAL checkpointed)" : " (WAL checkpoint incomplete)"}`);
   });
@@ -63,6 +79,9 @@ export async function startOpstage(): Promise<void> {
     // First own the data dir: a second server (or a running restore) must not be disturbed, not
     // even by the clean-up below.
     holdDataDirLockForProcess(config.dataDir);
+    // Before the first connection opens: with replication on, Litestream alone checkpoints.
+    const replicating = config.replication.replica !== "off";
+    setWalCheckpointOwner(replicating ? "litestream" : "sqlite");
     // Unfinished files from a crash: backups being written, a restore's copy of its backup.
     const stale = [...removeStaleTempFiles(config.backupDir), ...removeStaleTempFiles(config.dataDir)];
     if (stale.length > 0) log(`removed ${stale.length} unfinished backup file(s) left by a crash: ${stale.join(", ")}`);
@@ -115,7 +134,8 @@ export async function startOpstage(): Promise<void> {
     await scheduler.start();
     const schedule = await scheduler.status();
     if (schedule.cron) log(`backup schedule "${schedule.cron}" (keep ${schedule.keep}); next run ${schedule.nextRun}`);
-    installExitCheckpoint();
+    installExitCheckpoint(replicating);
+    if (replicating) await startLitestream(config);
     // In the background: hashing a large file takes seconds, and nothing waits for it.
     void completeUnhashedBackups(config.backupDir, log);
     const resumed = resumeOffsiteCopies(config);

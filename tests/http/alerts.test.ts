@@ -329,11 +329,12 @@ describe("metrics, health and proofs", () => {
     assert.equal(sample(await scrape(instance, token.token), "opstage_backups_stored", { kind: "manual" }), 2);
 
     // /api/health: healthy, with the backups detail beside it.
-    const health = await json<{ status: string; backups: { state: string; lastGoodAt: string; sources: object } }>(
-      await fetch(`${instance.server.url}/api/health`),
-    );
+    const health = await json<{
+      status: string;
+      details: { backups: { state: string; lastGoodAt: string; sources: object } };
+    }>(await fetch(`${instance.server.url}/api/health`));
     assert.equal(health.status, "ok");
-    assert.deepEqual(health.backups, {
+    assert.deepEqual(health.details.backups, {
       state: "ok",
       lastGoodAt: manual[0]!.createdAt,
       sources: { backups: "ok" },

@@ -76,7 +76,14 @@ before(async () => {
   server = await startServer({
     dataDir,
     appDir,
-    env: { ...stage.env, OPSTAGE_ADMIN_USERNAME: "owner", OPSTAGE_ADMIN_PASSWORD: "owner-password-123" },
+    env: {
+      ...stage.env,
+      OPSTAGE_ADMIN_USERNAME: "owner",
+      OPSTAGE_ADMIN_PASSWORD: "owner-password-123",
+      // Replication on, so that the image's own Litestream (bin/litestream) runs here.
+      OPSTAGE_REPLICATION: "file",
+      OPSTAGE_REPLICATION_PATH: tempDir("opstage-image-replica-"),
+    },
   });
 });
 
@@ -118,6 +125,21 @@ test("the assembled image serves pages, health and a backup download", async () 
   assert.equal(backup.status, 200, server.output());
   const body = await backup.arrayBuffer().catch((error: Error) => assert.fail(`${error.message}: ${server.output()}`));
   assert.equal(Buffer.from(body).subarray(0, 16).toString("latin1"), SQLITE_MAGIC);
+});
+
+test("the image's Litestream runs: its version on Diagnostics, replication in the health details", async () => {
+  assert.ok(existsSync(path.join(appDir, "bin", "litestream")), "bin/litestream is in the image");
+  assert.equal(server.process.signalCode ?? server.process.exitCode, null, `the server runs:\n${server.output()}`);
+  const cookie = await signIn(server.url, "owner", "owner-password-123");
+  const diagnostics = (await (
+    await fetch(`${server.url}/api/admin/diagnostics`, { headers: { Cookie: cookie } })
+  ).json()) as { litestream: string; replication: string };
+  assert.equal(diagnostics.litestream, "v0.3.13");
+  assert.match(diagnostics.replication, /Litestream running \(pid \d+\)/);
+  const health = (await (await fetch(`${server.url}/api/health`)).json()) as {
+    details: { replication: { running: boolean } };
+  };
+  assert.equal(health.details.replication.running, true);
 });
 
 test("the HEALTHCHECK command passes against the running server", () => {

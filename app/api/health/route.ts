@@ -1,13 +1,15 @@
 // GET /api/health — for the container HEALTHCHECK and load balancers; no authentication.
-// 200 when the database answers and no migration is pending, 503 otherwise. The `backups`
-// detail (ok / overdue / failing / unknown, and the last good backup) is information only: it
-// never changes the status code, so a failing backup schedule does not restart the container.
-// Unauthenticated: the state and a time only, never a backup's name or an error (paths).
+// 200 when the database answers and no migration is pending, 503 otherwise. The details —
+// backups (ok / overdue / failing / unknown, and the last good backup) and replication — are
+// information only: they never change the status code, so a failing backup schedule or an
+// unreachable replica does not restart the container. Unauthenticated: states and a time only,
+// never a backup's name, a replica's address or an error (paths, hosts).
 import { backupHealth } from "@/lib/backup/health";
 import { getConfig } from "@/lib/config";
 import { getAppDatabase } from "@/lib/db/app-database";
 import { migrationSummary } from "@/lib/system/diagnostics";
 import { exclusiveSince } from "@/lib/db/lease";
+import { localReplicationStatus } from "@/lib/replication/status";
 import { APP_VERSION } from "@/lib/version";
 
 export const dynamic = "force-dynamic";
@@ -27,6 +29,15 @@ async function backupsDetail(): Promise<BackupsDetail> {
   }
 }
 
+function replicationDetail(): { state: string; running?: boolean } {
+  try {
+    const status = localReplicationStatus(getConfig());
+    return status.enabled ? { state: status.state, running: status.running } : { state: "off" };
+  } catch {
+    return { state: "unknown" };
+  }
+}
+
 export async function GET() {
   const headers = { "Cache-Control": "no-store" };
   if (exclusiveSince() !== null) {
@@ -43,7 +54,8 @@ export async function GET() {
       const reason = migrations.error ?? `${migrations.pending} migration(s) pending`;
       return Response.json({ status: "unavailable", version: APP_VERSION, reason }, { status: 503, headers });
     }
-    return Response.json({ status: "ok", version: APP_VERSION, backups: await backupsDetail() }, { headers });
+    const details = { backups: await backupsDetail(), replication: replicationDetail() };
+    return Response.json({ status: "ok", version: APP_VERSION, details }, { headers });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return Response.json({ status: "unavailable", version: APP_VERSION, reason }, { status: 503, headers });

@@ -32,6 +32,8 @@ export function DiagnosticsPanel({ initial }: { initial: Diagnostics }) {
     ["Journal mode", data.journalMode],
     ["Migrations applied", `${m.applied}${m.latest ? ` (latest: ${m.latest})` : ""}`],
     ["Migrations pending", String(m.pending)],
+    ["Litestream", data.litestream, "litestream-version"],
+    ["Replication", data.replication, "replication-state"],
   ];
   return (
     <section className="rounded-lg border border-slate-200 bg-white">

@@ -1,0 +1,133 @@
+// Replication benchmark: what continuous replication (Litestream to a `file` replica, 1 s sync
+// interval) costs and gives, in one run on this machine. A report, not a test.
+// - RPO: at sample moments T during a 1 ms writer, the replica restored to T; the newest row in it
+//   against T is what a disk lost at T would have cost (p50, p99 = the worst of the samples).
+// - The writer's commit latency p50/p99 with replication off and on.
+// - Litestream's CPU (share of one core) and peak RSS while the writer runs.
+// - Restoring to a moment vs `cp` of the same database.
+//
+//   npx tsx bench/replication-bench.ts [--seconds 20] [--samples 20]
+import { execFileSync } from "node:child_process";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { litestreamBinary } from "../lib/replication/binary";
+import { readPid, rowNumbers, startRowWriter, type Commit } from "../tests/support/replication";
+import { startServer } from "../tests/support/server";
+import { tempDir } from "../tests/support/temp";
+
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "20" }, samples: { type: "string", default: "20" } },
+});
+const SECONDS = Number(values.seconds);
+const SAMPLES = Number(values.samples);
+const log = (message: string) => process.stderr.write(`[replication-bench] ${message}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+const CLOCK_TICKS = 100;
+
+function latencies(commits: Commit[]) {
+  const ms = commits.map(([, started, committed]) => committed - started);
+  return { commits: commits.length, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), maxMs: Math.max(...ms) };
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+async function writerRun(env: Record<string, string>, label: string) {
+  const dataDir = tempDir();
+  const dbFile = path.join(dataDir, "opstage.db");
+  const server = await startServer({ dataDir, env });
+  const writer = await startRowWriter(dbFile, "b", 1);
+  const litestream = readPid(path.join(dataDir, "litestream.pid"));
+  const ticksBefore = litestream ? cpuTicks(litestream) : 0;
+  const started = Date.now();
+  let peakRss = 0;
+  const samples: number[] = [];
+  const restoreMs: number[] = [];
+  const deadline = started + SECONDS * 1000;
+  while (Date.now() < deadline) {
+    if (litestream) peakRss = Math.max(peakRss, rssMb(litestream));
+    if (litestream && samples.length < SAMPLES && Date.now() > started + 3000) samples.push(Date.now());
+    await sleep(Math.max(200, (SECONDS * 1000 - 3000) / (SAMPLES + 1)));
+  }
+  const cpu = litestream ? (cpuTicks(litestream) - ticksBefore) / CLOCK_TICKS / ((Date.now() - started) / 1000) : 0;
+  const { commits } = await writer.stop();
+  const committedAt = new Map(commits.map(([n, , at]) => [n, at]));
+  const rpo: number[] = [];
+  if (litestream) {
+    await sleep(3000); // the last samples' data reaches the replica
+    for (const at of samples) {
+      const out = path.join(dataDir, `.bench-restore-${at}.db`);
+      const t0 = Date.now();
+      execFileSync(litestreamBinary(), [
+        "restore",
+        "-config",
+        path.join(dataDir, "litestream.yml"),
+        "-o",
+        out,
+        "-timestamp",
+        new Date(at).toISOString(),
+        dbFile,
+      ]);
+      restoreMs.push(Date.now() - t0);
+      const rows = rowNumbers(out, "b");
+      const newest = rows.length ? committedAt.get(rows.at(-1)!)! : started;
+      rpo.push(at - newest);
+      rmSync(out, { force: true });
+    }
+  }
+  const t0 = Date.now();
+  copyFileSync(dbFile, path.join(dataDir, "copy.db"));
+  const cpMs = Date.now() - t0;
+  await server.stop();
+  log(`${label}: ${commits.length} commits`);
+  return {
+    writer: latencies(commits),
+    litestream: litestream
+      ? { cpuShareOfOneCore: Number(cpu.toFixed(3)), peakRssMb: Number(peakRss.toFixed(1)) }
+      : null,
+    rpoMs: rpo.length
+      ? { samples: rpo.length, p50: percentile(rpo, 50), p99: percentile(rpo, 99), max: Math.max(...rpo) }
+      : null,
+    restoreToMomentMs: restoreMs.length ? { p50: percentile(restoreMs, 50), max: Math.max(...restoreMs) } : null,
+    cpMs,
+  };
+}
+
+async function main() {
+  log(`writer for ${SECONDS} s with replication off, then on (file replica, 1 s sync)`);
+  const off = await writerRun({}, "off");
+  const on = await writerRun(
+    {
+      OPSTAGE_REPLICATION: "file",
+      OPSTAGE_REPLICATION_PATH: tempDir("opstage-bench-replica-"),
+      OPSTAGE_REPLICATION_SYNC_INTERVAL: "1s",
+    },
+    "on",
+  );
+  const report = {
+    date: new Date().toISOString(),
+    seconds: SECONDS,
+    off,
+    on,
+    writerP99Ratio: Number((on.writer.p99Ms / Math.max(off.writer.p99Ms, 1)).toFixed(2)),
+  };
+  const file = path.join("bench", "results", `${report.date.slice(0, 10)}-replication.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(JSON.stringify(report, null, 2));
+  log(`written to ${file}`);
+}
+
+void main();

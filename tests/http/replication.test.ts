@@ -1,0 +1,278 @@
+// Continuous replication with Litestream, against the built server and real replicas: a folder
+// (`file`) and OpenSSH's sshd (`sftp`), with a writer process committing numbered rows. What is
+// checked: backups, restarts and kill -9 under the writer start no new generation (each would be
+// a full snapshot upload); the drill (server killed, data dir deleted, restore to a moment,
+// start); point-in-time exactness from the CLI and the console.
+import assert from "node:assert/strict";
+import { existsSync, rmSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { runCli, startServer, type RunningServer } from "../support/server";
+import { signIn } from "../support/session";
+import { startSftpServer } from "../support/sftp-server";
+import { tempDir } from "../support/temp";
+import {
+  assertRestoredPrefix,
+  fileReplicaGenerations,
+  newestReplicaWrite,
+  readPid,
+  rowNumbers,
+  startRowWriter,
+  waitFor,
+} from "../support/replication";
+
+const OWNER = { OPSTAGE_ADMIN_USERNAME: "owner", OPSTAGE_ADMIN_PASSWORD: "owner-password-123" };
+// A commit reaches the replica within the sync interval (1 s) plus Litestream's look at the WAL
+// (250 ms) plus the upload; 0.75 s more for a machine shared with other builds.
+const SYNC_BOUND_MS = 2000;
+
+function fileReplicationEnv(replicaDir: string): Record<string, string> {
+  return {
+    ...OWNER,
+    OPSTAGE_REPLICATION: "file",
+    OPSTAGE_REPLICATION_PATH: replicaDir,
+    OPSTAGE_REPLICATION_SYNC_INTERVAL: "1s",
+  };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function killHard(server: RunningServer): Promise<void> {
+  const exited = new Promise((resolve) => server.process.once("exit", resolve));
+  server.process.kill("SIGKILL");
+  await exited;
+}
+
+describe("replication to a folder", () => {
+  test("backups, a restart and kill -9 under a writer start no new generation; the drill restores a moment", async () => {
+    const dataDir = tempDir();
+    const replicaDir = tempDir("opstage-replica-");
+    const dbFile = path.join(dataDir, "opstage.db");
+    const pidFile = path.join(dataDir, "litestream.pid");
+    const env = fileReplicationEnv(replicaDir);
+    let server = await startServer({ dataDir, env });
+    const writer = await startRowWriter(dbFile, "w");
+    let stopped = false;
+    try {
+      const first = await waitFor("the first generation", () => fileReplicaGenerations(replicaDir).length > 0);
+      assert.ok(first);
+      const generation = fileReplicaGenerations(replicaDir);
+      assert.equal(generation.length, 1);
+
+      // Ten backups through the console while the writer commits: Litestream owns the WAL's
+      // checkpoints, so the snapshots copy pages (backup API) and restart nothing.
+      const cookie = await signIn(server.url, "owner", "owner-password-123");
+      for (let i = 0; i < 10; i++) {
+        const made = await fetch(`${server.url}/api/admin/backups`, { method: "POST", headers: { Cookie: cookie } });
+        assert.ok(made.ok, `backup ${i}: HTTP ${made.status} ${await made.text()}`);
+      }
+      const afterBackups = Date.now();
+      await waitFor(
+        "the replica to take writes after the backups",
+        () => newestReplicaWrite(replicaDir) > afterBackups,
+      );
+      assert.deepEqual(fileReplicaGenerations(replicaDir), generation, "10 backups under a writer: 0 new generations");
+
+      const status = await waitFor("the status to show the window", async () => {
+        const answer = await fetch(`${server.url}/api/admin/replication`, { headers: { Cookie: cookie } });
+        const body = (await answer.json()) as {
+          state: string;
+          window: { from: string; to: string } | null;
+          generations: unknown[] | null;
+          litestream: { version: string };
+        };
+        // A passing Litestream error (its checkpoint meeting the busy writer) clears at the next upload.
+        return body.window && body.state === "ok" ? body : null;
+      });
+      assert.equal(status.generations?.length, 1);
+      assert.equal(status.litestream.version, "v0.3.13");
+      const health = (await (await fetch(`${server.url}/api/health`)).json()) as {
+        details: { replication: { state: string; running: boolean } };
+      };
+      assert.equal(health.details.replication.state, "ok");
+      assert.equal(health.details.replication.running, true);
+
+      // kill -9 of Litestream alone: the server starts it again, on the same generation.
+      const killed = readPid(pidFile)!;
+      process.kill(killed, "SIGKILL");
+      const replacement = await waitFor("the server to start Litestream again", () => {
+        const pid = readPid(pidFile);
+        return pid && pid !== killed && isRunning(pid) ? pid : null;
+      });
+      assert.match(server.output(), /Litestream exited \(SIGKILL\) after \d+ s; restarting in 1 s/);
+      const relaunched = Date.now();
+      await waitFor(
+        "replication to resume after Litestream was killed",
+        () => newestReplicaWrite(replicaDir) > relaunched + 500,
+      );
+      assert.ok(replacement);
+      assert.deepEqual(fileReplicaGenerations(replicaDir), generation, "killing Litestream starts no new generation");
+
+      // A clean restart: Litestream's final sync first, then a checkpoint that keeps the WAL.
+      await server.stop();
+      const previousOutput = server.output();
+      assert.match(server.output(), /Litestream stopped after its final sync/);
+      assert.ok(!existsSync(pidFile), "the pid file goes with Litestream");
+      server = await startServer({ dataDir, env });
+      const restarted = Date.now();
+      await waitFor("replication to resume after the restart", () => newestReplicaWrite(replicaDir) > restarted + 500);
+      assert.deepEqual(
+        fileReplicaGenerations(replicaDir),
+        generation,
+        `a restart starts no new generation:\n${previousOutput}\n---\n${server.output()}`,
+      );
+
+      // kill -9 of the server alone: its Litestream lives on; the next start stops it and continues.
+      const orphan = readPid(pidFile);
+      assert.ok(orphan && isRunning(orphan), "Litestream runs with a pid file");
+      await killHard(server);
+      server = await startServer({ dataDir, env });
+      // Either the new server stopped it, or it ended itself at its next log line (its output
+      // pipe had no reader any more): never two on one database.
+      assert.ok(!isRunning(orphan), `the orphaned Litestream is gone:\n${server.output()}`);
+      const resumed = Date.now();
+      await waitFor("replication to resume after kill -9", () => newestReplicaWrite(replicaDir) > resumed + 500);
+      assert.deepEqual(fileReplicaGenerations(replicaDir), generation, "kill -9 starts no new generation");
+
+      // The drill: the host dies (server and Litestream killed), the data dir is lost, and the
+      // database is restored from the replica as it was at a moment T.
+      const at = Date.now();
+      await waitFor(
+        "the replica to hold everything up to T",
+        () => newestReplicaWrite(replicaDir) > at + SYNC_BOUND_MS,
+      );
+      const litestreamPid = readPid(pidFile)!;
+      await killHard(server);
+      process.kill(litestreamPid, "SIGKILL");
+      const { commits, errors } = await writer.stop();
+      stopped = true;
+      assert.equal(errors, 0);
+      rmSync(dataDir, { recursive: true, force: true });
+      const iso = new Date(at).toISOString();
+      const restore = runCli(dataDir, ["restore", "--at", iso, "--yes"], "", undefined, env);
+      assert.equal(restore.code, 0, restore.stderr);
+      assert.match(
+        restore.stdout,
+        new RegExp(`Restored .*opstage\\.db to ${iso.replace(/\./g, "\\.")} from the folder`),
+      );
+      assertRestoredPrefix(rowNumbers(dbFile, "w"), commits, at, SYNC_BOUND_MS);
+
+      server = await startServer({ dataDir, env });
+      await waitFor(
+        "a new generation for the restored database",
+        () => fileReplicaGenerations(replicaDir).length === 2,
+      );
+      assert.match(server.output(), /restored from replica the folder .* as of /);
+    } finally {
+      if (!stopped) await writer.stop().catch(() => undefined);
+      await server.stop();
+    }
+  });
+
+  test("restore --at refuses a moment the replica does not hold, naming its window", async () => {
+    const dataDir = tempDir();
+    const replicaDir = tempDir("opstage-replica-");
+    const env = fileReplicationEnv(replicaDir);
+    const server = await startServer({ dataDir, env });
+    await waitFor("the first generation", () => fileReplicaGenerations(replicaDir).length > 0);
+    await server.stop();
+    const before = runCli(dataDir, ["restore", "--at", "2001-01-01T00:00:00Z", "--yes"], "", undefined, env);
+    assert.equal(before.code, 1);
+    assert.match(
+      before.stderr,
+      /The replica has no data for 2001-01-01T00:00:00\.000Z\. It can restore moments within: \S+ – \S+/,
+    );
+    const zoneless = runCli(dataDir, ["restore", "--at", "2026-01-01 10:00", "--yes"], "", undefined, env);
+    assert.equal(zoneless.code, 1);
+    assert.match(zoneless.stderr, /not a moment to restore to: give an ISO 8601 time with its zone/);
+    const off = runCli(dataDir, ["restore", "--at", "latest", "--yes"]);
+    assert.equal(off.code, 1);
+    assert.match(off.stderr, /Replication is off/);
+  });
+});
+
+describe("replication over SFTP (OpenSSH sshd)", () => {
+  test("replicates to sshd, and the console restores the replica as it was at a moment", async () => {
+    const sftp = await startSftpServer();
+    const dataDir = tempDir();
+    const dbFile = path.join(dataDir, "opstage.db");
+    const env = {
+      ...OWNER,
+      OPSTAGE_REPLICATION: "sftp",
+      OPSTAGE_REPLICATION_PATH: path.join(sftp.root, "opstage"),
+      OPSTAGE_REPLICATION_SFTP_HOST: sftp.host,
+      OPSTAGE_REPLICATION_SFTP_PORT: String(sftp.port),
+      OPSTAGE_REPLICATION_SFTP_USER: sftp.user,
+      OPSTAGE_REPLICATION_SFTP_KEY_PATH: sftp.keyPath,
+      OPSTAGE_REPLICATION_SYNC_INTERVAL: "1s",
+    };
+    const server = await startServer({ dataDir, env });
+    const writer = await startRowWriter(dbFile, "s");
+    let stopped = false;
+    try {
+      const cookie = await signIn(server.url, "owner", "owner-password-123");
+      type Status = { state: string; window: { from: string; to: string } | null; replicaLabel: string };
+      const status = async () =>
+        (await (await fetch(`${server.url}/api/admin/replication`, { headers: { Cookie: cookie } })).json()) as Status;
+      await waitFor(
+        "the SFTP replica's first data",
+        async () => (await status()).window,
+        30_000,
+        () => sftp.output(),
+      );
+      const at = Date.now();
+      // The window's end has whole seconds.
+      await waitFor("the replica to hold everything up to T", async () => {
+        const window = (await status()).window;
+        return window && Date.parse(window.to) > at + SYNC_BOUND_MS;
+      });
+      const current = await waitFor("the status to say ok", async () => {
+        const body = await status();
+        return body.state === "ok" ? body : null;
+      });
+      assert.match(current.replicaLabel, new RegExp(`^sftp://${sftp.user}@127\\.0\\.0\\.1:${sftp.port}`));
+      const { commits, errors } = await writer.stop();
+      stopped = true;
+      assert.equal(errors, 0);
+
+      const iso = new Date(at).toISOString();
+      const answer = await fetch(`${server.url}/api/admin/replication/restore`, {
+        method: "POST",
+        headers: { Cookie: cookie, "Content-Type": "application/json" },
+        body: JSON.stringify({ at: iso }),
+      });
+      const report = (await answer.json()) as {
+        moment: string;
+        requested: string;
+        file: string;
+        preRestore: string | null;
+      };
+      assert.equal(answer.status, 200, JSON.stringify(report));
+      assert.equal(report.requested, iso);
+      // SFTP file times have whole seconds: the moment restored is the whole second at or before T.
+      const second = Math.floor(at / 1000) * 1000;
+      assert.equal(report.moment, new Date(second).toISOString(), "the report names the exact moment restored");
+      assert.match(report.file, new RegExp(`^replica sftp://.* as of ${report.moment.replace(/\./g, "\\.")}$`));
+      assert.ok(report.preRestore, "the replaced database is kept");
+      assertRestoredPrefix(rowNumbers(dbFile, "s"), commits, second, SYNC_BOUND_MS);
+      assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
+      // Replication goes on, from the restored database.
+      const after = await waitFor("replication to run again after the restore", async () => {
+        const body = await status();
+        return body.state === "ok" && body.window ? body : null;
+      });
+      assert.ok(after.window);
+    } finally {
+      if (!stopped) await writer.stop().catch(() => undefined);
+      await server.stop();
+      await sftp.stop();
+    }
+  });
+});
