@@ -20,7 +20,7 @@ export function VerdictBadge({ verdict }: { verdict: Verdict }) {
         {verdict.label}
       </span>
       {verdict.proven && (
-        <span data-testid="proven" className="text-xs text-slate-600 dark:text-slate-400">
+        <span data-testid="proven" className="text-xs text-slate-600">
           {verdict.proven}
         </span>
       )}
