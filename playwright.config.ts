@@ -10,7 +10,8 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 60_000,
-  reporter: [["list"]],
+  // The HTML report (playwright-report/) keeps the screenshots the specs attach at both widths.
+  reporter: [["list"], ["html", { open: "never" }]],
   use: {
     baseURL: process.env.OPSTAGE_E2E_URL,
     acceptDownloads: true,
