@@ -245,6 +245,12 @@ describe("replication over SFTP (OpenSSH sshd)", () => {
       assert.equal((await fetch(`${server.url}/api/health`)).status, 200, "replication never fails the health check");
       await sftp.start();
       await waitFor("replication to catch up after sshd is back", async () => (await status()).state === "ok", 60_000);
+      // The cut-off upload made Litestream start a new generation: T must lie inside it (its
+      // start has whole seconds, and so has the moment an SFTP restore can reach).
+      await waitFor("the current generation to span two seconds", async () => {
+        const window = (await status()).window;
+        return window && Date.now() - Date.parse(window.from) > 2000;
+      });
 
       const at = Date.now();
       // The window's end has whole seconds.
@@ -283,7 +289,10 @@ describe("replication over SFTP (OpenSSH sshd)", () => {
       try {
         assertRestoredPrefix(rowNumbers(dbFile, "s"), commits, second, SYNC_BOUND_MS);
       } catch (error) {
-        const log = server.output().split("\n").filter((line) => !/wal segment/.test(line));
+        const log = server
+          .output()
+          .split("\n")
+          .filter((line) => !/wal segment/.test(line));
         throw new Error(`${(error as Error).message}\n${log.slice(-40).join("\n")}`);
       }
       assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
