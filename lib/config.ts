@@ -157,6 +157,12 @@ const envSchema = z.object({
     .string()
     .regex(DURATION_PATTERN, "must be a duration such as 24h or 6h")
     .default("24h"),
+  // An upload of one WAL segment running longer than this is taken as hung (Litestream v0.3.13's
+  // SFTP client can wait forever on a server that went away): Litestream is restarted.
+  OPSTAGE_REPLICATION_UPLOAD_TIMEOUT: z
+    .string()
+    .regex(DURATION_PATTERN, "must be a duration such as 60s or 5m")
+    .default("60s"),
   OPSTAGE_REPLICATION_RETENTION: z
     .string()
     .regex(DURATION_PATTERN, "must be a duration such as 72h or 168h")
@@ -214,6 +220,7 @@ export type ReplicationEnvironment = {
   syncInterval: string;
   snapshotInterval: string;
   retention: string;
+  uploadTimeout: string;
 };
 
 export type OffsiteEnvironment = {
@@ -364,6 +371,7 @@ function replicationEnvironment(e: z.infer<typeof envSchema>): ReplicationEnviro
     syncInterval: e.OPSTAGE_REPLICATION_SYNC_INTERVAL,
     snapshotInterval: e.OPSTAGE_REPLICATION_SNAPSHOT_INTERVAL,
     retention: e.OPSTAGE_REPLICATION_RETENTION,
+    uploadTimeout: e.OPSTAGE_REPLICATION_UPLOAD_TIMEOUT,
   };
 }
 

@@ -15,7 +15,7 @@ import { createInterface } from "node:readline";
 import type { Config } from "../config";
 import { logger } from "../log";
 import { litestreamBinary } from "./binary";
-import { prepareLitestream, writeFileAtomically, type ReplicaDescription } from "./litestream-config";
+import { durationMs, prepareLitestream, writeFileAtomically, type ReplicaDescription } from "./litestream-config";
 
 export const LITESTREAM_PID_FILE = "litestream.pid";
 const FIRST_RESTART_DELAY_MS = 1000;
@@ -46,6 +46,11 @@ type SupervisorState = {
   setupError: string | null;
   /** When Litestream last reported an upload to the replica ("wal segment written", "snapshot written"). */
   lastUploadAt: string | null;
+  /** When the WAL segment upload under way began ("write wal segment" without its "written" yet). */
+  uploadingSince: number | null;
+  watchdog: NodeJS.Timeout | null;
+  /** Set when a hung upload was killed: the next Litestream starts a new generation. */
+  newGenerationNext: boolean;
 };
 
 const shared = globalThis as unknown as { opstageLitestream?: SupervisorState };
@@ -67,6 +72,9 @@ function state(): SupervisorState {
     generationsStarted: [],
     setupError: null,
     lastUploadAt: null,
+    uploadingSince: null,
+    watchdog: null,
+    newGenerationNext: false,
   };
   return shared.opstageLitestream;
 }
@@ -102,8 +110,10 @@ export function forwardLogLine(line: string, stream: "stdout" | "stderr"): void 
     const detail = typeof fields.error === "string" ? `: ${fields.error}` : "";
     remember(pinoLevel, `${message}${detail}`);
   }
+  if (message === "write wal segment") state().uploadingSince ??= Date.now();
   if (message === "wal segment written" || message === "snapshot written") {
     state().lastUploadAt = new Date().toISOString();
+    state().uploadingSince = null;
   }
   if (message.includes("new generation")) {
     state().generationsStarted.push({
@@ -189,6 +199,16 @@ function spawnLitestream(): void {
   if (!s.config || !s.configPath || s.stopping) return;
   const config = s.config;
   const binary = litestreamBinary();
+  if (s.newGenerationNext) {
+    // The killed upload may have left a partial WAL segment on the replica, and Litestream
+    // v0.3.13 would continue after it: a restore past it would stop there. Without its
+    // generation file, Litestream starts a new generation (a full snapshot) instead.
+    s.newGenerationNext = false;
+    const databaseDir = path.dirname(/* turbopackIgnore: true */ config.databasePath);
+    const metaDir = `.${path.basename(/* turbopackIgnore: true */ config.databasePath)}-litestream`;
+    rmSync(path.join(/* turbopackIgnore: true */ databaseDir, metaDir, "generation"), { force: true });
+    logger().warn("Litestream starts a new generation: its last upload was cut off");
+  }
   const child = spawn(/* turbopackIgnore: true */ binary, ["replicate", "-config", s.configPath], {
     cwd: config.dataDir,
     detached: true,
@@ -214,6 +234,7 @@ function spawnLitestream(): void {
   });
   child.once("exit", (code, signal) => {
     if (s.child === child) s.child = null;
+    s.uploadingSince = null;
     s.lastExit = { at: new Date().toISOString(), code, signal };
     if (s.stopping) return;
     const ranMs = Date.now() - (s.startedAt ?? Date.now());
@@ -229,6 +250,31 @@ function spawnLitestream(): void {
     }, delay);
     s.restartTimer.unref();
   });
+}
+
+// Litestream v0.3.13's SFTP client has no timeouts: when the server goes away mid-upload, the
+// upload can wait forever, logging nothing, while the replica falls behind. An upload of one WAL
+// segment past the configured timeout is taken as hung: Litestream is killed (a SIGTERM would
+// wait on the same upload for its final sync) and restarted by the exit handler above, which
+// reconnects. Snapshot uploads are exempt: a large one legitimately takes long.
+function startWatchdog(config: Config): void {
+  const s = state();
+  if (s.watchdog) return;
+  const timeoutMs = durationMs(config.replication.uploadTimeout);
+  s.watchdog = setInterval(
+    () => {
+      const since = s.uploadingSince;
+      if (since === null || !s.child || Date.now() - since < timeoutMs) return;
+      const message = `Litestream's upload to ${describeReplica(s.replica)} has not finished in ${Math.round((Date.now() - since) / 1000)} s (the replica does not answer); restarting Litestream`;
+      remember("error", message);
+      logger().error(message);
+      s.uploadingSince = null;
+      s.newGenerationNext = true;
+      s.child.kill("SIGKILL");
+    },
+    Math.min(5000, Math.max(250, timeoutMs / 4)),
+  );
+  s.watchdog.unref();
 }
 
 export function describeReplica(replica: ReplicaDescription | null): string {
@@ -258,6 +304,7 @@ export async function startLitestream(config: Config): Promise<void> {
     s.setupError = null;
     await stopLeftoverLitestream(config, setup.configPath);
     spawnLitestream();
+    startWatchdog(config);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     s.setupError = message;

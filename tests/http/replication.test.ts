@@ -212,6 +212,7 @@ describe("replication over SFTP (OpenSSH sshd)", () => {
       OPSTAGE_REPLICATION_SFTP_USER: sftp.user,
       OPSTAGE_REPLICATION_SFTP_KEY_PATH: sftp.keyPath,
       OPSTAGE_REPLICATION_SYNC_INTERVAL: "1s",
+      OPSTAGE_REPLICATION_UPLOAD_TIMEOUT: "5s",
     };
     const server = await startServer({ dataDir, env });
     const writer = await startRowWriter(dbFile, "s");
@@ -227,6 +228,30 @@ describe("replication over SFTP (OpenSSH sshd)", () => {
         30_000,
         () => sftp.output(),
       );
+      // sshd down: the console keeps serving, the status names the error; back up: it catches up.
+      await sftp.stop();
+      const failing = await waitFor(
+        "the status to show the SFTP error",
+        async () => {
+          const body = (await (
+            await fetch(`${server.url}/api/admin/replication`, { headers: { Cookie: cookie } })
+          ).json()) as Status & { lastError: { message: string } | null };
+          return body.state === "error" && body.lastError ? body : null;
+        },
+        30_000,
+        () => `${server.output().slice(-3000)}\n${sftp.output().slice(-2000)}`,
+      );
+      assert.match(failing.lastError!.message, /has not finished|connect|refused|EOF|closed|exited/i);
+      assert.equal((await fetch(`${server.url}/api/health`)).status, 200, "replication never fails the health check");
+      await sftp.start();
+      await waitFor("replication to catch up after sshd is back", async () => (await status()).state === "ok", 60_000);
+      // The cut-off upload made Litestream start a new generation: T must lie inside it (its
+      // start has whole seconds, and so has the moment an SFTP restore can reach).
+      await waitFor("the current generation to span two seconds", async () => {
+        const window = (await status()).window;
+        return window && Date.now() - Date.parse(window.from) > 2000;
+      });
+
       const at = Date.now();
       // The window's end has whole seconds.
       await waitFor("the replica to hold everything up to T", async () => {
@@ -261,7 +286,15 @@ describe("replication over SFTP (OpenSSH sshd)", () => {
       assert.equal(report.moment, new Date(second).toISOString(), "the report names the exact moment restored");
       assert.match(report.file, new RegExp(`^replica sftp://.* as of ${report.moment.replace(/\./g, "\\.")}$`));
       assert.ok(report.preRestore, "the replaced database is kept");
-      assertRestoredPrefix(rowNumbers(dbFile, "s"), commits, second, SYNC_BOUND_MS);
+      try {
+        assertRestoredPrefix(rowNumbers(dbFile, "s"), commits, second, SYNC_BOUND_MS);
+      } catch (error) {
+        const log = server
+          .output()
+          .split("\n")
+          .filter((line) => !/wal segment/.test(line));
+        throw new Error(`${(error as Error).message}\n${log.slice(-40).join("\n")}`);
+      }
       assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
       // Replication goes on, from the restored database.
       const after = await waitFor("replication to run again after the restore", async () => {

@@ -33,8 +33,8 @@ function tick() {
 
 process.on("SIGTERM", () => {
   stopping = true;
-  process.stdout.write(JSON.stringify({ commits, errors }));
-  process.exit(0);
+  // Exit once the output is written: a pipe takes it asynchronously, and a large one would be cut.
+  process.stdout.write(JSON.stringify({ commits, errors }), () => process.exit(0));
 });
 process.send?.("ready");
 tick();

@@ -2,7 +2,7 @@
 // with its own sshd_config, a generated host key and a generated user key: an SFTP server
 // (internal-sftp) that signs in only this machine's current user with that key.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { userInfo } from "node:os";
 import path from "node:path";
@@ -23,6 +23,31 @@ export type SftpServer = {
   stop: () => Promise<void>;
   start: () => Promise<void>;
 };
+
+/** The processes started by pid, and theirs, from /proc (their parent pid). */
+function descendantsOf(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found: number[] = [];
+  const visit = (parent: number) => {
+    for (const [child, ppid] of parents) {
+      if (ppid === parent) {
+        found.push(child);
+        visit(child);
+      }
+    }
+  };
+  visit(pid);
+  return found;
+}
 
 function keygen(file: string): void {
   const result = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file], { encoding: "utf8" });
@@ -99,10 +124,19 @@ export async function startSftpServer(): Promise<SftpServer> {
         () => output,
       );
     },
+    // A real outage: the listener and every session it started (sshd keeps open sessions alive
+    // when only the listener stops).
     stop: async () => {
       const proc = child;
       child = null;
-      if (!proc || proc.exitCode !== null) return;
+      if (!proc || proc.exitCode !== null || !proc.pid) return;
+      for (const pid of descendantsOf(proc.pid)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
       const exited = new Promise((resolve) => proc.once("exit", resolve));
       proc.kill("SIGTERM");
       await exited;

@@ -38,6 +38,7 @@ describe("replication settings", () => {
         syncInterval: "1s",
         snapshotInterval: "24h",
         retention: "72h",
+        uploadTimeout: "60s",
       },
     );
   });
