@@ -26,6 +26,7 @@
 import { Worker } from "node:worker_threads";
 import { databaseFileDescriptor } from "../db/database-file";
 import { findAppPath } from "../db/paths";
+import { walCheckpointOwner } from "../db/sqlite";
 import { loadedSqliteBinding } from "../db/sqlite-binding";
 import type {
   CopyEvent,
@@ -35,8 +36,6 @@ import type {
   WorkerRequest,
   WorkerTasks,
 } from "./worker-tasks";
-// Who checkpoints the WAL (sqlite.ts): with replication on, the snapshot leaves it to Litestream.
-import { walCheckpointOwner } from "../db/sqlite";
 
 export type { CopyEvent, IntegrityResult, SnapshotMethod, SnapshotResult } from "./worker-tasks";
 
