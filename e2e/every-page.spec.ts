@@ -8,9 +8,11 @@ import { attachScreenshot, expectFitsViewport, expectNoSeriousAxeViolations, WID
 const PAGES = [
   { path: "/", title: "Overview · Opstage CE", nav: "Overview", owner: false },
   { path: "/settings/backups", title: "Backups · Opstage CE", nav: "Backups", owner: false },
+  { path: "/settings/replication", title: "Replication · Opstage CE", nav: "Replication", owner: false },
   { path: "/settings/tokens", title: /API tokens/, nav: "API tokens", owner: false },
   { path: "/settings/diagnostics", title: "Diagnostics · Opstage CE", nav: "Diagnostics", owner: false },
   { path: "/settings/users", title: /Users/, nav: "Users", owner: true },
+  { path: "/settings/alerts", title: "Alerts · Opstage CE", nav: "Alerts", owner: true },
   { path: "/settings/audit", title: /Audit log/, nav: "Audit log", owner: false },
   { path: "/settings/account", title: /account/i, nav: "My account", owner: false },
 ];
@@ -73,7 +75,7 @@ test("dark mode follows the OS, and stays free of serious axe violations", async
   const context = await browser.newContext({ colorScheme: "dark", viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   await signInThroughForm(page, E2E.owner.username, E2E.owner.password);
-  for (const path of ["/", "/settings/backups", "/settings/diagnostics"]) {
+  for (const path of ["/", "/settings/backups", "/settings/diagnostics", "/settings/replication", "/settings/alerts"]) {
     await page.goto(path);
     // The page's background is dark: Chromium computes Tailwind v4's colours as lab(L a b),
     // L from 0 (black) to 100 (white).

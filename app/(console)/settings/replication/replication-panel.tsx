@@ -6,7 +6,7 @@ import type { ReplicationStatus } from "@/lib/replication/status";
 import { apiRequest } from "../../api-client";
 
 const button =
-  "rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-50";
+  "rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-600 disabled:opacity-60";
 
 const STATE_TEXT: Record<ReplicationStatus["state"], string> = {
   off: "Off",
@@ -145,14 +145,17 @@ export function ReplicationPanel({ initial, isOwner }: { initial: ReplicationSta
               restore.mutate(localInputToIso(moment));
             }}
           >
-            <input
-              type="datetime-local"
-              step="1"
-              value={moment}
-              onChange={(event) => setMoment(event.target.value)}
-              className="rounded-md border border-slate-300 px-2 py-1 text-sm"
-              data-testid="replication-moment"
-            />
+            <label className="text-sm">
+              <span className="sr-only">The moment to restore to, in your browser&apos;s time zone</span>
+              <input
+                type="datetime-local"
+                step="1"
+                value={moment}
+                onChange={(event) => setMoment(event.target.value)}
+                className="rounded-md border border-slate-300 px-2 py-1 text-sm"
+                data-testid="replication-moment"
+              />
+            </label>
             <button type="submit" className={button} disabled={restore.isPending}>
               {restore.isPending ? "Restoring…" : "Restore"}
             </button>
