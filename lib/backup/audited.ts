@@ -46,8 +46,15 @@ export async function createAuditedBackup(input: {
       },
     });
     // In the background: the backup is done whatever happens to its offsite copy and its proof.
-    queueOffsiteCopy({ config: input.config, name: backup.name, kind: backup.kind });
-    queueBackupProof({ backupDir: input.config.backupDir, name: backup.name, how: "after-backup" });
+    // The proof follows the copy's first attempt: the offsite copy is the one with a deadline (the
+    // only copy off this host), and the two never hold a worker's memory at the same time.
+    const copyAttempted = queueOffsiteCopy({ config: input.config, name: backup.name, kind: backup.kind });
+    queueBackupProof({
+      backupDir: input.config.backupDir,
+      name: backup.name,
+      how: "after-backup",
+      after: copyAttempted,
+    });
     return backup;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

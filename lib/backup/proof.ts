@@ -33,8 +33,13 @@ function queue(): ProofQueue {
   return globalQueue.opstageProofQueue;
 }
 
-/** Queues the verification of a stored backup and returns at once; never throws. */
-export function queueBackupProof(input: { backupDir: string; name: string; how: VerificationHow }): void {
+type ProofRequest = { backupDir: string; name: string; how: VerificationHow };
+
+/**
+ * Queues the verification of a stored backup and returns at once; never throws. `after`: a
+ * promise (never rejected) to wait for first — the backup's offsite copy's first attempt.
+ */
+export function queueBackupProof(input: ProofRequest & { after?: Promise<void> }): void {
   const q = queue();
   const key = `${input.backupDir}\0${input.name}`;
   if (q.queued.has(key)) return; // already waiting: one verification answers both
@@ -42,7 +47,8 @@ export function queueBackupProof(input: { backupDir: string; name: string; how: 
   runOutsideLease(() => {
     q.pending++;
     q.tail = q.tail
-      .then(() => {
+      .then(async () => {
+        await input.after;
         q.queued.delete(key);
         return prove(input);
       })
@@ -56,7 +62,7 @@ export async function backupProofsSettled(): Promise<void> {
   while (queue().pending > 0) await queue().tail;
 }
 
-async function prove({ backupDir, name, how }: { backupDir: string; name: string; how: VerificationHow }) {
+async function prove({ backupDir, name, how }: ProofRequest) {
   if (!existsSync(backupPath(backupDir, name))) return; // deleted meanwhile (retention)
   let verification;
   try {

@@ -1,7 +1,7 @@
 // Is this backup still good, and can this build start on it? Checks, in order: the bytes still
 // match the manifest's sha256; the file opens read-only as SQLite; integrity_check is ok; this
 // build can start on it (lib/migrate/startable.ts, the check the server's start makes).
-import { existsSync, statSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { SYSTEM_ACTOR } from "../audit/record";
 import { openDatabase } from "../db/sqlite";
 import { readMigrationRows } from "../migrate/history";
@@ -11,6 +11,7 @@ import { MigrationError } from "../migrate/status";
 import { APP_VERSION } from "../version";
 import { backupPath } from "./files";
 import {
+  manifestPath,
   readManifest,
   writeManifest,
   type BackupManifest,
@@ -161,8 +162,14 @@ export async function verifyBackup(
         actor: { ...SYSTEM_ACTOR, label: "copied in by hand" },
         verification,
       };
-  // A manifest without its backup would be an orphan (removed at the next start): do not write one.
+  // A manifest without its backup would be an orphan (removed at the next start): do not write
+  // one, and take back the one just written when the backup was deleted meanwhile (deleteBackup
+  // removes the file, then its manifest: whatever the interleaving, one of the checks sees it).
   if (!existsSync(file)) throw new BackupGoneError(name);
   await writeManifest(backupDir, updated);
+  if (!existsSync(file)) {
+    rmSync(manifestPath(backupDir, name), { force: true });
+    throw new BackupGoneError(name);
+  }
   return verification;
 }

@@ -32,17 +32,24 @@ type CopyRequest = { config: Pick<Config, "backupDir" | "offsite">; name: string
 
 /**
  * Queues the offsite copy of a stored backup and returns at once. Does nothing when no target is
- * configured or the target does not take this kind.
+ * configured or the target does not take this kind. The promise returned (never rejected) tells
+ * when the copy's first attempt is over, whatever its outcome: the backup's proof waits for it.
  */
-export function queueOffsiteCopy(request: CopyRequest): void {
+export function queueOffsiteCopy(request: CopyRequest): Promise<void> {
+  let firstAttemptOver!: () => void;
+  const firstAttempt = new Promise<void>((resolve) => (firstAttemptOver = resolve));
   runOutsideLease(() => {
     const q = queue();
     q.pending++;
     q.tail = q.tail
-      .then(() => copyWithRetries(request))
+      .then(() => copyWithRetries(request, firstAttemptOver))
       .catch((error: unknown) => logger().error(`offsite copy of ${request.name}: ${(error as Error).message}`))
-      .finally(() => q.pending--);
+      .finally(() => {
+        q.pending--;
+        firstAttemptOver();
+      });
   });
+  return firstAttempt;
 }
 
 /** Resolves when every queued copy has finished (the CLI waits before it exits). */
@@ -56,7 +63,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<void> {
+async function copyWithRetries({ config, name, kind }: CopyRequest, firstAttemptOver: () => void): Promise<void> {
   let target: OffsiteTarget | null;
   try {
     target = await loadOffsiteTarget(config);
@@ -155,6 +162,7 @@ async function copyWithRetries({ config, name, kind }: CopyRequest): Promise<voi
         await sleep(delay);
       } finally {
         setUploadPercent(name, null);
+        firstAttemptOver();
       }
     }
   } finally {
