@@ -12,6 +12,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { replicationErrorEvent } from "../alerts/events";
+import { notify } from "../alerts/notify";
 import type { Config } from "../config";
 import { logger } from "../log";
 import { litestreamBinary } from "./binary";
@@ -51,6 +53,9 @@ type SupervisorState = {
   watchdog: NodeJS.Timeout | null;
   /** Set when a hung upload was killed: the next Litestream starts a new generation. */
   newGenerationNext: boolean;
+  /** When the current run of errors began, and whether it was alerted; cleared by the next upload. */
+  erroringSince: number | null;
+  errorAlerted: boolean;
 };
 
 const shared = globalThis as unknown as { opstageLitestream?: SupervisorState };
@@ -75,14 +80,27 @@ function state(): SupervisorState {
     uploadingSince: null,
     watchdog: null,
     newGenerationNext: false,
+    erroringSince: null,
+    errorAlerted: false,
   };
   return shared.opstageLitestream;
 }
 
+const ALERT_AFTER_ERRORS_MS = 60_000;
+
 function remember(level: ReplicationEvent["level"], message: string): void {
-  const events = state().events;
-  events.push({ at: new Date().toISOString(), level, message });
-  if (events.length > KEPT_ERRORS) events.splice(0, events.length - KEPT_ERRORS);
+  const current = state();
+  current.events.push({ at: new Date().toISOString(), level, message });
+  if (current.events.length > KEPT_ERRORS) current.events.splice(0, current.events.length - KEPT_ERRORS);
+  // One alert per run of errors that outlasts ALERT_AFTER_ERRORS_MS without an upload: a replica
+  // that is down logs an error every sync interval, while a busy writer makes Litestream log a
+  // passing checkpoint error now and then, which the next upload clears.
+  if (level !== "error") return;
+  current.erroringSince ??= Date.now();
+  if (!current.errorAlerted && Date.now() - current.erroringSince >= ALERT_AFTER_ERRORS_MS) {
+    current.errorAlerted = true;
+    notify(replicationErrorEvent({ target: describeReplica(current.replica), error: message }));
+  }
 }
 
 const LEVELS = { DEBUG: "debug", INFO: "info", WARN: "warn", ERROR: "error" } as const;
@@ -114,6 +132,8 @@ export function forwardLogLine(line: string, stream: "stdout" | "stderr"): void 
   if (message === "wal segment written" || message === "snapshot written") {
     state().lastUploadAt = new Date().toISOString();
     state().uploadingSince = null;
+    state().erroringSince = null;
+    state().errorAlerted = false;
   }
   if (message.includes("new generation")) {
     state().generationsStarted.push({
