@@ -139,7 +139,8 @@ export function RestoreDialog({
               data.
             </li>
             <li>
-              <strong>Kept from this instance:</strong> the backup schedule and retention, and the offsite target.
+              <strong>Kept from this instance:</strong> the backup schedule and retention, the offsite target and the
+              alert channels.
             </li>
             <li>Requests pause for a moment during the swap, and everyone signs in again.</li>
           </ul>
