@@ -2,12 +2,13 @@
 // console's banner, /api/health's `backups` detail, the metrics and the overdue alert.
 //
 // The answer is a list of rows, one per source, each ok / overdue / failing / unknown; the
-// overall state is the worst row. Today's sources: the local backups and, when a target is
-// configured, the offsite copies. Another source (replication lag) adds a row in healthRows().
+// overall state is the worst row. The sources: the local backups and, when they are on, the
+// offsite copies and replication.
 import type { Config } from "../config";
 import { cronIntervalMs } from "../cron";
 import { readCopyState } from "../offsite/copy-state";
 import { loadOffsiteTarget } from "../offsite/target";
+import { localReplicationStatus, type ReplicationStatus } from "../replication/status";
 import { isGoodBackup, listBackups, type BackupEntry } from "./catalog";
 
 export { isGoodBackup };
@@ -16,7 +17,7 @@ import { getScheduler, type LastRun } from "./schedule";
 export type HealthState = "ok" | "overdue" | "failing" | "unknown";
 
 export type HealthRow = {
-  /** Stable id of the source: "backups", "offsite", later "replication". */
+  /** Stable id of the source: "backups", "offsite", "replication". */
   source: string;
   label: string;
   state: HealthState;
@@ -122,6 +123,25 @@ export function offsiteRow(backupDir: string, backups: BackupEntry[]): HealthRow
   return row("ok", `Copied ${lastDone}.`);
 }
 
+/** The replication row, when replication is on: Litestream's state and the last upload. */
+export function replicationRow(status: ReplicationStatus, now: Date): HealthRow {
+  const at = status.lastSync;
+  const row = (state: HealthState, detail: string): HealthRow => ({
+    source: "replication",
+    label: "Replication",
+    state,
+    at,
+    detail,
+  });
+  if (status.state === "error") {
+    const error = status.setupError ?? status.lastError?.message ?? status.replicaError ?? "unknown error";
+    return row("failing", `Replication to ${status.replicaLabel} is failing: ${error}. See Settings → Replication.`);
+  }
+  if (status.state !== "ok") return row("unknown", `Litestream is ${status.running ? "starting" : "not running"}.`);
+  const since = at ? `; last upload ${ago(now.getTime() - Date.parse(at))} ago (an idle database uploads nothing)` : "";
+  return row("ok", `Replicating to ${status.replicaLabel}${since}.`);
+}
+
 export async function backupHealth(config: Config, now = new Date()): Promise<BackupHealth> {
   const status = await getScheduler(config).status();
   const schedule = {
@@ -137,5 +157,7 @@ export async function backupHealth(config: Config, now = new Date()): Promise<Ba
     () => false,
   );
   if (offsiteConfigured) rows.push(offsiteRow(config.backupDir, backups));
+  const replication = localReplicationStatus(config);
+  if (replication.enabled) rows.push(replicationRow(replication, now));
   return { state: worstState(rows.map((r) => r.state)), rows, lastGood, schedule, checkedAt: now.toISOString() };
 }

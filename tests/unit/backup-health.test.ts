@@ -7,7 +7,8 @@ import { webhookRequest, signatureOf } from "../../lib/alerts/webhook";
 import { alertEvent } from "../../lib/alerts/events";
 import { validateChannel } from "../../lib/alerts/channels";
 import type { BackupEntry } from "../../lib/backup/catalog";
-import { backupsRow, worstState } from "../../lib/backup/health";
+import { backupsRow, replicationRow, worstState } from "../../lib/backup/health";
+import type { ReplicationStatus } from "../../lib/replication/status";
 import { ConfigError, parseConfig } from "../../lib/config";
 import { cronIntervalMs } from "../../lib/cron";
 
@@ -145,5 +146,37 @@ describe("monitoring settings", () => {
       () => parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_METRICS_TOKEN: "short" }),
       (error: Error) => error instanceof ConfigError && /OPSTAGE_METRICS_TOKEN must be at least 16/.test(error.message),
     );
+  });
+});
+
+describe("the replication row", () => {
+  const base = {
+    enabled: true,
+    replicaLabel: "sftp://backup@10.0.0.5:22/opstage",
+    running: true,
+    setupError: null,
+    lastError: null,
+    replicaError: null,
+    lastSync: new Date(NOW.getTime() - 90_000).toISOString(),
+  };
+  const status = (extra: Partial<ReplicationStatus>) => ({ ...base, ...extra }) as ReplicationStatus;
+
+  test("ok while Litestream uploads, with the last upload's age", () => {
+    const row = replicationRow(status({ state: "ok" }), NOW);
+    assert.equal(row.state, "ok");
+    assert.equal(row.source, "replication");
+    assert.match(row.detail, /Replicating to sftp:\/\/backup@10\.0\.0\.5:22\/opstage; last upload 2 min ago/);
+  });
+
+  test("failing with Litestream's error, which makes the whole health failing", () => {
+    const lastError = { at: NOW.toISOString(), level: "error" as const, message: "ssh: handshake failed: EOF" };
+    const row = replicationRow(status({ state: "error", lastError }), NOW);
+    assert.equal(row.state, "failing");
+    assert.match(row.detail, /is failing: ssh: handshake failed: EOF\. See Settings → Replication\./);
+    assert.equal(worstState(["ok", row.state]), "failing");
+  });
+
+  test("unknown while Litestream starts", () => {
+    assert.equal(replicationRow(status({ state: "starting" }), NOW).state, "unknown");
   });
 });
