@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: installs what they need (npm packages, Debian's Chromium), builds the production
+# Every test: installs what they need (npm packages, Debian's Chromium and sshd), builds the production
 # server, then runs unit/integration tests, HTTP tests against the built server, the image-layout
 # test and the Playwright end-to-end tests. Stops at the first failing group; ends with one
 # summary line "N passed, N failed".
@@ -7,23 +7,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
 
-if [[ ! -x /usr/bin/chromium ]]; then
-  echo "==> apt-get install chromium"
+# Debian packages the tests run: Chromium for Playwright, OpenSSH's sshd as the replication
+# tests' SFTP replica (started on a loopback port). Installed once, only when missing.
+missing=()
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "==> apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   sudo_cmd=""
   [[ "$(id -u)" -ne 0 ]] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  $sudo_cmd apt-get install -y -qq --no-install-recommends chromium >/dev/null
-fi
-
-# The replication tests start OpenSSH's sshd on a loopback port as their SFTP replica.
-if [[ ! -x /usr/sbin/sshd ]]; then
-  echo "==> apt-get install openssh-server"
-  export DEBIAN_FRONTEND=noninteractive
-  sudo_cmd=""
-  [[ "$(id -u)" -ne 0 ]] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  $sudo_cmd apt-get install -y -qq --no-install-recommends openssh-server >/dev/null
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 bash scripts/install.sh
