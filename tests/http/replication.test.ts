@@ -4,7 +4,7 @@
 // a full snapshot upload); the drill (server killed, data dir deleted, restore to a moment,
 // start); point-in-time exactness from the CLI and the console.
 import assert from "node:assert/strict";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { runCli, startServer, type RunningServer } from "../support/server";
@@ -35,13 +35,17 @@ function fileReplicationEnv(replicaDir: string): Record<string, string> {
   };
 }
 
+// A process that has exited but was not yet reaped (a zombie) still answers kill(pid, 0): an
+// orphaned Litestream is reaped by init, whenever init gets to it. Its state in /proc says Z.
 function isRunning(pid: number): boolean {
+  let stat: string;
   try {
-    process.kill(pid, 0);
-    return true;
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
     return false;
   }
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state !== "Z" && state !== "X";
 }
 
 async function killHard(server: RunningServer): Promise<void> {
