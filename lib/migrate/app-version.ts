@@ -25,6 +25,10 @@ export function lastRecordedVersion(db: SqliteDatabase): string | null {
 }
 
 export function recordVersion(db: SqliteDatabase, version: string): void {
+  // Nothing written when nothing changed: with replication on, a write at start, before
+  // Litestream runs, can restart a WAL it had checkpointed in full, and it then uploads a whole
+  // new generation.
+  if (lastRecordedVersion(db) === version) return;
   db.prepare(
     `INSERT INTO "SystemSetting" (key, valueJson, updatedAt) VALUES (?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET valueJson = excluded.valueJson, updatedAt = excluded.updatedAt`,
