@@ -1,3 +1,4 @@
+import { canBackup } from "@/lib/auth/roles";
 import { getConfig } from "@/lib/config";
 import { replicationStatus } from "@/lib/replication/status";
 import { requirePageRole } from "../../require-page-role";
@@ -18,7 +19,7 @@ export default async function ReplicationPage() {
           window can be restored.
         </p>
       </div>
-      <ReplicationPanel initial={initial} isOwner={user.role === "owner"} />
+      <ReplicationPanel initial={initial} canRestore={canBackup(user.role, "restore")} />
     </div>
   );
 }

@@ -20,7 +20,7 @@ function localInputToIso(value: string): string {
   return new Date(value).toISOString();
 }
 
-export function ReplicationPanel({ initial, isOwner }: { initial: ReplicationStatus; isOwner: boolean }) {
+export function ReplicationPanel({ initial, canRestore }: { initial: ReplicationStatus; canRestore: boolean }) {
   const { data } = useQuery({
     queryKey: ["replication"],
     queryFn: () => apiRequest<ReplicationStatus>("/api/admin/replication"),
@@ -129,7 +129,7 @@ export function ReplicationPanel({ initial, isOwner }: { initial: ReplicationSta
           </table>
         </section>
       )}
-      {isOwner && (
+      {canRestore && (
         <section className="rounded-lg border border-slate-200 bg-white p-6">
           <h2 className="text-lg font-medium">Restore to a moment</h2>
           <p className="mt-1 max-w-2xl text-sm text-slate-600">

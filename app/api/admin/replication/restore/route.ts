@@ -5,6 +5,7 @@ import { z } from "zod";
 import { guardedRoute } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { auditActorOf } from "@/lib/auth/require-role";
+import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
 import { getConfig } from "@/lib/config";
 import { parseRestoreMoment } from "@/lib/replication/point-in-time";
 import { restoreMomentFromConsole } from "@/lib/system/console-restore";
@@ -13,7 +14,7 @@ import { shippedMigrations } from "@/lib/system/diagnostics";
 const body = z.object({ at: z.string().min(1).max(64), keepSettings: z.boolean().optional() });
 
 export const POST = guardedRoute(
-  "owner",
+  BACKUP_PERMISSIONS.restore,
   async (request, { actor, origin }) => {
     const input = await parseJsonBody(
       request,
