@@ -167,6 +167,12 @@ const envSchema = z.object({
     .string()
     .regex(DURATION_PATTERN, "must be a duration such as 72h or 168h")
     .default("72h"),
+  // How long Litestream may keep failing without one upload before the replication alert goes
+  // out: a busy writer makes it log a passing checkpoint error now and then, cleared by the next upload.
+  OPSTAGE_REPLICATION_ALERT_AFTER: z
+    .string()
+    .regex(DURATION_PATTERN, "must be a duration such as 60s or 5m")
+    .default("60s"),
   // Fault injection for the restore tests only: the restore CLI kills itself after this step.
   OPSTAGE_TEST_RESTORE_CRASH_AT: z
     .enum(["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"])
@@ -221,6 +227,7 @@ export type ReplicationEnvironment = {
   snapshotInterval: string;
   retention: string;
   uploadTimeout: string;
+  alertAfter: string;
 };
 
 export type OffsiteEnvironment = {
@@ -372,6 +379,7 @@ function replicationEnvironment(e: z.infer<typeof envSchema>): ReplicationEnviro
     snapshotInterval: e.OPSTAGE_REPLICATION_SNAPSHOT_INTERVAL,
     retention: e.OPSTAGE_REPLICATION_RETENTION,
     uploadTimeout: e.OPSTAGE_REPLICATION_UPLOAD_TIMEOUT,
+    alertAfter: e.OPSTAGE_REPLICATION_ALERT_AFTER,
   };
 }
 

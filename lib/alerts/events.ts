@@ -67,10 +67,7 @@ export function alertEvent(
   return { type, severity: SEVERITY[type], title, message, at: new Date().toISOString(), details };
 }
 
-/**
- * The event a replication job raises when it cannot keep its replica current (replication is
- * not part of this build yet; this is its entry point). Pass it to notify().
- */
+/** Raised by the Litestream supervisor when Litestream has kept failing without one upload. */
 export function replicationErrorEvent(input: { target: string; error: string; lagSeconds?: number }): AlertEvent {
   return alertEvent(
     "replication.error",

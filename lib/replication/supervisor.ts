@@ -86,18 +86,17 @@ function state(): SupervisorState {
   return shared.opstageLitestream;
 }
 
-const ALERT_AFTER_ERRORS_MS = 60_000;
-
 function remember(level: ReplicationEvent["level"], message: string): void {
   const current = state();
   current.events.push({ at: new Date().toISOString(), level, message });
   if (current.events.length > KEPT_ERRORS) current.events.splice(0, current.events.length - KEPT_ERRORS);
-  // One alert per run of errors that outlasts ALERT_AFTER_ERRORS_MS without an upload: a replica
-  // that is down logs an error every sync interval, while a busy writer makes Litestream log a
-  // passing checkpoint error now and then, which the next upload clears.
-  if (level !== "error") return;
+  // One alert per run of errors that outlasts OPSTAGE_REPLICATION_ALERT_AFTER without an upload: a
+  // replica that is down logs an error every sync interval, while a busy writer makes Litestream
+  // log a passing checkpoint error now and then, which the next upload clears.
+  if (level !== "error" || !current.config) return;
   current.erroringSince ??= Date.now();
-  if (!current.errorAlerted && Date.now() - current.erroringSince >= ALERT_AFTER_ERRORS_MS) {
+  const alertAfterMs = durationMs(current.config.replication.alertAfter);
+  if (!current.errorAlerted && Date.now() - current.erroringSince >= alertAfterMs) {
     current.errorAlerted = true;
     notify(replicationErrorEvent({ target: describeReplica(current.replica), error: message }));
   }

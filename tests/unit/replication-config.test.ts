@@ -39,6 +39,7 @@ describe("replication settings", () => {
         snapshotInterval: "24h",
         retention: "72h",
         uploadTimeout: "60s",
+        alertAfter: "60s",
       },
     );
   });
