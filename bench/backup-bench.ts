@@ -5,7 +5,6 @@
 //
 //   npm run bench -- --size-mb 1024 [--runs 3]
 import { execFileSync, fork, spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import {
   closeSync,
   fsyncSync,
@@ -22,9 +21,8 @@ import { get as httpGet } from "node:http";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { enableWal, openDatabase } from "../lib/db/sqlite";
-import { applyPendingMigrations } from "../lib/migrate/apply";
-import { readMigrationFiles } from "../lib/migrate/files";
+import { openDatabase } from "../lib/db/sqlite";
+import { copyGeneratedDatabase } from "./generate-database";
 import { projectRoot, runCli, spawnServer, startServer } from "../tests/support/server";
 import { signIn } from "../tests/support/session";
 
@@ -45,71 +43,6 @@ const percentile = (xs: number[], p: number) => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number) => bytes / 1048576;
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
-// ---------------------------------------------------------------------------------------------
-// A realistic database at the current schema: audit events with varied text, all indexes.
-
-const ACTIONS = [
-  "auth.login.succeeded",
-  "auth.login.failed",
-  "backup.sqlite.created",
-  "user.updated",
-  "token.created",
-  "settings.changed",
-];
-const AGENTS = [
-  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36",
-  "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
-  "curl/8.11.1",
-];
-const WORDS =
-  "the owner changed backup schedule token user role disabled restored upgraded migration snapshot verified retention console database operator viewer request denied session expired".split(
-    " ",
-  );
-
-function sentence(seed: number): string {
-  const words: string[] = [];
-  for (let i = 0; i < 8 + (seed % 24); i++) words.push(WORDS[(seed * 31 + i * 7) % WORDS.length]!);
-  return words.join(" ");
-}
-
-function generateDatabase(file: string, targetBytes: number): void {
-  const db = openDatabase(file);
-  applyPendingMigrations(db, readMigrationFiles(path.join(projectRoot, "prisma/migrations")));
-  enableWal(db);
-  db.pragma("synchronous = NORMAL"); // generation only
-  const insert = db.prepare(
-    `INSERT INTO AuditEvent (id, actorType, actorId, action, targetType, targetId, result, message, ipAddress, userAgent, metadataJson, createdAt)
-     VALUES (?, ?, ?, ?, 'backup', ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const size = () => statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
-  let n = 0;
-  const started = Date.now();
-  while (size() < targetBytes) {
-    db.transaction(() => {
-      for (let i = 0; i < 20_000; i++, n++) {
-        insert.run(
-          `c${randomBytes(12).toString("hex")}`,
-          n % 7 === 0 ? "TOKEN" : "USER",
-          `u${n % 50}`,
-          ACTIONS[n % ACTIONS.length],
-          `opstage-${n}.db`,
-          n % 13 === 0 ? "FAILURE" : "SUCCESS",
-          sentence(n),
-          `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
-          AGENTS[n % AGENTS.length],
-          JSON.stringify({ bytes: n * 4096, durationMs: n % 997, filename: `opstage-${n}.db` }),
-          new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString(),
-        );
-      }
-    })();
-    db.pragma("wal_checkpoint(TRUNCATE)");
-  }
-  db.close();
-  log(
-    `generated ${n} audit events, ${mb(statSync(file).size).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
-}
 
 // ---------------------------------------------------------------------------------------------
 // Probes
@@ -245,7 +178,7 @@ async function main() {
   const database = path.join(dataDir, "opstage.db");
   const hasSqlite3 = spawnSync("sqlite3", ["-version"]).status === 0;
   try {
-    generateDatabase(database, SIZE_MB * 1048576);
+    copyGeneratedDatabase(database, SIZE_MB, log);
     // Write the new file out now, so that no write-back of it overlaps the measurements.
     execFileSync("sync");
     const dbBytes = statSync(database).size;
@@ -627,7 +560,9 @@ async function main() {
     console.log(table);
     const resultsDir = path.join(projectRoot, "bench/results");
     mkdirSync(resultsDir, { recursive: true });
-    const resultFile = path.join(resultsDir, `${summary.date.slice(0, 10)}-${SIZE_MB}mb.json`);
+    // One file per run: a second run on the same day must not replace the one the README cites.
+    const stamp = summary.date.slice(0, 16).replace(/:/g, "");
+    const resultFile = path.join(resultsDir, `${stamp}-${SIZE_MB}mb.json`);
     writeFileSync(resultFile, `${JSON.stringify({ ...summary, table }, null, 2)}\n`);
     log(`wrote ${path.relative(process.cwd(), resultFile)}`);
   } finally {

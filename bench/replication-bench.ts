@@ -4,21 +4,40 @@
 //   against T is what a disk lost at T would have cost (p50, p99 = the worst of the samples).
 // - The writer's commit latency p50/p99 with replication off and on.
 // - Litestream's CPU (share of one core) and peak RSS while the writer runs.
-// - Restoring to a moment vs `cp` of the same database.
+// - Restoring to a moment vs `cp` of the same database; with --size-mb, also on a generated
+//   database of that size: `litestream restore -timestamp` alone, and the whole
+//   `opstage restore --at` (restore, verify, pre-restore copy, swap), each against `cp` + fsync.
 //
-//   npx tsx bench/replication-bench.ts [--seconds 20] [--samples 20]
+//   npx tsx bench/replication-bench.ts [--seconds 20] [--samples 20] [--size-mb 1024]
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { litestreamBinary } from "../lib/replication/binary";
 import { readPid, rowNumbers, startRowWriter, type Commit } from "../tests/support/replication";
-import { startServer } from "../tests/support/server";
+import { runCli, startServer } from "../tests/support/server";
 import { tempDir } from "../tests/support/temp";
+import { copyGeneratedDatabase } from "./generate-database";
 
 const { values } = parseArgs({
-  options: { seconds: { type: "string", default: "20" }, samples: { type: "string", default: "20" } },
+  options: {
+    seconds: { type: "string", default: "20" },
+    samples: { type: "string", default: "20" },
+    "size-mb": { type: "string" },
+    runs: { type: "string" }, // the backup benchmark's; bench.sh passes the same arguments to all
+  },
 });
+const SIZE_MB = values["size-mb"] ? Number(values["size-mb"]) : null;
 const SECONDS = Number(values.seconds);
 const SAMPLES = Number(values.samples);
 const log = (message: string) => process.stderr.write(`[replication-bench] ${message}\n`);
@@ -106,6 +125,89 @@ async function writerRun(env: Record<string, string>, label: string) {
   };
 }
 
+/** Seconds from the first to the last call of the function given. */
+function seconds(run: () => void): number {
+  const started = performance.now();
+  run();
+  return (performance.now() - started) / 1000;
+}
+
+function copyWithFsync(from: string, to: string): void {
+  copyFileSync(from, to);
+  const fd = openSync(to, "r");
+  fsyncSync(fd);
+  closeSync(fd);
+}
+
+/** A generated database of sizeMb replicated to a folder, then restored to a moment three ways. */
+async function largeRestoreRun(sizeMb: number) {
+  const dataDir = tempDir();
+  const dbFile = path.join(dataDir, "opstage.db");
+  const replicaDir = tempDir("opstage-bench-replica-");
+  copyGeneratedDatabase(dbFile, sizeMb, log);
+  execFileSync("sync");
+  const env = {
+    OPSTAGE_REPLICATION: "file",
+    OPSTAGE_REPLICATION_PATH: replicaDir,
+    OPSTAGE_REPLICATION_SYNC_INTERVAL: "1s",
+  };
+  const started = Date.now();
+  const server = await startServer({ dataDir, env });
+  const snapshotted = () => {
+    const generations = path.join(replicaDir, "generations");
+    return (
+      existsSync(generations) &&
+      readdirSync(generations).some(
+        (g) =>
+          existsSync(path.join(generations, g, "snapshots")) &&
+          readdirSync(path.join(generations, g, "snapshots")).some((f) => !f.endsWith(".tmp")),
+      )
+    );
+  };
+  while (!snapshotted()) await sleep(100);
+  const firstSnapshotS = (Date.now() - started) / 1000;
+  log(`${sizeMb} MB: first snapshot in the replica after ${firstSnapshotS.toFixed(1)} s`);
+  const writer = await startRowWriter(dbFile, "r", 1);
+  await sleep(4000);
+  const at = Date.now();
+  await sleep(4000);
+  await writer.stop();
+  await sleep(3000); // the last commits reach the replica
+  await server.stop();
+  const iso = new Date(at).toISOString();
+  const restored = path.join(dataDir, "restored.db");
+  const litestreamS = seconds(() =>
+    execFileSync(litestreamBinary(), [
+      "restore",
+      "-config",
+      path.join(dataDir, "litestream.yml"),
+      "-o",
+      restored,
+      "-timestamp",
+      iso,
+      dbFile,
+    ]),
+  );
+  rmSync(restored, { force: true });
+  const cpS = seconds(() => copyWithFsync(dbFile, path.join(dataDir, "copy.db")));
+  rmSync(path.join(dataDir, "copy.db"), { force: true });
+  let cliCode: number | null = null;
+  const cliS = seconds(() => {
+    cliCode = runCli(dataDir, ["restore", "--at", iso, "--yes"], "", undefined, env).code;
+  });
+  if (cliCode !== 0) throw new Error(`opstage restore --at ${iso} failed (exit ${cliCode})`);
+  const ratio = (x: number) => Number((x / cpS).toFixed(2));
+  return {
+    sizeMb,
+    firstSnapshotS: Number(firstSnapshotS.toFixed(2)),
+    cpWithFsyncS: Number(cpS.toFixed(2)),
+    litestreamRestoreS: Number(litestreamS.toFixed(2)),
+    litestreamRestoreVsCp: ratio(litestreamS),
+    opstageRestoreAtS: Number(cliS.toFixed(2)),
+    opstageRestoreAtVsCp: ratio(cliS),
+  };
+}
+
 async function main() {
   log(`writer for ${SECONDS} s with replication off, then on (file replica, 1 s sync)`);
   const off = await writerRun({}, "off");
@@ -117,14 +219,16 @@ async function main() {
     },
     "on",
   );
+  const large = SIZE_MB ? await largeRestoreRun(SIZE_MB) : null;
   const report = {
     date: new Date().toISOString(),
     seconds: SECONDS,
     off,
     on,
     writerP99Ratio: Number((on.writer.p99Ms / Math.max(off.writer.p99Ms, 1)).toFixed(2)),
+    restoreToMoment: large,
   };
-  const file = path.join("bench", "results", `${report.date.slice(0, 10)}-replication.json`);
+  const file = path.join("bench", "results", `${report.date.slice(0, 16).replace(/:/g, "")}-replication.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report, null, 2));
   log(`written to ${file}`);

@@ -30,8 +30,8 @@ function tick() {
 process.on("SIGTERM", () => {
   stopping = true;
   db.close();
-  process.stdout.write(JSON.stringify({ label, committed, errors, latencies }));
-  process.exit(0);
+  // Exit once the output is written: a pipe takes it asynchronously, and a long run's would be cut.
+  process.stdout.write(JSON.stringify({ label, committed, errors, latencies }), () => process.exit(0));
 });
 process.send?.("ready");
 tick();

@@ -10,4 +10,4 @@ bash scripts/install.sh >/dev/null
 [[ -f .next/standalone/cli.mjs ]] || bash scripts/build.sh
 npx --no-install tsx bench/backup-bench.ts "$@"
 npx --no-install tsx bench/offsite-bench.ts "$@"
-exec npx --no-install tsx bench/replication-bench.ts
+exec npx --no-install tsx bench/replication-bench.ts "$@"
