@@ -32,7 +32,12 @@ import { backupProofsSettled } from "../lib/backup/proof";
 import { alertsSettled } from "../lib/alerts/notify";
 import { listRemoteCopies } from "../lib/offsite/remote";
 import { withOffsiteTarget } from "../lib/offsite/session";
-import { discardReplicaRestore, parseRestoreMoment, restoreReplicaToTemp } from "../lib/replication/point-in-time";
+import {
+  discardReplicaRestore,
+  parseRestoreMoment,
+  REPLICA_REFUSAL_ADVICE,
+  restoreReplicaToTemp,
+} from "../lib/replication/point-in-time";
 import { APP_VERSION } from "../lib/version";
 import { ask, readPassword } from "./prompt";
 
@@ -333,6 +338,7 @@ async function restoreToMomentCommand(at: string, options: { yes?: boolean; back
       keepSettings: !options.backupSettings,
       crashAt: config.testRestoreCrashAt,
       label: `replica ${restored.replicaLabel} as of ${restored.moment}`,
+      refusalAdvice: REPLICA_REFUSAL_ADVICE,
     });
   } finally {
     discardReplicaRestore(restored.file);

@@ -79,6 +79,8 @@ export async function prepareRestore(input: {
   shipped: MigrationFile[];
   crashAt?: CrashPoint;
   label?: string;
+  /** What to do instead when the file is refused (a replica's restore: another moment). */
+  refusalAdvice?: string;
 }): Promise<PreparedRestore> {
   const { config, shipped, crashAt } = input;
   const source = path.resolve(input.file);
@@ -112,7 +114,10 @@ export async function prepareRestore(input: {
     }
     crashIf("after-copy", crashAt);
     const verification = await verifyDatabaseFile(temp, shipped, manifest?.sha256 ?? null, { sha256, integrity });
-    if (!verification.restorable) throw new RestoreError(`Refusing to restore ${source}: ${verification.detail}`);
+    if (!verification.restorable) {
+      const advice = input.refusalAdvice ? ` Nothing was changed. ${input.refusalAdvice}` : "";
+      throw new RestoreError(`Refusing to restore ${input.label ?? source}: ${verification.detail}${advice}`);
+    }
     crashIf("after-verify", crashAt);
     return { source, temp, verification, label: input.label };
   } catch (error) {
@@ -269,6 +274,7 @@ export async function restoreDatabase(input: {
   keepSettings?: boolean;
   crashAt?: CrashPoint;
   label?: string;
+  refusalAdvice?: string;
 }): Promise<RestoreReport> {
   const { config } = input;
   ensureDir(config.dataDir);

@@ -45,6 +45,10 @@ export function parseRestoreMoment(text: string): Date | "latest" {
   return at;
 }
 
+/** Said when the file Litestream restored for a moment fails verification. */
+export const REPLICA_REFUSAL_ADVICE =
+  "Litestream restored that moment, but the file it wrote failed the check: try a moment a few seconds earlier or later, or restore a stored backup.";
+
 export type ReplicaRestore = {
   /** The restored database (a temp name in the data dir); the caller restores it, then discards it. */
   file: string;

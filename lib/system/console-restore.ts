@@ -22,7 +22,12 @@ import { exclusiveSince, LeaseBusyError } from "../db/lease";
 import { withDatabaseReleased } from "../db/runtime";
 import { enableWal } from "../db/sqlite";
 import type { MigrationFile } from "../migrate/files";
-import { discardReplicaRestore, restoreReplicaToTemp, type ReplicaRestore } from "../replication/point-in-time";
+import {
+  discardReplicaRestore,
+  REPLICA_REFUSAL_ADVICE,
+  restoreReplicaToTemp,
+  type ReplicaRestore,
+} from "../replication/point-in-time";
 import { startLitestream, stopLitestream } from "../replication/supervisor";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
@@ -44,7 +49,12 @@ export async function restoreFromConsole(input: {
   const log = (message: string) => logger().info(`restore: ${message}`);
   if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
   const file = input.file ?? backupPath(config.backupDir, input.name);
-  const prepared = await prepareRestore({ config, file, shipped, label: input.file ? input.name : undefined });
+  const prepared = await prepareRestore({
+    config,
+    file,
+    shipped,
+    ...(input.file ? { label: input.name, refusalAdvice: REPLICA_REFUSAL_ADVICE } : {}),
+  });
   log(`verified a copy of ${input.name}; replacing the database`);
 
   const scheduler = getScheduler(config);

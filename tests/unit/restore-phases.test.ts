@@ -12,6 +12,7 @@ import { parseConfig } from "../../lib/config";
 import { enableWal, openDatabase } from "../../lib/db/sqlite";
 import { applyPendingMigrations } from "../../lib/migrate/apply";
 import { readMigrationFiles } from "../../lib/migrate/files";
+import { REPLICA_REFUSAL_ADVICE } from "../../lib/replication/point-in-time";
 import { integrityOf, queryOne } from "../support/db";
 import { shippedMigrationsDir } from "../support/migrations";
 import { tempDir } from "../support/temp";
@@ -50,6 +51,38 @@ describe("restore phases", () => {
     assert.equal(report.sha256, expected);
     assert.equal(sha256(config.databasePath), expected, "the installed bytes are the verified bytes");
     assert.equal(integrityOf(config.databasePath), "ok");
+  });
+
+  test("a refused replica restore names the moment, not its temp file, and says what to do", async () => {
+    const { config, db, backup } = dataDirWithBackup();
+    db.close();
+    // A page in the middle of the file overwritten: the b-tree no longer reads.
+    const damaged = readFileSync(backup);
+    damaged.fill(0xa5, 2 * 4096, 3 * 4096);
+    writeFileSync(backup, damaged);
+    const before = sha256(config.databasePath);
+    await assert.rejects(
+      prepareRestore({
+        config,
+        file: backup,
+        shipped,
+        label: "replica the folder /mnt/replica as of 2026-11-27T09:00:00.000Z",
+        refusalAdvice: REPLICA_REFUSAL_ADVICE,
+      }),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /^Refusing to restore replica the folder \/mnt\/replica as of 2026-11-27T09:00:00\.000Z: /,
+        );
+        assert.ok(!error.message.includes(backup), error.message);
+        assert.match(
+          error.message,
+          /Nothing was changed\. Litestream restored that moment, .* try a moment a few seconds earlier or later/,
+        );
+        return true;
+      },
+    );
+    assert.equal(sha256(config.databasePath), before, "the live database is untouched");
   });
 
   test("the replaced database is kept by a hard link (no copy), and the report names the token that works again", async () => {
