@@ -1,6 +1,7 @@
 // User accounts: what the CLI, the bootstrap and sign-in need.
 import { randomBytes } from "node:crypto";
 import { getPrisma } from "../db/prisma";
+import { anyUserExists } from "../db/startup-reads";
 import { KnownError } from "../errors";
 import type { Role, User } from "../generated/prisma/client";
 import { hashPassword, passwordProblem } from "./password";
@@ -67,7 +68,7 @@ export async function bootstrapOwner(configured: {
   username: string | undefined;
   password: string | undefined;
 }): Promise<{ user: User; generatedPassword: string | null } | null> {
-  if ((await getPrisma().user.count()) > 0) return null;
+  if (anyUserExists()) return null;
   const generatedPassword = configured.password ? null : generatePassword();
   const user = await createUser({
     username: configured.username ?? "admin",

@@ -7,6 +7,7 @@ import { KnownError } from "../errors";
 import { logger } from "../log";
 import type { Config } from "../config";
 import { getPrisma } from "../db/prisma";
+import { readSystemSetting } from "../db/startup-reads";
 import { createAuditedBackup } from "./audited";
 import { SCHEDULE_SETTINGS_RULE } from "../schedule-rules";
 import { applyRetention } from "./retention";
@@ -27,11 +28,6 @@ export class ScheduleError extends KnownError {
   constructor(message: string) {
     super("invalid", "invalid_input", message);
   }
-}
-
-async function readSetting<T>(key: string): Promise<T | null> {
-  const row = await getPrisma().systemSetting.findUnique({ where: { key } });
-  return row ? (JSON.parse(row.valueJson) as T) : null;
 }
 
 async function writeSetting(key: string, value: unknown): Promise<void> {
@@ -59,7 +55,7 @@ export class BackupScheduler {
 
   /** Loads the saved settings (or the configured first values) and starts the timer. */
   async start(): Promise<void> {
-    this.settings = (await readSetting<ScheduleSettings>(SETTINGS_KEY)) ?? this.config.backupSchedule;
+    this.settings = readSystemSetting<ScheduleSettings>(SETTINGS_KEY) ?? this.config.backupSchedule;
     this.arm();
   }
 
@@ -80,7 +76,7 @@ export class BackupScheduler {
     return {
       ...this.settings,
       nextRun: this.job?.nextRun()?.toISOString() ?? null,
-      lastRun: await readSetting<LastRun>(LAST_RUN_KEY),
+      lastRun: readSystemSetting<LastRun>(LAST_RUN_KEY),
       running: this.running,
     };
   }
@@ -97,7 +93,12 @@ export class BackupScheduler {
   /** One scheduled run; never throws (the outcome is recorded and audited). */
   async runOnce(): Promise<LastRun> {
     this.running = true;
-    const previous = await readSetting<LastRun>(LAST_RUN_KEY).catch(() => null);
+    let previous: LastRun | null = null;
+    try {
+      previous = readSystemSetting<LastRun>(LAST_RUN_KEY);
+    } catch {
+      // A restore holding the database: the run records its outcome regardless.
+    }
     const at = new Date().toISOString();
     let lastRun: LastRun;
     try {

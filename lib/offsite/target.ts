@@ -8,6 +8,7 @@ import { z } from "zod";
 import { KnownError } from "../errors";
 import type { Config } from "../config";
 import { getPrisma } from "../db/prisma";
+import { readSystemSetting } from "../db/startup-reads";
 import { OFFSITE_TARGET_KEY } from "./setting-keys";
 
 export const OFFSITE_KINDS = ["manual", "scheduled", "pre-upgrade"] as const;
@@ -113,8 +114,7 @@ function validate(target: OffsiteTarget): OffsiteTarget {
 }
 
 async function readSaved(): Promise<Partial<OffsiteTarget> | null> {
-  const row = await getPrisma().systemSetting.findUnique({ where: { key: OFFSITE_TARGET_KEY } });
-  return row ? (JSON.parse(row.valueJson) as Partial<OffsiteTarget>) : null;
+  return readSystemSetting<Partial<OffsiteTarget>>(OFFSITE_TARGET_KEY);
 }
 
 function environmentFields(config: Pick<Config, "offsite">): Partial<OffsiteTarget> {
