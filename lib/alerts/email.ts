@@ -1,6 +1,5 @@
 // An email delivery through the channel's SMTP server (nodemailer): plain text, one message to
 // every recipient.
-import nodemailer from "nodemailer";
 import type { EmailConfig } from "./channels";
 import type { AlertEvent } from "./events";
 
@@ -30,6 +29,8 @@ export async function sendEmail(
   event: AlertEvent,
   instance: string | null,
 ): Promise<void> {
+  // Loaded on first use, not with the server (start-up imports the alert channels).
+  const { default: nodemailer } = await import("nodemailer");
   const transport = nodemailer.createTransport({
     host: config.host,
     port: config.port,

@@ -4,7 +4,10 @@ import { Readable } from "node:stream";
 import { KnownError } from "../errors";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { FileHandle } from "node:fs/promises";
-import { Decrypter, Encrypter, identityToRecipient } from "age-encryption";
+
+// age-encryption (and its @noble/@scure cryptography, ~1 MB of source) is loaded on first use, not
+// with the server: start-up imports this module through the offsite queue.
+const ageLibrary = () => import("age-encryption");
 
 const FILE_CHUNK_BYTES = 64 * 1024;
 
@@ -22,6 +25,7 @@ export async function encryptStream(
   plaintext: ReadableStream<Uint8Array>,
   recipient: string,
 ): Promise<ReadableStream<Uint8Array>> {
+  const { Encrypter } = await ageLibrary();
   const encrypter = new Encrypter();
   encrypter.addRecipient(recipient);
   return encrypter.encrypt(plaintext);
@@ -74,6 +78,7 @@ export function parseIdentity(text: string): string {
 
 /** Throws OffsiteIdentityError when `identity` is not the key `recipient` encrypts to. */
 export async function assertIdentityMatches(identity: string, recipient: string, objectName: string): Promise<void> {
+  const { identityToRecipient } = await ageLibrary();
   const mine = await identityToRecipient(identity);
   if (mine !== recipient) {
     throw new OffsiteIdentityError(
@@ -84,6 +89,7 @@ export async function assertIdentityMatches(identity: string, recipient: string,
 
 /** Plaintext of an age `ciphertext` stream, as a Node stream. */
 export async function decryptStream(ciphertext: ReadableStream<Uint8Array>, identity: string): Promise<Readable> {
+  const { Decrypter } = await ageLibrary();
   const decrypter = new Decrypter();
   decrypter.addIdentity(identity);
   const out = await decrypter.decrypt(ciphertext);

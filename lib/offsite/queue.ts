@@ -2,6 +2,7 @@
 // throws to its caller and never touches the local backup: a failed copy is a state beside the
 // backup and an audit row (backup.offsite.copied / backup.offsite.failed), nothing more.
 import { existsSync } from "node:fs";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { logger } from "../log";
 import path from "node:path";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
@@ -10,10 +11,7 @@ import { runOutsideLease } from "../db/lease";
 import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
 import { setUploadPercent, writeCopyState, type OffsiteCopyState } from "./copy-state";
-import { applyRemoteRetention } from "./remote";
-import { describeS3Error, s3ClientFor } from "./s3";
 import { loadOffsiteTarget, type OffsiteKind, type OffsiteTarget } from "./target";
-import { uploadBackupCopy } from "./upload";
 import { withBackgroundSlot } from "../backup/background-slot";
 
 /** Attempts per copy; waits double from OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS, capped below. */
@@ -79,6 +77,11 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, firstAttempt
     );
   await save({ status: "pending", at: new Date().toISOString(), attempts: 0 });
 
+  // The S3 SDK is loaded with the first copy, not with the server (start-up imports this queue).
+  const [{ describeS3Error, s3ClientFor }, { uploadBackupCopy }] = await Promise.all([
+    import("./s3"),
+    import("./upload"),
+  ]);
   const client = s3ClientFor(target);
   try {
     for (let attempt = 1; ; attempt++) {
@@ -170,7 +173,8 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, firstAttempt
   }
 }
 
-async function applyRetention(target: OffsiteTarget, client: ReturnType<typeof s3ClientFor>): Promise<void> {
+async function applyRetention(target: OffsiteTarget, client: S3Client): Promise<void> {
+  const [{ applyRemoteRetention }, { describeS3Error }] = await Promise.all([import("./remote"), import("./s3")]);
   try {
     const deleted = await applyRemoteRetention(client, target);
     if (deleted.length === 0) return;
