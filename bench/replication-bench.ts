@@ -153,27 +153,32 @@ async function largeRestoreRun(sizeMb: number) {
   };
   const started = Date.now();
   const server = await startServer({ dataDir, env });
-  const snapshotted = () => {
-    const generations = path.join(replicaDir, "generations");
-    return (
-      existsSync(generations) &&
-      readdirSync(generations).some(
-        (g) =>
-          existsSync(path.join(generations, g, "snapshots")) &&
-          readdirSync(path.join(generations, g, "snapshots")).some((f) => !f.endsWith(".tmp")),
-      )
-    );
-  };
-  while (!snapshotted()) await sleep(100);
-  const firstSnapshotS = (Date.now() - started) / 1000;
-  log(`${sizeMb} MB: first snapshot in the replica after ${firstSnapshotS.toFixed(1)} s`);
-  const writer = await startRowWriter(dbFile, "r", 1);
-  await sleep(4000);
-  const at = Date.now();
-  await sleep(4000);
-  await writer.stop();
-  await sleep(3000); // the last commits reach the replica
-  await server.stop();
+  let firstSnapshotS: number;
+  let at: number;
+  try {
+    const snapshotted = () => {
+      const generations = path.join(replicaDir, "generations");
+      return (
+        existsSync(generations) &&
+        readdirSync(generations).some(
+          (g) =>
+            existsSync(path.join(generations, g, "snapshots")) &&
+            readdirSync(path.join(generations, g, "snapshots")).some((f) => !f.endsWith(".tmp")),
+        )
+      );
+    };
+    while (!snapshotted()) await sleep(100);
+    firstSnapshotS = (Date.now() - started) / 1000;
+    log(`${sizeMb} MB: first snapshot in the replica after ${firstSnapshotS.toFixed(1)} s`);
+    const writer = await startRowWriter(dbFile, "r", 1);
+    await sleep(4000);
+    at = Date.now();
+    await sleep(4000);
+    await writer.stop();
+    await sleep(3000); // the last commits reach the replica
+  } finally {
+    await server.stop();
+  }
   const iso = new Date(at).toISOString();
   const restored = path.join(dataDir, "restored.db");
   const litestreamS = seconds(() =>

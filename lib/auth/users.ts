@@ -68,7 +68,7 @@ export async function bootstrapOwner(configured: {
   username: string | undefined;
   password: string | undefined;
 }): Promise<{ user: User; generatedPassword: string | null } | null> {
-  if (anyUserExists()) return null;
+  if (await anyUserExists()) return null;
   const generatedPassword = configured.password ? null : generatePassword();
   const user = await createUser({
     username: configured.username ?? "admin",

@@ -115,8 +115,13 @@ export async function prepareRestore(input: {
     crashIf("after-copy", crashAt);
     const verification = await verifyDatabaseFile(temp, shipped, manifest?.sha256 ?? null, { sha256, integrity });
     if (!verification.restorable) {
-      const advice = input.refusalAdvice ? ` Nothing was changed. ${input.refusalAdvice}` : "";
-      throw new RestoreError(`Refusing to restore ${input.label ?? source}: ${verification.detail}${advice}`);
+      // The advice is for a damaged file; a file from a newer version or another app needs none.
+      const damaged = verification.state === "corrupt" || verification.state === "not-sqlite";
+      const detail =
+        damaged && input.refusalAdvice
+          ? `${verification.detail.replace(/\.?$/, ".")} Nothing was changed. ${input.refusalAdvice}`
+          : verification.detail;
+      throw new RestoreError(`Refusing to restore ${input.label ?? source}: ${detail}`);
     }
     crashIf("after-verify", crashAt);
     return { source, temp, verification, label: input.label };

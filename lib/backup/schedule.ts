@@ -55,7 +55,7 @@ export class BackupScheduler {
 
   /** Loads the saved settings (or the configured first values) and starts the timer. */
   async start(): Promise<void> {
-    this.settings = readSystemSetting<ScheduleSettings>(SETTINGS_KEY) ?? this.config.backupSchedule;
+    this.settings = (await readSystemSetting<ScheduleSettings>(SETTINGS_KEY)) ?? this.config.backupSchedule;
     this.arm();
   }
 
@@ -76,7 +76,7 @@ export class BackupScheduler {
     return {
       ...this.settings,
       nextRun: this.job?.nextRun()?.toISOString() ?? null,
-      lastRun: readSystemSetting<LastRun>(LAST_RUN_KEY),
+      lastRun: await readSystemSetting<LastRun>(LAST_RUN_KEY),
       running: this.running,
     };
   }
@@ -93,12 +93,7 @@ export class BackupScheduler {
   /** One scheduled run; never throws (the outcome is recorded and audited). */
   async runOnce(): Promise<LastRun> {
     this.running = true;
-    let previous: LastRun | null = null;
-    try {
-      previous = readSystemSetting<LastRun>(LAST_RUN_KEY);
-    } catch {
-      // A restore holding the database: the run records its outcome regardless.
-    }
+    const previous = await readSystemSetting<LastRun>(LAST_RUN_KEY).catch(() => null);
     const at = new Date().toISOString();
     let lastRun: LastRun;
     try {

@@ -2,7 +2,7 @@
 // one per process, beside Prisma's connection. Synchronous uses only: a caller must not keep the
 // handle across an await, since a restore may close it and open the new file in between.
 import { getConfig } from "../config";
-import { assertNoExclusiveLease } from "./lease";
+import { assertNoExclusiveLease, insideLease } from "./lease";
 import { openDatabase, type SqliteDatabase } from "./sqlite";
 
 const globalForDb = globalThis as unknown as { opstageDb?: SqliteDatabase };
@@ -10,6 +10,16 @@ const globalForDb = globalThis as unknown as { opstageDb?: SqliteDatabase };
 /** The handle; throws MaintenanceError while a restore holds the database (runtime.ts). */
 export function getAppDatabase(): SqliteDatabase {
   assertNoExclusiveLease();
+  if (!globalForDb.opstageDb?.open) globalForDb.opstageDb = openDatabase(getConfig().databasePath);
+  return globalForDb.opstageDb;
+}
+
+/**
+ * The handle for a flow that holds a lease (withSharedLease): a restore cannot swap the file
+ * before that lease is released, so a restore waiting to start is no reason to refuse.
+ */
+export function getAppDatabaseInLease(): SqliteDatabase {
+  if (!insideLease()) throw new Error("getAppDatabaseInLease() outside a lease");
   if (!globalForDb.opstageDb?.open) globalForDb.opstageDb = openDatabase(getConfig().databasePath);
   return globalForDb.opstageDb;
 }

@@ -52,6 +52,11 @@ export function exclusiveSince(): number | null {
   return state().exclusive?.since ?? null;
 }
 
+/** Whether this asynchronous flow holds a lease (shared or exclusive). */
+export function insideLease(): boolean {
+  return state().flow.getStore() !== undefined;
+}
+
 /** Throws MaintenanceError when the exclusive lease is held by someone else. For synchronous uses. */
 export function assertNoExclusiveLease(): void {
   const s = state();

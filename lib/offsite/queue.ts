@@ -71,17 +71,17 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, firstAttempt
   }
   if (!target || !target.kinds.includes(kind as OffsiteKind)) return;
   const { backupDir } = config;
+  // The S3 SDK is loaded with the first copy, not with the server (start-up imports this queue).
+  const [{ describeS3Error, s3ClientFor }, { uploadBackupCopy }] = await Promise.all([
+    import("./s3"),
+    import("./upload"),
+  ]);
   const save = (state: OffsiteCopyState) =>
     writeCopyState(backupDir, name, state).catch((error) =>
       logger().error({ err: error }, `could not record the offsite state of ${name}`),
     );
   await save({ status: "pending", at: new Date().toISOString(), attempts: 0 });
 
-  // The S3 SDK is loaded with the first copy, not with the server (start-up imports this queue).
-  const [{ describeS3Error, s3ClientFor }, { uploadBackupCopy }] = await Promise.all([
-    import("./s3"),
-    import("./upload"),
-  ]);
   const client = s3ClientFor(target);
   try {
     for (let attempt = 1; ; attempt++) {

@@ -140,8 +140,8 @@ export async function startOpstage(): Promise<void> {
     void completeUnhashedBackups(config.backupDir, log);
     const resumed = resumeOffsiteCopies(config);
     if (resumed.length > 0) log(`offsite copies interrupted by the last stop queued again: ${resumed.join(", ")}`);
-    // Only now, not where the snapshot is taken: the copy reads its target through Prisma, which
-    // must not run before the migrations it depends on.
+    // Only now, not where the snapshot is taken: the copy reads its target from the database, a
+    // read that must not run before the migrations it depends on.
     if (snapshot) queueOffsiteCopy({ config, name: snapshot.name, kind: "pre-upgrade" });
     // Overdue alerts and the periodic re-check of the newest backup.
     startBackupHealthMonitor(config);
