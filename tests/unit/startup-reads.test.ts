@@ -1,0 +1,58 @@
+// The raw start-up reads (lib/db/startup-reads.ts) obey the database lease as Prisma's queries do:
+// outside a lease they wait for a restore under way; inside one (a request) they answer even
+// while a restore waits for that request to finish.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { configureForCli } from "../../lib/config";
+import { withExclusiveLease, withSharedLease } from "../../lib/db/lease";
+import { enableWal, openDatabase } from "../../lib/db/sqlite";
+import { anyUserExists, readSystemSetting } from "../../lib/db/startup-reads";
+import { applyPendingMigrations } from "../../lib/migrate/apply";
+import { readMigrationFiles } from "../../lib/migrate/files";
+import { shippedMigrationsDir } from "../support/migrations";
+import { tempDir } from "../support/temp";
+
+const dataDir = tempDir();
+process.env.OPSTAGE_DATA_DIR = dataDir;
+configureForCli();
+const db = openDatabase(path.join(dataDir, "opstage.db"));
+applyPendingMigrations(db, readMigrationFiles(shippedMigrationsDir));
+enableWal(db);
+db.prepare(`INSERT INTO "SystemSetting" (key, valueJson, updatedAt) VALUES ('k', '{"a":1}', CURRENT_TIMESTAMP)`).run();
+db.close();
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe("start-up reads and the database lease", () => {
+  test("outside a lease, a read waits for the restore under way, then answers", async () => {
+    const restoreMayEnd = deferred();
+    const restore = withExclusiveLease(() => restoreMayEnd.promise);
+    let settled = false;
+    const read = readSystemSetting<{ a: number }>("k").finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(settled, false, "the read waits while the restore holds the database");
+    restoreMayEnd.resolve();
+    await restore;
+    assert.deepEqual(await read, { a: 1 });
+  });
+
+  test("inside a request's lease, reads answer while a restore waits for the request", async () => {
+    const requestStarted = deferred();
+    const goOn = deferred();
+    const request = withSharedLease(async () => {
+      requestStarted.resolve();
+      await goOn.promise;
+      return { setting: await readSystemSetting<{ a: number }>("k"), anyUser: await anyUserExists() };
+    });
+    await requestStarted.promise;
+    const restore = withExclusiveLease(async () => "swapped");
+    goOn.resolve();
+    assert.deepEqual(await request, { setting: { a: 1 }, anyUser: false });
+    assert.equal(await restore, "swapped");
+  });
+});
