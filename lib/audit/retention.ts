@@ -4,6 +4,7 @@ import { Cron } from "croner";
 import { AuthError, type Actor } from "../auth/require-role";
 import { hasRole } from "../auth/roles";
 import { getPrisma } from "../db/prisma";
+import { readSystemSetting } from "../db/raw-reads";
 import { KnownError } from "../errors";
 import { logger } from "../log";
 import { recordAuditSafely, SYSTEM_ACTOR, type AuditActor, type RequestOrigin } from "./record";
@@ -20,8 +21,7 @@ export class RetentionError extends KnownError {
 
 /** Days to keep, or null for forever. */
 export async function getAuditRetentionDays(): Promise<number | null> {
-  const row = await getPrisma().systemSetting.findUnique({ where: { key: SETTING_KEY } });
-  return row ? (JSON.parse(row.valueJson) as number | null) : null;
+  return readSystemSetting<number | null>(SETTING_KEY);
 }
 
 /** Deletes events older than the retention; returns how many. Nothing when kept forever. */

@@ -1,7 +1,7 @@
 // User accounts: what the CLI, the bootstrap and sign-in need.
 import { randomBytes } from "node:crypto";
 import { getPrisma } from "../db/prisma";
-import { anyUserExists } from "../db/startup-reads";
+import { anyUserExists } from "../db/raw-reads";
 import { KnownError } from "../errors";
 import type { Role, User } from "../generated/prisma/client";
 import { hashPassword, passwordProblem } from "./password";

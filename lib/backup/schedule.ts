@@ -7,7 +7,7 @@ import { KnownError } from "../errors";
 import { logger } from "../log";
 import type { Config } from "../config";
 import { getPrisma } from "../db/prisma";
-import { readSystemSetting } from "../db/startup-reads";
+import { readSystemSetting } from "../db/raw-reads";
 import { createAuditedBackup } from "./audited";
 import { SCHEDULE_SETTINGS_RULE } from "../schedule-rules";
 import { applyRetention } from "./retention";

@@ -10,8 +10,7 @@ const globalForDb = globalThis as unknown as { opstageDb?: SqliteDatabase };
 /** The handle; throws MaintenanceError while a restore holds the database (runtime.ts). */
 export function getAppDatabase(): SqliteDatabase {
   assertNoExclusiveLease();
-  if (!globalForDb.opstageDb?.open) globalForDb.opstageDb = openDatabase(getConfig().databasePath);
-  return globalForDb.opstageDb;
+  return openedHandle();
 }
 
 /**
@@ -20,6 +19,11 @@ export function getAppDatabase(): SqliteDatabase {
  */
 export function getAppDatabaseInLease(): SqliteDatabase {
   if (!insideLease()) throw new Error("getAppDatabaseInLease() outside a lease");
+  return openedHandle();
+}
+
+/** The handle, opened on the current database file when there is none (or a restore closed it). */
+function openedHandle(): SqliteDatabase {
   if (!globalForDb.opstageDb?.open) globalForDb.opstageDb = openDatabase(getConfig().databasePath);
   return globalForDb.opstageDb;
 }

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { KnownError } from "../errors";
 import type { Config } from "../config";
 import { getPrisma } from "../db/prisma";
-import { readSystemSetting } from "../db/startup-reads";
+import { readSystemSetting } from "../db/raw-reads";
 import { OFFSITE_TARGET_KEY } from "./setting-keys";
 
 export const OFFSITE_KINDS = ["manual", "scheduled", "pre-upgrade"] as const;

@@ -10,12 +10,7 @@ import {
   withExclusiveLease,
   withSharedLease,
 } from "../../lib/db/lease";
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
+import { deferred } from "../support/deferred";
 
 describe("database lease", () => {
   test("the exclusive lease starts only when the shared ones inside have ended", async () => {

@@ -1,7 +1,7 @@
 // Reading a SystemSetting row (JSON by key) and whether any user exists, through the server's raw
-// handle rather than Prisma: they are on the start-up path and behind /api/health, and Prisma's
-// first query initialises its query compiler (WebAssembly), about 0.2 s of the one JS thread,
-// before the server can answer. Writes stay with Prisma. Like each Prisma query, each read holds
+// handle rather than Prisma: the start-up path and /api/health read them, and Prisma's first
+// query initialises its query compiler (WebAssembly), about 0.2 s of the one JS thread, before
+// the server can answer. Writes stay with Prisma. Like each Prisma query, each read holds
 // a shared lease: it waits for a restore under way, and a restore waits for it.
 import { getAppDatabaseInLease } from "./app-database";
 import { withSharedLease } from "./lease";

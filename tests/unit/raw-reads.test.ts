@@ -1,4 +1,4 @@
-// The raw start-up reads (lib/db/startup-reads.ts) obey the database lease as Prisma's queries do:
+// The raw reads (lib/db/raw-reads.ts) obey the database lease as Prisma's queries do:
 // outside a lease they wait for a restore under way; inside one (a request) they answer even
 // while a restore waits for that request to finish.
 import assert from "node:assert/strict";
@@ -7,11 +7,12 @@ import { describe, test } from "node:test";
 import { configureForCli } from "../../lib/config";
 import { withExclusiveLease, withSharedLease } from "../../lib/db/lease";
 import { enableWal, openDatabase } from "../../lib/db/sqlite";
-import { anyUserExists, readSystemSetting } from "../../lib/db/startup-reads";
+import { anyUserExists, readSystemSetting } from "../../lib/db/raw-reads";
 import { applyPendingMigrations } from "../../lib/migrate/apply";
 import { readMigrationFiles } from "../../lib/migrate/files";
 import { shippedMigrationsDir } from "../support/migrations";
 import { tempDir } from "../support/temp";
+import { deferred } from "../support/deferred";
 
 const dataDir = tempDir();
 process.env.OPSTAGE_DATA_DIR = dataDir;
@@ -21,12 +22,6 @@ applyPendingMigrations(db, readMigrationFiles(shippedMigrationsDir));
 enableWal(db);
 db.prepare(`INSERT INTO "SystemSetting" (key, valueJson, updatedAt) VALUES ('k', '{"a":1}', CURRENT_TIMESTAMP)`).run();
 db.close();
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 describe("start-up reads and the database lease", () => {
   test("outside a lease, a read waits for the restore under way, then answers", async () => {
