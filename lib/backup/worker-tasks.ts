@@ -65,9 +65,14 @@ const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
 // (data=ordered) any process's fsync commits the filesystem journal, which first writes out the
 // data of newly allocated blocks — ours included. With a whole GB of the copy dirty in memory, the
 // writers' own commit fsyncs waited ~400 ms behind it (measured). Each flush runs in the thread
-// pool while the next chunks are copied, one at a time: at most two of these are ever dirty, and
-// the copy does not wait for the disk any more than with one flush at the end.
+// pool while the next chunks are copied, FLUSHES_IN_FLIGHT at a time: the copy only waits for the
+// flush before last, so the disk always has the next flush queued. With one at a time the copy
+// stalled at each boundary while the disk sat idle between two flushes (1 GB into a new file,
+// medians of five: 2.1 s against 1.6 s with two, `cp` + fsync 1.7-2.0 s in the same runs). At
+// most three of these are ever dirty, and two flushes, one read and one write fill libuv's four
+// threads, no more.
 const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
+const FLUSHES_IN_FLIGHT = 2;
 
 type Connection = Database.Database;
 
@@ -234,7 +239,7 @@ async function copyBytes(
   const buffers = [Buffer.allocUnsafe(COPY_CHUNK_BYTES), Buffer.allocUnsafe(COPY_CHUNK_BYTES)];
   const out = fs.openSync(destinationPath, "wx");
   onOpened?.();
-  let flushing: Promise<void> = Promise.resolve();
+  const flushes: Promise<void>[] = [];
   let writing: Promise<void> = Promise.resolve();
   let reading: Promise<Buffer> | undefined;
   try {
@@ -247,8 +252,8 @@ async function copyBytes(
       written = end;
       onCopied?.(written);
       if (written % FLUSH_EVERY_BYTES === 0) {
-        await flushing;
-        flushing = fdatasync(out);
+        while (flushes.length >= FLUSHES_IN_FLIGHT) await flushes.shift();
+        flushes.push(started(fdatasync(out)));
       }
     };
     if (bytes > 0) reading = started(readChunk(sourceFd, buffers[0]!, 0, bytes));
@@ -266,12 +271,12 @@ async function copyBytes(
       hash.update(chunk);
     }
     await afterWrite(position);
-    await flushing;
+    while (flushes.length > 0) await flushes.shift();
     fs.fsyncSync(out);
   } finally {
     // Never close the file under a read, write or flush still running (their errors, if any, are
     // already thrown).
-    await Promise.allSettled([reading, writing, flushing]);
+    await Promise.allSettled([reading, writing, ...flushes]);
     fs.closeSync(out);
   }
   return hash.digest("hex");
