@@ -24,7 +24,7 @@ import {
   type FreeSpaceProbe,
 } from "./space";
 import { lastAppliedMigration } from "./verify";
-import { snapshotDatabase } from "./worker";
+import { type LentChunk, snapshotDatabase } from "./worker";
 
 export type CreateBackupOptions = {
   databasePath: string;
@@ -44,6 +44,8 @@ export type CopyObserver = {
   started: (copy: { name: string; bytes: number; tempPath: string }) => void;
   /** The first `position` bytes are in the temp file. */
   copied: (position: number) => void;
+  /** A chunk as it was read, before it is in the temp file (worker.ts, LentChunk). */
+  lent?: LentChunk;
   /** This backup has the snapshot lock: any other backup it waited for is done. */
   acquired?: () => void;
 };
@@ -84,6 +86,7 @@ async function snapshotToBackupDir(options: CreateBackupOptions): Promise<Backup
               ? observer.started({ name, bytes: event.bytes, tempPath })
               : observer.copied(event.position)
         : undefined,
+      onChunk: observer?.lent,
     });
     if (snapshot.fallbackReason)
       logger().warn(`snapshot ${name}: used SQLite's backup API because ${snapshot.fallbackReason}`);

@@ -7,6 +7,15 @@ import fs from "node:fs";
 import { promisify } from "node:util";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
+import {
+  type ChunkPool,
+  COPY_CHUNK_BYTES,
+  createChunkPool,
+  lendSlot,
+  releaseCopySlot,
+  slotBuffer,
+  takeFreeSlot,
+} from "./chunk-pool";
 
 const fdatasync = promisify(fs.fdatasync);
 
@@ -28,6 +37,8 @@ export type WorkerTasks = {
     busyTimeoutMs: number;
     /** Why the checkpointed file copy must not be tried (worker.ts: replication is on); absent: try it. */
     skipFileCopy?: string;
+    /** Shared slots to read the file copy into and lend to the main thread (chunk-pool.ts). */
+    lendFrom?: ChunkPool;
   }) => Promise<SnapshotResult>;
   copy: (args: { source: string; destination: string }) => Promise<string>;
   hash: (args: { path: string }) => Promise<string>;
@@ -44,11 +55,16 @@ export type WorkerRequest = {
 }[keyof WorkerTasks];
 export type WorkerReply = { ok: true; result: unknown } | { ok: false; message: string; code?: string };
 /**
- * What the snapshot says while it runs, so that a download can stream the copy as it is written:
- * `copying` once the size is known (the file copy only; the backup API says nothing), then
- * `copied` after each chunk is in the destination file (readable through another descriptor).
+ * What the snapshot says while it runs, so that a download can stream the copy as it is made:
+ * `copying` once the size is known (the file copy only; the backup API says nothing); `lent`
+ * when a chunk starting at `position` has been read into a shared slot (lendFrom), which the
+ * main thread returns when done with it; `copied` after each chunk is in the destination file
+ * (readable through another descriptor).
  */
-export type CopyEvent = { event: "copying"; bytes: number } | { event: "copied"; position: number };
+export type CopyEvent =
+  | { event: "copying"; bytes: number }
+  | { event: "lent"; position: number; slot: number; length: number }
+  | { event: "copied"; position: number };
 
 function emit(event: CopyEvent): void {
   parentPort?.postMessage(event);
@@ -60,7 +76,6 @@ function emit(event: CopyEvent): void {
 const LOCKED_WAIT_MS = 50;
 const RETRY_PAUSE_MS = 20;
 const ATTEMPTS = 5;
-const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
 // The copy is flushed to disk every this many bytes rather than once at the end. On ext4
 // (data=ordered) any process's fsync commits the filesystem journal, which first writes out the
 // data of newly allocated blocks — ours included. With a whole GB of the copy dirty in memory, the
@@ -191,8 +206,11 @@ function beginCheckpointedRead(reader: Connection, sourcePath: string, busyTimeo
 }
 
 type CopyHooks = {
-  /** May change the first chunk before it is written and hashed. */
+  /** May change the first chunk before it is written, hashed or lent. */
   editFirstChunk?: (chunk: Buffer) => void;
+  /** Shared slots to read into; each chunk read into one is lent (onLent) before it is written. */
+  lendFrom?: ChunkPool;
+  onLent?: (position: number, slot: number, length: number) => void;
   /** The destination file exists (so another descriptor can open it). */
   onOpened?: () => void;
   onCopied?: (position: number) => void;
@@ -221,6 +239,34 @@ async function writeChunk(fd: number, chunk: Buffer, position: number): Promise<
   }
 }
 
+/** A buffer the copy holds: a slot of the shared pool (lendable) or of its own. */
+type CopyBuffer = { pool: ChunkPool; slot: number; lendable: boolean };
+
+// The copy's buffers: a free shared slot when there is one, else one of two of its own. It never
+// waits for the main thread to return a slot: a slow client must not hold the read transaction.
+class CopyBuffers {
+  #own: ChunkPool | undefined;
+
+  constructor(private readonly shared: ChunkPool | undefined) {}
+
+  take(): CopyBuffer {
+    if (this.shared) {
+      const slot = takeFreeSlot(this.shared);
+      if (slot >= 0) return { pool: this.shared, slot, lendable: true };
+    }
+    this.#own ??= createChunkPool(2, COPY_CHUNK_BYTES, false);
+    const slot = takeFreeSlot(this.#own);
+    // The copy holds at most two buffers (one read into, one written), and takes a new one
+    // only after giving back all but one of them.
+    if (slot < 0) throw new Error("the copy holds both of its own buffers");
+    return { pool: this.#own, slot, lendable: false };
+  }
+
+  release(buffer: CopyBuffer): void {
+    releaseCopySlot(buffer.pool, buffer.slot);
+  }
+}
+
 // Copies the first `bytes` bytes of sourceFd into a new file (never an existing one), hashing
 // them on the way, flushing as it goes and fsync'ing at the end. Returns the sha256 (hex).
 //
@@ -233,41 +279,54 @@ async function copyBytes(
   bytes: number,
   hooks: CopyHooks = {},
 ): Promise<string> {
-  const { editFirstChunk, onOpened, onCopied } = hooks;
+  const { editFirstChunk, onLent, onOpened, onCopied } = hooks;
   const hash: Hash = createHash("sha256");
-  // Two buffers: one is read into while the other is written and hashed.
-  const buffers = [Buffer.allocUnsafe(COPY_CHUNK_BYTES), Buffer.allocUnsafe(COPY_CHUNK_BYTES)];
+  const buffers = new CopyBuffers(hooks.lendFrom);
   const out = fs.openSync(destinationPath, "wx");
   onOpened?.();
   const flushes: Promise<void>[] = [];
   let writing: Promise<void> = Promise.resolve();
   let reading: Promise<Buffer> | undefined;
+  let readInto: CopyBuffer | undefined;
+  let writtenFrom: CopyBuffer | undefined;
   try {
     let position = 0;
     let written = 0;
-    // After each write: the bytes before `written` are in the file, and a flush may start.
+    let flushedTo = 0;
+    // After each write: its buffer is free again, the bytes before `written` are in the file,
+    // and a flush may start.
     const afterWrite = async (end: number) => {
       await writing;
+      if (writtenFrom) buffers.release(writtenFrom);
+      writtenFrom = undefined;
       if (end === written) return;
       written = end;
       onCopied?.(written);
-      if (written % FLUSH_EVERY_BYTES === 0) {
+      if (written - flushedTo >= FLUSH_EVERY_BYTES) {
+        flushedTo = written;
         while (flushes.length >= FLUSHES_IN_FLIGHT) await flushes.shift();
         flushes.push(started(fdatasync(out)));
       }
     };
-    if (bytes > 0) reading = started(readChunk(sourceFd, buffers[0]!, 0, bytes));
-    for (let index = 0; position < bytes; index++) {
+    const readNext = () => {
+      readInto = buffers.take();
+      reading = started(readChunk(sourceFd, slotBuffer(readInto.pool, readInto.slot), position, bytes - position));
+    };
+    if (bytes > 0) readNext();
+    while (position < bytes) {
       const chunk = await reading!;
+      const buffer = readInto!;
       if (position === 0) editFirstChunk?.(chunk);
-      // The other buffer is free once its write is done: the next read may fill it.
+      if (buffer.lendable && onLent) {
+        lendSlot(buffer.pool, buffer.slot);
+        onLent(position, buffer.slot, chunk.length);
+      }
+      // The previous buffer is free once its write is done: the next read may take it.
       await afterWrite(position);
+      writtenFrom = buffer;
       writing = started(writeChunk(out, chunk, position));
       position += chunk.length;
-      reading =
-        position < bytes
-          ? started(readChunk(sourceFd, buffers[(index + 1) % 2]!, position, bytes - position))
-          : undefined;
+      if (position < bytes) readNext();
       hash.update(chunk);
     }
     await afterWrite(position);
@@ -288,6 +347,7 @@ async function copyCheckpointedFile(
   sourceFd: number,
   destinationPath: string,
   busyTimeoutMs: number,
+  lendFrom: ChunkPool | undefined,
 ): Promise<{ sha256: string } | { fallbackReason: string }> {
   let reader: Connection | undefined;
   let read: CheckpointedRead;
@@ -306,6 +366,8 @@ async function copyCheckpointedFile(
   try {
     const sha256 = await copyBytes(sourceFd, destinationPath, read.bytes, {
       editFirstChunk: markRollbackJournal,
+      lendFrom,
+      onLent: (position, slot, length) => emit({ event: "lent", position, slot, length }),
       onOpened: () => emit({ event: "copying", bytes: read.bytes }),
       onCopied: (position) => emit({ event: "copied", position }),
     });
@@ -348,10 +410,10 @@ async function copyWithBackupApi(sourcePath: string, destinationPath: string, bu
 }
 
 const tasks: WorkerTasks = {
-  async snapshot({ sourcePath, sourceFd, destinationPath, busyTimeoutMs, skipFileCopy }) {
+  async snapshot({ sourcePath, sourceFd, destinationPath, busyTimeoutMs, skipFileCopy, lendFrom }) {
     const copied = skipFileCopy
       ? { fallbackReason: skipFileCopy }
-      : await copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs);
+      : await copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs, lendFrom);
     if ("sha256" in copied) return { method: "file-copy", sha256: copied.sha256 };
     const sha256 = await copyWithBackupApi(sourcePath, destinationPath, busyTimeoutMs);
     return { method: "backup-api", sha256, fallbackReason: copied.fallbackReason };

@@ -28,6 +28,7 @@ import { databaseFileDescriptor } from "../db/database-file";
 import { findAppPath } from "../db/paths";
 import { walCheckpointOwner } from "../db/sqlite";
 import { loadedSqliteBinding } from "../db/sqlite-binding";
+import { COPY_CHUNK_BYTES, createChunkPool, LENDING_SLOTS, returnLentSlot, slotBuffer } from "./chunk-pool";
 import type {
   CopyEvent,
   IntegrityResult,
@@ -98,16 +99,26 @@ function runTask<K extends keyof WorkerTasks>(
   }) as ReturnType<WorkerTasks[K]>;
 }
 
+/** The file copy's progress: its size once known, then how much of it is in the file. */
+export type CopyProgress = Exclude<CopyEvent, { event: "lent" }>;
+/**
+ * A chunk of the file copy as it was read, before it is in the file: `chunk` stays unchanged
+ * until giveBack() is called, which must be called once, whether the chunk was used or not.
+ */
+export type LentChunk = (position: number, chunk: Buffer, giveBack: () => void) => void;
+
 /**
  * Writes a consistent copy of the live database at `sourcePath` to `destinationPath` (a new
  * file), in rollback-journal mode and fsync'ed. Returns which way it was taken (see the top of
  * this file), why the file copy could not be used when it was not, and the copy's sha256,
- * computed as it was written. onEvent hears the file copy's progress (CopyEvent).
+ * computed as it was written. onEvent hears the file copy's progress; onChunk, when given, is
+ * lent the file copy's chunks as they are read (chunk-pool.ts; not every chunk when the
+ * receiver holds on to them).
  */
 export function snapshotDatabase(
   sourcePath: string,
   destinationPath: string,
-  options: { busyTimeoutMs?: number; onEvent?: (event: CopyEvent) => void } = {},
+  options: { busyTimeoutMs?: number; onEvent?: (event: CopyProgress) => void; onChunk?: LentChunk } = {},
 ): Promise<SnapshotResult> {
   let sourceFd: number;
   try {
@@ -123,10 +134,24 @@ export function snapshotDatabase(
     walCheckpointOwner() === "litestream"
       ? "replication is on: Litestream owns the WAL's checkpoints, so the snapshot copies pages with the backup API"
       : undefined;
+  const { onChunk, onEvent } = options;
+  const lendFrom = onChunk ? createChunkPool(LENDING_SLOTS, COPY_CHUNK_BYTES, true) : undefined;
   return runTask(
     "snapshot",
-    { sourcePath, sourceFd, destinationPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000, skipFileCopy },
-    options.onEvent,
+    { sourcePath, sourceFd, destinationPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000, skipFileCopy, lendFrom },
+    (event) => {
+      if (event.event !== "lent") onEvent?.(event);
+      else if (lendFrom && onChunk) {
+        // Once only: a second return after the copy lent the slot again would free it under the
+        // new borrower.
+        let returned = false;
+        onChunk(event.position, slotBuffer(lendFrom, event.slot, event.length), () => {
+          if (returned) return;
+          returned = true;
+          returnLentSlot(lendFrom, event.slot);
+        });
+      }
+    },
   );
 }
 

@@ -98,6 +98,45 @@ describe("the download while the snapshot is copied", () => {
     assert.equal(manifest.snapshotMethod, "file-copy");
   });
 
+  test("a client that keeps up, while another connection commits throughout, gets exactly the stored file", async () => {
+    const dataDir = tempDir();
+    const dbFile = path.join(dataDir, "opstage.db");
+    const server = await startServer({ dataDir, env });
+    servers.push(server);
+    append(dbFile, 40, false); // ten of the copy's chunks, most of them sent as they are read
+    const cookie = await signIn(server.url, OWNER.username, OWNER.password);
+    const writer = new Database(dbFile);
+    writer.pragma("busy_timeout = 5000");
+    const insert = writer.prepare(
+      `INSERT INTO AuditEvent (id, actorType, action, result, createdAt) VALUES (?, 'SYSTEM', 'test.writer', 'SUCCESS', CURRENT_TIMESTAMP)`,
+    );
+    let writing = true;
+    let commits = 0;
+    const writes = (async () => {
+      while (writing) {
+        insert.run(`writer-${commits++}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    const response = await fetch(`${server.url}/api/admin/backup/sqlite`, {
+      method: "POST",
+      headers: { Cookie: cookie },
+    });
+    const body = Buffer.from(await response.arrayBuffer());
+    writing = false;
+    await writes;
+    writer.close();
+    assert.equal(response.status, 200);
+    assert.equal(body.length, Number(response.headers.get("content-length")));
+    const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "")![1]!;
+    const stored = readFileSync(path.join(dataDir, "backups", name));
+    assert.ok(body.equals(stored), "the client got exactly the stored file");
+    const downloaded = path.join(tempDir(), "download.db");
+    writeFileSync(downloaded, body);
+    assert.equal(integrityOf(downloaded), "ok");
+    assert.ok(commits > 0, "the writer committed during the download");
+  });
+
   test("a failure after the first byte cuts the transfer: curl -f reports it (exit 18), nothing is stored, the failure is audited", async () => {
     // The data dir on a small tmpfs with the backups inside, as by default. The space check
     // passes (database + WAL fit), but the checkpoint before the copy moves the WAL's new pages

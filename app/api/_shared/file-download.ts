@@ -8,25 +8,28 @@ import { logger } from "@/lib/log";
 
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
+type Lent = { position: number; chunk: Buffer; giveBack: () => void };
+
 /**
  * A file being written front to back, of a size known in advance. Its last byte is held back
  * until the writer says the file is complete (committed), so that a reader can never deliver a
  * whole-looking file the writer then failed to keep.
+ *
+ * The writer may also lend chunks as it reads them, before they are in the file (lend()): the
+ * reader sends those from memory and reads the rest from the file.
  */
 export class GrowingFile {
   #available = 0;
+  #complete = false;
   #failure: Error | null = null;
+  #lent: Lent[] = [];
+  #lending = true;
   #waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
 
   constructor(
     readonly path: string,
     readonly bytes: number,
   ) {}
-
-  /** How many bytes from the start can be read now. */
-  available(): number {
-    return this.#available;
-  }
 
   /** The first `position` bytes are written. */
   advance(position: number): void {
@@ -37,6 +40,7 @@ export class GrowingFile {
   /** All of it is written and kept. */
   complete(): void {
     this.#available = this.bytes;
+    this.#complete = true;
     this.#wake();
   }
 
@@ -46,12 +50,68 @@ export class GrowingFile {
     this.#wake();
   }
 
-  /** Resolves once more bytes are available than `position`, or rejects when the writer failed. */
+  /** Bytes from `position` as the writer read them, until giveBack() (once, used or not). */
+  lend(position: number, chunk: Buffer, giveBack: () => void): void {
+    if (!this.#lending) return giveBack();
+    this.#lent.push({ position, chunk, giveBack });
+    this.#wake();
+  }
+
+  /**
+   * The lent bytes from `position` (at most up to the held-back last byte), now the caller's to
+   * give back; lent chunks wholly before `position` are given back here. Null when none is lent.
+   */
+  takeLent(position: number): { chunk: Buffer; giveBack: () => void } | null {
+    const limit = this.#sendableEnd();
+    const kept: Lent[] = [];
+    let taken: { chunk: Buffer; giveBack: () => void } | null = null;
+    for (const lent of this.#lent) {
+      const end = lent.position + lent.chunk.length;
+      if (end <= position) lent.giveBack();
+      else if (!taken && lent.position <= position && position < limit) {
+        const chunk = lent.chunk.subarray(position - lent.position, Math.min(end, limit) - lent.position);
+        taken = { chunk, giveBack: lent.giveBack };
+      } else kept.push(lent);
+    }
+    this.#lent = kept;
+    return taken;
+  }
+
+  /** Where reading the file from `position` should stop: what is written, or the next lent chunk. */
+  fileReadEnd(position: number): number {
+    let end = this.#available;
+    for (const lent of this.#lent) if (lent.position > position) end = Math.min(end, lent.position);
+    return end;
+  }
+
+  /** The reader is done: every chunk lent now or later goes straight back. */
+  stopLending(): void {
+    this.#lending = false;
+    for (const lent of this.#lent) lent.giveBack();
+    this.#lent = [];
+  }
+
+  /**
+   * Resolves once more bytes than `position` can be read from the file or are lent, or rejects
+   * when the writer failed.
+   */
   async more(position: number): Promise<void> {
-    while (this.#available <= position) {
+    while (this.#available <= position && !this.#lentAt(position)) {
       if (this.#failure) throw this.#failure;
       await new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     }
+  }
+
+  /** Lent bytes may be sent up to here: all but the last byte until the file is kept. */
+  #sendableEnd(): number {
+    return this.#complete ? this.bytes : this.bytes - 1;
+  }
+
+  #lentAt(position: number): boolean {
+    return (
+      position < this.#sendableEnd() &&
+      this.#lent.some((lent) => lent.position <= position && position < lent.position + lent.chunk.length)
+    );
   }
 
   #wake(): void {
@@ -107,8 +167,9 @@ export async function sendBackupFile(res: NextApiResponse, path: string, name: s
 }
 
 /**
- * Copies a file into the response through two reused buffers, reading each chunk once it is
- * written (GrowingFile) — from the page cache, for a file being written right now.
+ * Copies a file into the response: the chunks the writer lends (GrowingFile.lend) from memory as
+ * they come, the rest read from the file through two reused buffers once written (GrowingFile)
+ * — from the page cache, for a file being written right now.
  *
  * Why not createReadStream().pipe(res): it allocates a fresh buffer for every chunk, and in this
  * server (Next's large heap) the garbage collection of that much external memory cost about as
@@ -120,13 +181,20 @@ export async function sendBackupFile(res: NextApiResponse, path: string, name: s
  * middleware wraps res.write() and drops callbacks. 'drain' does tell: it is emitted once the
  * socket's buffer is empty, i.e. after every chunk written so far is in the kernel. A chunk is
  * far larger than the socket's high-water mark, so each write returns false and a 'drain'
- * follows. While one buffer is on its way out, the next chunk is read into the other.
+ * follows. While one chunk is on its way out, the next is read (or lent); a lent chunk goes
+ * back at the first 'drain' after it was written, or when the transfer is over.
  */
 async function writeFileToResponse(res: NextApiResponse, file: GrowingFile): Promise<void> {
   // Opened once, before anything can rename or remove the path: the descriptor keeps reading the
   // same file after the snapshot is renamed to its final name.
   const handle = await open(file.path, "r");
-  const buffers = [Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)];
+  let buffers: Buffer[] | null = null; // allocated when the first chunk must be read from the file
+  let sentLent: (() => void)[] = [];
+  const giveBackSent = () => {
+    for (const giveBack of sentLent) giveBack();
+    sentLent = [];
+  };
+  res.on("drain", giveBackSent);
   const disconnected = new Promise<never>((_, reject) => {
     const leave = () => reject(new Error("the client disconnected"));
     // The client may have left during the snapshot already: no 'close' event would come then.
@@ -138,24 +206,42 @@ async function writeFileToResponse(res: NextApiResponse, file: GrowingFile): Pro
   try {
     let position = 0;
     for (let turn = 0; position < file.bytes; turn ^= 1) {
-      if (file.available() <= position) await Promise.race([file.more(position), disconnected]);
-      const length = Math.min(READ_CHUNK_BYTES, file.available() - position);
-      const { bytesRead } = await Promise.race([handle.read(buffers[turn]!, 0, length, position), disconnected]);
-      if (bytesRead === 0) throw new Error(`the file ends at byte ${position}, before the ${file.bytes} announced`);
-      position += bytesRead;
-      await Promise.race([flushed, disconnected]); // the other buffer is out: the socket is empty
-      const chunk = buffers[turn]!.subarray(0, bytesRead);
-      if (res.write(chunk)) {
+      await Promise.race([file.more(position), disconnected]);
+      const lent = file.takeLent(position);
+      let chunk: Buffer;
+      if (lent) {
+        chunk = lent.chunk;
+      } else {
+        buffers ??= [Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)];
+        const length = Math.min(READ_CHUNK_BYTES, file.fileReadEnd(position) - position);
+        const { bytesRead } = await Promise.race([handle.read(buffers[turn]!, 0, length, position), disconnected]);
+        if (bytesRead === 0) throw new Error(`the file ends at byte ${position}, before the ${file.bytes} announced`);
+        chunk = buffers[turn]!.subarray(0, bytesRead);
+      }
+      position += chunk.length;
+      await Promise.race([flushed, disconnected]); // the chunk before is out: the socket is empty
+      const writtenThrough = res.write(chunk);
+      // Only now: a 'drain' gives back what was written before it, and one may still be due for
+      // the chunk before this.
+      if (lent) sentLent.push(lent.giveBack);
+      if (writtenThrough) {
         // Written through at once (a small last chunk). Nothing is pending, but do not reuse
-        // this buffer on that assumption.
-        buffers[turn] = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+        // this buffer on that assumption (a lent one goes back at the next 'drain' or the end).
+        if (!lent) buffers![turn] = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
         flushed = Promise.resolve();
       } else {
         flushed = new Promise((resolve) => res.once("drain", resolve));
       }
     }
     await Promise.race([flushed, disconnected]);
+  } catch (error) {
+    // Cut before any lent chunk goes back: the socket must not send one the copy then reuses.
+    res.destroy();
+    throw error;
   } finally {
+    res.off("drain", giveBackSent);
+    giveBackSent();
+    file.stopLending();
     await handle.close();
   }
 }

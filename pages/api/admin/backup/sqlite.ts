@@ -8,10 +8,11 @@
 //
 // Why the response starts before the snapshot ends: the checkpointed file copy (lib/backup/
 // worker.ts) knows the copy's size before its first byte, and under its read transaction those
-// bytes do not change, so each chunk can go to the client as soon as it is in the stored file —
-// read back from the page cache — and the snapshot and the transfer overlap instead of adding
-// up. The copy never waits for the client: a slow client keeps reading the stored file after
-// the copy (and its read transaction) is done. Failure after the first byte can no longer
+// bytes do not change, so each chunk can go to the client as soon as the copy has read it — sent
+// from the very buffer it was read into, while it is also written to the stored file — and the
+// snapshot and the transfer overlap instead of adding up. The copy never waits for the client:
+// a client that falls behind gets the rest from the stored file, after the copy (and its read
+// transaction) may be long done. Failure after the first byte can no longer
 // change the status: the connection is cut, so the announced length makes the client report an
 // incomplete transfer, and the stored file is not kept. When the backup API is the fallback
 // (no size in advance), the snapshot is taken first and then sent.
@@ -81,6 +82,10 @@ export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
         copied: (position) => {
           progress.copied(position);
           streaming?.file.advance(position);
+        },
+        lent: (position, chunk, giveBack) => {
+          if (streaming) streaming.file.lend(position, chunk, giveBack);
+          else giveBack();
         },
       },
     });

@@ -1,0 +1,74 @@
+// The buffers the snapshot copy reads into, in memory shared between the worker thread and the
+// server's main thread, so that a download can send each chunk from the very buffer the copy
+// read it into: one read from opstage.db, two writes (the stored file, the socket), no read-back.
+//
+// Each slot has an Int32 state of two bits, changed only with Atomics:
+// - IN_COPY: the copy holds it (reading into it, writing it to the file, hashing it);
+// - LENT: the download holds it (sending it). The copy sets it before lending; the download
+//   clears it once the socket has taken the bytes.
+// The copy only reads into a slot with neither bit set, and never waits for one: when the
+// download holds them all (a slow client), the copy reads into buffers of its own and lends
+// nothing; the download then reads those bytes from the stored file.
+//
+// Imported by the worker's bundle (worker-tasks.ts) as well as the server: nothing but types
+// and Atomics here.
+
+/** The size of every chunk the copy reads (a shared slot or one of its own buffers). */
+export const COPY_CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * How many shared slots a download's copy gets: two for the copy's own pipeline, the rest for
+ * the socket (each drains in a few ms; a client that falls further behind reads from the file).
+ * 24 MB in all, what the copy's and the download's own buffers took before.
+ */
+export const LENDING_SLOTS = 6;
+
+export type ChunkPool = {
+  /** `slots` × `chunkBytes` of chunk data. */
+  data: SharedArrayBuffer | ArrayBuffer;
+  /** One Int32 state per slot. */
+  state: SharedArrayBuffer | ArrayBuffer;
+  slots: number;
+  chunkBytes: number;
+};
+
+const IN_COPY = 1;
+const LENT = 2;
+
+/** Shared memory when `shared` (a worker can lend its slots to the main thread), else private. */
+export function createChunkPool(slots: number, chunkBytes: number, shared: boolean): ChunkPool {
+  const Memory = shared ? SharedArrayBuffer : ArrayBuffer;
+  return { data: new Memory(slots * chunkBytes), state: new Memory(slots * 4), slots, chunkBytes };
+}
+
+/** A slot's bytes: the first `length` of them (all by default). */
+export function slotBuffer(pool: ChunkPool, slot: number, length = pool.chunkBytes): Buffer {
+  return Buffer.from(pool.data, slot * pool.chunkBytes, length);
+}
+
+function states(pool: ChunkPool): Int32Array {
+  return new Int32Array(pool.state);
+}
+
+/** For the copy: a slot nobody holds, now held by the copy; -1 when there is none. */
+export function takeFreeSlot(pool: ChunkPool): number {
+  const state = states(pool);
+  for (let slot = 0; slot < pool.slots; slot++) {
+    if (Atomics.compareExchange(state, slot, 0, IN_COPY) === 0) return slot;
+  }
+  return -1;
+}
+
+/** For the copy: the slot is lent to the download (call before telling it). */
+export function lendSlot(pool: ChunkPool, slot: number): void {
+  Atomics.or(states(pool), slot, LENT);
+}
+
+/** For the copy: done with the slot (written and hashed). */
+export function releaseCopySlot(pool: ChunkPool, slot: number): void {
+  Atomics.and(states(pool), slot, ~IN_COPY);
+}
+
+/** For the download: done with the lent slot (sent, or not needed). */
+export function returnLentSlot(pool: ChunkPool, slot: number): void {
+  Atomics.and(states(pool), slot, ~LENT);
+}

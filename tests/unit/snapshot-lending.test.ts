@@ -1,0 +1,72 @@
+// The file copy lends each chunk as it reads it (lib/backup/chunk-pool.ts), so that a download
+// sends it without reading it back from the stored file — and never waits for the borrower.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { COPY_CHUNK_BYTES, LENDING_SLOTS } from "../../lib/backup/chunk-pool";
+import { snapshotDatabase } from "../../lib/backup/worker";
+import { enableWal, openDatabase } from "../../lib/db/sqlite";
+import { tempDir } from "../support/temp";
+
+/** A WAL-mode database of about `megabytes`, checkpointed, with its connection closed. */
+function makeDatabase(megabytes: number): string {
+  const file = path.join(tempDir(), "opstage.db");
+  const db = openDatabase(file);
+  enableWal(db);
+  db.exec("CREATE TABLE filler (n INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
+  const insert = db.prepare("INSERT INTO filler (payload) VALUES (randomblob(4000))");
+  db.transaction(() => {
+    for (let i = 0; i < megabytes * 256; i++) insert.run();
+  })();
+  db.close();
+  return file;
+}
+
+type Borrowed = { position: number; bytes: Buffer; chunk: Buffer; giveBack: () => void };
+
+describe("the file copy lends its chunks", () => {
+  test("chunks in order, byte for byte the stored copy, when each goes back at once", async () => {
+    const source = makeDatabase(20);
+    const copy = path.join(tempDir(), "copy.db");
+    const lent: Borrowed[] = [];
+    const result = await snapshotDatabase(source, copy, {
+      onChunk: (position, chunk, giveBack) => {
+        lent.push({ position, bytes: Buffer.from(chunk), chunk, giveBack });
+        giveBack();
+      },
+    });
+    assert.equal(result.method, "file-copy");
+    const stored = readFileSync(copy);
+    let after = -1;
+    for (const chunk of lent) {
+      assert.ok(chunk.position > after, "lent in order");
+      after = chunk.position;
+      assert.ok(chunk.bytes.equals(stored.subarray(chunk.position, chunk.position + chunk.bytes.length)));
+    }
+    // Not necessarily every chunk: the copy does not wait for a slot to come back, and this
+    // thread may see a chunk only after the copy needed the slot again.
+    const lentBytes = lent.reduce((sum, chunk) => sum + chunk.bytes.length, 0);
+    assert.ok(lentBytes > stored.length / 2, `${lentBytes} of ${stored.length} bytes lent`);
+  });
+
+  test("a borrower that keeps every chunk does not hold the copy back, and what it keeps stays intact", async () => {
+    const source = makeDatabase(48);
+    const copy = path.join(tempDir(), "copy.db");
+    const kept: Borrowed[] = [];
+    // Resolves only if the copy ends without one chunk given back.
+    await snapshotDatabase(source, copy, {
+      onChunk: (position, chunk, giveBack) => kept.push({ position, bytes: Buffer.from(chunk), chunk, giveBack }),
+    });
+    const stored = readFileSync(copy);
+    assert.ok(stored.length > (LENDING_SLOTS + 2) * COPY_CHUNK_BYTES, "more chunks than slots");
+    // The copy needs a slot for each chunk it reads into; with none given back it lends at most
+    // all of them and copies the rest through buffers of its own.
+    assert.ok(kept.length > 0 && kept.length <= LENDING_SLOTS, `${kept.length} chunks lent`);
+    for (const chunk of kept) {
+      const expected = stored.subarray(chunk.position, chunk.position + chunk.chunk.length);
+      assert.ok(chunk.chunk.equals(expected), `the slot lent at ${chunk.position} was not reused while kept`);
+      chunk.giveBack();
+    }
+  });
+});
