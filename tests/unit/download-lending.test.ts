@@ -98,6 +98,23 @@ describe("the download and the copy's lent chunks", () => {
     assert.equal(givenBack, 1);
   });
 
+  test("once the copy failed, nothing more is sent, lent or not: the transfer is cut", async () => {
+    const file = new GrowingFile(fileOf(2 * MB, "F"), 2 * MB);
+    let givenBack = 0;
+    const url = await serve(file, () => {
+      file.lend(0, Buffer.alloc(MB, "A"), () => givenBack++);
+      file.advance(MB);
+      file.fail(new Error("the disk is full"));
+    });
+    const response = await get(url);
+    let received = 0;
+    response.on("data", (chunk: Buffer) => (received += chunk.length));
+    const [error] = (await once(response, "error")) as [Error];
+    assert.match(error.message, /aborted/);
+    assert.equal(received, 0);
+    assert.equal(givenBack, 1);
+  });
+
   test("a client that leaves: chunks lent then and later go straight back, none twice", async () => {
     const file = new GrowingFile(fileOf(8 * MB, "F"), 8 * MB);
     let sent: Promise<void> | undefined;

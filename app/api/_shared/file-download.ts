@@ -92,12 +92,13 @@ export class GrowingFile {
   }
 
   /**
-   * Resolves once more bytes than `position` can be read from the file or are lent, or rejects
-   * when the writer failed.
+   * Resolves once more bytes than `position` can be read from the file or are lent; rejects once
+   * the writer failed, whatever is still lent.
    */
   async more(position: number): Promise<void> {
-    while (this.#available <= position && !this.#lentAt(position)) {
+    for (;;) {
       if (this.#failure) throw this.#failure;
+      if (this.#available > position || this.#lentAt(position)) return;
       await new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     }
   }
