@@ -137,6 +137,52 @@ describe("the download while the snapshot is copied", () => {
     assert.ok(commits > 0, "the writer committed during the download");
   });
 
+  test("two downloads pipelined on one connection, read only after both are stored: each is exactly its stored file", async () => {
+    const dataDir = tempDir();
+    const dbFile = path.join(dataDir, "opstage.db");
+    const server = await startServer({ dataDir, env });
+    servers.push(server);
+    append(dbFile, 40, false);
+    const cookie = await signIn(server.url, OWNER.username, OWNER.password);
+    const backupDir = path.join(dataDir, "backups");
+    const url = new URL(server.url);
+    const socket = connect(Number(url.port), url.hostname);
+    await once(socket, "connect");
+    socket.pause();
+    const request = `POST /api/admin/backup/sqlite HTTP/1.1\r\nHost: ${url.host}\r\nCookie: ${cookie}\r\nContent-Length: 0\r\n\r\n`;
+    socket.write(request + request); // the second is answered after the first, on the same connection
+    // Both copies run on while the client reads nothing: the second response's bytes queue
+    // behind the first's, which still fill the connection.
+    const committed = () => readdirSync(backupDir).filter((name) => name.endsWith(".db.json")).length;
+    const deadline = Date.now() + 60_000;
+    while (committed() < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(committed(), 2, "both backups stored while the client was paused");
+
+    let received = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+    socket.resume();
+    const bodies: { name: string; body: Buffer }[] = [];
+    while (bodies.length < 2) {
+      const headEnd = received.indexOf("\r\n\r\n");
+      const head = headEnd >= 0 ? received.toString("latin1", 0, headEnd) : "";
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? -1);
+      if (headEnd >= 0 && received.length >= headEnd + 4 + length) {
+        assert.match(head, /^HTTP\/1\.1 200/);
+        const name = /filename="([^"]+)"/.exec(head)![1]!;
+        bodies.push({ name, body: received.subarray(headEnd + 4, headEnd + 4 + length) });
+        received = received.subarray(headEnd + 4 + length);
+      } else await once(socket, "data");
+    }
+    socket.destroy();
+    assert.notEqual(bodies[0]!.name, bodies[1]!.name);
+    for (const { name, body } of bodies) {
+      assert.ok(
+        body.equals(readFileSync(path.join(backupDir, name))),
+        `${name}: the client got exactly the stored file`,
+      );
+    }
+  });
+
   test("a failure after the first byte cuts the transfer: curl -f reports it (exit 18), nothing is stored, the failure is audited", async () => {
     // The data dir on a small tmpfs with the backups inside, as by default. The space check
     // passes (database + WAL fit), but the checkpoint before the copy moves the WAL's new pages

@@ -5,11 +5,11 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import type { NextApiResponse } from "next";
-import { GrowingFile, sendDownloadHeaders, sendFileBody } from "../../app/api/_shared/file-download";
+import { completeFile, GrowingFile, sendDownloadHeaders, sendFileBody } from "../../app/api/_shared/file-download";
 import { tempDir } from "../support/temp";
 
 const MB = 1024 * 1024;
@@ -52,6 +52,58 @@ async function readBody(response: IncomingMessage, until = Infinity): Promise<Bu
     if (length >= until) break;
   }
   return Buffer.concat(chunks);
+}
+
+/** A file whose every READ_CHUNK (4 MB) is one letter: A, B, C… (a chunk sent twice shows). */
+function letteredFile(chunks: number): string {
+  const file = path.join(tempDir(), "stored.db");
+  const letters = Array.from({ length: chunks }, (_, i) => Buffer.alloc(4 * MB, String.fromCharCode(65 + i)));
+  writeFileSync(file, Buffer.concat(letters));
+  return file;
+}
+
+/**
+ * Two requests pipelined on one connection, the client not reading until the second response
+ * has bytes queued behind the first (its writes then make Node emit 'drain' on the first while
+ * the first's socket still holds megabytes); then both bodies, by their Content-Length.
+ */
+async function pipelinedPair(respond: (index: number, res: NextApiResponse) => void): Promise<[Buffer, Buffer]> {
+  const responses: ServerResponse[] = [];
+  const server = createServer((_req, res) => {
+    responses.push(res);
+    respond(responses.length, res as unknown as NextApiResponse);
+  });
+  servers.push(server);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+  await once(socket, "connect");
+  socket.pause();
+  socket.write("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  while (!(responses[1] && responses[1].writableLength > 0)) await new Promise((resolve) => setImmediate(resolve));
+  const chunks: Buffer[] = [];
+  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+  socket.resume();
+  const bodies: Buffer[] = [];
+  for (;;) {
+    let all = Buffer.concat(chunks);
+    for (const _ of bodies) {
+      const headEnd = all.indexOf("\r\n\r\n") + 4;
+      all = all.subarray(headEnd + Number(/content-length: (\d+)/i.exec(all.toString("latin1", 0, headEnd))![1]));
+    }
+    const headEnd = all.indexOf("\r\n\r\n");
+    if (headEnd >= 0) {
+      const length = Number(/content-length: (\d+)/i.exec(all.toString("latin1", 0, headEnd))![1]);
+      if (all.length >= headEnd + 4 + length) {
+        bodies.push(Buffer.from(all.subarray(headEnd + 4, headEnd + 4 + length)));
+        if (bodies.length === 2) break;
+        continue;
+      }
+    }
+    await once(socket, "data");
+  }
+  socket.destroy();
+  return [bodies[0]!, bodies[1]!];
 }
 
 describe("the download and the copy's lent chunks", () => {
@@ -113,6 +165,35 @@ describe("the download and the copy's lent chunks", () => {
     assert.match(error.message, /aborted/);
     assert.equal(received, 0);
     assert.equal(givenBack, 1);
+  });
+
+  test("pipelined downloads on one connection: a stored file's buffers are reused only once written", async () => {
+    const [first, second] = await pipelinedPair((index, res) => {
+      const file = index === 1 ? letteredFile(6) : fileOf(8 * MB, "z");
+      sendDownloadHeaders(res, "stored.db", index === 1 ? 24 * MB : 8 * MB);
+      void sendFileBody(res, completeFile(file, index === 1 ? 24 * MB : 8 * MB), "stored.db");
+    });
+    const letters = Array.from({ length: 6 }, (_, i) => Buffer.alloc(4 * MB, String.fromCharCode(65 + i)));
+    assert.ok(first.equals(Buffer.concat(letters)), "the first body is the file, chunk for chunk");
+    assert.ok(second.equals(Buffer.alloc(8 * MB, "z")));
+  });
+
+  test("pipelined downloads on one connection: a lent chunk goes back only once written", async () => {
+    const [first, second] = await pipelinedPair((index, res) => {
+      const fill = index === 1 ? "A" : "B";
+      const file = new GrowingFile(fileOf(24 * MB, "F"), 24 * MB);
+      sendDownloadHeaders(res, "stored.db", file.bytes);
+      void sendFileBody(res, file, "stored.db");
+      for (let chunk = 0; chunk < 3; chunk++) {
+        const lent = Buffer.alloc(8 * MB, fill);
+        // What the copy does with a slot given back: reads the next chunk into it.
+        file.lend(chunk * 8 * MB, lent, () => lent.fill("X"));
+      }
+      file.advance(24 * MB);
+      file.complete();
+    });
+    assert.ok(first.equals(Buffer.alloc(24 * MB, "A")), "no byte of a chunk given back too early");
+    assert.ok(second.equals(Buffer.alloc(24 * MB, "B")));
   });
 
   test("a client that leaves: chunks lent then and later go straight back, none twice", async () => {
