@@ -31,6 +31,8 @@ const { values } = parseArgs({
 });
 const SIZE_MB = Number(values["size-mb"]);
 const RUNS = Math.max(3, Number(values.runs));
+// curl's --limit-rate for the slow client: about a tenth of this machine's disk speed.
+const SLOW_CLIENT_RATE = "100M";
 const betterSqlite3 = createRequire(path.join(projectRoot, "package.json")).resolve("better-sqlite3");
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -115,9 +117,11 @@ function fsyncFile(file: string): void {
 function curlDownload(
   url: string,
   headers: string[],
+  limitRate?: string,
 ): Promise<{ ttfb: number; total: number; bytes: number; status: number }> {
   return new Promise((resolve, reject) => {
     const args = [
+      ...(limitRate ? ["--limit-rate", limitRate] : []),
       "-sS",
       "-X",
       "POST",
@@ -205,8 +209,8 @@ async function main() {
       body: JSON.stringify({ name: "bench" }),
     });
     const { token } = (await created.json()) as { token: string };
-    const downloadBackup = () =>
-      curlDownload(`${server.url}/api/admin/backup/sqlite`, [`Authorization: Bearer ${token}`]);
+    const downloadBackup = (limitRate?: string) =>
+      curlDownload(`${server.url}/api/admin/backup/sqlite`, [`Authorization: Bearer ${token}`], limitRate);
     // After a download the server hashes the stored file and then proves it (lib/backup/proof.ts:
     // sha256 and a full integrity_check in workers, about 11 s of one core at 1 GB). Each
     // measurement starts once that is done, so that none pays for the previous one's proof; how
@@ -354,6 +358,13 @@ async function main() {
         await fetch(`${server.url}/api/admin/backups/${name}`, { method: "DELETE", headers: { Cookie: cookie } });
       }
     }
+    // A slow client, once: the copy (and its read transaction) must end at disk speed while the
+    // client is still reading; the rest is sent from the stored file.
+    log("slow client");
+    const slow = await downloadBackup(SLOW_CLIENT_RATE);
+    if (slow.status !== 200) throw new Error(`download answered ${slow.status}`);
+    await checksumsDone();
+    const slowClient = { rate: SLOW_CLIENT_RATE, total: slow.total, ...newestSnapshot() };
     await server.stop();
     // What the server's shutdown left (it checkpoints the WAL), before anything else opens the file.
     const walBytes = statSync(`${database}-wal`, { throwIfNoEntry: false })?.size ?? 0;
@@ -449,6 +460,7 @@ async function main() {
         p99: Math.max(...runs.route.map((r) => r.healthP99)),
         max: Math.max(...runs.route.map((r) => r.healthMax)),
       },
+      slowClient,
       snapshotsFinished: `${runs.route.length}/${RUNS}`,
       proofAfterDownloadS: minAndMedian(proofSeconds),
       sqlite3WithWriter,
@@ -555,6 +567,7 @@ async function main() {
       `| writer p99 during / baseline | ${(w.duringDownload.p99 / w.baseline.p99).toFixed(2)}× |`,
       `| writer errors / rows committed during downloads / rows lost | ${w.errors} / ${w.committed} / ${w.lostRows} |`,
       `| \`GET /api/health\` during download p99 / max | ${summary.healthMs.p99.toFixed(1)} / ${summary.healthMs.max.toFixed(1)} ms |`,
+      `| slow client (curl --limit-rate ${slowClient.rate}), quiet database: request → last byte / the copy stored (its read transaction over) | ${fmt(slowClient.total)} s / ${fmt(slowClient.snapshot)} s |`,
       `| snapshots finished | ${summary.snapshotsFinished} |`,
       `| after each download: checksum and proof in the background (waited for before the next measurement), median | ${fmt(summary.proofAfterDownloadS.median)} s |`,
       `| snapshot method, quiet database / writer running | ${methodCounts(runs.routeNoWriter)} / ${methodCounts(runs.route)} |`,
