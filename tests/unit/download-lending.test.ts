@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import path from "node:path";
 import { after, describe, test } from "node:test";
@@ -194,6 +194,32 @@ describe("the download and the copy's lent chunks", () => {
     });
     assert.ok(first.equals(Buffer.alloc(24 * MB, "A")), "no byte of a chunk given back too early");
     assert.ok(second.equals(Buffer.alloc(24 * MB, "B")));
+  });
+
+  test("downloads one after another on a keep-alive connection leave no listener on it", async () => {
+    const file = fileOf(MB, "F");
+    const listeners: number[] = [];
+    const server = createServer((_req, res) => {
+      const response = res as unknown as NextApiResponse;
+      sendDownloadHeaders(response, "stored.db", MB);
+      void sendFileBody(response, completeFile(file, MB), "stored.db").then(() =>
+        listeners.push(res.socket?.listenerCount("close") ?? -1),
+      );
+    });
+    servers.push(server);
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    for (let i = 0; i < 12; i++) {
+      const response = await new Promise<IncomingMessage>((resolve, reject) =>
+        request(url, { agent }, resolve).on("error", reject).end(),
+      );
+      assert.equal((await readBody(response)).length, MB);
+    }
+    agent.destroy();
+    assert.equal(listeners.length, 12);
+    assert.equal(new Set(listeners).size, 1, `'close' listeners per download: ${listeners.join(", ")}`);
   });
 
   test("a client that leaves: chunks lent then and later go straight back, none twice", async () => {

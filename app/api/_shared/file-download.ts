@@ -194,20 +194,29 @@ const nodeWrite = ServerResponse.prototype.write as (
 ) => boolean;
 
 /**
- * Resolves never; rejects when the client has gone. A pipelined response still queued behind
- * another has no socket and gets no 'close' of its own: the request's connection tells.
+ * `gone` rejects when the client has gone (never resolves); stop() lets go of the connection. A
+ * pipelined response still queued behind another has no socket and gets no 'close' of its own:
+ * the request's connection tells.
  */
-function clientGone(res: NextApiResponse): Promise<never> {
+function watchClient(res: NextApiResponse): { gone: Promise<never>; stop: () => void } {
+  const connection = res.socket ?? res.req?.socket;
+  let leave = () => {};
   const gone = new Promise<never>((_, reject) => {
-    const leave = () => reject(new Error("the client disconnected"));
-    const connection = res.socket ?? res.req?.socket;
-    // The client may have left during the snapshot already: no 'close' event would come then.
-    if (res.destroyed || connection?.destroyed) return leave();
-    res.once("close", leave);
-    connection?.once("close", leave);
+    leave = () => reject(new Error("the client disconnected"));
   });
   gone.catch(() => {}); // 'close' also follows a complete response: not an error then.
-  return gone;
+  // The client may have left during the snapshot already: no 'close' event would come then.
+  if (res.destroyed || connection?.destroyed) leave();
+  res.once("close", leave);
+  connection?.once("close", leave);
+  return {
+    gone,
+    // A keep-alive connection serves more requests: no listener of this one stays on it.
+    stop: () => {
+      res.off("close", leave);
+      connection?.off("close", leave);
+    },
+  };
 }
 
 /**
@@ -230,7 +239,8 @@ async function writeFileToResponse(res: NextApiResponse, file: GrowingFile): Pro
   // Lent chunks written but not yet called back: after a failure they go back once the
   // connection is cut (nothing is sent from them after that).
   const inFlight = new Set<() => void>();
-  const disconnected = clientGone(res);
+  const client = watchClient(res);
+  const disconnected = client.gone;
   let previous: Promise<void> = Promise.resolve();
   try {
     let position = 0;
@@ -269,6 +279,7 @@ async function writeFileToResponse(res: NextApiResponse, file: GrowingFile): Pro
     res.destroy();
     throw error;
   } finally {
+    client.stop();
     for (const giveBack of inFlight) giveBack();
     file.stopLending();
     await handle.close();
