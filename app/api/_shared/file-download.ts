@@ -20,8 +20,8 @@ type Lent = { position: number; chunk: Buffer; giveBack: () => void };
  * reader sends those from memory and reads the rest from the file.
  */
 export class GrowingFile {
+  // Up to bytes - 1 while written (advance), all of it once kept (complete).
   #available = 0;
-  #complete = false;
   #failure: Error | null = null;
   #lent: Lent[] = [];
   #lending = true;
@@ -41,7 +41,6 @@ export class GrowingFile {
   /** All of it is written and kept. */
   complete(): void {
     this.#available = this.bytes;
-    this.#complete = true;
     this.#wake();
   }
 
@@ -63,19 +62,16 @@ export class GrowingFile {
    * give back; lent chunks wholly before `position` are given back here. Null when none is lent.
    */
   takeLent(position: number): { chunk: Buffer; giveBack: () => void } | null {
-    const limit = this.#sendableEnd();
-    const kept: Lent[] = [];
-    let taken: { chunk: Buffer; giveBack: () => void } | null = null;
-    for (const lent of this.#lent) {
-      const end = lent.position + lent.chunk.length;
-      if (end <= position) lent.giveBack();
-      else if (!taken && lent.position <= position && position < limit) {
-        const chunk = lent.chunk.subarray(position - lent.position, Math.min(end, limit) - lent.position);
-        taken = { chunk, giveBack: lent.giveBack };
-      } else kept.push(lent);
-    }
-    this.#lent = kept;
-    return taken;
+    this.#lent = this.#lent.filter((lent) => {
+      if (lent.position + lent.chunk.length > position) return true;
+      lent.giveBack(); // the reader is past it: never sent
+      return false;
+    });
+    const lent = this.#lentCovering(position);
+    if (!lent) return null;
+    this.#lent.splice(this.#lent.indexOf(lent), 1);
+    const end = Math.min(lent.position + lent.chunk.length, this.#sendableEnd());
+    return { chunk: lent.chunk.subarray(position - lent.position, end - lent.position), giveBack: lent.giveBack };
   }
 
   /** Where reading the file from `position` should stop: what is written, or the next lent chunk. */
@@ -99,21 +95,20 @@ export class GrowingFile {
   async more(position: number): Promise<void> {
     for (;;) {
       if (this.#failure) throw this.#failure;
-      if (this.#available > position || this.#lentAt(position)) return;
+      if (this.#available > position || this.#lentCovering(position)) return;
       await new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     }
   }
 
   /** Lent bytes may be sent up to here: all but the last byte until the file is kept. */
   #sendableEnd(): number {
-    return this.#complete ? this.bytes : this.bytes - 1;
+    return this.#available === this.bytes ? this.bytes : this.bytes - 1;
   }
 
-  #lentAt(position: number): boolean {
-    return (
-      position < this.#sendableEnd() &&
-      this.#lent.some((lent) => lent.position <= position && position < lent.position + lent.chunk.length)
-    );
+  /** The lent chunk holding `position`, if that byte may be sent. */
+  #lentCovering(position: number): Lent | undefined {
+    if (position >= this.#sendableEnd()) return undefined;
+    return this.#lent.find((lent) => lent.position <= position && position < lent.position + lent.chunk.length);
   }
 
   #wake(): void {
