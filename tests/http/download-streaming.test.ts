@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync, statfsSync, statSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { integrityOf, queryOne, SQLITE_MAGIC } from "../support/db";
@@ -43,6 +43,24 @@ function append(dbFile: string, megabytes: number, keepInWal: boolean): void {
   }
 }
 
+/** A server on `dataDir` whose database holds `megabytes` more, checkpointed; the owner's cookie. */
+async function serverWithDatabase(megabytes: number, dataDir = tempDir()) {
+  const dbFile = path.join(dataDir, "opstage.db");
+  const server = await startServer({ dataDir, env });
+  servers.push(server);
+  append(dbFile, megabytes, false);
+  const cookie = await signIn(server.url, OWNER.username, OWNER.password);
+  return { dataDir, dbFile, server, cookie };
+}
+
+/** A raw connection to the server, for requests written by hand; `host` for their Host header. */
+async function rawConnection(server: RunningServer): Promise<{ socket: Socket; host: string }> {
+  const url = new URL(server.url);
+  const socket = connect(Number(url.port), url.hostname);
+  await once(socket, "connect");
+  return { socket, host: url.host };
+}
+
 function freeBytes(dir: string): number {
   const stats = statfsSync(dir);
   return Number(stats.bavail) * Number(stats.bsize);
@@ -50,18 +68,11 @@ function freeBytes(dir: string): number {
 
 describe("the download while the snapshot is copied", () => {
   test("a slow client does not hold the copy back: the backup is stored while the client is still reading, byte for byte the same", async () => {
-    const dataDir = tempDir();
-    const dbFile = path.join(dataDir, "opstage.db");
-    const server = await startServer({ dataDir, env });
-    servers.push(server);
-    append(dbFile, 24, false);
-    const cookie = await signIn(server.url, OWNER.username, OWNER.password);
+    const { dataDir, server, cookie } = await serverWithDatabase(24);
     const backupDir = path.join(dataDir, "backups");
-    const url = new URL(server.url);
-    const socket = connect(Number(url.port), url.hostname);
-    await once(socket, "connect");
+    const { socket, host } = await rawConnection(server);
     socket.write(
-      `POST /api/admin/backup/sqlite HTTP/1.1\r\nHost: ${url.host}\r\nCookie: ${cookie}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      `POST /api/admin/backup/sqlite HTTP/1.1\r\nHost: ${host}\r\nCookie: ${cookie}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
     );
     const [first] = (await once(socket, "data")) as [Buffer];
     socket.pause(); // a client that stops reading after the first bytes
@@ -99,12 +110,8 @@ describe("the download while the snapshot is copied", () => {
   });
 
   test("a client that keeps up, while another connection commits throughout, gets exactly the stored file", async () => {
-    const dataDir = tempDir();
-    const dbFile = path.join(dataDir, "opstage.db");
-    const server = await startServer({ dataDir, env });
-    servers.push(server);
-    append(dbFile, 40, false); // ten of the copy's chunks, most of them sent as they are read
-    const cookie = await signIn(server.url, OWNER.username, OWNER.password);
+    // Ten of the copy's chunks, most of them sent as they are read.
+    const { dataDir, dbFile, server, cookie } = await serverWithDatabase(40);
     const writer = new Database(dbFile);
     writer.pragma("busy_timeout = 5000");
     const insert = writer.prepare(
@@ -138,18 +145,11 @@ describe("the download while the snapshot is copied", () => {
   });
 
   test("two downloads pipelined on one connection, read only after both are stored: each is exactly its stored file", async () => {
-    const dataDir = tempDir();
-    const dbFile = path.join(dataDir, "opstage.db");
-    const server = await startServer({ dataDir, env });
-    servers.push(server);
-    append(dbFile, 40, false);
-    const cookie = await signIn(server.url, OWNER.username, OWNER.password);
+    const { dataDir, server, cookie } = await serverWithDatabase(40);
     const backupDir = path.join(dataDir, "backups");
-    const url = new URL(server.url);
-    const socket = connect(Number(url.port), url.hostname);
-    await once(socket, "connect");
+    const { socket, host } = await rawConnection(server);
     socket.pause();
-    const request = `POST /api/admin/backup/sqlite HTTP/1.1\r\nHost: ${url.host}\r\nCookie: ${cookie}\r\nContent-Length: 0\r\n\r\n`;
+    const request = `POST /api/admin/backup/sqlite HTTP/1.1\r\nHost: ${host}\r\nCookie: ${cookie}\r\nContent-Length: 0\r\n\r\n`;
     socket.write(request + request); // the second is answered after the first, on the same connection
     // Both copies run on while the client reads nothing: the second response's bytes queue
     // behind the first's, which still fill the connection.
@@ -191,11 +191,7 @@ describe("the download while the snapshot is copied", () => {
     const dataDir = tempDir("opstage-tmpfs-");
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=160m", "tmpfs", dataDir]);
     mounts.push(dataDir);
-    const dbFile = path.join(dataDir, "opstage.db");
-    const server = await startServer({ dataDir, env });
-    servers.push(server);
-    append(dbFile, 40, false);
-    const cookie = await signIn(server.url, OWNER.username, OWNER.password);
+    const { dbFile, server, cookie } = await serverWithDatabase(40, dataDir);
     append(dbFile, 24, true);
     const needed = statSync(dbFile).size + statSync(`${dbFile}-wal`).size;
     writeFileSync(path.join(dataDir, "filler"), Buffer.alloc(freeBytes(dataDir) - Math.ceil(needed / 4096) * 4096));
