@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { connect, type AddressInfo } from "node:net";
+import { connect, type AddressInfo, type Socket } from "node:net";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import type { NextApiResponse } from "next";
@@ -198,28 +198,35 @@ describe("the download and the copy's lent chunks", () => {
 
   test("downloads one after another on a keep-alive connection leave no listener on it", async () => {
     const file = fileOf(MB, "F");
-    const listeners: number[] = [];
+    const downloads: { connection: Socket; sent: Promise<unknown> }[] = [];
     const server = createServer((_req, res) => {
       const response = res as unknown as NextApiResponse;
       sendDownloadHeaders(response, "stored.db", MB);
-      void sendFileBody(response, completeFile(file, MB), "stored.db").then(() =>
-        listeners.push(res.socket?.listenerCount("close") ?? -1),
-      );
+      const connection = res.socket!;
+      // Done once Node has let go of the connection too ('finish'), not only this code.
+      const finished = once(res, "finish");
+      void sendFileBody(response, completeFile(file, MB), "stored.db");
+      downloads.push({ connection, sent: finished });
     });
     servers.push(server);
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const listeners: number[] = [];
     for (let i = 0; i < 12; i++) {
       const response = await new Promise<IncomingMessage>((resolve, reject) =>
         request(url, { agent }, resolve).on("error", reject).end(),
       );
       assert.equal((await readBody(response)).length, MB);
+      // The client has every byte; the server lets go of it just after (sendFileBody stops
+      // watching the connection before it ends the response).
+      await downloads[i]!.sent;
+      listeners.push(downloads[i]!.connection.listenerCount("close"));
     }
     agent.destroy();
-    assert.equal(listeners.length, 12);
-    assert.equal(new Set(listeners).size, 1, `'close' listeners per download: ${listeners.join(", ")}`);
+    assert.equal(new Set(downloads.map((download) => download.connection)).size, 1, "one connection for all");
+    assert.equal(new Set(listeners).size, 1, `'close' listeners after each download: ${listeners.join(", ")}`);
   });
 
   test("a client that leaves: chunks lent then and later go straight back, none twice", async () => {
