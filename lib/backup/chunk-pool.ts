@@ -7,16 +7,16 @@
 // - LENT: the download holds it (sending it). The copy sets it before lending; the download
 //   clears it once the socket has taken the bytes.
 // The copy only reads into a slot with neither bit set, and never waits for one: when the
-// download holds them all (a slow client), the copy reads into buffers of its own and lends
+// download holds them all (a slow client), the copy reads into a buffer of its own and lends
 // nothing; the download then reads those bytes from the stored file.
 //
 // Imported by the worker's bundle (worker-tasks.ts) as well as the server: nothing but types
 // and Atomics here.
 
-/** The size of every chunk the copy reads (a shared slot or one of its own buffers). */
+/** The size of every chunk the copy reads (a shared slot or its own buffer). */
 export const COPY_CHUNK_BYTES = 4 * 1024 * 1024;
 /**
- * How many shared slots a download's copy gets: two for the copy's own pipeline, the rest for
+ * How many shared slots a download's copy gets: one for the chunk being copied, the rest for
  * the socket (each drains in a few ms; a client that falls further behind reads from the file).
  * 24 MB in all, what the copy's and the download's own buffers took before.
  */

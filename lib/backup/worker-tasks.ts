@@ -84,8 +84,7 @@ const ATTEMPTS = 5;
 // flush before last, so the disk always has the next flush queued. With one at a time the copy
 // stalled at each boundary while the disk sat idle between two flushes (1 GB into a new file,
 // medians of five: 2.1 s against 1.6 s with two, `cp` + fsync 1.7-2.0 s in the same runs). At
-// most three of these are ever dirty, and two flushes, one read and one write fill libuv's four
-// threads, no more.
+// most three of these are ever dirty, and the flushes take two of libuv's four threads, no more.
 const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
 const FLUSHES_IN_FLIGHT = 2;
 
@@ -208,7 +207,7 @@ function beginCheckpointedRead(reader: Connection, sourcePath: string, busyTimeo
 type CopyHooks = {
   /** May change the first chunk before it is written, hashed or lent. */
   editFirstChunk?: (chunk: Buffer) => void;
-  /** Shared slots to read into; each chunk read into one is lent (onLent) before it is written. */
+  /** Shared slots to read into; each chunk read into one is lent (onLent) once it is written. */
   lendFrom?: ChunkPool;
   onLent?: (position: number, slot: number, length: number) => void;
   /** The destination file exists (so another descriptor can open it). */
@@ -216,34 +215,38 @@ type CopyHooks = {
   onCopied?: (position: number) => void;
 };
 
-const readAt = promisify(fs.read);
-const writeAt = promisify(fs.write);
+// Each chunk is copied in pieces this size, each read, hashed and written while it is still in
+// the core's own cache (L2 is 512 KB here). A 4 MB read goes out to main memory and is read
+// back by the hash and again by the write. Measured on 1 GB from the page cache: reads alone
+// cost 0.50 s of system time in 4 MB reads and 0.16-0.20 s in 128 KB ones; read, hash and write
+// together 1.26 s of CPU in 256 KB pieces against 1.50 s in 4 MB reads.
+const PIECE_BYTES = 256 * 1024;
 
-// A read or write is awaited later, maybe after another one failed: marked handled now, so that
-// its own failure meanwhile is not an unhandled rejection (which ends a worker thread).
+// A flush is awaited later, maybe after the copy failed: marked handled now, so that its own
+// failure meanwhile is not an unhandled rejection (which ends a worker thread).
 function started<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => {});
   return promise;
 }
 
-async function readChunk(fd: number, buffer: Buffer, position: number, remaining: number): Promise<Buffer> {
-  const { bytesRead } = await readAt(fd, buffer, 0, Math.min(buffer.length, remaining), position);
-  if (bytesRead === 0) throw new Error(`the file ends at byte ${position}, before ${position + remaining}`);
-  return buffer.subarray(0, bytesRead);
+function readPiece(fd: number, buffer: Buffer, offset: number, length: number, position: number): number {
+  const read = fs.readSync(fd, buffer, offset, length, position);
+  if (read === 0) throw new Error(`the file ends at byte ${position}, before ${position + length}`);
+  return read;
 }
 
-async function writeChunk(fd: number, chunk: Buffer, position: number): Promise<void> {
-  for (let written = 0; written < chunk.length;) {
-    const { bytesWritten } = await writeAt(fd, chunk, written, chunk.length - written, position + written);
-    written += bytesWritten;
+function writeAll(fd: number, piece: Buffer, position: number): void {
+  for (let written = 0; written < piece.length;) {
+    written += fs.writeSync(fd, piece, written, piece.length - written, position + written);
   }
 }
 
-/** A buffer the copy holds: a slot of the shared pool (lendable) or of its own. */
+/** A buffer the copy holds: a slot of the shared pool (lendable) or its own. */
 type CopyBuffer = { pool: ChunkPool; slot: number; lendable: boolean };
 
-// The copy's buffers: a free shared slot when there is one, else one of two of its own. It never
-// waits for the main thread to return a slot: a slow client must not hold the read transaction.
+// The copy's buffer for the next chunk: a free shared slot when there is one, else its own. It
+// never waits for the main thread to return a slot: a slow client must not hold the read
+// transaction.
 class CopyBuffers {
   #own: ChunkPool | undefined;
 
@@ -254,12 +257,10 @@ class CopyBuffers {
       const slot = takeFreeSlot(this.shared);
       if (slot >= 0) return { pool: this.shared, slot, lendable: true };
     }
-    this.#own ??= createChunkPool(2, COPY_CHUNK_BYTES, false);
-    const slot = takeFreeSlot(this.#own);
-    // The copy holds at most two buffers (one read into, one written), and takes a new one
-    // only after giving back all but one of them.
-    if (slot < 0) throw new Error("the copy holds both of its own buffers");
-    return { pool: this.#own, slot, lendable: false };
+    this.#own ??= createChunkPool(1, COPY_CHUNK_BYTES, false);
+    // The copy holds one buffer at a time and releases it before taking the next.
+    if (takeFreeSlot(this.#own) < 0) throw new Error("the copy already holds its own buffer");
+    return { pool: this.#own, slot: 0, lendable: false };
   }
 
   release(buffer: CopyBuffer): void {
@@ -270,9 +271,9 @@ class CopyBuffers {
 // Copies the first `bytes` bytes of sourceFd into a new file (never an existing one), hashing
 // them on the way, flushing as it goes and fsync'ing at the end. Returns the sha256 (hex).
 //
-// Three things overlap: chunk n is hashed on this thread while it is written and chunk n+1 is
-// read in libuv's thread pool. Done one after another, the hash (~0.5 s per GB with SHA
-// instructions) added half again to a copy that is otherwise memory-to-page-cache speed.
+// The reads and writes are synchronous on this thread, piece by piece (PIECE_BYTES): the thread
+// exists for this copy alone, and a piece read, hashed and written at once never leaves the
+// cache. Only the flushes run in libuv's pool, while the next chunks are copied.
 async function copyBytes(
   sourceFd: number,
   destinationPath: string,
@@ -285,57 +286,46 @@ async function copyBytes(
   const out = fs.openSync(destinationPath, "wx");
   onOpened?.();
   const flushes: Promise<void>[] = [];
-  let writing: Promise<void> = Promise.resolve();
-  let reading: Promise<Buffer> | undefined;
-  let readInto: CopyBuffer | undefined;
-  let writtenFrom: CopyBuffer | undefined;
   try {
-    let position = 0;
-    let written = 0;
     let flushedTo = 0;
-    // After each write: its buffer is free again, the bytes before `written` are in the file,
-    // and a flush may start.
-    const afterWrite = async (end: number) => {
-      await writing;
-      if (writtenFrom) buffers.release(writtenFrom);
-      writtenFrom = undefined;
-      if (end === written) return;
-      written = end;
-      onCopied?.(written);
-      if (written - flushedTo >= FLUSH_EVERY_BYTES) {
-        flushedTo = written;
+    for (let position = 0; position < bytes;) {
+      const buffer = buffers.take();
+      const chunk = slotBuffer(buffer.pool, buffer.slot, Math.min(COPY_CHUNK_BYTES, bytes - position));
+      try {
+        for (let offset = 0; offset < chunk.length;) {
+          const read = readPiece(
+            sourceFd,
+            chunk,
+            offset,
+            Math.min(PIECE_BYTES, chunk.length - offset),
+            position + offset,
+          );
+          const piece = chunk.subarray(offset, offset + read);
+          if (position === 0 && offset === 0) editFirstChunk?.(piece);
+          hash.update(piece);
+          writeAll(out, piece, position + offset);
+          offset += read;
+        }
+        if (buffer.lendable && onLent) {
+          lendSlot(buffer.pool, buffer.slot);
+          onLent(position, buffer.slot, chunk.length);
+        }
+      } finally {
+        buffers.release(buffer);
+      }
+      position += chunk.length;
+      onCopied?.(position);
+      if (position - flushedTo >= FLUSH_EVERY_BYTES) {
+        flushedTo = position;
         while (flushes.length >= FLUSHES_IN_FLIGHT) await flushes.shift();
         flushes.push(started(fdatasync(out)));
       }
-    };
-    const readNext = () => {
-      readInto = buffers.take();
-      reading = started(readChunk(sourceFd, slotBuffer(readInto.pool, readInto.slot), position, bytes - position));
-    };
-    if (bytes > 0) readNext();
-    while (position < bytes) {
-      const chunk = await reading!;
-      const buffer = readInto!;
-      if (position === 0) editFirstChunk?.(chunk);
-      if (buffer.lendable && onLent) {
-        lendSlot(buffer.pool, buffer.slot);
-        onLent(position, buffer.slot, chunk.length);
-      }
-      // The previous buffer is free once its write is done: the next read may take it.
-      await afterWrite(position);
-      writtenFrom = buffer;
-      writing = started(writeChunk(out, chunk, position));
-      position += chunk.length;
-      if (position < bytes) readNext();
-      hash.update(chunk);
     }
-    await afterWrite(position);
     while (flushes.length > 0) await flushes.shift();
     fs.fsyncSync(out);
   } finally {
-    // Never close the file under a read, write or flush still running (their errors, if any, are
-    // already thrown).
-    await Promise.allSettled([reading, writing, ...flushes]);
+    // Never close the file under a flush still running (its error, if any, is already thrown).
+    await Promise.allSettled(flushes);
     fs.closeSync(out);
   }
   return hash.digest("hex");

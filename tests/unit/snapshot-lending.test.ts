@@ -61,7 +61,7 @@ describe("the file copy lends its chunks", () => {
     const stored = readFileSync(copy);
     assert.ok(stored.length > (LENDING_SLOTS + 2) * COPY_CHUNK_BYTES, "more chunks than slots");
     // The copy needs a slot for each chunk it reads into; with none given back it lends at most
-    // all of them and copies the rest through buffers of its own.
+    // all of them and copies the rest through a buffer of its own.
     assert.ok(kept.length > 0 && kept.length <= LENDING_SLOTS, `${kept.length} chunks lent`);
     for (const chunk of kept) {
       const expected = stored.subarray(chunk.position, chunk.position + chunk.chunk.length);
