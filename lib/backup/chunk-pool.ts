@@ -24,9 +24,9 @@ export const LENDING_SLOTS = 6;
 
 export type ChunkPool = {
   /** `slots` × `chunkBytes` of chunk data. */
-  data: SharedArrayBuffer | ArrayBuffer;
+  data: SharedArrayBuffer;
   /** One Int32 state per slot. */
-  state: SharedArrayBuffer | ArrayBuffer;
+  state: SharedArrayBuffer;
   slots: number;
   chunkBytes: number;
 };
@@ -34,10 +34,14 @@ export type ChunkPool = {
 const IN_COPY = 1;
 const LENT = 2;
 
-/** Shared memory when `shared` (a worker can lend its slots to the main thread), else private. */
-export function createChunkPool(slots: number, chunkBytes: number, shared: boolean): ChunkPool {
-  const Memory = shared ? SharedArrayBuffer : ArrayBuffer;
-  return { data: new Memory(slots * chunkBytes), state: new Memory(slots * 4), slots, chunkBytes };
+/** In shared memory: the worker lends its slots to the main thread. */
+export function createChunkPool(slots: number, chunkBytes: number): ChunkPool {
+  return {
+    data: new SharedArrayBuffer(slots * chunkBytes),
+    state: new SharedArrayBuffer(slots * 4),
+    slots,
+    chunkBytes,
+  };
 }
 
 /** A slot's bytes: the first `length` of them (all by default). */

@@ -7,15 +7,7 @@ import fs from "node:fs";
 import { promisify } from "node:util";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
-import {
-  type ChunkPool,
-  COPY_CHUNK_BYTES,
-  createChunkPool,
-  lendSlot,
-  releaseCopySlot,
-  slotBuffer,
-  takeFreeSlot,
-} from "./chunk-pool";
+import { type ChunkPool, COPY_CHUNK_BYTES, lendSlot, releaseCopySlot, slotBuffer, takeFreeSlot } from "./chunk-pool";
 
 const fdatasync = promisify(fs.fdatasync);
 
@@ -229,42 +221,9 @@ function started<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-function readPiece(fd: number, buffer: Buffer, offset: number, length: number, position: number): number {
-  const read = fs.readSync(fd, buffer, offset, length, position);
-  if (read === 0) throw new Error(`the file ends at byte ${position}, before ${position + length}`);
-  return read;
-}
-
 function writeAll(fd: number, piece: Buffer, position: number): void {
   for (let written = 0; written < piece.length;) {
     written += fs.writeSync(fd, piece, written, piece.length - written, position + written);
-  }
-}
-
-/** A buffer the copy holds: a slot of the shared pool (lendable) or its own. */
-type CopyBuffer = { pool: ChunkPool; slot: number; lendable: boolean };
-
-// The copy's buffer for the next chunk: a free shared slot when there is one, else its own. It
-// never waits for the main thread to return a slot: a slow client must not hold the read
-// transaction.
-class CopyBuffers {
-  #own: ChunkPool | undefined;
-
-  constructor(private readonly shared: ChunkPool | undefined) {}
-
-  take(): CopyBuffer {
-    if (this.shared) {
-      const slot = takeFreeSlot(this.shared);
-      if (slot >= 0) return { pool: this.shared, slot, lendable: true };
-    }
-    this.#own ??= createChunkPool(1, COPY_CHUNK_BYTES, false);
-    // The copy holds one buffer at a time and releases it before taking the next.
-    if (takeFreeSlot(this.#own) < 0) throw new Error("the copy already holds its own buffer");
-    return { pool: this.#own, slot: 0, lendable: false };
-  }
-
-  release(buffer: CopyBuffer): void {
-    releaseCopySlot(buffer.pool, buffer.slot);
   }
 }
 
@@ -280,40 +239,41 @@ async function copyBytes(
   bytes: number,
   hooks: CopyHooks = {},
 ): Promise<string> {
-  const { editFirstChunk, onLent, onOpened, onCopied } = hooks;
+  const { editFirstChunk, lendFrom, onLent, onOpened, onCopied } = hooks;
   const hash: Hash = createHash("sha256");
-  const buffers = new CopyBuffers(hooks.lendFrom);
+  let own: Buffer | undefined; // allocated when no shared slot is free
   const out = fs.openSync(destinationPath, "wx");
   onOpened?.();
   const flushes: Promise<void>[] = [];
   try {
     let flushedTo = 0;
     for (let position = 0; position < bytes;) {
-      const buffer = buffers.take();
-      const chunk = slotBuffer(buffer.pool, buffer.slot, Math.min(COPY_CHUNK_BYTES, bytes - position));
+      const length = Math.min(COPY_CHUNK_BYTES, bytes - position);
+      // A free shared slot when there is one, else the copy's own buffer. It never waits for the
+      // main thread to give a slot back: a slow client must not hold the read transaction.
+      const slot = lendFrom ? takeFreeSlot(lendFrom) : -1;
+      const chunk =
+        slot >= 0
+          ? slotBuffer(lendFrom!, slot, length)
+          : (own ??= Buffer.allocUnsafeSlow(COPY_CHUNK_BYTES)).subarray(0, length);
       try {
-        for (let offset = 0; offset < chunk.length;) {
-          const read = readPiece(
-            sourceFd,
-            chunk,
-            offset,
-            Math.min(PIECE_BYTES, chunk.length - offset),
-            position + offset,
-          );
+        for (let offset = 0; offset < length;) {
+          const read = fs.readSync(sourceFd, chunk, offset, Math.min(PIECE_BYTES, length - offset), position + offset);
+          if (read === 0) throw new Error(`the file ends at byte ${position + offset}, before ${bytes}`);
           const piece = chunk.subarray(offset, offset + read);
           if (position === 0 && offset === 0) editFirstChunk?.(piece);
           hash.update(piece);
           writeAll(out, piece, position + offset);
           offset += read;
         }
-        if (buffer.lendable && onLent) {
-          lendSlot(buffer.pool, buffer.slot);
-          onLent(position, buffer.slot, chunk.length);
+        if (slot >= 0 && onLent) {
+          lendSlot(lendFrom!, slot);
+          onLent(position, slot, length);
         }
       } finally {
-        buffers.release(buffer);
+        if (slot >= 0) releaseCopySlot(lendFrom!, slot);
       }
-      position += chunk.length;
+      position += length;
       onCopied?.(position);
       if (position - flushedTo >= FLUSH_EVERY_BYTES) {
         flushedTo = position;

@@ -135,7 +135,7 @@ export function snapshotDatabase(
       ? "replication is on: Litestream owns the WAL's checkpoints, so the snapshot copies pages with the backup API"
       : undefined;
   const { onChunk, onEvent } = options;
-  const lendFrom = onChunk ? createChunkPool(LENDING_SLOTS, COPY_CHUNK_BYTES, true) : undefined;
+  const lendFrom = onChunk ? createChunkPool(LENDING_SLOTS, COPY_CHUNK_BYTES) : undefined;
   return runTask(
     "snapshot",
     { sourcePath, sourceFd, destinationPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000, skipFileCopy, lendFrom },
