@@ -1,7 +1,8 @@
 // requireRole() for pages: an unsigned visitor (or a disabled account, or an ended session) is
 // sent to /login; a signed-in user below the page's role gets a 404, as if the page did not exist.
 import { notFound, redirect } from "next/navigation";
-import { AuthError, requireRole, type Actor } from "@/lib/auth/require-role";
+import { AuthError, type Actor } from "@/lib/auth/actor";
+import { requireRole } from "@/lib/auth/require-role";
 import type { Role } from "@/lib/generated/prisma/client";
 
 export async function requirePageRole(minimum: Role): Promise<Actor> {

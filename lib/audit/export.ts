@@ -1,5 +1,5 @@
 // The audit log as CSV or NDJSON, produced line by line from auditEventBatches.
-import type { Actor } from "../auth/require-role";
+import type { Actor } from "../auth/actor";
 import { auditEventBatches, type AuditFilter, type AuditRow } from "./log";
 
 export type AuditExportFormat = "csv" | "ndjson";

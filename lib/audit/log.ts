@@ -4,7 +4,7 @@
 import { getPrisma } from "../db/prisma";
 import { KnownError } from "../errors";
 import type { AuditEvent, AuditResult, Prisma } from "../generated/prisma/client";
-import { AuthError, type Actor } from "../auth/require-role";
+import { AuthError, type Actor } from "../auth/actor";
 import { hasRole } from "../auth/roles";
 
 export class AuditQueryError extends KnownError {

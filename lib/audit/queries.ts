@@ -1,4 +1,4 @@
-import type { Actor } from "../auth/require-role";
+import type { Actor } from "../auth/actor";
 import { listAuditEvents } from "./log";
 
 /** The newest events this actor may read (a viewer: only their own). */

@@ -1,7 +1,7 @@
 // "Keep audit events N days" (default: forever), kept in SystemSetting and applied daily by a
 // timer in this process, and at once when an owner saves it. Every run that deletes is audited.
 import { Cron } from "croner";
-import { AuthError, type Actor } from "../auth/require-role";
+import { AuthError, type Actor } from "../auth/actor";
 import { hasRole } from "../auth/roles";
 import { getPrisma } from "../db/prisma";
 import { readSystemSetting } from "../db/raw-reads";

@@ -2,7 +2,7 @@
 // the user's sessions (the caller re-issues its own, see app/api/_shared/session-cookie.ts).
 import { getPrisma } from "../db/prisma";
 import { hashPassword, verifyPassword } from "./password";
-import type { Actor } from "./require-role";
+import type { Actor } from "./actor";
 import { endAllSessions } from "./sessions";
 import { displayNameProblem, UserAdminError } from "./user-admin";
 import { assertPassword, UserError } from "./users";

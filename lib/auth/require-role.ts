@@ -2,11 +2,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getServerSession } from "next-auth";
 import { headers } from "next/headers";
-import type { AuditActor } from "../audit/record";
 import { getPrisma } from "../db/prisma";
-import { KnownError } from "../errors";
+import { AuthError, type Actor } from "./actor";
 import { isSessionCurrent } from "./sessions";
-import type { Role, User } from "../generated/prisma/client";
+import type { Role } from "../generated/prisma/client";
 import { authenticateApiToken } from "./api-tokens";
 import { getAuthOptions } from "./options";
 import { hasRole } from "./roles";
@@ -19,35 +18,6 @@ export type SessionSource = {
   req: IncomingMessage & { cookies: Partial<Record<string, string>> };
   res: ServerResponse;
 };
-
-export type Actor = {
-  user: Pick<User, "id" | "username" | "displayName" | "role">;
-  /** Set when the request authenticated with an API token rather than a session. */
-  token?: { id: string; name: string };
-};
-
-export class AuthError extends KnownError {
-  constructor(
-    readonly status: 401 | 403,
-    override readonly code: "unauthenticated" | "invalid_token" | "forbidden",
-    message: string,
-    readonly actor?: Actor,
-  ) {
-    super(status === 401 ? "unauthenticated" : "forbidden", code, message);
-    this.name = "AuthError";
-  }
-}
-
-/** How to name the caller in logs and labels: "alice", or "token nightly (alice)". */
-export function actorLabelOf(actor: Actor): string {
-  return actor.token ? `token ${actor.token.name} (${actor.user.username})` : actor.user.username;
-}
-
-/** Who to name in the audit trail: the token for token requests, else the user. */
-export function auditActorOf(actor: Actor | undefined): AuditActor {
-  if (actor?.token) return { type: "TOKEN", id: actor.token.id };
-  return { type: "USER", id: actor?.user.id ?? null };
-}
 
 async function authorizationHeader(source?: SessionSource): Promise<string | null> {
   if (source) return source.req.headers.authorization ?? null;

@@ -6,7 +6,7 @@ import { getPrisma } from "../db/prisma";
 import { KnownError } from "../errors";
 import type { Role, User, UserStatus } from "../generated/prisma/client";
 import { hashPassword } from "./password";
-import { AuthError, type Actor } from "./require-role";
+import { AuthError, type Actor } from "./actor";
 import { hasRole } from "./roles";
 import { assertPassword, createUser, generatePassword, UserError } from "./users";
 

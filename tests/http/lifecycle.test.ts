@@ -6,7 +6,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { queryOne } from "../support/db";
 import { buildWithExtraMigration } from "../support/migrations";
-import { runCli, runServerToExit, spawnServer, startServer } from "../support/server";
+import { projectRoot, runCli, runServerToExit, spawnServer, startServer } from "../support/server";
 import { tempDir } from "../support/temp";
 
 describe("start-up", () => {
@@ -89,6 +89,32 @@ describe("start-up", () => {
     } finally {
       await first.stop();
     }
+  });
+
+  test("answering the first /api/health loads neither the page renderer nor next-auth", async () => {
+    // Start-up is mostly module loading. Code that start-up runs (register(), the health route)
+    // must not import the session guard: it loads next-auth and next/headers, which bring in
+    // next's page renderer, 1.1 MB of code that no start needs.
+    const dataDir = tempDir();
+    const listFile = path.join(dataDir, "loaded-modules.txt");
+    const preload = path.join(projectRoot, "tests", "support", "loaded-modules.cjs");
+    const server = await startServer({
+      dataDir,
+      env: { NODE_OPTIONS: `--require ${preload}`, LOADED_MODULES_FILE: listFile },
+    });
+    await server.stop();
+    const loaded = readFileSync(listFile, "utf8").split("\n");
+    assert.ok(loaded.some((file) => file.endsWith(path.join("app", "api", "health", "route.js"))));
+    assert.deepEqual(
+      loaded.filter((file) => file.includes("app-page-turbo.runtime")),
+      [],
+    );
+    const bundled = loaded.filter((file) => file.includes(path.join(".next", "server", "chunks")));
+    assert.ok(bundled.length > 0);
+    assert.deepEqual(
+      bundled.filter((file) => readFileSync(file, "utf8").includes("next-auth.session-token")),
+      [],
+    );
   });
 
   test("a file that is not SQLite is refused with a clear message", async () => {

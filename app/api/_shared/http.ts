@@ -3,7 +3,8 @@
 // route (the backup download, see pages/api/admin/backup/sqlite.ts) shares all of it.
 import type { RequestOrigin } from "@/lib/audit/record";
 import { clientAddress } from "@/lib/auth/client-address";
-import { AuthError, requireRole, type Actor, type SessionSource } from "@/lib/auth/require-role";
+import { AuthError, type Actor } from "@/lib/auth/actor";
+import { requireRole, type SessionSource } from "@/lib/auth/require-role";
 import { getConfig } from "@/lib/config";
 import { withSharedLease } from "@/lib/db/lease";
 import { httpFailureOf, knownFailureOf, type HttpFailure } from "./errors";

@@ -1,6 +1,6 @@
 // Account routes: API tokens are refused (refused changes answer through knownFailureResponse).
 import { jsonError } from "./http";
-import type { Actor } from "@/lib/auth/require-role";
+import type { Actor } from "@/lib/auth/actor";
 
 /** Account and user management act for a person at a browser, never for a script's token. */
 export function refuseTokens(actor: Actor): Response | null {

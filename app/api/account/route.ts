@@ -6,7 +6,7 @@ import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { changeOwnDisplayName, getAccount } from "@/lib/auth/account";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 

@@ -7,7 +7,7 @@ import { reissuedSessionCookie } from "@/app/api/_shared/session-cookie";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { changeOwnPassword } from "@/lib/auth/account";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 
 const body = z.object({ currentPassword: z.string(), newPassword: z.string() });
 

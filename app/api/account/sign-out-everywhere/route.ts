@@ -3,7 +3,7 @@ import { guardedRoute } from "@/app/api/_shared/http";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { signOutEverywhere } from "@/lib/auth/account";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 
 export const POST = guardedRoute("viewer", async (_request, { actor, origin }) => {
   const refused = refuseTokens(actor);

@@ -5,7 +5,7 @@ import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { ALERT_EVENT_TYPES, EVENT_LABELS } from "@/lib/alerts/events";
 import { createChannel, listChannels } from "@/lib/alerts/channels";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 import { CHANNEL_USAGE, channelBody } from "./channel-body";
 
 const noStore = { "Cache-Control": "no-store" };

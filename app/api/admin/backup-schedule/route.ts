@@ -3,7 +3,7 @@ import { z } from "zod";
 import { guardedRoute } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
 import { getScheduler } from "@/lib/backup/schedule";
 import { getConfig } from "@/lib/config";

@@ -3,7 +3,7 @@
 // (operator). The optional ticket lets the page show, while this request waits, whether it is
 // queued behind another backup or copying (GET /api/admin/backup-progress).
 import { guardedRoute } from "@/app/api/_shared/http";
-import { auditActorOf, actorLabelOf } from "@/lib/auth/require-role";
+import { auditActorOf, actorLabelOf } from "@/lib/auth/actor";
 import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
 import { createAuditedBackup } from "@/lib/backup/audited";
 import { trackSnapshot } from "@/lib/backup/progress";

@@ -4,7 +4,7 @@ import { guardedRoute, jsonError } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { createApiToken, listApiTokens, tokenStatus } from "@/lib/auth/api-tokens";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 
 const body = z.object({
   name: z.string(),

@@ -5,7 +5,7 @@ import { guardedRoute, jsonError, knownFailureResponse } from "@/app/api/_shared
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 import { isRole, ROLES } from "@/lib/auth/roles";
 import { createUserAsOwner, listUsers } from "@/lib/auth/user-admin";
 

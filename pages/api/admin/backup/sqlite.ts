@@ -21,7 +21,7 @@ import { httpFailureOf } from "@/app/api/_shared/errors";
 import { GrowingFile, sendBackupFile, sendDownloadHeaders, sendFileBody } from "@/app/api/_shared/file-download";
 import { guardPagesRequest, methodNotAllowed, pagesRoute } from "@/app/api/_shared/pages-api";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { actorLabelOf, auditActorOf } from "@/lib/auth/require-role";
+import { actorLabelOf, auditActorOf } from "@/lib/auth/actor";
 import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
 import { createAuditedBackup } from "@/lib/backup/audited";
 import { trackSnapshot } from "@/lib/backup/progress";

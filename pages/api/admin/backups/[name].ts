@@ -6,7 +6,7 @@ import { statSync } from "node:fs";
 import { sendBackupFile } from "@/app/api/_shared/file-download";
 import { guardPagesRequest, methodNotAllowed, pagesRoute } from "@/app/api/_shared/pages-api";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 import { deleteBackup } from "@/lib/backup/catalog";
 import { backupPath } from "@/lib/backup/files";
 import { getConfig } from "@/lib/config";

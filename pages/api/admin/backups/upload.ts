@@ -15,7 +15,7 @@ import { pipeline } from "node:stream/promises";
 import type { NextApiRequest, NextApiResponse } from "next";
 import { guardPagesRequest, methodNotAllowed, pagesRoute } from "@/app/api/_shared/pages-api";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
 import { commitTempFileAsNew, discardTempFile, ensureDir, isSafeBackupName, tempPathFor } from "@/lib/backup/files";
 import { writeManifest, type BackupManifest } from "@/lib/backup/manifest";

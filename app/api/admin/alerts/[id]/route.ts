@@ -5,7 +5,7 @@ import { guardedRoute } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { deleteChannel, updateChannel } from "@/lib/alerts/channels";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 import { CHANNEL_USAGE, channelBody } from "../channel-body";
 
 export const PUT = guardedRoute<{ id: string }>("owner", async (request, { actor, origin }, { id }) => {

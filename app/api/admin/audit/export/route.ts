@@ -6,7 +6,7 @@ import { guardedRoute, jsonError, knownFailureResponse } from "@/app/api/_shared
 import { auditExportChunks } from "@/lib/audit/export";
 import { parseAuditFilter } from "@/lib/audit/log";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 
 const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", ndjson: "application/x-ndjson" } as const;
 

@@ -5,7 +5,7 @@ import { guardedRoute, jsonError } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { applyAuditRetention, getAuditRetentionDays, setAuditRetentionDays } from "@/lib/audit/retention";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 
 export const GET = guardedRoute("viewer", async () => Response.json({ days: await getAuditRetentionDays() }));
 

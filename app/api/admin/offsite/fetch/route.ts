@@ -7,7 +7,7 @@ import { httpFailureOf } from "@/app/api/_shared/errors";
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 import { getConfig } from "@/lib/config";
 import { fetchOffsiteCopy } from "@/lib/offsite/fetch";
 import { withOffsiteTarget } from "@/lib/offsite/session";

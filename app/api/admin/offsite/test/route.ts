@@ -3,7 +3,7 @@
 import { httpFailureOf } from "@/app/api/_shared/errors";
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 import { getConfig } from "@/lib/config";
 import { testOffsiteConnection } from "@/lib/offsite/connection-test";
 import { loadOffsiteTarget, OffsiteConfigError } from "@/lib/offsite/target";

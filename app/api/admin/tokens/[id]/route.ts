@@ -2,7 +2,7 @@
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { revokeApiToken } from "@/lib/auth/api-tokens";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 
 export const DELETE = guardedRoute<{ id: string }>("owner", async (_request, { actor, origin }, { id }) => {
   if (actor.token) return jsonError(403, "session_required", "API tokens cannot revoke API tokens; sign in.");

@@ -5,7 +5,7 @@ import { guardedRoute, knownFailureResponse, type GuardedContext } from "@/app/a
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 import { ROLES } from "@/lib/auth/roles";
 import { changeUserRole, deleteUser, setUserStatus } from "@/lib/auth/user-admin";
 

@@ -5,7 +5,7 @@ import { getChannel } from "@/lib/alerts/channels";
 import { alertEvent } from "@/lib/alerts/events";
 import { deliverOnce } from "@/lib/alerts/notify";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { actorLabelOf, auditActorOf } from "@/lib/auth/require-role";
+import { actorLabelOf, auditActorOf } from "@/lib/auth/actor";
 
 export const POST = guardedRoute<{ id: string }>("owner", async (_request, { actor, origin }, { id }) => {
   const channel = await getChannel(id);

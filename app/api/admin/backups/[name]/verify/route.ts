@@ -1,7 +1,7 @@
 // POST /api/admin/backups/{name}/verify — operator (the file stays on the server). Checksum, integrity, restorability.
 import { guardedRoute } from "@/app/api/_shared/http";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
 import { verifyBackup } from "@/lib/backup/verify";
 import { getConfig } from "@/lib/config";

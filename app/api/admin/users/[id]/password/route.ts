@@ -5,7 +5,7 @@ import { guardedRoute, knownFailureResponse } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/require-role";
+import { auditActorOf } from "@/lib/auth/actor";
 import { resetUserPassword } from "@/lib/auth/user-admin";
 
 const body = z.object({ password: z.string().nullable().optional() });
