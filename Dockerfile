@@ -32,7 +32,7 @@ RUN groupadd --system --gid 10001 opstage \
  && mkdir -p /app/data /app/.next/cache \
  && chown opstage:opstage /app/data /app/.next/cache
 # Application files stay owned by root (read-only to the app); only the data volume and Next's
-# cache are writable by the opstage user.
+# cache (where `serve` also keeps Node's compile cache) are writable by the opstage user.
 COPY --from=build /app/.next/standalone/ ./
 COPY --from=build /app/.next/static ./.next/static
 COPY --from=build /app/public ./public
