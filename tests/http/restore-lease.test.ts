@@ -3,6 +3,8 @@
 // answering; and JSON bodies past the limit are refused before they are read.
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
+import { once } from "node:events";
+import { connect } from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { queryOne } from "../support/db";
@@ -143,5 +145,35 @@ describe("request bodies", () => {
     });
     assert.equal(signInBody.status, 413);
     assert.equal((await post("/api/admin/tokens", { name: "still-works" })).status, 201);
+  });
+
+  test("a body streamed without end gets its 413 and is cut off, not read for ever", { timeout: 120_000 }, async () => {
+    // A raw connection, so that nothing is buffered on this side: each 64 KiB chunk is written
+    // once the server has taken the one before.
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    await once(socket, "connect");
+    let answer = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (data: string) => (answer += data));
+    socket.on("error", () => {}); // the write after the server closed fails; the close says it
+    let open = true;
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve())).then(() => (open = false));
+    socket.write(
+      `POST /api/admin/tokens HTTP/1.1\r\nHost: ${hostname}:${port}\r\nCookie: ${cookie}\r\n` +
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    const chunk = Buffer.alloc(64 * 1024, "x");
+    const frame = Buffer.concat([Buffer.from(`${chunk.byteLength.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]);
+    let sent = 0;
+    while (open && sent < 256 * 1024 * 1024) {
+      if (!socket.write(frame)) await Promise.race([new Promise((resolve) => socket.once("drain", resolve)), closed]);
+      sent += chunk.byteLength;
+    }
+    socket.destroy();
+    await closed;
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.ok(sent < 256 * 1024 * 1024, `the server kept reading: ${sent} bytes sent`);
+    assert.equal((await post("/api/admin/tokens", { name: "still-works-after-endless" })).status, 201);
   });
 });

@@ -17,7 +17,26 @@ function tooLarge(limit: number): RequestBodyError {
   return new RequestBodyError("too_large", "payload_too_large", `The request body is larger than ${limit / 1024} KiB.`);
 }
 
-/** Reads the body as text, refusing (without reading it) one declared or found to exceed `limit`. */
+// A client still sending when its body is refused must be able to read the refusal: cancelling
+// the body closes the connection under it, its next write fails (EPIPE) and it reports that
+// instead of the 413. So the rest is read and dropped (memory stays flat), up to this much; a
+// client sending more than that is cut off.
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+
+async function drainThenRefuse(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<never> {
+  let drained = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) throw tooLarge(limit);
+    drained += value.byteLength;
+    if (drained > DRAIN_LIMIT_BYTES) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+  }
+}
+
+/** Reads the body as text, refusing one declared (unread) or found (drained) to exceed `limit`. */
 export async function readBodyText(request: Request, limit = JSON_BODY_LIMIT_BYTES): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
@@ -29,10 +48,7 @@ export async function readBodyText(request: Request, limit = JSON_BODY_LIMIT_BYT
     const { done, value } = await reader.read();
     if (done) break;
     received += value.byteLength;
-    if (received > limit) {
-      await reader.cancel();
-      throw tooLarge(limit);
-    }
+    if (received > limit) return drainThenRefuse(reader, limit);
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString("utf8");
