@@ -17,10 +17,10 @@ function gitCommit() {
   }
 }
 
-// zod's full build re-exports its ~50 message locales as namespaces (`z.locales`, `z.core.locales`), which a
-// bundler cannot drop: 370 KB of the 810 KB that `serve` compiles before Next's server even
-// starts loading. Nothing here uses them (English messages come from zod's own default), so
-// those re-exports get an empty module.
+// zod's full build re-exports its ~50 message locales as namespaces (`z.locales`,
+// `z.core.locales`), which a bundler cannot drop: 370 KB of the 810 KB that `serve` compiles
+// before Next's server even starts loading. Nothing here uses them (English messages come from
+// zod's own default), so those re-exports get an empty module.
 const dropZodLocales = {
   name: "drop-zod-locales",
   setup(build) {

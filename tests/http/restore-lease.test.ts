@@ -1,6 +1,6 @@
 // A console restore and the requests around it: a write racing the restore lands in the restored
 // database (or is refused with 503) and is never lost; a large restore keeps /api/health
-// answering; and JSON bodies past the limit are refused before they are read.
+// answering; and JSON bodies past the limit are refused without being kept (nor read for ever).
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import { once } from "node:events";
