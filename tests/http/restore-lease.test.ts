@@ -147,6 +147,31 @@ describe("request bodies", () => {
     assert.equal((await post("/api/admin/tokens", { name: "still-works" })).status, 201);
   });
 
+  test("a sign-in form streamed past the limit, with no length declared, is refused with 413", async () => {
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("username="));
+      },
+      pull(controller) {
+        if (sent >= 160) controller.close();
+        else {
+          sent++;
+          controller.enqueue(chunk);
+        }
+      },
+    });
+    const signIn = await fetch(`${server.url}/api/auth/callback/credentials`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit & { duplex: "half" });
+    assert.equal(signIn.status, 413);
+    assert.equal(((await signIn.json()) as { error: { code: string } }).error.code, "payload_too_large");
+  });
+
   test("a body streamed without end gets its 413 and is cut off, not read for ever", { timeout: 120_000 }, async () => {
     // A raw connection, so that nothing is buffered on this side: each 64 KiB chunk is written
     // once the server has taken the one before.
