@@ -19,22 +19,9 @@ function tooLarge(limit: number): RequestBodyError {
 
 // A client still sending when its body is refused must be able to read the refusal: cancelling
 // the body closes the connection under it, its next write fails (EPIPE) and it reports that
-// instead of the 413. So the rest is read and dropped (memory stays flat), up to this much; a
-// client sending more than that is cut off.
+// instead of the 413. So past the limit the rest is read and dropped (memory stays flat), up to
+// this much more; a client sending more than that is cut off.
 const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
-
-async function drainThenRefuse(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<never> {
-  let drained = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) throw tooLarge(limit);
-    drained += value.byteLength;
-    if (drained > DRAIN_LIMIT_BYTES) {
-      await reader.cancel();
-      throw tooLarge(limit);
-    }
-  }
-}
 
 /** Reads the body as text, refusing one declared (unread) or found (drained) to exceed `limit`. */
 export async function readBodyText(request: Request, limit = JSON_BODY_LIMIT_BYTES): Promise<string> {
@@ -48,9 +35,13 @@ export async function readBodyText(request: Request, limit = JSON_BODY_LIMIT_BYT
     const { done, value } = await reader.read();
     if (done) break;
     received += value.byteLength;
-    if (received > limit) return drainThenRefuse(reader, limit);
-    chunks.push(value);
+    if (received <= limit) chunks.push(value);
+    else if (received > limit + DRAIN_LIMIT_BYTES) {
+      await reader.cancel();
+      break;
+    }
   }
+  if (received > limit) throw tooLarge(limit);
   return Buffer.concat(chunks).toString("utf8");
 }
 
