@@ -112,6 +112,24 @@ describe("writes racing a console restore", () => {
   });
 });
 
+/** `prefix`, then 10 MiB of "x" in 64 KiB chunks, sent without a declared length. */
+function tenMegabytesStreamed(prefix = ""): ReadableStream<Uint8Array> {
+  const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (prefix) controller.enqueue(new TextEncoder().encode(prefix));
+    },
+    pull(controller) {
+      if (sent >= 160) controller.close();
+      else {
+        sent++;
+        controller.enqueue(chunk);
+      }
+    },
+  });
+}
+
 describe("request bodies", () => {
   test("a 10 MB JSON body is refused with 413, declared or streamed, and the server stays small", async () => {
     const big = JSON.stringify({ name: "x".repeat(10 * 1024 * 1024) });
@@ -119,21 +137,10 @@ describe("request bodies", () => {
     assert.equal(declared.status, 413);
     assert.equal(((await declared.json()) as { error: { code: string } }).error.code, "payload_too_large");
 
-    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
-    let sent = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent >= 160) controller.close();
-        else {
-          sent++;
-          controller.enqueue(chunk);
-        }
-      },
-    });
     const streamed = await fetch(`${server.url}/api/admin/tokens`, {
       method: "POST",
       headers: { Cookie: cookie, "Content-Type": "application/json" },
-      body: stream,
+      body: tenMegabytesStreamed(),
       duplex: "half",
     } as RequestInit & { duplex: "half" });
     assert.equal(streamed.status, 413);
@@ -148,24 +155,10 @@ describe("request bodies", () => {
   });
 
   test("a sign-in form streamed past the limit, with no length declared, is refused with 413", async () => {
-    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
-    let sent = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode("username="));
-      },
-      pull(controller) {
-        if (sent >= 160) controller.close();
-        else {
-          sent++;
-          controller.enqueue(chunk);
-        }
-      },
-    });
     const signIn = await fetch(`${server.url}/api/auth/callback/credentials`, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: stream,
+      body: tenMegabytesStreamed("username="),
       duplex: "half",
     } as RequestInit & { duplex: "half" });
     assert.equal(signIn.status, 413);
