@@ -91,7 +91,7 @@ describe("start-up", () => {
     }
   });
 
-  test("answering the first /api/health loads neither the page renderer nor next-auth", async () => {
+  test("answering the first /api/health loads neither the page renderer nor next-auth nor the rate limiter", async () => {
     // Start-up is mostly module loading. Code that start-up runs (register(), the health route)
     // must not import the session guard: it loads next-auth and next/headers, which bring in
     // next's page renderer, 1.1 MB of code that no start needs.
@@ -109,6 +109,13 @@ describe("start-up", () => {
       loaded.filter((file) => file.includes("app-page-turbo.runtime")),
       [],
     );
+    // Imported by a Pages Router module (pages-api.ts, the guard of the download routes),
+    // next-auth and the sign-in rate limiter load from node_modules; imported by an App Router
+    // module, next-auth is bundled into a chunk (looked for below).
+    const fromNodeModules = (name: string) =>
+      loaded.filter((file) => file.includes(path.join("node_modules", name, path.sep)));
+    assert.deepEqual(fromNodeModules("next-auth"), []);
+    assert.deepEqual(fromNodeModules("rate-limiter-flexible"), []);
     const bundled = loaded.filter((file) => file.includes(path.join(".next", "server", "chunks")));
     assert.ok(bundled.length > 0);
     assert.deepEqual(
