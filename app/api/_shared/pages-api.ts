@@ -44,8 +44,3 @@ export function pagesRoute(handler: (req: NextApiRequest, res: NextApiResponse) 
     }
   };
 }
-
-export function methodNotAllowed(res: NextApiResponse, allowed: string[]): void {
-  res.setHeader("Allow", allowed.join(", "));
-  res.status(405).json({ error: { code: "method_not_allowed", message: `Use ${allowed.join(" or ")}.` } });
-}

@@ -19,7 +19,8 @@
 import type { NextApiRequest, NextApiResponse } from "next";
 import { httpFailureOf } from "@/app/api/_shared/errors";
 import { GrowingFile, sendBackupFile, sendDownloadHeaders, sendFileBody } from "@/app/api/_shared/file-download";
-import { guardPagesRequest, methodNotAllowed, pagesRoute } from "@/app/api/_shared/pages-api";
+import { guardPagesRequest, pagesRoute } from "@/app/api/_shared/pages-api";
+import { methodNotAllowed } from "@/app/api/_shared/pages-method";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { actorLabelOf, auditActorOf } from "@/lib/auth/actor";
 import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";

@@ -4,7 +4,8 @@
 import type { NextApiRequest, NextApiResponse } from "next";
 import { statSync } from "node:fs";
 import { sendBackupFile } from "@/app/api/_shared/file-download";
-import { guardPagesRequest, methodNotAllowed, pagesRoute } from "@/app/api/_shared/pages-api";
+import { guardPagesRequest, pagesRoute } from "@/app/api/_shared/pages-api";
+import { methodNotAllowed } from "@/app/api/_shared/pages-method";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/actor";
 import { deleteBackup } from "@/lib/backup/catalog";
