@@ -23,6 +23,8 @@ import { APP_VERSION } from "../version";
 import { notify } from "../alerts/notify";
 import { startBackupHealthMonitor } from "../backup/health-monitor";
 import { restoreDoneEvent, upgradeAppliedEvent } from "./lifecycle-alerts";
+import { healthReport } from "./health-report";
+import { publishHealthReport } from "./published-health";
 
 const log = (message: string) => logger().info(message);
 
@@ -145,6 +147,7 @@ export async function startOpstage(): Promise<void> {
     if (snapshot) queueOffsiteCopy({ config, name: snapshot.name, kind: "pre-upgrade" });
     // Overdue alerts and the periodic re-check of the newest backup.
     startBackupHealthMonitor(config);
+    publishHealthReport(healthReport);
   } catch (error) {
     exitWith(describe(error));
   }

@@ -104,7 +104,7 @@ describe("start-up", () => {
     });
     await server.stop();
     const loaded = readFileSync(listFile, "utf8").split("\n");
-    assert.ok(loaded.some((file) => file.endsWith(path.join("app", "api", "health", "route.js"))));
+    assert.ok(loaded.some((file) => file.endsWith(path.join("pages", "api", "health.js"))));
     assert.deepEqual(
       loaded.filter((file) => file.includes("app-page-turbo.runtime")),
       [],
