@@ -8,7 +8,7 @@ import { publishedHealthReport } from "@/lib/system/published-health";
 import { APP_VERSION } from "@/lib/version";
 
 export default async function handler(req: NextApiRequest, res: NextApiResponse): Promise<void> {
-  if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed(res, ["GET"]);
+  if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed(res, ["GET", "HEAD"]);
   const report = (await publishedHealthReport()) ?? {
     status: "unavailable",
     version: APP_VERSION,

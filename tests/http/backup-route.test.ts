@@ -292,12 +292,20 @@ describe("console pages and other routes", () => {
     assert.equal(facts.migrations.latest, readMigrationFiles(shippedMigrationsDir).at(-1)!.name);
   });
 
-  test("health: 200 with the version", async () => {
+  test("health: 200 with the version, not cached; HEAD the same without a body; other methods 405", async () => {
     const response = await fetch(`${server.url}/api/health`);
     assert.equal(response.status, 200);
     const body = (await response.json()) as { status: string; version: string };
     assert.equal(body.status, "ok");
     assert.match(body.version, /^\d+\.\d+\.\d+/);
+    assert.equal(response.headers.get("cache-control"), "no-store");
+    const head = await fetch(`${server.url}/api/health`, { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
+    const post = await fetch(`${server.url}/api/health`, { method: "POST" });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get("allow"), "GET, HEAD");
+    assert.equal(((await post.json()) as { error: { code: string } }).error.code, "method_not_allowed");
   });
 
   test("sign-in is audited, and a wrong password is refused and audited", async () => {
