@@ -77,11 +77,21 @@ export async function startS3Server(bucket = "opstage-offsite"): Promise<S3TestS
   const keys = (prefix: string): string[] => {
     const root = path.join(directory, bucket);
     const found: string[] = [];
+    // The server may be deleting objects meanwhile (remote retention runs in the background): an
+    // entry gone between readdir and stat was deleted, and is not listed.
     const walk = (dir: string) => {
-      for (const name of readdirSync(dir)) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw error;
+      }
+      for (const name of names) {
         const full = path.join(dir, name);
-        if (statSync(full).isDirectory()) walk(full);
-        else if (name.endsWith("._S3rver_object"))
+        const stats = statSync(full, { throwIfNoEntry: false });
+        if (stats?.isDirectory()) walk(full);
+        else if (stats && name.endsWith("._S3rver_object"))
           found.push(path.relative(root, full).slice(0, -"._S3rver_object".length));
       }
     };
