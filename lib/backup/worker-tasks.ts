@@ -151,29 +151,66 @@ function beginImmediatePolling(connection: Connection, busyTimeoutMs: number): v
   }
 }
 
+// A reader that starts while every WAL frame is already in the database file takes SQLite's read
+// lock 0 ("the WAL can be ignored"). While anyone holds that lock, the checkpoint SQLite tries
+// after each commit once the WAL passes 1000 pages (every connection's default) first sorts an
+// index of all the WAL's frames and only then finds read lock 0 taken (wal.c, walCheckpoint), so
+// during the copy each commit costs time in proportion to a WAL that only grows. Measured with
+// the benchmark's writer (one audit row per millisecond, 7 WAL pages each) during 4 s copies of
+// 1 GB: its median commit went from 0.11 ms to 0.70 ms by the end of each copy (0.38 ms over
+// the copy), and it committed ~12% fewer rows than with the read below, whose median stays at
+// 0.14 ms. A reader that starts while the WAL has a frame the file lacks takes a read mark at
+// the WAL's last frame instead; once the checkpoint has folded the WAL up to that mark, the file
+// is again exactly the reader's snapshot, and every later checkpoint stops at the mark before
+// sorting anything. So before the read starts, one commit that changes no data (user_version set
+// to its own value; SQLite still counts it in the header's change counter) makes sure the WAL
+// has such a frame. Best effort: without it the copy is as consistent, writers only pay more.
+function commitUnchangedFrame(connection: Connection, busyTimeoutMs: number): void {
+  try {
+    beginImmediatePolling(connection, busyTimeoutMs);
+    try {
+      const version = Number(connection.pragma("user_version", { simple: true }));
+      connection.pragma(`user_version = ${version}`);
+      connection.exec("COMMIT");
+    } finally {
+      if (connection.inTransaction) connection.exec("ROLLBACK");
+    }
+  } catch {
+    // Busy past the timeout, a full disk, a read-only file: the read below still gets its snapshot.
+  }
+}
+
 // Starts a read transaction on the reader whose snapshot is exactly the database file's content
 // and returns the length of that content, or why that could not be had.
 function beginCheckpointedRead(reader: Connection, sourcePath: string, busyTimeoutMs: number): CheckpointedRead {
   if (reader.pragma("journal_mode", { simple: true }) !== "wal")
     return { fallbackReason: "the database is not in WAL mode" };
   const writeLock = openSource(sourcePath, busyTimeoutMs);
+  // The last checkpoint runs while the reader's read is open, so on a connection of its own (a
+  // connection inside a transaction cannot checkpoint).
+  const checkpointer = openSource(sourcePath, busyTimeoutMs);
   let lastState = "";
   try {
     // The bulk of the WAL, with writers still committing. PASSIVE: never waits for anyone.
     reader.pragma("wal_checkpoint(PASSIVE)");
+    commitUnchangedFrame(writeLock, busyTimeoutMs);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) sleepSync(RETRY_PAUSE_MS);
-      // No commit can land between the checkpoint and the start of our read while we hold this.
-      // (A write transaction longer than the busy timeout throws: the backup API then does it.)
+      // No commit can land between the start of our read and the checkpoint while we hold this:
+      // the WAL's last frame is then our read mark, and a checkpoint that reaches it leaves the
+      // file exactly our snapshot. (A write transaction longer than the busy timeout throws: the
+      // backup API then does it.)
       beginImmediatePolling(writeLock, busyTimeoutMs);
+      let snapshotHeld = false;
       try {
+        reader.exec("BEGIN");
+        // The first read starts the read transaction; it lasts until COMMIT.
+        const pages = reader.pragma("page_count", { simple: true }) as number;
         const deadline = Date.now() + LOCKED_WAIT_MS;
         for (;;) {
-          const [result] = reader.pragma("wal_checkpoint(PASSIVE)") as CheckpointRow[];
+          const [result] = checkpointer.pragma("wal_checkpoint(PASSIVE)") as CheckpointRow[];
           if (result && result.busy === 0 && result.log === result.checkpointed) {
-            reader.exec("BEGIN");
-            // The first read starts the read transaction; it lasts until COMMIT.
-            const pages = reader.pragma("page_count", { simple: true }) as number;
+            snapshotHeld = true;
             return { bytes: pages * (reader.pragma("page_size", { simple: true }) as number) };
           }
           // busy: another connection is checkpointing (SQLite does not wait for that, even with a
@@ -187,11 +224,13 @@ function beginCheckpointedRead(reader: Connection, sourcePath: string, busyTimeo
           sleepSync(1);
         }
       } finally {
+        if (!snapshotHeld && reader.inTransaction) reader.exec("COMMIT");
         writeLock.exec("ROLLBACK");
       }
     }
     return { fallbackReason: `the WAL could not be emptied in ${ATTEMPTS} attempts: ${lastState}` };
   } finally {
+    checkpointer.close();
     writeLock.close();
   }
 }

@@ -12,9 +12,11 @@
 //    read the file does not change. The copy is then a `cp` of a file nobody writes: large
 //    reads at disk speed instead of the backup API's pread + pwrite for every 4 KB page (measured:
 //    the page loop is CPU-bound, ~2 s per GB, and slows further when a writer shares the cores).
-//    To know that our snapshot is the file's content, the last checkpoint and the start of our
-//    read happen while a second connection holds the write lock (about a millisecond when nothing
-//    else is checkpointing; the bulk of the checkpoint runs before, with writers committing).
+//    To know that our snapshot is the file's content, the start of our read and the last
+//    checkpoint happen while a second connection holds the write lock (about a millisecond when
+//    nothing else is checkpointing; the bulk of the checkpoint runs before, with writers
+//    committing). Our read holds a WAL read mark rather than read lock 0, so that writers'
+//    commits do not pay for a checkpoint that cannot run (worker-tasks.ts, commitUnchangedFrame).
 //
 // 2. SQLite's online backup API, when (1) cannot get a fully checkpointed snapshot: the database
 //    is not in WAL mode, or an older reader or another checkpoint holds WAL frames back.

@@ -10,6 +10,7 @@ import { integrityOf, queryOne, SQLITE_MAGIC } from "../support/db";
 import { tempDir } from "../support/temp";
 
 const TEST_ACTOR = { type: "SYSTEM" as const, id: "test", label: "test" };
+type CheckpointRow = { busy: number; log: number; checkpointed: number };
 
 function makeSourceDb(dir: string, rows: number) {
   const file = path.join(dir, "opstage.db");
@@ -133,6 +134,43 @@ describe("online snapshot", () => {
       copy.close();
     }
     assert.ok(t > 50, `the writer kept committing (${t} transactions)`);
+  });
+
+  test("during the file copy a writer's checkpoints stop at the copy's read mark, even when it starts on a quiet database", async () => {
+    // A read that starts with every WAL frame in the file takes SQLite's read lock 0; while it is
+    // held, each checkpoint (SQLite tries one after every commit once the WAL passes 1000 pages)
+    // first sorts the whole WAL and then gives up, and checkpointed stays 0. The copy's read must
+    // hold a read mark instead: checkpoints then stop at it (checkpointed > 0, the frames up to
+    // the mark) without sorting anything. A quiet, fully checkpointed database is the case where
+    // the read would get lock 0 unless the snapshot commits a frame first.
+    const dir = tempDir();
+    const { file, db: writer } = makeSourceDb(dir, 60_000);
+    writer.pragma("wal_autocheckpoint = 0");
+    writer.pragma("wal_checkpoint(TRUNCATE)");
+    let next = 60_001;
+    const insert = writer.prepare("INSERT INTO seq (n, payload) VALUES (?, 'w')");
+    const heldBack: CheckpointRow[] = [];
+    const writing = keepCommitting(() => {
+      insert.run(next++);
+      const [result] = writer.pragma("wal_checkpoint(PASSIVE)") as CheckpointRow[];
+      // busy: the snapshot's own checkpoint was running. log > checkpointed: frames held back.
+      if (result && result.busy === 0 && result.log > result.checkpointed) heldBack.push(result);
+    });
+    const backup = await backUp(file, path.join(dir, "backups"));
+    await writing.stop();
+    writer.close();
+
+    assert.equal(backup.snapshotMethod, "file-copy");
+    assert.ok(heldBack.length >= 3, `the writer checkpointed while the copy held WAL frames back (${heldBack.length})`);
+    const stoppedAtZero = heldBack.filter((result) => result.checkpointed === 0);
+    assert.deepEqual(stoppedAtZero, [], "no checkpoint during the copy was stopped by read lock 0");
+    assert.equal(integrityOf(backup.path), "ok");
+    const { count, max } = queryOne<{ count: number; max: number }>(
+      backup.path,
+      "SELECT count(*) AS count, max(n) AS max FROM seq",
+    );
+    assert.equal(count, max, "rows 1..max with no gap");
+    assert.ok(max >= 60_000, "everything committed before the snapshot started is in it");
   });
 
   test("a snapshot keeps the SQLite locks this process holds on the database", async () => {
