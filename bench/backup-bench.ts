@@ -249,6 +249,20 @@ async function main() {
       const newest = manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1)!;
       return { snapshot: newest.durationMs / 1000, method: newest.snapshotMethod };
     };
+    // Each download's stored copy is deleted once measured, as the `cp` baselines' copies are:
+    // every write measured here then goes into the same free space. On this VM's disk a new
+    // 1 GB file is slower to write the more new space is already taken (`cp` + fsync of 1 GB
+    // kept one after another, 15 s apart: 2.65, 2.84, 3.53, 4.97 s; each deleted before the
+    // next: 2.63-2.92 s), so a download written beside the one before it was measured against a
+    // baseline that was not.
+    const deleteStoredBackups = async () => {
+      const listed = (await (
+        await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })
+      ).json()) as { backups: { name: string }[] };
+      for (const { name } of listed.backups) {
+        await fetch(`${server.url}/api/admin/backups/${name}`, { method: "DELETE", headers: { Cookie: cookie } });
+      }
+    };
     // The naive variant runs in a fresh process each time: a process that once held the whole
     // database keeps much of that memory resident, and would hide the growth on later runs.
     const startNaiveServer = async () => {
@@ -316,6 +330,7 @@ async function main() {
       if (quiet.status !== 200) throw new Error(`download answered ${quiet.status}`);
       await checksumsDone();
       runs.routeNoWriter.push({ ttfb: quiet.ttfb, total: quiet.total, ...newestSnapshot() });
+      await deleteStoredBackups();
 
       // The real download, with a writer committing every ~1 ms and the console polled.
       const writer = await startWriter(database, `route${run}`);
@@ -337,6 +352,7 @@ async function main() {
         healthMax: Math.max(...healthLatencies),
         writer: writerReport,
       });
+      await deleteStoredBackups();
 
       // The same writer for as long, without a backup: its baseline.
       const baseline = await startWriter(database, `baseline${run}`);
@@ -349,14 +365,6 @@ async function main() {
       const naiveDownload = await curlDownload(`http://127.0.0.1:${naive.port}/`, []);
       runs.naive.push({ total: naiveDownload.total, rssGrowth: naiveRss.stop().growth });
       naive.stop();
-
-      for (const name of (
-        (await (await fetch(`${server.url}/api/admin/backups`, { headers: { Cookie: cookie } })).json()) as {
-          backups: { name: string }[];
-        }
-      ).backups.map((b) => b.name)) {
-        await fetch(`${server.url}/api/admin/backups/${name}`, { method: "DELETE", headers: { Cookie: cookie } });
-      }
     }
     // A slow client, once: the copy (and its read transaction) must end at disk speed while the
     // client is still reading; the rest is sent from the stored file.
