@@ -30,6 +30,22 @@ function backUp(databasePath: string, backupDir: string) {
 }
 
 /**
+ * Checks that a copy is sound and holds a prefix of the writer's sequence: every row up to the
+ * snapshot's last one, no gaps, and at least the `before` rows committed before it started.
+ * Returns the last row.
+ */
+function assertWholePrefix(copy: string, before: number): number {
+  assert.equal(integrityOf(copy), "ok");
+  const { count, max } = queryOne<{ count: number; max: number }>(
+    copy,
+    "SELECT count(*) AS count, max(n) AS max FROM seq",
+  );
+  assert.equal(count, max, "rows 1..max with no gap");
+  assert.ok(max >= before, "everything committed before the snapshot started is in it");
+  return max;
+}
+
+/**
  * Calls commit() once per turn of the event loop until stop() (the snapshot runs in a worker
  * thread, so this keeps running meanwhile); stop() resolves to the number of commits.
  */
@@ -75,14 +91,7 @@ describe("online snapshot", () => {
     );
     assert.equal(readFileSync(backup.path).subarray(0, 16).toString("latin1"), SQLITE_MAGIC);
 
-    assert.equal(integrityOf(backup.path), "ok");
-    const { count, max } = queryOne<{ count: number; max: number }>(
-      backup.path,
-      "SELECT count(*) AS count, max(n) AS max FROM seq",
-    );
-    // A prefix of the writer's sequence: every row up to the snapshot's last one, no gaps.
-    assert.equal(count, max, "rows 1..max with no gap");
-    assert.ok(max >= 60_000, "everything committed before the snapshot started is in it");
+    const max = assertWholePrefix(backup.path, 60_000);
     assert.ok(max < next - 1, "rows committed after the snapshot are not (the writer was not blocked)");
     writer.close();
   });
@@ -164,13 +173,7 @@ describe("online snapshot", () => {
     assert.ok(heldBack.length >= 3, `the writer checkpointed while the copy held WAL frames back (${heldBack.length})`);
     const stoppedAtZero = heldBack.filter((result) => result.checkpointed === 0);
     assert.deepEqual(stoppedAtZero, [], "no checkpoint during the copy was stopped by read lock 0");
-    assert.equal(integrityOf(backup.path), "ok");
-    const { count, max } = queryOne<{ count: number; max: number }>(
-      backup.path,
-      "SELECT count(*) AS count, max(n) AS max FROM seq",
-    );
-    assert.equal(count, max, "rows 1..max with no gap");
-    assert.ok(max >= 60_000, "everything committed before the snapshot started is in it");
+    assertWholePrefix(backup.path, 60_000);
   });
 
   test("a snapshot keeps the SQLite locks this process holds on the database", async () => {
