@@ -175,8 +175,10 @@ function commitUnchangedFrame(connection: Connection, busyTimeoutMs: number): vo
     } finally {
       if (connection.inTransaction) connection.exec("ROLLBACK");
     }
-  } catch {
-    // Busy past the timeout, a full disk, a read-only file: the read below still gets its snapshot.
+  } catch (error) {
+    // Busy past the timeout: so would the write lock below be; fall back now rather than wait
+    // twice. A full disk, a read-only file: the read below still gets its snapshot.
+    if ((error as { code?: string }).code === "SQLITE_BUSY") throw error;
   }
 }
 
