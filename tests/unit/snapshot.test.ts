@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { createBackup } from "../../lib/backup/create";
 import { BACKUP_NAME_PATTERN } from "../../lib/backup/files";
+import { snapshotDatabase } from "../../lib/backup/worker";
 import { enableWal, openDatabase } from "../../lib/db/sqlite";
 import { integrityOf, queryOne, SQLITE_MAGIC } from "../support/db";
 import { tempDir } from "../support/temp";
@@ -241,6 +242,21 @@ describe("online snapshot", () => {
     );
     reader.close();
     writer.close();
+  });
+
+  test("a write transaction held past the busy timeout: the backup API copies instead, and the result says why", async () => {
+    const dir = tempDir();
+    const { file, db: writer } = makeSourceDb(dir, 100);
+    writer.exec("BEGIN IMMEDIATE");
+    writer.prepare("INSERT INTO seq (n, payload) VALUES (101, 'not committed')").run();
+    const copy = path.join(dir, "copy.db");
+    const result = await snapshotDatabase(file, copy, { busyTimeoutMs: 100 });
+    writer.exec("ROLLBACK");
+    writer.close();
+    assert.equal(result.method, "backup-api");
+    assert.match(result.fallbackReason ?? "", /could not start: database is locked/);
+    assert.equal(integrityOf(copy), "ok");
+    assert.equal(queryOne<{ n: number }>(copy, "SELECT count(*) AS n FROM seq").n, 100, "the committed rows only");
   });
 
   test("a failed snapshot leaves nothing in the backup folder", async () => {
