@@ -88,7 +88,8 @@ let nativeBinding: string | undefined;
 function openConnection(file: string, options: Database.Options = {}): Connection {
   return new Database(file, { ...options, ...(nativeBinding ? { nativeBinding } : {}) });
 }
-type CheckpointRow = { busy: number; log: number; checkpointed: number };
+/** A row of `PRAGMA wal_checkpoint(...)`. */
+export type CheckpointRow = { busy: number; log: number; checkpointed: number };
 
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

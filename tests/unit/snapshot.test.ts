@@ -6,12 +6,12 @@ import { describe, test } from "node:test";
 import { createBackup } from "../../lib/backup/create";
 import { BACKUP_NAME_PATTERN } from "../../lib/backup/files";
 import { snapshotDatabase } from "../../lib/backup/worker";
+import type { CheckpointRow } from "../../lib/backup/worker-tasks";
 import { enableWal, openDatabase } from "../../lib/db/sqlite";
 import { integrityOf, queryOne, SQLITE_MAGIC } from "../support/db";
 import { tempDir } from "../support/temp";
 
 const TEST_ACTOR = { type: "SYSTEM" as const, id: "test", label: "test" };
-type CheckpointRow = { busy: number; log: number; checkpointed: number };
 
 function makeSourceDb(dir: string, rows: number) {
   const file = path.join(dir, "opstage.db");
