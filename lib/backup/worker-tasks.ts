@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { type ChunkPool, COPY_CHUNK_BYTES, lendSlot, releaseCopySlot, slotBuffer, takeFreeSlot } from "./chunk-pool";
 
 const fdatasync = promisify(fs.fdatasync);
+const readAt = promisify(fs.read);
 
 export type SnapshotMethod = "file-copy" | "backup-api";
 export type SnapshotResult = {
@@ -317,6 +318,9 @@ async function copyBytes(
       }
       position += length;
       onCopied?.(position);
+      // This thread's reads and writes are synchronous: let its event loop run once a chunk, for
+      // the pool's callbacks (warmWal's reads; a flush's end only matters when it is awaited).
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (position - flushedTo >= FLUSH_EVERY_BYTES) {
         flushedTo = position;
         while (flushes.length >= FLUSHES_IN_FLIGHT) await flushes.shift();
@@ -331,6 +335,45 @@ async function copyBytes(
     fs.closeSync(out);
   }
   return hash.digest("hex");
+}
+
+// Writers keep appending to the WAL during the copy, and SQLite reuses a WAL file from its start
+// without shrinking it: past the few MB the writers' own checkpoints keep it to, the copy's WAL
+// grows over frames an earlier copy left. A frame is a 24-byte header and a page, so its writes
+// never cover whole pages of the file, and a page of it no longer in memory is read from disk
+// before it is written — from a disk the copy keeps busy. Such pages do leave memory: this VM's
+// kernel pages out file pages idle for about a minute (DAMON), as memory pressure would. Measured
+// with the benchmark's writer (one commit a millisecond): in one download 11 of its commits took
+// 40-220 ms, each waiting in the kernel for such a read (ext4_da_write_begin, in kernel stacks
+// from perf). So as the copy starts, the WAL file is read once, all of it, ahead of the writers
+// (~28 MB/s of WAL for that writer): in libuv's pool, WAL_WARM_READS_IN_FLIGHT reads at a time,
+// so that the pool, which the server's main thread shares, is never all taken by them.
+const WAL_WARM_READ_BYTES = 1024 * 1024;
+const WAL_WARM_READS_IN_FLIGHT = 2;
+
+async function warmWal(walPath: string): Promise<void> {
+  let fd: number;
+  try {
+    fd = fs.openSync(walPath, "r");
+  } catch {
+    return; // no WAL file: nothing to warm
+  }
+  try {
+    const bytes = fs.fstatSync(fd).size;
+    let next = 0;
+    // One scratch buffer per lane: the bytes are not used, only brought into memory.
+    const lane = async () => {
+      const scratch = Buffer.allocUnsafeSlow(WAL_WARM_READ_BYTES);
+      while (next < bytes) {
+        const position = next;
+        next += WAL_WARM_READ_BYTES;
+        await readAt(fd, scratch, 0, WAL_WARM_READ_BYTES, position);
+      }
+    };
+    await Promise.all(Array.from({ length: WAL_WARM_READS_IN_FLIGHT }, lane));
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 // Method 1 (worker.ts). Writes nothing when it cannot be used, and says why.
@@ -355,6 +398,8 @@ async function copyCheckpointedFile(
     reader?.close();
     return read;
   }
+  // Best effort: it only saves the writers time (warmWal).
+  const walWarmed = started(warmWal(`${sourcePath}-wal`));
   try {
     const sha256 = await copyBytes(sourceFd, destinationPath, read.bytes, {
       editFirstChunk: markRollbackJournal,
@@ -367,6 +412,7 @@ async function copyCheckpointedFile(
   } finally {
     reader!.exec("COMMIT");
     reader!.close();
+    await walWarmed.catch(() => {});
   }
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
@@ -67,6 +68,16 @@ function keepCommitting(commit: () => void) {
       return commits;
     },
   };
+}
+
+/** How much of a file is in the page cache, in bytes (util-linux fincore). */
+function residentBytes(file: string): number {
+  return Number(execFileSync("fincore", ["--bytes", "--noheadings", "--output", "RES", file]).toString().trim());
+}
+
+/** Drops a file's clean pages from the page cache (GNU dd: posix_fadvise DONTNEED on the whole file). */
+function dropFromPageCache(file: string): void {
+  execFileSync("dd", [`if=${file}`, "iflag=nocache", "count=0", "status=none"]);
 }
 
 describe("online snapshot", () => {
@@ -175,6 +186,31 @@ describe("online snapshot", () => {
     const stoppedAtZero = heldBack.filter((result) => result.checkpointed === 0);
     assert.deepEqual(stoppedAtZero, [], "no checkpoint during the copy was stopped by read lock 0");
     assertWholePrefix(backup.path, 60_000);
+  });
+
+  test("the copy brings the WAL file back into memory, so that writers reusing it read nothing from disk", async () => {
+    // A WAL file keeps its size after a checkpoint, and writers later write over its old frames:
+    // a 24-byte header and a page at a time, so every page of the file they write into must be
+    // in memory or be read from disk first (from a disk the copy keeps busy). As the copy
+    // starts, the snapshot reads the whole WAL file once.
+    const dir = tempDir();
+    const { file, db: writer } = makeSourceDb(dir, 20_000); // one transaction: a ~20 MB WAL
+    writer.pragma("wal_checkpoint(PASSIVE)"); // folded into the file; the WAL keeps its size
+    const wal = `${file}-wal`;
+    const walBytes = statSync(wal).size;
+    assert.ok(walBytes > 16 * 1024 * 1024, `the WAL file is large (${walBytes} bytes)`);
+    dropFromPageCache(wal);
+    assert.ok(
+      residentBytes(wal) < walBytes / 4,
+      "the WAL file's pages left memory (a filesystem that ignores posix_fadvise DONTNEED, like tmpfs, cannot run this test)",
+    );
+
+    const backup = await backUp(file, path.join(dir, "backups"));
+    const resident = residentBytes(wal); // before the last connection closes and removes the file
+    writer.close();
+
+    assert.equal(backup.snapshotMethod, "file-copy");
+    assert.ok(resident > walBytes * 0.9, `the WAL file is in memory again (${resident} of ${walBytes} bytes)`);
   });
 
   test("a snapshot keeps the SQLite locks this process holds on the database", async () => {
