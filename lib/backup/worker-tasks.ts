@@ -370,7 +370,8 @@ async function warmWal(walPath: string): Promise<void> {
         await readAt(fd, scratch, 0, WAL_WARM_READ_BYTES, position);
       }
     };
-    await Promise.all(Array.from({ length: WAL_WARM_READS_IN_FLIGHT }, lane));
+    // Every lane ended (a failed read ends its lane only): none reads from the descriptor closed below.
+    await Promise.allSettled(Array.from({ length: WAL_WARM_READS_IN_FLIGHT }, lane));
   } finally {
     fs.closeSync(fd);
   }
