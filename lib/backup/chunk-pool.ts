@@ -10,8 +10,14 @@
 // download holds them all (a slow client), the copy reads into a buffer of its own and lends
 // nothing; the download then reads those bytes from the stored file.
 //
-// Imported by the worker's bundle (worker-tasks.ts) as well as the server: nothing but types
-// and Atomics here.
+// A pool outlives its download: the next download takes it again (takeChunkPool). Its memory is
+// outside V8's heap and freed only by a major garbage collection of the main thread's heap,
+// which a server doing little else runs minutes apart: a new pool for every download added its
+// touched slots to the process's resident memory until then (measured, 1 GB downloads: the
+// server's RSS rose 270 → 313 → 317 MB over three, against 263 → 273 → 280 MB reusing one).
+//
+// Imported by the worker's bundle (worker-tasks.ts) as well as the server; the worker uses only
+// the types and the Atomics.
 
 /** The size of every chunk the copy reads (a shared slot or its own buffer). */
 export const COPY_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -41,6 +47,35 @@ export function createChunkPool(slots: number, chunkBytes: number): ChunkPool {
     state: new SharedArrayBuffer(slots * 4),
     slots,
     chunkBytes,
+  };
+}
+
+type ShelvedPool = { pool: ChunkPool; copying: boolean };
+// On globalThis: one shelf per process, whatever Next bundled this module into. It holds one pool
+// per download that ever ran at the same time as others (one, for a server's usual use).
+const shelf = globalThis as unknown as { opstageChunkPools?: ShelvedPool[] };
+
+/**
+ * For a download's copy: a pool no copy uses and no download still holds a slot of (a slow
+ * socket may hold one after its copy ended), else a new one. release() once the copy's worker
+ * has replied or died: any slot it still marks as its own is free then.
+ */
+export function takeChunkPool(): { pool: ChunkPool; release: () => void } {
+  const pools = (shelf.opstageChunkPools ??= []);
+  let shelved = pools.find(({ pool, copying }) => !copying && states(pool).every((state) => state === 0));
+  if (!shelved) {
+    shelved = { pool: createChunkPool(LENDING_SLOTS, COPY_CHUNK_BYTES), copying: false };
+    pools.push(shelved);
+  }
+  const taken = shelved;
+  taken.copying = true;
+  return {
+    pool: taken.pool,
+    release: () => {
+      // A worker that died mid-chunk left that slot marked; a lent slot stays the download's.
+      for (let slot = 0; slot < taken.pool.slots; slot++) releaseCopySlot(taken.pool, slot);
+      taken.copying = false;
+    },
   };
 }
 

@@ -30,7 +30,7 @@ import { databaseFileDescriptor } from "../db/database-file";
 import { findAppPath } from "../db/paths";
 import { walCheckpointOwner } from "../db/sqlite";
 import { loadedSqliteBinding } from "../db/sqlite-binding";
-import { COPY_CHUNK_BYTES, createChunkPool, LENDING_SLOTS, returnLentSlot, slotBuffer } from "./chunk-pool";
+import { returnLentSlot, slotBuffer, takeChunkPool } from "./chunk-pool";
 import type {
   CopyEvent,
   IntegrityResult,
@@ -137,8 +137,9 @@ export function snapshotDatabase(
       ? "replication is on: Litestream owns the WAL's checkpoints, so the snapshot copies pages with the backup API"
       : undefined;
   const { onChunk, onEvent } = options;
-  const lendFrom = onChunk ? createChunkPool(LENDING_SLOTS, COPY_CHUNK_BYTES) : undefined;
-  return runTask(
+  const lending = onChunk ? takeChunkPool() : undefined;
+  const lendFrom = lending?.pool;
+  const copied = runTask(
     "snapshot",
     { sourcePath, sourceFd, destinationPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000, skipFileCopy, lendFrom },
     (event) => {
@@ -155,6 +156,8 @@ export function snapshotDatabase(
       }
     },
   );
+  if (lending) void copied.then(lending.release, lending.release);
+  return copied;
 }
 
 /** Copies a file into a new one (never overwriting), fsync'ed, hashing it on the way; returns the sha256. */

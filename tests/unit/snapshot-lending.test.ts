@@ -69,4 +69,40 @@ describe("the file copy lends its chunks", () => {
       chunk.giveBack();
     }
   });
+
+  test("the next copy lends from the same slots once all are back, never from one a borrower still holds", async () => {
+    const source = makeDatabase(20);
+    const stored = (file: string) => readFileSync(file);
+    const snapshot = async (keepFirst: boolean) => {
+      const copy = path.join(tempDir(), "copy.db");
+      const lent: Borrowed[] = [];
+      await snapshotDatabase(source, copy, {
+        onChunk: (position, chunk, giveBack) => {
+          lent.push({ position, bytes: Buffer.from(chunk), chunk, giveBack });
+          if (!keepFirst || lent.length > 1) giveBack();
+        },
+      });
+      return { copy, lent, memory: new Set(lent.map(({ chunk }) => chunk.buffer)) };
+    };
+
+    const first = await snapshot(true);
+    const held = first.lent[0]!;
+    const second = await snapshot(false);
+    assert.equal(first.memory.size, 1, "one pool for a copy");
+    assert.ok(!second.memory.has([...first.memory][0]!), "a pool with a slot still held is not lent again");
+    const heldBytes = stored(first.copy).subarray(held.position, held.position + held.chunk.length);
+    assert.ok(held.chunk.equals(heldBytes), "the slot still held kept its bytes");
+    held.giveBack();
+
+    const third = await snapshot(false);
+    const known = new Set([...first.memory, ...second.memory]);
+    assert.ok(
+      [...third.memory].every((memory) => known.has(memory)),
+      "a pool all given back is lent again",
+    );
+    for (const chunk of third.lent) {
+      const expected = stored(third.copy).subarray(chunk.position, chunk.position + chunk.bytes.length);
+      assert.ok(chunk.bytes.equals(expected), `the chunk lent at ${chunk.position} is the stored copy's`);
+    }
+  });
 });
