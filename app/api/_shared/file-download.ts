@@ -11,6 +11,12 @@ const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
 type Lent = { position: number; chunk: Buffer; giveBack: () => void };
 
+// Each download's two read buffers are kept for the next download rather than left to the
+// garbage collector, like the snapshot's chunk pools (lib/backup/chunk-pool.ts): memory outside
+// V8's heap stays resident until a major collection, minutes apart in this server. One pair per
+// download that ran at the same time as others.
+const idleReadBuffers: Buffer[][] = [];
+
 /**
  * A file being written front to back, of a size known in advance. Its last byte is held back
  * until the writer says the file is complete (committed), so that a reader can never deliver a
@@ -237,6 +243,7 @@ async function writeFileToResponse(res: NextApiResponse, file: GrowingFile): Pro
   const client = watchClient(res);
   const disconnected = client.gone;
   let previous: Promise<void> = Promise.resolve();
+  let sent = false;
   try {
     let position = 0;
     for (let turn = 0; position < file.bytes; turn ^= 1) {
@@ -247,7 +254,10 @@ async function writeFileToResponse(res: NextApiResponse, file: GrowingFile): Pro
         chunk = lent.chunk;
       } else {
         // This buffer's last write called back before the one after it was written (below).
-        buffers ??= [Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)];
+        buffers ??= idleReadBuffers.pop() ?? [
+          Buffer.allocUnsafeSlow(READ_CHUNK_BYTES),
+          Buffer.allocUnsafeSlow(READ_CHUNK_BYTES),
+        ];
         const length = Math.min(READ_CHUNK_BYTES, file.fileReadEnd(position) - position);
         const { bytesRead } = await Promise.race([handle.read(buffers[turn]!, 0, length, position), disconnected]);
         if (bytesRead === 0) throw new Error(`the file ends at byte ${position}, before the ${file.bytes} announced`);
@@ -269,6 +279,7 @@ async function writeFileToResponse(res: NextApiResponse, file: GrowingFile): Pro
       }
     }
     await Promise.race([previous, disconnected]);
+    sent = true;
   } catch (error) {
     // Cut before any lent chunk goes back: the socket must not send one the copy then reuses.
     res.destroy();
@@ -276,6 +287,9 @@ async function writeFileToResponse(res: NextApiResponse, file: GrowingFile): Pro
   } finally {
     client.stop();
     for (const giveBack of inFlight) giveBack();
+    // Only after a whole transfer: a failed one may have left a read into them running in
+    // libuv's pool (the race above stops waiting for it, not the read itself).
+    if (buffers && sent) idleReadBuffers.push(buffers);
     file.stopLending();
     await handle.close();
   }
