@@ -54,7 +54,7 @@ async function readBody(response: IncomingMessage, until = Infinity): Promise<Bu
   return Buffer.concat(chunks);
 }
 
-/** A file whose every READ_CHUNK (4 MB) is one letter: A, B, C… (a chunk sent twice shows). */
+/** A file whose every 4 MB is one letter: A, B, C… (bytes sent twice or out of place show). */
 function letteredFile(chunks: number): string {
   const file = path.join(tempDir(), "stored.db");
   const letters = Array.from({ length: chunks }, (_, i) => Buffer.alloc(4 * MB, String.fromCharCode(65 + i)));

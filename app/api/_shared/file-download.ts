@@ -7,7 +7,9 @@ import { ServerResponse } from "node:http";
 import type { NextApiResponse } from "next";
 import { logger } from "@/lib/log";
 
-const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+// The snapshot's chunk size (lib/backup/chunk-pool.ts), for the same reason: the reads from the
+// file come when the socket has fallen behind, and each buffer is resident once touched.
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 type Lent = { position: number; chunk: Buffer; giveBack: () => void };
 
