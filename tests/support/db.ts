@@ -1,4 +1,7 @@
+import path from "node:path";
 import Database from "better-sqlite3";
+import { enableWal, openDatabase } from "../../lib/db/sqlite";
+import { tempDir } from "./temp";
 
 /** Opens a SQLite file read-only and returns integrity_check's verdict ("ok" when sound). */
 export function integrityOf(file: string): string {
@@ -20,3 +23,17 @@ export function queryOne<T>(file: string, sql: string, ...params: unknown[]): T 
 }
 
 export const SQLITE_MAGIC = "SQLite format 3\0";
+
+/** A WAL-mode database of about `megabytes` (rows of 4000 random bytes), checkpointed, with its connection closed. */
+export function fillerDatabase(megabytes: number): string {
+  const file = path.join(tempDir(), "opstage.db");
+  const db = openDatabase(file);
+  enableWal(db);
+  db.exec("CREATE TABLE filler (n INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
+  const insert = db.prepare("INSERT INTO filler (payload) VALUES (randomblob(4000))");
+  db.transaction(() => {
+    for (let i = 0; i < megabytes * 256; i++) insert.run();
+  })();
+  db.close();
+  return file;
+}

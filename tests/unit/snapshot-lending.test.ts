@@ -6,28 +6,14 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { COPY_CHUNK_BYTES, LENDING_SLOTS } from "../../lib/backup/chunk-pool";
 import { snapshotDatabase } from "../../lib/backup/worker";
-import { enableWal, openDatabase } from "../../lib/db/sqlite";
+import { fillerDatabase } from "../support/db";
 import { tempDir } from "../support/temp";
-
-/** A WAL-mode database of about `megabytes`, checkpointed, with its connection closed. */
-function makeDatabase(megabytes: number): string {
-  const file = path.join(tempDir(), "opstage.db");
-  const db = openDatabase(file);
-  enableWal(db);
-  db.exec("CREATE TABLE filler (n INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
-  const insert = db.prepare("INSERT INTO filler (payload) VALUES (randomblob(4000))");
-  db.transaction(() => {
-    for (let i = 0; i < megabytes * 256; i++) insert.run();
-  })();
-  db.close();
-  return file;
-}
 
 type Borrowed = { position: number; bytes: Buffer; chunk: Buffer; giveBack: () => void };
 
 describe("the file copy lends its chunks", () => {
   test("chunks in order, byte for byte the stored copy, when each goes back at once", async () => {
-    const source = makeDatabase(20);
+    const source = fillerDatabase(20);
     const copy = path.join(tempDir(), "copy.db");
     const lent: Borrowed[] = [];
     const result = await snapshotDatabase(source, copy, {
@@ -51,7 +37,7 @@ describe("the file copy lends its chunks", () => {
   });
 
   test("a borrower that keeps every chunk does not hold the copy back, and what it keeps stays intact", async () => {
-    const source = makeDatabase(48);
+    const source = fillerDatabase(48);
     const copy = path.join(tempDir(), "copy.db");
     const kept: Borrowed[] = [];
     // Resolves only if the copy ends without one chunk given back.
@@ -71,7 +57,7 @@ describe("the file copy lends its chunks", () => {
   });
 
   test("the next copy lends from the same slots once all are back, never from one a borrower still holds", async () => {
-    const source = makeDatabase(20);
+    const source = fillerDatabase(20);
     const stored = (file: string) => readFileSync(file);
     const snapshot = async (keepFirst: boolean) => {
       const copy = path.join(tempDir(), "copy.db");

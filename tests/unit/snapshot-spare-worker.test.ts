@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { hashFile, snapshotDatabase } from "../../lib/backup/worker";
-import { enableWal, openDatabase } from "../../lib/db/sqlite";
+import { fillerDatabase } from "../support/db";
 import { tempDir } from "../support/temp";
 
 const threads = () => readdirSync("/proc/self/task").length;
@@ -23,15 +23,7 @@ async function threadsBecome(count: number): Promise<void> {
 }
 
 test("a spare worker waits between tasks, and none is started while a task runs", async () => {
-  const source = path.join(tempDir(), "opstage.db");
-  const db = openDatabase(source);
-  enableWal(db);
-  db.exec("CREATE TABLE filler (n INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
-  const insert = db.prepare("INSERT INTO filler (payload) VALUES (randomblob(4000))");
-  db.transaction(() => {
-    for (let i = 0; i < 16 * 256; i++) insert.run();
-  })();
-  db.close();
+  const source = fillerDatabase(16);
   // libuv's pool starts all its threads on first use: used now, so that they are in the count.
   await readFile(source);
   const withoutWorkers = threads();
