@@ -183,6 +183,36 @@ describe("the download while the snapshot is copied", () => {
     }
   });
 
+  test("after a client that left mid-transfer, the next downloads are each exactly their stored file", async () => {
+    // The copy's shared chunks and the download's read buffers are kept for the next download
+    // (lib/backup/chunk-pool.ts): what one left behind must never show in another's bytes.
+    const { dataDir, server, cookie } = await serverWithDatabase(40);
+    const { socket, host } = await rawConnection(server);
+    socket.write(
+      `POST /api/admin/backup/sqlite HTTP/1.1\r\nHost: ${host}\r\nCookie: ${cookie}\r\nContent-Length: 0\r\n\r\n`,
+    );
+    let received = 0;
+    for await (const chunk of socket) {
+      received += (chunk as Buffer).length;
+      if (received > 3 * 1024 * 1024) break; // leaves the loop and destroys the socket
+    }
+    assert.ok(socket.destroyed, "the client left");
+
+    for (let download = 0; download < 3; download++) {
+      const response = await fetch(`${server.url}/api/admin/backup/sqlite`, {
+        method: "POST",
+        headers: { Cookie: cookie },
+      });
+      const body = Buffer.from(await response.arrayBuffer());
+      assert.equal(response.status, 200);
+      const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "")![1]!;
+      assert.ok(
+        body.equals(readFileSync(path.join(dataDir, "backups", name))),
+        `download ${download + 2}: the client got exactly the stored file`,
+      );
+    }
+  });
+
   test("a failure after the first byte cuts the transfer: curl -f reports it (exit 18), nothing is stored, the failure is audited", async () => {
     // The data dir on a small tmpfs with the backups inside, as by default. The space check
     // passes (database + WAL fit), but the checkpoint before the copy moves the WAL's new pages
