@@ -5,11 +5,12 @@
 import { open } from "node:fs/promises";
 import { ServerResponse } from "node:http";
 import type { NextApiResponse } from "next";
+import { COPY_CHUNK_BYTES } from "@/lib/backup/chunk-pool";
 import { logger } from "@/lib/log";
 
-// The snapshot's chunk size (lib/backup/chunk-pool.ts), for the same reason: the reads from the
-// file come when the socket has fallen behind, and each buffer is resident once touched.
-const READ_CHUNK_BYTES = 1024 * 1024;
+// The snapshot's chunk size, for the same reason (chunk-pool.ts): the reads from the file come
+// when the socket has fallen behind, and each buffer is resident once touched.
+const READ_CHUNK_BYTES = COPY_CHUNK_BYTES;
 
 type Lent = { position: number; chunk: Buffer; giveBack: () => void };
 
