@@ -1,13 +1,32 @@
 // The code that runs inside the worker thread (see worker.ts for how the snapshot is taken and
 // why it runs there). Bundled on its own by scripts/build-worker.mjs into dist/snapshot-worker.cjs:
 // a worker thread needs a file to load, and after Next's bundling this module has no stable
-// path of its own. It imports nothing of the app but its types, so the bundle stays small.
+// path of its own. Of the app it imports only types, the chunk pool and its hashing queue, so the
+// bundle stays small.
 import { createHash, type Hash } from "node:crypto";
 import fs from "node:fs";
 import { promisify } from "node:util";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
-import { type ChunkPool, COPY_CHUNK_BYTES, lendSlot, releaseCopySlot, slotBuffer, takeFreeSlot } from "./chunk-pool";
+import {
+  abortHashing,
+  HashingAborted,
+  type HashQueue,
+  hashedDigest,
+  hashQueuedChunks,
+  queueForHashing,
+  waitForSlot,
+} from "./chunk-hashing";
+import {
+  type ChunkPool,
+  COPY_CHUNK_BYTES,
+  isLendable,
+  lendSlot,
+  releaseCopySlot,
+  slotBuffer,
+  takeFreeSlot,
+  takeReserveSlot,
+} from "./chunk-pool";
 
 const fdatasync = promisify(fs.fdatasync);
 const readAt = promisify(fs.read);
@@ -32,7 +51,11 @@ export type WorkerTasks = {
     skipFileCopy?: string;
     /** Shared slots to read the file copy into and lend to the main thread (chunk-pool.ts). */
     lendFrom?: ChunkPool;
+    /** With lendFrom: the file copy's chunks are hashed by the thread running hashChunks on this queue. */
+    hashOn?: HashQueue;
   }) => Promise<SnapshotResult>;
+  /** The sha256 of the chunks a snapshot queues (chunk-hashing.ts); null when it queued none to the end. */
+  hashChunks: (args: { pool: ChunkPool; queue: HashQueue }) => Promise<string | null>;
   copy: (args: { source: string; destination: string }) => Promise<string>;
   hash: (args: { path: string }) => Promise<string>;
   check: (args: { path: string; quick: boolean }) => Promise<IntegrityResult>;
@@ -244,6 +267,8 @@ type CopyHooks = {
   editFirstChunk?: (chunk: Buffer) => void;
   /** Shared slots to read into; each chunk read into one is lent (onLent) once it is written. */
   lendFrom?: ChunkPool;
+  /** With lendFrom: every chunk is read into a shared slot and hashed by another thread (chunk-hashing.ts). */
+  hashOn?: HashQueue;
   onLent?: (position: number, slot: number, length: number) => void;
   /** The destination file exists (so another descriptor can open it). */
   onOpened?: () => void;
@@ -275,26 +300,35 @@ function writeAll(fd: number, piece: Buffer, position: number): void {
 //
 // The reads and writes are synchronous on this thread, piece by piece (PIECE_BYTES): the thread
 // exists for this copy alone, and a piece read, hashed and written at once never leaves the
-// cache. Only the flushes run in libuv's pool, while the next chunks are copied.
+// cache. Only the flushes run in libuv's pool, while the next chunks are copied. With hashOn the
+// hash is another thread's (chunk-hashing.ts), which hashes each chunk while this one copies the
+// next, and finishes while this one waits for the fsync.
 async function copyBytes(
   sourceFd: number,
   destinationPath: string,
   bytes: number,
   hooks: CopyHooks = {},
 ): Promise<string> {
-  const { editFirstChunk, lendFrom, onLent, onOpened, onCopied } = hooks;
-  const hash: Hash = createHash("sha256");
+  const { editFirstChunk, lendFrom, hashOn, onLent, onOpened, onCopied } = hooks;
+  if (hashOn && !lendFrom) throw new Error("hashing on another thread needs shared slots to read into");
+  const hash: Hash | undefined = hashOn ? undefined : createHash("sha256");
   let own: Buffer | undefined; // allocated when no shared slot is free
-  const out = fs.openSync(destinationPath, "wx");
-  onOpened?.();
+  // A free shared slot when there is one, else (hashed here) the copy's own buffer, or (hashed on
+  // another thread) a reserve slot once the hashing thread is done with one. It never waits for
+  // the main thread to give a lent slot back: a slow client must not hold the read transaction.
+  const takeSlot = (): number => {
+    const slot = lendFrom ? takeFreeSlot(lendFrom) : -1;
+    return slot < 0 && hashOn ? waitForSlot(hashOn, () => takeReserveSlot(lendFrom!)) : slot;
+  };
+  let out: number | undefined;
   const flushes: Promise<void>[] = [];
   try {
+    out = fs.openSync(destinationPath, "wx");
+    onOpened?.();
     let flushedTo = 0;
     for (let position = 0; position < bytes;) {
       const length = Math.min(COPY_CHUNK_BYTES, bytes - position);
-      // A free shared slot when there is one, else the copy's own buffer. It never waits for the
-      // main thread to give a slot back: a slow client must not hold the read transaction.
-      const slot = lendFrom ? takeFreeSlot(lendFrom) : -1;
+      const slot = takeSlot();
       const chunk =
         slot >= 0
           ? slotBuffer(lendFrom!, slot, length)
@@ -305,14 +339,15 @@ async function copyBytes(
           if (read === 0) throw new Error(`the file ends at byte ${position + offset}, before ${bytes}`);
           const piece = chunk.subarray(offset, offset + read);
           if (position === 0 && offset === 0) editFirstChunk?.(piece);
-          hash.update(piece);
+          hash?.update(piece);
           writeAll(out, piece, position + offset);
           offset += read;
         }
-        if (slot >= 0 && onLent) {
+        if (slot >= 0 && onLent && isLendable(lendFrom!, slot)) {
           lendSlot(lendFrom!, slot);
           onLent(position, slot, length);
         }
+        if (hashOn) queueForHashing(hashOn, lendFrom!, slot, length);
       } finally {
         if (slot >= 0) releaseCopySlot(lendFrom!, slot);
       }
@@ -329,12 +364,15 @@ async function copyBytes(
     }
     while (flushes.length > 0) await flushes.shift();
     fs.fsyncSync(out);
+    return hashOn ? hashedDigest(hashOn) : hash!.digest("hex");
+  } catch (error) {
+    if (hashOn) abortHashing(hashOn);
+    throw error;
   } finally {
     // Never close the file under a flush still running (its error, if any, is already thrown).
     await Promise.allSettled(flushes);
-    fs.closeSync(out);
+    if (out !== undefined) fs.closeSync(out);
   }
-  return hash.digest("hex");
 }
 
 // Writers keep appending to the WAL during the copy, and SQLite reuses a WAL file from its start
@@ -384,6 +422,7 @@ async function copyCheckpointedFile(
   destinationPath: string,
   busyTimeoutMs: number,
   lendFrom: ChunkPool | undefined,
+  hashOn: HashQueue | undefined,
 ): Promise<{ sha256: string } | { fallbackReason: string }> {
   let reader: Connection | undefined;
   let read: CheckpointedRead;
@@ -405,6 +444,7 @@ async function copyCheckpointedFile(
     const sha256 = await copyBytes(sourceFd, destinationPath, read.bytes, {
       editFirstChunk: markRollbackJournal,
       lendFrom,
+      hashOn,
       onLent: (position, slot, length) => emit({ event: "lent", position, slot, length }),
       onOpened: () => emit({ event: "copying", bytes: read.bytes }),
       onCopied: (position) => emit({ event: "copied", position }),
@@ -449,11 +489,13 @@ async function copyWithBackupApi(sourcePath: string, destinationPath: string, bu
 }
 
 const tasks: WorkerTasks = {
-  async snapshot({ sourcePath, sourceFd, destinationPath, busyTimeoutMs, skipFileCopy, lendFrom }) {
+  async snapshot({ sourcePath, sourceFd, destinationPath, busyTimeoutMs, skipFileCopy, lendFrom, hashOn }) {
     const copied = skipFileCopy
       ? { fallbackReason: skipFileCopy }
-      : await copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs, lendFrom);
+      : await copyCheckpointedFile(sourcePath, sourceFd, destinationPath, busyTimeoutMs, lendFrom, hashOn);
     if ("sha256" in copied) return { method: "file-copy", sha256: copied.sha256 };
+    // The backup API hashes its copy here, from the file: the hashing thread has nothing to do.
+    if (hashOn) abortHashing(hashOn);
     const sha256 = await copyWithBackupApi(sourcePath, destinationPath, busyTimeoutMs);
     return { method: "backup-api", sha256, fallbackReason: copied.fallbackReason };
   },
@@ -469,6 +511,15 @@ const tasks: WorkerTasks = {
 
   async hash({ path }) {
     return sha256File(path);
+  },
+
+  async hashChunks({ pool, queue }) {
+    try {
+      return hashQueuedChunks(queue, pool);
+    } catch (error) {
+      if (error instanceof HashingAborted) return null; // the copy's own failure is the one to report
+      throw error;
+    }
   },
 
   async check({ path, quick }) {

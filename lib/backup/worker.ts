@@ -30,6 +30,7 @@ import { databaseFileDescriptor } from "../db/database-file";
 import { findAppPath } from "../db/paths";
 import { walCheckpointOwner } from "../db/sqlite";
 import { loadedSqliteBinding } from "../db/sqlite-binding";
+import { abortHashing, createHashQueue } from "./chunk-hashing";
 import { returnLentSlot, slotBuffer, takeChunkPool } from "./chunk-pool";
 import type {
   CopyEvent,
@@ -50,32 +51,35 @@ function startWorker(): Worker {
   // the process); the task that takes a worker listens for itself.
   worker.on("error", () => {});
   worker.once("exit", () => {
-    if (shared.opstageSpareWorker === worker) shared.opstageSpareWorker = undefined;
+    const spares = shared.opstageSpareWorkers;
+    if (spares?.includes(worker)) spares.splice(spares.indexOf(worker), 1);
   });
   return worker;
 }
 
 // Starting a worker thread (the thread, the bundle, better-sqlite3's native module) takes tens of
-// milliseconds before it can do anything: one is kept started and waiting, so that a task — a
-// download's snapshot above all, whose first byte waits for it — starts at once. On globalThis:
-// one spare per process, whatever Next bundled this module into.
+// milliseconds before it can do anything: SPARE_WORKERS are kept started and waiting, so that a
+// task — a download's snapshot above all, whose first byte waits for it, and which takes two:
+// the copy and its hashing thread — starts at once. On globalThis: one set of spares per
+// process, whatever Next bundled this module into.
 //
-// The next spare is started when a task ends, not when one begins: a new thread's V8 heap and
+// The next spares are started when a task ends, not when one begins: a new thread's V8 heap and
 // Node's start in it take ~6 MB of resident memory, which a spare started beside a download
 // added to the server's memory during it (measured, 1 GB downloads with a writer: growth 12.0 /
 // 9.7 MB starting it at the take, 5.2 / 5.0 MB at the end). A task that begins while another
 // runs starts a worker of its own (tens of ms more before it can begin).
-const shared = globalThis as unknown as { opstageSpareWorker?: Worker };
+const SPARE_WORKERS = 2;
+const shared = globalThis as unknown as { opstageSpareWorkers?: Worker[] };
 
 function takeWorker(): Worker {
-  const worker = shared.opstageSpareWorker ?? startWorker();
-  shared.opstageSpareWorker = undefined;
+  const worker = shared.opstageSpareWorkers?.shift() ?? startWorker();
   worker.ref();
   return worker;
 }
 
-function keepSpareWorker(): void {
-  shared.opstageSpareWorker ??= startWorker();
+function keepSpareWorkers(): void {
+  const spares = (shared.opstageSpareWorkers ??= []);
+  while (spares.length < SPARE_WORKERS) spares.push(startWorker());
 }
 
 function runTask<K extends keyof WorkerTasks>(
@@ -92,7 +96,7 @@ function runTask<K extends keyof WorkerTasks>(
       if (settled) return;
       settled = true;
       void worker.terminate();
-      keepSpareWorker();
+      keepSpareWorkers();
       if (error) reject(error);
       else resolve(result as never);
     };
@@ -150,9 +154,20 @@ export function snapshotDatabase(
   const { onChunk, onEvent } = options;
   const lending = onChunk ? takeChunkPool() : undefined;
   const lendFrom = lending?.pool;
+  // A download's copy is hashed on a second thread (chunk-hashing.ts). The copy takes the first
+  // spare worker: its first chunk is the download's first byte, and the hash can catch up.
+  const hashOn = lendFrom && !skipFileCopy ? createHashQueue(lendFrom) : undefined;
   const copied = runTask(
     "snapshot",
-    { sourcePath, sourceFd, destinationPath, busyTimeoutMs: options.busyTimeoutMs ?? 5000, skipFileCopy, lendFrom },
+    {
+      sourcePath,
+      sourceFd,
+      destinationPath,
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      skipFileCopy,
+      lendFrom,
+      hashOn,
+    },
     (event) => {
       if (event.event !== "lent") onEvent?.(event);
       else if (lendFrom && onChunk) {
@@ -167,7 +182,15 @@ export function snapshotDatabase(
       }
     },
   );
-  if (lending) void copied.then(lending.release, lending.release);
+  const hashed = hashOn ? runTask("hashChunks", { pool: lendFrom!, queue: hashOn }) : undefined;
+  if (hashed) {
+    // Either thread may end (fail, die) while the other waits for it: the abort wakes the other.
+    // After the digest it changes nothing.
+    const stop = () => abortHashing(hashOn!);
+    void copied.then(stop, stop);
+    void hashed.then(stop, stop);
+  }
+  if (lending) void Promise.allSettled([copied, hashed]).then(lending.release);
   return copied;
 }
 

@@ -1,6 +1,7 @@
 // The file copy lends each chunk as it reads it (lib/backup/chunk-pool.ts), so that a download
 // sends it without reading it back from the stored file — and never waits for the borrower.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
@@ -10,6 +11,8 @@ import { fillerDatabase } from "../support/db";
 import { tempDir } from "../support/temp";
 
 type Borrowed = { position: number; bytes: Buffer; chunk: Buffer; giveBack: () => void };
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 describe("the file copy lends its chunks", () => {
   test("chunks in order, byte for byte the stored copy, when each goes back at once", async () => {
@@ -24,6 +27,7 @@ describe("the file copy lends its chunks", () => {
     });
     assert.equal(result.method, "file-copy");
     const stored = readFileSync(copy);
+    assert.equal(result.sha256, sha256(stored), "the hashing thread's sha256 is the stored copy's");
     let after = -1;
     for (const chunk of lent) {
       assert.ok(chunk.position > after, "lent in order");
@@ -41,11 +45,14 @@ describe("the file copy lends its chunks", () => {
     const copy = path.join(tempDir(), "copy.db");
     const kept: Borrowed[] = [];
     // Resolves only if the copy ends without one chunk given back.
-    await snapshotDatabase(source, copy, {
+    const result = await snapshotDatabase(source, copy, {
       onChunk: (position, chunk, giveBack) => kept.push({ position, bytes: Buffer.from(chunk), chunk, giveBack }),
     });
     const stored = readFileSync(copy);
     assert.ok(stored.length > (LENDING_SLOTS + 2) * COPY_CHUNK_BYTES, "more chunks than slots");
+    // The chunks after the lendable slots went through the reserve slots, each reused as soon as
+    // the hashing thread was done with it.
+    assert.equal(result.sha256, sha256(stored), "the hashing thread's sha256 is the stored copy's");
     // The copy needs a slot for each chunk it reads into; with none given back it lends at most
     // all of them and copies the rest through a buffer of its own.
     assert.ok(kept.length > 0 && kept.length <= LENDING_SLOTS, `${kept.length} chunks lent`);
