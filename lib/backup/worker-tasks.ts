@@ -299,7 +299,7 @@ function writeAll(fd: number, piece: Buffer, position: number): void {
 // them on the way, flushing as it goes and fsync'ing at the end. Returns the sha256 (hex).
 //
 // The reads and writes are synchronous on this thread, piece by piece (PIECE_BYTES): the thread
-// exists for this copy alone, and a piece read, hashed and written at once never leaves the
+// does nothing else meanwhile, and a piece read, hashed and written at once never leaves the
 // cache. Only the flushes run in libuv's pool, while the next chunks are copied. With hashOn the
 // hash is another thread's (chunk-hashing.ts), which hashes each chunk while this one copies the
 // next, and finishes while this one waits for the fsync.
@@ -544,10 +544,11 @@ function run(request: WorkerRequest): Promise<unknown> {
 }
 
 // Runs only as the worker thread's entry (dist/snapshot-worker.cjs), never when imported for types.
-// A worker is started ahead of need (worker.ts) and waits for its one task.
+// A worker is started ahead of need and runs one task after another, each sent only once the one
+// before has replied (worker.ts).
 if (parentPort && (workerData as { opstageWorker?: boolean } | undefined)?.opstageWorker) {
   const port = parentPort;
-  port.once("message", (request: WorkerRequest) =>
+  port.on("message", (request: WorkerRequest) =>
     run(request).then(
       (result) => port.postMessage({ ok: true, result } satisfies WorkerReply),
       (error: unknown) =>

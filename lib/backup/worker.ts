@@ -58,16 +58,16 @@ function startWorker(): Worker {
 }
 
 // Starting a worker thread (the thread, the bundle, better-sqlite3's native module) takes tens of
-// milliseconds before it can do anything: SPARE_WORKERS are kept started and waiting, so that a
-// task — a download's snapshot above all, whose first byte waits for it, and which takes two:
-// the copy and its hashing thread — starts at once. On globalThis: one set of spares per
-// process, whatever Next bundled this module into.
-//
-// The next spares are started when a task ends, not when one begins: a new thread's V8 heap and
-// Node's start in it take ~6 MB of resident memory, which a spare started beside a download
-// added to the server's memory during it (measured, 1 GB downloads with a writer: growth 12.0 /
-// 9.7 MB starting it at the take, 5.2 / 5.0 MB at the end). A task that begins while another
-// runs starts a worker of its own (tens of ms more before it can begin).
+// milliseconds before it can do anything, and ~6 MB of resident memory for its V8 heap and
+// Node's start in it. So a worker that has done its task waits for the next one, up to
+// SPARE_WORKERS of them, instead of ending: a task — a download's snapshot above all, whose first
+// byte waits for it, and which takes two, the copy and its hashing thread — starts at once, and
+// no thread starts in the middle of a download to add its memory to the server's. (Started
+// anew after each task, even once the task had ended, the next spares' memory still landed in
+// the download's: the download ends only after the stored copy is committed, and two threads
+// starting meanwhile added 9.4 MB to one download's growth, measured.) A worker whose task
+// failed or that died is not reused; one is started in its place when a task needs it. On
+// globalThis: one set of spares per process, whatever Next bundled this module into.
 const SPARE_WORKERS = 2;
 const shared = globalThis as unknown as { opstageSpareWorkers?: Worker[] };
 
@@ -77,9 +77,15 @@ function takeWorker(): Worker {
   return worker;
 }
 
-function keepSpareWorkers(): void {
+/** A worker that replied to its task: kept as a spare if one is missing, else ended. */
+function keepOrEnd(worker: Worker): void {
   const spares = (shared.opstageSpareWorkers ??= []);
-  while (spares.length < SPARE_WORKERS) spares.push(startWorker());
+  if (spares.length >= SPARE_WORKERS) {
+    void worker.terminate();
+    return;
+  }
+  worker.unref();
+  spares.push(worker);
 }
 
 function runTask<K extends keyof WorkerTasks>(
@@ -90,29 +96,36 @@ function runTask<K extends keyof WorkerTasks>(
   const request = { task, args, nativeBinding: loadedSqliteBinding() } as WorkerRequest;
   return new Promise((resolve, reject) => {
     const worker = takeWorker();
-    worker.postMessage(request);
-    let settled = false;
-    const settle = (error: Error | null, result?: unknown) => {
-      if (settled) return;
-      settled = true;
-      void worker.terminate();
-      keepSpareWorkers();
-      if (error) reject(error);
-      else resolve(result as never);
-    };
-    worker.on("message", (message: WorkerReply | CopyEvent) => {
-      if ("event" in message) {
-        if (!settled) onEvent?.(message);
-        return;
+    const onMessage = (message: WorkerReply | CopyEvent) => {
+      if ("event" in message) return onEvent?.(message);
+      done();
+      if (message.ok) {
+        keepOrEnd(worker);
+        resolve(message.result as never);
+      } else {
+        void worker.terminate();
+        reject(Object.assign(new Error(`${task} failed: ${message.message}`), { code: message.code }));
       }
-      const reply = message;
-      settle(
-        reply.ok ? null : Object.assign(new Error(`${task} failed: ${reply.message}`), { code: reply.code }),
-        reply.ok ? reply.result : undefined,
-      );
-    });
-    worker.once("error", (error) => settle(error));
-    worker.once("exit", (code) => settle(new Error(`${task} worker exited with code ${code}`)));
+    };
+    const onError = (error: Error) => {
+      done();
+      void worker.terminate();
+      reject(error);
+    };
+    const onExit = (code: number) => {
+      done();
+      reject(new Error(`${task} worker exited with code ${code}`));
+    };
+    // The worker outlives this task: its listeners must not.
+    const done = () => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+    };
+    worker.on("message", onMessage);
+    worker.once("error", onError);
+    worker.once("exit", onExit);
+    worker.postMessage(request);
   }) as ReturnType<WorkerTasks[K]>;
 }
 

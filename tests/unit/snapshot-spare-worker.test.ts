@@ -1,19 +1,20 @@
-// Worker threads for the snapshot (lib/backup/worker.ts): two are kept started, so that a task
-// begins at once — a download's copy and its hashing thread take both — and the next ones are
-// started when a task ends, never beside a running task, whose memory (a download's) they would
-// add to. Counted as the process's threads, in a file of its own: no other test's workers share
-// the process.
+// Worker threads for the snapshot (lib/backup/worker.ts): a worker that has done its task waits
+// for the next, up to two of them, so that a task begins at once — a download's copy and its
+// hashing thread take both — and no thread starts beside a running download, whose memory it
+// would add to. Counted as the process's threads, in a file of its own: no other test's workers
+// share the process. The tests run in order and each starts from the workers the one before left.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { hashFile, snapshotDatabase } from "../../lib/backup/worker";
+import { checkIntegrity, hashFile, snapshotDatabase } from "../../lib/backup/worker";
 import { fillerDatabase } from "../support/db";
 import { tempDir } from "../support/temp";
 
-const threads = () => readdirSync("/proc/self/task").length;
+const threadIds = () => readdirSync("/proc/self/task").sort();
+const threads = () => threadIds().length;
 const mounts: string[] = [];
 // The process's threads before any worker: libuv's pool starts all its threads on first use,
 // so it is used first, to be in the count.
@@ -37,27 +38,43 @@ async function threadsBecome(count: number): Promise<void> {
   }
 }
 
-test("two spare workers wait between tasks, and none is started while a task runs", async () => {
-  const source = fillerDatabase(16);
-  await hashFile(source);
-  await threadsBecome(withoutWorkers + 2); // the first task's worker gone, two spares waiting
-
-  let duringCopy = 0;
-  await snapshotDatabase(source, path.join(tempDir(), "copy.db"), {
+/**
+ * A download's snapshot: lends its chunks (each given back at once), so it hashes on a second
+ * thread. Notes the process's threads at each chunk.
+ */
+function downloadSnapshot(source: string, destination = path.join(tempDir(), "copy.db")) {
+  const seen = new Set<string>();
+  const copied = snapshotDatabase(source, destination, {
     onChunk: (_position, _chunk, giveBack) => {
-      duringCopy = Math.max(duringCopy, threads());
+      seen.add(threadIds().join(" "));
       giveBack();
     },
   });
-  assert.equal(
-    duringCopy,
-    withoutWorkers + 2,
-    "the copy and its hash ran in the spares, and no other worker was started",
-  );
-  await threadsBecome(withoutWorkers + 2); // and two new spares wait for the next task
+  return { copied, seen };
+}
+
+test("a worker waits for the next task, two at most, and none is started while a download's copy runs", async () => {
+  const source = fillerDatabase(16);
+  await hashFile(source);
+  await threadsBecome(withoutWorkers + 1); // the task's worker waits for the next
+
+  const first = downloadSnapshot(source);
+  await first.copied;
+  // The copy ran in the waiting worker, its hash in a new one; both wait now.
+  await threadsBecome(withoutWorkers + 2);
+  const waiting = threadIds().join(" ");
+
+  const second = downloadSnapshot(source);
+  await second.copied;
+  assert.deepEqual([...second.seen], [waiting], "the copy and its hash ran in the two waiting threads, none started");
+  assert.equal(threadIds().join(" "), waiting, "and the same two wait again: none ended, none started");
+
+  // Three tasks at once: a third worker is started, and ended after its task.
+  await Promise.all([hashFile(source), hashFile(source), checkIntegrity(source)]);
+  await threadsBecome(withoutWorkers + 2);
 });
 
-test("a copy that fails on a full disk ends its hashing thread too", async () => {
+test("a copy that fails on a full disk ends its hashing thread's task too", async () => {
   const source = fillerDatabase(16);
   await hashFile(source);
   await threadsBecome(withoutWorkers + 2);
@@ -67,12 +84,16 @@ test("a copy that fails on a full disk ends its hashing thread too", async () =>
   execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", disk]);
   mounts.push(disk);
   const destination = path.join(disk, "copy.db");
-  await assert.rejects(
-    snapshotDatabase(source, destination, { onChunk: (_position, _chunk, giveBack) => giveBack() }),
-    /ENOSPC/,
-  );
+  await assert.rejects(downloadSnapshot(source, destination).copied, /ENOSPC/);
   assert.ok(existsSync(destination), "the copy failed part-way, after its first chunks were queued for hashing");
-  // Both the copy's worker and the hashing thread ended (a hashing thread left waiting for
-  // chunks would be one thread more), and two spares wait again.
-  await threadsBecome(withoutWorkers + 2);
+  // The failed copy's worker is ended; the hashing thread, told the copy failed, answers and
+  // waits for the next task. (One still waiting for chunks would be one thread more.)
+  await threadsBecome(withoutWorkers + 1);
+  const next = downloadSnapshot(source);
+  assert.equal((await next.copied).method, "file-copy", "the next download's copy and hash run");
+  assert.deepEqual(
+    [...next.seen].map((ids) => ids.split(" ").length),
+    [withoutWorkers + 2],
+    "in the hashing thread that waited and one new worker: no thread is left behind",
+  );
 });
