@@ -31,6 +31,8 @@ const PHASE = 2;
 const ENTRIES = 3;
 
 const RUNNING = 0;
+/** Where the two words a thread decides on sit, for the test that pauses a thread between its reads. */
+export const QUEUE_WORDS = { queued: QUEUED, phase: PHASE, running: RUNNING } as const;
 /** Every chunk is queued. */
 const ENDED = 1;
 /** Every chunk is hashed and the digest written. */
@@ -130,8 +132,13 @@ export function hashQueuedChunks(queue: HashQueue, pool: ChunkPool): string {
   const hash = createHash("sha256");
   for (let hashed = 0; ; hashed++) {
     const next = waitFor(queue, () => {
+      // The phase first: the copy ends only after its last chunk is queued, so a count read after
+      // seeing the end is the final one. Read the other way round, a thread descheduled between
+      // the two reads could take an old count for the final one and leave the last chunks out
+      // of the digest.
+      const ended = Atomics.load(control, PHASE) === ENDED;
       if (hashed < Atomics.load(control, QUEUED)) return hashed % queue.capacity;
-      return Atomics.load(control, PHASE) === ENDED ? -1 : undefined;
+      return ended ? -1 : undefined;
     });
     if (next === -1) break;
     const slot = control[ENTRIES + 2 * next]!;
