@@ -30,6 +30,7 @@ import { databaseFileDescriptor } from "../db/database-file";
 import { findAppPath } from "../db/paths";
 import { walCheckpointOwner } from "../db/sqlite";
 import { loadedSqliteBinding } from "../db/sqlite-binding";
+import { logger } from "../log";
 import { abortHashing, createHashQueue } from "./chunk-hashing";
 import { returnLentSlot, slotBuffer, takeChunkPool } from "./chunk-pool";
 import type {
@@ -201,7 +202,12 @@ export function snapshotDatabase(
     // After the digest it changes nothing.
     const stop = () => abortHashing(hashOn!);
     void copied.then(stop, stop);
-    void hashed.then(stop, stop);
+    void hashed.then(stop, (error: Error) => {
+      // The copy then fails for want of its sha256, saying only that the hashing thread stopped:
+      // the cause is logged here.
+      logger().error(`the hashing thread of the copy to ${destinationPath} failed: ${error.message}`);
+      stop();
+    });
   }
   if (lending) void Promise.allSettled([copied, hashed]).then(lending.release);
   return copied;
