@@ -32,7 +32,7 @@ const ENTRIES = 3;
 
 const RUNNING = 0;
 /** Where the two words a thread decides on sit, for the test that pauses a thread between its reads. */
-export const QUEUE_WORDS = { queued: QUEUED, phase: PHASE, running: RUNNING } as const;
+export const QUEUE_WORDS = { signal: SIGNAL, queued: QUEUED, phase: PHASE, running: RUNNING } as const;
 /** Every chunk is queued. */
 const ENDED = 1;
 /** Every chunk is hashed and the digest written. */
@@ -40,8 +40,7 @@ const DIGESTED = 2;
 const ABORTED = 3;
 
 const DIGEST_BYTES = 32;
-// Only a safety net: every change notifies. It bounds how long a thread blocked here takes to
-// notice worker.terminate(), which does not wake an Atomics.wait.
+// Only a safety net: every change notifies.
 const WAIT_MS = 200;
 
 export class HashingAborted extends Error {
