@@ -215,7 +215,13 @@ function beginCheckpointedRead(reader: Connection, sourcePath: string, busyTimeo
   const writeLock = openSource(sourcePath, busyTimeoutMs);
   // The last checkpoint runs while the reader's read is open, so on a connection of its own (a
   // connection inside a transaction cannot checkpoint).
-  const checkpointer = openSource(sourcePath, busyTimeoutMs);
+  let checkpointer: Connection;
+  try {
+    checkpointer = openSource(sourcePath, busyTimeoutMs);
+  } catch (error) {
+    writeLock.close(); // the worker outlives the task: no connection may be left open
+    throw error;
+  }
   let lastState = "";
   try {
     // The bulk of the WAL, with writers still committing. PASSIVE: never waits for anyone.
@@ -314,11 +320,17 @@ async function copyBytes(
   const hash: Hash | undefined = hashOn ? undefined : createHash("sha256");
   let own: Buffer | undefined; // allocated when no shared slot is free
   // A free shared slot when there is one, else (hashed here) the copy's own buffer, or (hashed on
-  // another thread) a reserve slot once the hashing thread is done with one. It never waits for
-  // the main thread to give a lent slot back: a slow client must not hold the read transaction.
+  // another thread) the first slot, lendable or reserve, that the hashing thread is done with. It
+  // never waits for the main thread to give a lent slot back: a slow client must not hold the
+  // read transaction, and the reserve slots are never lent.
   const takeSlot = (): number => {
-    const slot = lendFrom ? takeFreeSlot(lendFrom) : -1;
-    return slot < 0 && hashOn ? waitForSlot(hashOn, () => takeReserveSlot(lendFrom!)) : slot;
+    if (!lendFrom) return -1;
+    const slot = takeFreeSlot(lendFrom);
+    if (slot >= 0 || !hashOn) return slot;
+    return waitForSlot(hashOn, () => {
+      const freed = takeFreeSlot(lendFrom);
+      return freed >= 0 ? freed : takeReserveSlot(lendFrom);
+    });
   };
   let out: number | undefined;
   const flushes: Promise<void>[] = [];

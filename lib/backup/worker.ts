@@ -203,14 +203,18 @@ export function snapshotDatabase(
     const stop = () => abortHashing(hashOn!);
     void copied.then(stop, stop);
     void hashed.then(stop, (error: Error) => {
-      // The copy then fails for want of its sha256, saying only that the hashing thread stopped:
-      // the cause is logged here.
-      logger().error(`the hashing thread of the copy to ${destinationPath} failed: ${error.message}`);
       stop();
+      // The copy then fails for want of its sha256, saying only that the hashing thread stopped.
+      logger().error(`the hashing thread of the copy to ${destinationPath} failed: ${error.message}`);
     });
   }
-  if (lending) void Promise.allSettled([copied, hashed]).then(lending.release);
-  return copied;
+  if (!lending) return copied;
+  // Settled once both threads have answered: their workers then wait for the next task, and the
+  // pool is free for the next download, which may start as soon as this one resolves.
+  return Promise.allSettled([copied, hashed]).then(() => {
+    lending.release();
+    return copied;
+  });
 }
 
 /** Copies a file into a new one (never overwriting), fsync'ed, hashing it on the way; returns the sha256. */

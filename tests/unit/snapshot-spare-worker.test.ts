@@ -60,7 +60,8 @@ test("a worker waits for the next task, two at most, and none is started while a
 
   const first = downloadSnapshot(source);
   await first.copied;
-  // The copy ran in the waiting worker, its hash in a new one; both wait now.
+  // The copy ran in the waiting worker, its hash in a new one; both have answered (the snapshot
+  // settles only then) and wait now.
   await threadsBecome(withoutWorkers + 2);
   const waiting = threadIds().join(" ");
 
@@ -74,7 +75,9 @@ test("a worker waits for the next task, two at most, and none is started while a
   await threadsBecome(withoutWorkers + 2);
 });
 
-test("a copy that fails on a full disk ends its hashing thread's task too", async () => {
+// With the copy's failure not passed on, the hashing thread would wait forever and so would the
+// snapshot: the timeout makes that a failure rather than a hung run.
+test("a copy that fails on a full disk ends its hashing thread's task too", { timeout: 60_000 }, async () => {
   const source = fillerDatabase(16);
   await hashFile(source);
   await threadsBecome(withoutWorkers + 2);
@@ -86,8 +89,8 @@ test("a copy that fails on a full disk ends its hashing thread's task too", asyn
   const destination = path.join(disk, "copy.db");
   await assert.rejects(downloadSnapshot(source, destination).copied, /ENOSPC/);
   assert.ok(existsSync(destination), "the copy failed part-way, after its first chunks were queued for hashing");
-  // The failed copy's worker is ended; the hashing thread, told the copy failed, answers and
-  // waits for the next task. (One still waiting for chunks would be one thread more.)
+  // The failed copy's worker is ended; the hashing thread, told the copy failed, has answered (the
+  // snapshot settles only once both have) and waits for the next task.
   await threadsBecome(withoutWorkers + 1);
   const next = downloadSnapshot(source);
   assert.equal((await next.copied).method, "file-copy", "the next download's copy and hash run");
