@@ -5,6 +5,7 @@
 // bundle stays small.
 import { createHash, type Hash } from "node:crypto";
 import fs from "node:fs";
+import { setPriority } from "node:os";
 import { promisify } from "node:util";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
@@ -555,10 +556,20 @@ function run(request: WorkerRequest): Promise<unknown> {
   return task(request.args);
 }
 
+const WORKER_NICE = 5;
+
 // Runs only as the worker thread's entry (dist/snapshot-worker.cjs), never when imported for types.
 // A worker is started ahead of need and runs one task after another, each sent only once the one
 // before has replied (worker.ts).
 if (parentPort && (workerData as { opstageWorker?: boolean } | undefined)?.opstageWorker) {
+  // Below the server's main thread: on Linux a thread's nice value is its own (setpriority with
+  // pid 0 is the calling thread), so the copy and its hash yield a contended core to the thread
+  // that answers the console. Best effort.
+  try {
+    setPriority(WORKER_NICE);
+  } catch {
+    // not permitted here: run at the server's own priority
+  }
   const port = parentPort;
   port.on("message", (request: WorkerRequest) =>
     run(request).then(
