@@ -124,9 +124,10 @@ export function abortHashing(queue: HashQueue): void {
 
 /**
  * The hashing thread's whole task: hashes the queued chunks in order until the copy says it has
- * queued the last, then publishes the digest. Returns it (hex); throws HashingAborted on abort.
+ * queued the last, then publishes the digest for the copy (hashedDigest). Throws HashingAborted
+ * on abort.
  */
-export function hashQueuedChunks(queue: HashQueue, pool: ChunkPool): string {
+export function hashQueuedChunks(queue: HashQueue, pool: ChunkPool): void {
   const control = words(queue);
   const hash = createHash("sha256");
   for (let hashed = 0; ; hashed++) {
@@ -145,9 +146,7 @@ export function hashQueuedChunks(queue: HashQueue, pool: ChunkPool): string {
     markHashed(pool, slot);
     signal(control);
   }
-  const digest = hash.digest();
-  digest.copy(Buffer.from(queue.digest));
+  hash.digest().copy(Buffer.from(queue.digest));
   if (Atomics.compareExchange(control, PHASE, ENDED, DIGESTED) !== ENDED) throw new HashingAborted();
   signal(control);
-  return digest.toString("hex");
 }

@@ -10,7 +10,7 @@
 // The copy only reads into a slot with no bit set, and never waits for the download: when the
 // download holds every lendable slot (a slow client), the copy reads into one of the pool's
 // reserve slots, which are never lent, and the download then reads those bytes from the stored
-// file. A reserve slot is waited for only until the hashing thread is done with it.
+// file. The copy waits only for the hashing thread to be done with a slot.
 //
 // A pool outlives its download: the next download takes it again (takeChunkPool). Its memory is
 // outside V8's heap and freed only by a major garbage collection of the main thread's heap,

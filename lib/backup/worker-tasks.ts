@@ -55,8 +55,8 @@ export type WorkerTasks = {
     /** With lendFrom: the file copy's chunks are hashed by the thread running hashChunks on this queue. */
     hashOn?: HashQueue;
   }) => Promise<SnapshotResult>;
-  /** The sha256 of the chunks a snapshot queues (chunk-hashing.ts); null when it queued none to the end. */
-  hashChunks: (args: { pool: ChunkPool; queue: HashQueue }) => Promise<string | null>;
+  /** Hashes the chunks a snapshot queues (chunk-hashing.ts); the snapshot reads the digest from the queue. */
+  hashChunks: (args: { pool: ChunkPool; queue: HashQueue }) => Promise<void>;
   copy: (args: { source: string; destination: string }) => Promise<string>;
   hash: (args: { path: string }) => Promise<string>;
   check: (args: { path: string; quick: boolean }) => Promise<IntegrityResult>;
@@ -326,8 +326,7 @@ async function copyBytes(
   // read transaction, and the reserve slots are never lent.
   const takeSlot = (): number => {
     if (!lendFrom) return -1;
-    const slot = takeFreeSlot(lendFrom);
-    if (slot >= 0 || !hashOn) return slot;
+    if (!hashOn) return takeFreeSlot(lendFrom);
     return waitForSlot(hashOn, () => {
       const freed = takeFreeSlot(lendFrom);
       return freed >= 0 ? freed : takeReserveSlot(lendFrom);
@@ -528,10 +527,9 @@ const tasks: WorkerTasks = {
 
   async hashChunks({ pool, queue }) {
     try {
-      return hashQueuedChunks(queue, pool);
+      hashQueuedChunks(queue, pool);
     } catch (error) {
-      if (error instanceof HashingAborted) return null; // the copy's own failure is the one to report
-      throw error;
+      if (!(error instanceof HashingAborted)) throw error; // else the copy's own failure is the one to report
     }
   },
 

@@ -54,7 +54,7 @@ describe("the file copy lends its chunks", () => {
     // the hashing thread was done with it.
     assert.equal(result.sha256, sha256(stored), "the hashing thread's sha256 is the stored copy's");
     // The copy needs a slot for each chunk it reads into; with none given back it lends at most
-    // all of them and copies the rest through a buffer of its own.
+    // all of them and copies the rest through the reserve slots, which are never lent.
     assert.ok(kept.length > 0 && kept.length <= LENDING_SLOTS, `${kept.length} chunks lent`);
     for (const chunk of kept) {
       const expected = stored.subarray(chunk.position, chunk.position + chunk.chunk.length);
