@@ -1,9 +1,12 @@
 // My account: what every signed-in user may change about themselves. Changing the password ends
-// the user's sessions (the caller re-issues its own, see app/api/_shared/session-cookie.ts).
+// the user's sessions and opens a new one for the caller (its cookie is re-issued, see
+// app/api/_shared/session-cookie.ts).
+import { getConfig } from "../config";
 import { getPrisma } from "../db/prisma";
+import type { Session } from "../generated/prisma/client";
 import { hashPassword, verifyPassword } from "./password";
 import type { Actor } from "./actor";
-import { endAllSessions } from "./sessions";
+import { createSession, endAllSessions, type SessionOrigin } from "./sessions";
 import { displayNameProblem, UserAdminError } from "./user-admin";
 import { assertPassword, UserError } from "./users";
 
@@ -31,8 +34,16 @@ export async function changeOwnDisplayName(actor: Actor, displayName: string) {
   return getAccount(actor);
 }
 
-/** Checks the current password, sets the new one, ends every session; returns the new version. */
-export async function changeOwnPassword(actor: Actor, currentPassword: string, newPassword: string): Promise<number> {
+/**
+ * Checks the current password, sets the new one and ends every session of the user; when the
+ * caller used a session, opens a new one in its place (returned) so this browser stays signed in.
+ */
+export async function changeOwnPassword(
+  actor: Actor,
+  currentPassword: string,
+  newPassword: string,
+  origin: SessionOrigin,
+): Promise<Session | null> {
   const prisma = getPrisma();
   const user = await prisma.user.findUnique({ where: { id: actor.user.id }, select: { passwordHash: true } });
   if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
@@ -48,15 +59,15 @@ export async function changeOwnPassword(actor: Actor, currentPassword: string, n
   if (currentPassword === newPassword) {
     throw new UserAdminError(400, "invalid_input", "The new password must differ from the current one.");
   }
-  const updated = await prisma.user.update({
-    where: { id: actor.user.id },
-    data: { passwordHash: await hashPassword(newPassword), sessionVersion: { increment: 1 } },
-    select: { sessionVersion: true },
-  });
-  return updated.sessionVersion;
+  const passwordHash = await hashPassword(newPassword);
+  await prisma.$transaction([
+    prisma.user.update({ where: { id: actor.user.id }, data: { passwordHash } }),
+    prisma.session.deleteMany({ where: { userId: actor.user.id } }),
+  ]);
+  return actor.session ? createSession(actor.user.id, getConfig().sessionTtlSeconds, origin) : null;
 }
 
-/** "Sign out everywhere": ends every session of the caller, this one included. */
+/** "Sign out everywhere": ends every session of the caller, this one included; returns how many. */
 export function signOutEverywhere(actor: Actor): Promise<number> {
   return endAllSessions(actor.user.id);
 }

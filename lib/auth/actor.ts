@@ -9,6 +9,8 @@ export type Actor = {
   user: Pick<User, "id" | "username" | "displayName" | "role">;
   /** Set when the request authenticated with an API token rather than a session. */
   token?: { id: string; name: string };
+  /** The caller's session (a Session row's id) when it signed in with the session cookie. */
+  session?: { id: string };
 };
 
 export class AuthError extends KnownError {

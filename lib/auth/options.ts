@@ -1,6 +1,6 @@
 // next-auth v4 configuration: username/password (Credentials) and a JWT session cookie signed
-// with OPSTAGE_SESSION_SECRET. The JWT carries the user id, a session id and the user's session
-// version at sign-in; role, status and the version are read from the database on every guarded
+// with OPSTAGE_SESSION_SECRET. The JWT carries only the id of a server-side Session row
+// (sessions.ts); the row, the user's role and status are read from the database on every guarded
 // request (see require-role.ts), so a demotion, a disabled account, a password reset or a
 // sign-out takes effect at once instead of when the token expires.
 import type { NextAuthOptions } from "next-auth";
@@ -8,7 +8,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { getConfig } from "../config";
 import { clientAddress } from "./client-address";
 import { safeCallbackPath } from "./safe-callback";
-import { newSessionId, revokeSession } from "./sessions";
+import { createSession, endSession } from "./sessions";
 import { signInWithPassword } from "./sign-in";
 
 // next-auth v4 derives its own URL from NEXTAUTH_URL or, with AUTH_TRUST_HOST, from the request's
@@ -61,39 +61,35 @@ export function getAuthOptions(): NextAuthOptions {
           const password = credentials?.password ?? "";
           if (!username || !password) return null;
           const headers = req?.headers as Record<string, unknown> | undefined;
-          const user = await signInWithPassword(username, password, {
+          const origin = {
             ipAddress: clientAddress((name) => headerValue(headers, name), config.trustProxy),
             userAgent: headerValue(headers, "user-agent"),
-          });
-          return user ? { id: user.id, name: user.displayName, sessionVersion: user.sessionVersion } : null;
+          };
+          const user = await signInWithPassword(username, password, origin);
+          if (!user) return null;
+          const session = await createSession(user.id, config.sessionTtlSeconds, origin);
+          return { id: user.id, sessionId: session.id };
         },
       }),
     ],
     callbacks: {
       redirect: sameOriginRedirect,
       jwt({ token, user }) {
-        // `user` is set only on the sign-in request; later calls keep the claims as they are.
-        if (user) {
-          token.sub = user.id;
-          token.sid = newSessionId();
-          token.sv = (user as { sessionVersion?: number }).sessionVersion ?? 0;
-        }
+        // `user` is set only on the sign-in request: the cookie then carries the session id and
+        // nothing else (no name or user id); later calls keep it as it is.
+        if (user) return { sid: (user as { sessionId?: string }).sessionId };
         return token;
       },
       session({ session, token }) {
-        return { ...session, userId: token.sub, sessionId: token.sid, sessionVersion: token.sv };
+        return { expires: session.expires, sessionId: token.sid };
       },
     },
     events: {
-      // next-auth decodes the cookie before clearing it; remembering its id ends a copy of the
-      // cookie taken before the sign-out, which would otherwise stay valid until it expires.
+      // next-auth decodes the cookie before clearing it: deleting its row also ends any copy of
+      // the cookie taken before the sign-out.
       async signOut({ token }) {
         const sessionId = (token as { sid?: unknown } | null)?.sid;
-        const exp = (token as { exp?: unknown } | null)?.exp;
-        if (typeof sessionId !== "string") return;
-        const expiresAt =
-          typeof exp === "number" ? new Date(exp * 1000) : new Date(Date.now() + config.sessionTtlSeconds * 1000);
-        await revokeSession(sessionId, expiresAt);
+        if (typeof sessionId === "string") await endSession(sessionId);
       },
     },
   };

@@ -2,9 +2,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getServerSession } from "next-auth";
 import { headers } from "next/headers";
-import { getPrisma } from "../db/prisma";
 import { AuthError, type Actor } from "./actor";
-import { isSessionCurrent } from "./sessions";
+import { userOfLiveSession } from "./sessions";
 import type { Role } from "../generated/prisma/client";
 import { authenticateApiToken } from "./api-tokens";
 import { getAuthOptions } from "./options";
@@ -38,24 +37,23 @@ async function actorFromSession(source?: SessionSource): Promise<Actor> {
   const session = source
     ? await getServerSession(source.req, source.res, getAuthOptions())
     : await getServerSession(getAuthOptions());
-  const claims = session as { userId?: string; sessionId?: string; sessionVersion?: number } | null;
-  const userId = claims?.userId;
-  if (!userId) throw new AuthError(401, "unauthenticated", "Sign in first.");
-  const user = await getPrisma().user.findUnique({
-    where: { id: userId },
-    select: { id: true, username: true, displayName: true, role: true, status: true, sessionVersion: true },
-  });
-  if (!user || user.status !== "ACTIVE") {
-    throw new AuthError(401, "unauthenticated", "Your account is not active. Sign in again.");
-  }
-  if (!(await isSessionCurrent(claims, user.sessionVersion))) {
+  const sessionId = (session as { sessionId?: unknown } | null)?.sessionId;
+  if (typeof sessionId !== "string") throw new AuthError(401, "unauthenticated", "Sign in first.");
+  const user = await userOfLiveSession(sessionId);
+  if (!user) {
     throw new AuthError(
       401,
       "unauthenticated",
-      "This session has ended (signed out, or the password was changed). Sign in again.",
+      "This session has ended (signed out, expired, or the password was changed). Sign in again.",
     );
   }
-  return { user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role } };
+  if (user.status !== "ACTIVE") {
+    throw new AuthError(401, "unauthenticated", "Your account is not active. Sign in again.");
+  }
+  return {
+    user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role },
+    session: { id: sessionId },
+  };
 }
 
 /**

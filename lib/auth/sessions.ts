@@ -1,43 +1,66 @@
-// Ending sessions. A session is a signed JWT cookie that stays valid until it expires, so ending
-// one early needs server-side state, checked on every request (require-role.ts):
-// - the user's sessionVersion, copied into the token at sign-in: raising it ends every session
-//   of that user issued before (password change or reset, disable, "sign out everywhere");
-// - RevokedSession rows for single sessions ended by signing out, kept until they would have
-//   expired anyway.
-import { randomUUID } from "node:crypto";
+// Server-side sessions: one Session row per signed-in browser. The session cookie (a next-auth
+// JWT, see options.ts) carries only the row's id, and every guarded request reads the row
+// (require-role.ts), so deleting it ends the session at the very next request. next-auth
+// re-signs any valid cookie with a fresh expiry at /api/auth/session; the absolute expiry is the
+// row's, so no refresh keeps a session past it.
+import { randomBytes } from "node:crypto";
 import { getPrisma } from "../db/prisma";
+import type { Session, User } from "../generated/prisma/client";
 
-/** What the session token carries besides the user id (see options.ts). */
-export type SessionClaims = { sessionId: string; sessionVersion: number };
+/** How stale lastSeenAt may get before a request writes it again: each write hits the one file. */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
 
-export function newSessionId(): string {
-  return randomUUID();
+export type SessionOrigin = { ipAddress: string | null; userAgent: string | null };
+
+export type SessionUser = Pick<User, "id" | "username" | "displayName" | "role" | "status">;
+
+function newSessionId(): string {
+  return randomBytes(32).toString("base64url");
 }
 
-/** Ends every session of the user issued so far; returns the new version. */
-export async function endAllSessions(userId: string): Promise<number> {
-  const user = await getPrisma().user.update({
-    where: { id: userId },
-    data: { sessionVersion: { increment: 1 } },
-    select: { sessionVersion: true },
-  });
-  return user.sessionVersion;
-}
-
-/** Ends one session (signing out). Expired rows are dropped on the way: they can never match. */
-export async function revokeSession(sessionId: string, expiresAt: Date): Promise<void> {
+/** Opens a session for a user who just proved who they are; expired rows are dropped on the way. */
+export async function createSession(userId: string, ttlSeconds: number, origin: SessionOrigin): Promise<Session> {
   const prisma = getPrisma();
-  await prisma.revokedSession.deleteMany({ where: { expiresAt: { lt: new Date() } } });
-  await prisma.revokedSession.upsert({
-    where: { sessionId },
-    create: { sessionId, expiresAt },
-    update: { expiresAt },
+  const now = new Date();
+  await prisma.session.deleteMany({ where: { expiresAt: { lte: now } } });
+  return prisma.session.create({
+    data: {
+      id: newSessionId(),
+      userId,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
+      ipAddress: origin.ipAddress,
+      userAgent: origin.userAgent?.slice(0, 512) ?? null,
+    },
   });
 }
 
-/** Whether a session with these claims may still be used by a user at `currentVersion`. */
-export async function isSessionCurrent(claims: Partial<SessionClaims>, currentVersion: number): Promise<boolean> {
-  if (typeof claims.sessionId !== "string" || claims.sessionVersion !== currentVersion) return false;
-  const revoked = await getPrisma().revokedSession.findUnique({ where: { sessionId: claims.sessionId } });
-  return revoked === null;
+/**
+ * The user of a live session (row present, not expired, user active), or null. Refreshes the
+ * row's lastSeenAt when it is more than LAST_SEEN_RESOLUTION_MS old.
+ */
+export async function userOfLiveSession(sessionId: string, now = new Date()): Promise<SessionUser | null> {
+  const prisma = getPrisma();
+  const session = await prisma.session.findUnique({
+    where: { id: sessionId },
+    include: { user: { select: { id: true, username: true, displayName: true, role: true, status: true } } },
+  });
+  if (!session || session.expiresAt <= now) return null;
+  if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
+    await prisma.session.updateMany({ where: { id: sessionId }, data: { lastSeenAt: now } });
+  }
+  return session.user;
+}
+
+/** Ends one session (signing out); ending one already gone is not an error. */
+export async function endSession(sessionId: string): Promise<boolean> {
+  const { count } = await getPrisma().session.deleteMany({ where: { id: sessionId } });
+  return count > 0;
+}
+
+/** Ends every session of the user (password change or reset, disable, "sign out everywhere"). */
+export async function endAllSessions(userId: string): Promise<number> {
+  const { count } = await getPrisma().session.deleteMany({ where: { userId } });
+  return count;
 }

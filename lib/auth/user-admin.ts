@@ -139,7 +139,7 @@ export async function setUserStatus(
   if (before.status === status) return { user: before, changed: false };
   const prisma = getPrisma();
   const changed = await prisma.$executeRaw`
-    UPDATE "User" SET "status" = ${status}, "sessionVersion" = "sessionVersion" + 1
+    UPDATE "User" SET "status" = ${status}
     WHERE "id" = ${id}
       AND NOT ("role" = 'owner' AND "status" = 'ACTIVE' AND ${status} <> 'ACTIVE' AND NOT EXISTS (
         SELECT 1 FROM "User" AS other WHERE other."role" = 'owner' AND other."status" = 'ACTIVE' AND other."id" <> ${id}))`;
@@ -147,7 +147,11 @@ export async function setUserStatus(
     await findUser(id);
     throw new UserAdminError(409, "last_owner", LAST_OWNER);
   }
-  const user = await prisma.user.update({ where: { id }, data: { updatedAt: new Date() }, select: SUMMARY });
+  // Enabling again must not bring back a session ended by the disable: both end them.
+  const [user] = await prisma.$transaction([
+    prisma.user.update({ where: { id }, data: { updatedAt: new Date() }, select: SUMMARY }),
+    prisma.session.deleteMany({ where: { userId: id } }),
+  ]);
   return { user, changed: true };
 }
 
@@ -167,11 +171,11 @@ export async function resetUserPassword(
     throw error;
   }
   const passwordHash = await hashPassword(password || generatedPassword!);
-  const user = await getPrisma().user.update({
-    where: { id },
-    data: { passwordHash, sessionVersion: { increment: 1 } },
-    select: SUMMARY,
-  });
+  const prisma = getPrisma();
+  const [user] = await prisma.$transaction([
+    prisma.user.update({ where: { id }, data: { passwordHash }, select: SUMMARY }),
+    prisma.session.deleteMany({ where: { userId: id } }),
+  ]);
   return { user, generatedPassword };
 }
 

@@ -50,10 +50,12 @@ export async function resetPassword(username: string, password: string): Promise
   const user = await prisma.user.findUnique({ where: { username } });
   if (!user) throw new UserError(`No user named ${username}.`);
   // A new password ends the user's sessions (see sessions.ts), from the CLI as from the console.
-  return prisma.user.update({
-    where: { id: user.id },
-    data: { passwordHash: await hashPassword(password), sessionVersion: { increment: 1 } },
-  });
+  const passwordHash = await hashPassword(password);
+  const [updated] = await prisma.$transaction([
+    prisma.user.update({ where: { id: user.id }, data: { passwordHash } }),
+    prisma.session.deleteMany({ where: { userId: user.id } }),
+  ]);
+  return updated;
 }
 
 export function generatePassword(): string {

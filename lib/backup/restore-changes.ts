@@ -158,6 +158,9 @@ export function carryOverAndCompare(
     // it then starts with none, and the restore's report says so.
     const channelsDiffer = JSON.stringify(myChannels ?? []) !== JSON.stringify(theirChannels ?? []);
     if (channelsDiffer) differed.push(theirChannels ? ALERT_CHANNELS : ALERT_CHANNELS_LOST);
+    // The backup's sessions were live when it was taken; some were ended since (signed out, a
+    // password changed). No session survives a restore: everyone signs in again.
+    if (hasTable(installing, "Session")) installing.prepare(`DELETE FROM "Session"`).run();
     if (keepSettings && differed.length > 0) {
       const write = installing.transaction(() => {
         if (channelsDiffer && myChannels && theirChannels) replaceChannels(installing, myChannels);

@@ -37,3 +37,13 @@ export function fillerDatabase(megabytes: number): string {
   db.close();
   return file;
 }
+
+/** Runs one writing statement on a SQLite file (the running server's too: WAL lets both write). */
+export function execute(file: string, sql: string, ...params: unknown[]): number {
+  const db = new Database(file, { fileMustExist: true, timeout: 5000 });
+  try {
+    return db.prepare(sql).run(...params).changes;
+  } finally {
+    db.close();
+  }
+}

@@ -1,7 +1,7 @@
-// Re-issues the caller's own session cookie with a new session version. Changing one's password
-// raises the version, which ends every session of the user; the browser that made the change
-// keeps working because it gets this new cookie in the same answer.
-import { decode, encode } from "next-auth/jwt";
+// Re-issues the caller's session cookie for a new session. Changing one's password ends every
+// session of the user (their rows are deleted) and opens a new one for the browser that made the
+// change, which keeps working because it gets this cookie in the same answer.
+import { encode } from "next-auth/jwt";
 import { getConfig } from "@/lib/config";
 
 // next-auth v4 names the cookie with the __Secure- prefix when its URL is https; tokens this
@@ -16,16 +16,17 @@ function readCookie(header: string | null, name: string): string | null {
   return null;
 }
 
-/** A Set-Cookie value carrying the caller's session at `sessionVersion`, or null without one. */
-export async function reissuedSessionCookie(request: Request, sessionVersion: number): Promise<string | null> {
+/**
+ * A Set-Cookie value carrying session `sessionId` under the name the caller's cookie has, or
+ * null when the request came without one. The token holds only the session id, as at sign-in
+ * (lib/auth/options.ts).
+ */
+export async function reissuedSessionCookie(request: Request, sessionId: string): Promise<string | null> {
   const { sessionSecret: secret, sessionTtlSeconds: maxAge } = getConfig();
   const cookieHeader = request.headers.get("cookie");
   for (const name of SESSION_COOKIE_NAMES) {
-    const current = readCookie(cookieHeader, name);
-    if (!current) continue;
-    const token = await decode({ token: current, secret });
-    if (!token) return null;
-    const value = await encode({ token: { ...token, sv: sessionVersion }, secret, maxAge });
+    if (!readCookie(cookieHeader, name)) continue;
+    const value = await encode({ token: { sid: sessionId }, secret, maxAge });
     const secure = name.startsWith("__Secure-") ? "; Secure" : "";
     return `${name}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`;
   }

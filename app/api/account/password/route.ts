@@ -16,7 +16,7 @@ export const POST = guardedRoute("viewer", async (request, { actor, origin }) =>
   const refused = refuseTokens(actor);
   if (refused) return refused;
   try {
-    const sessionVersion = await changeOwnPassword(actor, input.currentPassword, input.newPassword);
+    const session = await changeOwnPassword(actor, input.currentPassword, input.newPassword, origin);
     await recordAuditSafely({
       actor: auditActorOf(actor),
       action: "user.password.changed",
@@ -26,7 +26,7 @@ export const POST = guardedRoute("viewer", async (request, { actor, origin }) =>
       origin,
     });
     const headers = new Headers({ "Cache-Control": "no-store" });
-    const cookie = await reissuedSessionCookie(request, sessionVersion);
+    const cookie = session && (await reissuedSessionCookie(request, session.id));
     if (cookie) headers.append("Set-Cookie", cookie);
     return Response.json({ changed: true, otherSessionsEnded: true }, { headers });
   } catch (error) {

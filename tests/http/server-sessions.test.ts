@@ -1,0 +1,166 @@
+// Server-side sessions over HTTP against the built server: the cookie is only a session id, the
+// row decides. next-auth re-signs any valid cookie with a fresh expiry at /api/auth/session, so a
+// copy of a cookie refreshed there must still die with its row: at sign-out, and at the row's
+// absolute expiry, whatever the cookie's own expiry says.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { decode, encode } from "next-auth/jwt";
+import { execute, queryOne } from "../support/db";
+import { startServer, TEST_SECRET, type RunningServer } from "../support/server";
+import { signIn } from "../support/session";
+import { tempDir } from "../support/temp";
+
+const OWNER = { username: "owner", password: "owner-password-123" };
+const TTL_SECONDS = 60;
+
+let server: RunningServer;
+let dbFile: string;
+
+type SessionRow = { userId: string; createdAt: number; lastSeenAt: number; expiresAt: number; ipAddress: string };
+
+type StoredRow = Omit<SessionRow, "createdAt" | "lastSeenAt" | "expiresAt"> & {
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+};
+
+/** The session's row with its times in milliseconds, or undefined when there is none. */
+function sessionRow(sessionId: string): SessionRow | undefined {
+  const row = queryOne<StoredRow | undefined>(
+    dbFile,
+    `SELECT userId, createdAt, lastSeenAt, expiresAt, ipAddress FROM "Session" WHERE id = ?`,
+    sessionId,
+  );
+  if (!row) return undefined;
+  const ms = (value: string) => Date.parse(value);
+  return { ...row, createdAt: ms(row.createdAt), lastSeenAt: ms(row.lastSeenAt), expiresAt: ms(row.expiresAt) };
+}
+
+/** A time as Prisma's SQLite adapter stores it (ISO 8601, "+00:00"). */
+const stored = (ms: number) => new Date(ms).toISOString().replace("Z", "+00:00");
+
+async function claimsOf(cookie: string): Promise<Record<string, unknown>> {
+  const claims = await decode({ token: cookie.slice(cookie.indexOf("=") + 1), secret: TEST_SECRET });
+  assert.ok(claims, "the cookie decodes with the server's secret");
+  return claims;
+}
+
+async function sessionIdOf(cookie: string): Promise<string> {
+  const sid = (await claimsOf(cookie)).sid;
+  assert.equal(typeof sid, "string");
+  return sid as string;
+}
+
+/** next-auth's refresh: GET /api/auth/session answers a re-signed cookie for any valid one. */
+async function refreshed(cookie: string): Promise<string> {
+  const response = await fetch(`${server.url}/api/auth/session`, { headers: { Cookie: cookie } });
+  await response.arrayBuffer();
+  const fresh = response.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0]!)
+    .find((c) => c.includes("session-token="));
+  assert.ok(fresh, "next-auth re-signed the cookie");
+  return fresh;
+}
+
+/** A cookie for `sessionId` signed with the server's secret and valid for an hour, as a refresh made later would be. */
+async function forgedLater(cookie: string, sessionId: string): Promise<string> {
+  const name = cookie.slice(0, cookie.indexOf("="));
+  return `${name}=${await encode({ token: { sid: sessionId }, secret: TEST_SECRET, maxAge: 3600 })}`;
+}
+
+async function signOut(cookie: string): Promise<void> {
+  const csrf = await fetch(`${server.url}/api/auth/csrf`, { headers: { Cookie: cookie } });
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const csrfCookie = csrf.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  const response = await fetch(`${server.url}/api/auth/signout`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: `${cookie}; ${csrfCookie}` },
+    body: new URLSearchParams({ csrfToken, json: "true" }),
+  });
+  await response.arrayBuffer();
+  assert.ok(response.status < 400, `sign-out answered ${response.status}`);
+}
+
+const account = async (cookie: string) => {
+  const response = await fetch(`${server.url}/api/account`, { headers: { Cookie: cookie } });
+  await response.arrayBuffer();
+  return response.status;
+};
+
+before(async () => {
+  const dataDir = tempDir();
+  dbFile = path.join(dataDir, "opstage.db");
+  server = await startServer({
+    dataDir,
+    env: {
+      OPSTAGE_ADMIN_USERNAME: OWNER.username,
+      OPSTAGE_ADMIN_PASSWORD: OWNER.password,
+      OPSTAGE_SESSION_TTL_SECONDS: String(TTL_SECONDS),
+    },
+  });
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+test("sign-in writes a session row; the cookie carries its id and nothing else", async () => {
+  const cookie = await signIn(server.url, OWNER.username, OWNER.password);
+  const claims = await claimsOf(cookie);
+  assert.deepEqual(Object.keys(claims).sort(), ["exp", "iat", "jti", "sid"]);
+  const row = sessionRow(claims.sid as string);
+  assert.ok(row, "a Session row");
+  const ownerId = queryOne<{ id: string }>(dbFile, `SELECT id FROM "User" WHERE username = ?`, OWNER.username).id;
+  assert.equal(row.userId, ownerId);
+  assert.equal(row.ipAddress, "127.0.0.1");
+  assert.equal(row.expiresAt - row.createdAt, TTL_SECONDS * 1000, "absolute expiry: sign-in + TTL");
+});
+
+test("a copy refreshed at /api/auth/session is refused once the original signs out, and stays refused", async () => {
+  const original = await signIn(server.url, OWNER.username, OWNER.password);
+  const sessionId = await sessionIdOf(original);
+  const copy = await refreshed(original);
+  assert.equal(await sessionIdOf(copy), sessionId);
+  assert.equal(await account(copy), 200);
+
+  await signOut(original);
+  assert.equal(sessionRow(sessionId), undefined, "sign-out deleted the row");
+  assert.equal(await account(copy), 401, "the refreshed copy right after the sign-out");
+  // next-auth still re-signs the copy (it only checks the signature); the new cookie is no better.
+  assert.equal(await account(await refreshed(copy)), 401, "the copy refreshed after the sign-out");
+  // What the copy would look like refreshed after the original cookie's expiry: still refused,
+  // because nothing about the ended session is kept until some expiry to be pruned.
+  assert.equal(await account(await forgedLater(copy, sessionId)), 401, "a later refresh of the copy");
+});
+
+test("a refresh never extends a session past the row's absolute expiry", async () => {
+  const cookie = await signIn(server.url, OWNER.username, OWNER.password);
+  const sessionId = await sessionIdOf(cookie);
+  const copy = await refreshed(cookie);
+  assert.equal(await account(copy), 200);
+  // The TTL passing, without waiting for it: the row's expiry moves into the past.
+  execute(dbFile, `UPDATE "Session" SET expiresAt = ? WHERE id = ?`, stored(Date.now() - 1000), sessionId);
+  assert.equal(await account(cookie), 401);
+  assert.equal(await account(copy), 401);
+  assert.equal(await account(await forgedLater(cookie, sessionId)), 401, "a cookie signed to expire an hour later");
+});
+
+test("last seen is written at most once a minute", async () => {
+  const cookie = await signIn(server.url, OWNER.username, OWNER.password);
+  const sessionId = await sessionIdOf(cookie);
+  const signedIn = sessionRow(sessionId)!;
+  assert.equal(await account(cookie), 200);
+  assert.equal(await account(cookie), 200);
+  assert.equal(sessionRow(sessionId)!.lastSeenAt, signedIn.lastSeenAt, "requests within the minute write nothing");
+  const longAgo = Date.now() - 2 * 60_000;
+  execute(dbFile, `UPDATE "Session" SET lastSeenAt = ? WHERE id = ?`, stored(longAgo), sessionId);
+  const before = Date.now();
+  assert.equal(await account(cookie), 200);
+  assert.ok(sessionRow(sessionId)!.lastSeenAt >= before - 1000, "a request after a minute refreshes it");
+});
