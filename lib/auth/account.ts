@@ -6,7 +6,15 @@ import { getPrisma } from "../db/prisma";
 import type { Session } from "../generated/prisma/client";
 import { hashPassword, verifyPassword } from "./password";
 import type { Actor } from "./actor";
-import { createSession, endAllSessions, type SessionOrigin } from "./sessions";
+import {
+  createSession,
+  endAllSessions,
+  endOtherSessions,
+  endSessionByHandle,
+  listSessions,
+  type SessionOrigin,
+  type SessionSummary,
+} from "./sessions";
 import { displayNameProblem, UserAdminError } from "./user-admin";
 import { assertPassword, UserError } from "./users";
 
@@ -70,4 +78,20 @@ export async function changeOwnPassword(
 /** "Sign out everywhere": ends every session of the caller, this one included; returns how many. */
 export function signOutEverywhere(actor: Actor): Promise<number> {
   return endAllSessions(actor.user.id);
+}
+
+/** The caller's live sessions; the one the request came with is marked current. */
+export function listOwnSessions(actor: Actor): Promise<SessionSummary[]> {
+  return listSessions(actor.user.id, actor.session?.id);
+}
+
+/** Ends one of the caller's sessions (this one too: that is signing out here). */
+export function endOwnSession(actor: Actor, handle: string) {
+  return endSessionByHandle(actor.user.id, handle);
+}
+
+/** "End all others": every session of the caller but this one. */
+export function endOwnOtherSessions(actor: Actor): Promise<number> {
+  if (!actor.session) return Promise.resolve(0);
+  return endOtherSessions(actor.user.id, actor.session.id);
 }

@@ -3,9 +3,11 @@
 // (require-role.ts), so deleting it ends the session at the very next request. next-auth
 // re-signs any valid cookie with a fresh expiry at /api/auth/session; the absolute expiry is the
 // row's, so no refresh keeps a session past it.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { getPrisma } from "../db/prisma";
+import { KnownError } from "../errors";
 import type { Session, User } from "../generated/prisma/client";
+import { describeUserAgent } from "./user-agent";
 
 /** How stale lastSeenAt may get before a request writes it again: each write hits the one file. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -62,5 +64,69 @@ export async function endSession(sessionId: string): Promise<boolean> {
 /** Ends every session of the user (password change or reset, disable, "sign out everywhere"). */
 export async function endAllSessions(userId: string): Promise<number> {
   const { count } = await getPrisma().session.deleteMany({ where: { userId } });
+  return count;
+}
+
+/**
+ * What a session is called in lists and in the routes that end one: a digest of its id, so the
+ * page's script never holds the id itself.
+ */
+export function sessionHandle(sessionId: string): string {
+  return createHash("sha256").update(sessionId).digest("base64url").slice(0, 22);
+}
+
+export type SessionSummary = {
+  handle: string;
+  browser: string;
+  os: string;
+  ipAddress: string | null;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  /** The session the list was asked for with. */
+  current: boolean;
+};
+
+/** The user's live sessions, most recently seen first. */
+export async function listSessions(userId: string, currentSessionId?: string): Promise<SessionSummary[]> {
+  const rows = await getPrisma().session.findMany({
+    where: { userId, expiresAt: { gt: new Date() } },
+    orderBy: { lastSeenAt: "desc" },
+  });
+  return rows.map((row) => {
+    const { browser, os } = describeUserAgent(row.userAgent);
+    return {
+      handle: sessionHandle(row.id),
+      browser,
+      os,
+      ipAddress: row.ipAddress,
+      createdAt: row.createdAt,
+      lastSeenAt: row.lastSeenAt,
+      expiresAt: row.expiresAt,
+      current: row.id === currentSessionId,
+    };
+  });
+}
+
+export class SessionNotFoundError extends KnownError {
+  override name = "SessionNotFoundError";
+  constructor() {
+    super("not_found", "not_found", "No such session: it has ended already. Reload the list.");
+  }
+}
+
+/** Ends the user's session called `handle`; returns it as it was listed. */
+export async function endSessionByHandle(userId: string, handle: string): Promise<{ id: string; browser: string }> {
+  const prisma = getPrisma();
+  const rows = await prisma.session.findMany({ where: { userId }, select: { id: true, userAgent: true } });
+  const row = rows.find((candidate) => sessionHandle(candidate.id) === handle);
+  if (!row || !(await endSession(row.id))) throw new SessionNotFoundError();
+  const { browser, os } = describeUserAgent(row.userAgent);
+  return { id: row.id, browser: `${browser} on ${os}` };
+}
+
+/** Ends every session of the user but `keepSessionId` ("End all others"); returns how many. */
+export async function endOtherSessions(userId: string, keepSessionId: string): Promise<number> {
+  const { count } = await getPrisma().session.deleteMany({ where: { userId, id: { not: keepSessionId } } });
   return count;
 }

@@ -8,6 +8,7 @@ import type { Role, User, UserStatus } from "../generated/prisma/client";
 import { hashPassword } from "./password";
 import { AuthError, type Actor } from "./actor";
 import { hasRole } from "./roles";
+import { endAllSessions, endSessionByHandle, listSessions, type SessionSummary } from "./sessions";
 import { assertPassword, createUser, generatePassword, UserError } from "./users";
 
 const KIND_OF_STATUS = { 400: "invalid", 404: "not_found", 409: "conflict" } as const;
@@ -206,4 +207,28 @@ export async function deleteUser(actor: Actor, id: string): Promise<UserSummary>
     "has_history",
     `${user.username} has audit history and cannot be deleted; disable the account instead.`,
   );
+}
+
+/** A user's live sessions, for an owner (Settings → Users); the owner's own is marked current. */
+export async function listUserSessions(
+  actor: Actor,
+  id: string,
+): Promise<{ user: UserSummary; sessions: SessionSummary[] }> {
+  assertOwner(actor);
+  const user = await findUser(id);
+  return { user, sessions: await listSessions(id, actor.session?.id) };
+}
+
+/** Ends one session of a user. */
+export async function endUserSession(actor: Actor, id: string, handle: string) {
+  assertOwner(actor);
+  const user = await findUser(id);
+  return { user, session: await endSessionByHandle(id, handle) };
+}
+
+/** Ends every session of a user; returns how many there were. */
+export async function endUserSessions(actor: Actor, id: string): Promise<{ user: UserSummary; ended: number }> {
+  assertOwner(actor);
+  const user = await findUser(id);
+  return { user, ended: await endAllSessions(id) };
 }

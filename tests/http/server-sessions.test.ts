@@ -164,3 +164,113 @@ test("last seen is written at most once a minute", async () => {
   assert.equal(await account(cookie), 200);
   assert.ok(sessionRow(sessionId)!.lastSeenAt >= before - 1000, "a request after a minute refreshes it");
 });
+
+const FIREFOX_LINUX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+const CHROME_WINDOWS =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+type ListedSession = { handle: string; browser: string; os: string; ipAddress: string; current: boolean };
+
+function api(pathname: string, cookie: string, init: RequestInit = {}) {
+  return fetch(`${server.url}${pathname}`, { ...init, headers: { Cookie: cookie, ...init.headers } });
+}
+
+async function listed(pathname: string, cookie: string): Promise<ListedSession[]> {
+  const response = await api(pathname, cookie);
+  assert.equal(response.status, 200, await response.clone().text());
+  return (await response.json()) as ListedSession[];
+}
+
+const audited = (action: string) =>
+  queryOne<{ n: number }>(dbFile, `SELECT count(*) AS n FROM AuditEvent WHERE action = ?`, action).n;
+
+test("a second browser ended from the first's list gets 401 at its next request", async () => {
+  const first = await signIn(server.url, OWNER.username, OWNER.password, { "User-Agent": FIREFOX_LINUX });
+  const second = await signIn(server.url, OWNER.username, OWNER.password, { "User-Agent": CHROME_WINDOWS });
+  const sessions = await listed("/api/account/sessions", first);
+  const mine = sessions.find((s) => s.current);
+  const theirs = sessions.find((s) => s.browser === "Chrome 131");
+  assert.ok(mine && theirs, JSON.stringify(sessions));
+  assert.deepEqual([mine.browser, mine.os], ["Firefox 128", "Linux"]);
+  assert.deepEqual(
+    [theirs.browser, theirs.os, theirs.ipAddress, theirs.current],
+    ["Chrome 131", "Windows 10", "127.0.0.1", false],
+  );
+  assert.equal(sessions.filter((s) => s.current).length, 1, "exactly one is this one");
+  assert.ok(!JSON.stringify(sessions).includes(await sessionIdOf(second)), "the list never shows a session id");
+
+  const before = audited("user.session.ended");
+  const ended = await api(`/api/account/sessions/${theirs.handle}`, first, { method: "DELETE" });
+  assert.equal(ended.status, 200);
+  assert.equal(await account(second), 401, "the ended browser, at its next request");
+  assert.equal(await account(first), 200, "the browser that ended it");
+  assert.equal(audited("user.session.ended"), before + 1);
+  const again = await api(`/api/account/sessions/${theirs.handle}`, first, { method: "DELETE" });
+  assert.equal(again.status, 404);
+});
+
+test("End all others keeps this browser only; nobody ends another user's session from their own list", async () => {
+  const here = await signIn(server.url, OWNER.username, OWNER.password);
+  const elsewhere = [
+    await signIn(server.url, OWNER.username, OWNER.password),
+    await signIn(server.url, OWNER.username, OWNER.password),
+  ];
+  const response = await api("/api/account/sessions/end-others", here, { method: "POST" });
+  assert.equal(response.status, 200);
+  assert.ok(((await response.json()) as { ended: number }).ended >= 2);
+  for (const cookie of elsewhere) assert.equal(await account(cookie), 401);
+  assert.equal(await account(here), 200);
+  const left = await listed("/api/account/sessions", here);
+  assert.deepEqual(
+    left.map((s) => s.current),
+    [true],
+  );
+  assert.equal(audited("user.sessions.ended.others"), 1);
+
+  // A viewer cannot end the owner's session through the viewer's own list.
+  const created = await api("/api/admin/users", here, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: "vic", role: "viewer", password: "viewer-password-123" }),
+  });
+  assert.equal(created.status, 201);
+  const viewer = await signIn(server.url, "vic", "viewer-password-123");
+  const refused = await api(`/api/account/sessions/${left[0]!.handle}`, viewer, { method: "DELETE" });
+  assert.equal(refused.status, 404);
+  assert.equal(await account(here), 200);
+});
+
+test("owners see and end a user's sessions on Users; others may not", async () => {
+  const owner = await signIn(server.url, OWNER.username, OWNER.password);
+  const created = await api("/api/admin/users", owner, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: "olly", role: "operator", password: "operator-password-123" }),
+  });
+  const { user } = (await created.json()) as { user: { id: string } };
+  const phone = await signIn(server.url, "olly", "operator-password-123", { "User-Agent": FIREFOX_LINUX });
+  const laptop = await signIn(server.url, "olly", "operator-password-123", { "User-Agent": CHROME_WINDOWS });
+  const url = `/api/admin/users/${user.id}/sessions`;
+  assert.equal((await api(url, phone)).status, 403, "an operator cannot list another user's sessions");
+  const sessions = await listed(url, owner);
+  assert.equal(sessions.length, 2);
+  assert.ok(
+    sessions.every((s) => !s.current),
+    "none of them is the owner's",
+  );
+
+  const chrome = sessions.find((s) => s.browser === "Chrome 131")!;
+  assert.equal((await api(`${url}/${chrome.handle}`, owner, { method: "DELETE" })).status, 200);
+  assert.equal(await account(laptop), 401);
+  assert.equal(await account(phone), 200);
+  const all = await api(url, owner, { method: "DELETE" });
+  assert.equal(all.status, 200);
+  assert.equal(((await all.json()) as { ended: number }).ended, 1);
+  assert.equal(await account(phone), 401);
+  const rows = queryOne<{ n: number }>(
+    dbFile,
+    `SELECT count(*) AS n FROM AuditEvent WHERE action IN ('user.session.ended', 'user.sessions.ended') AND targetId = ?`,
+    user.id,
+  ).n;
+  assert.equal(rows, 2, "both audited against the user");
+});

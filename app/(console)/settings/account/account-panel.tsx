@@ -1,8 +1,9 @@
 "use client";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { apiRequest } from "../../api-client";
+import { SessionList } from "../../session-list";
 
 const inputClass = "mt-1 block w-72 rounded-md border border-slate-300 px-2 py-1.5 text-sm";
 const buttonClass =
@@ -10,6 +11,7 @@ const buttonClass =
 
 export function AccountPanel({ displayName }: { displayName: string }) {
   const router = useRouter();
+  const queryClient = useQueryClient();
   const [notice, setNotice] = useState<string | null>(null);
 
   const rename = useMutation({
@@ -23,7 +25,10 @@ export function AccountPanel({ displayName }: { displayName: string }) {
   const changePassword = useMutation({
     mutationFn: (input: { currentPassword: string; newPassword: string }) =>
       apiRequest("/api/account/password", { method: "POST", body: JSON.stringify(input) }),
-    onSuccess: () => setNotice("Password changed. Your other sessions have been signed out."),
+    onSuccess: () => {
+      setNotice("Password changed. Your other sessions have been signed out.");
+      void queryClient.invalidateQueries({ queryKey: ["sessions"] });
+    },
   });
   const everywhere = useMutation({
     mutationFn: () => apiRequest("/api/account/sign-out-everywhere", { method: "POST" }),
@@ -123,18 +128,36 @@ export function AccountPanel({ displayName }: { displayName: string }) {
         )}
       </section>
 
-      <section className="rounded-lg border border-slate-200 bg-white p-6">
-        <h2 className="mb-1 text-lg font-medium">Sessions</h2>
-        <p className="mb-3 text-sm text-slate-500">Signs out every browser signed in as you, this one included.</p>
-        <button
-          type="button"
-          onClick={() => everywhere.mutate()}
-          disabled={everywhere.isPending}
-          className="rounded-md border border-slate-300 px-3 py-1.5 text-sm text-red-700 hover:bg-slate-50"
-        >
-          Sign out everywhere
-        </button>
-        {everywhere.isError && <p className="mt-3 text-sm text-red-700">{everywhere.error.message}</p>}
+      <section className="rounded-lg border border-slate-200 bg-white p-6" aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading" className="mb-1 text-lg font-medium">
+          Sessions
+        </h2>
+        <p className="mb-3 text-sm text-slate-500">
+          Every browser signed in as you. Ending one signs that browser out at its next request.
+        </p>
+        <SessionList
+          listUrl="/api/account/sessions"
+          label="Your sessions"
+          endAll={{
+            label: "End all others",
+            url: "/api/account/sessions/end-others",
+            method: "POST",
+            confirm: "End every session but this one?",
+          }}
+          onEndedCurrent={() => router.push("/login")}
+        />
+        <div className="mt-6 border-t border-slate-100 pt-4">
+          <p className="mb-3 text-sm text-slate-500">Signs out every browser signed in as you, this one included.</p>
+          <button
+            type="button"
+            onClick={() => everywhere.mutate()}
+            disabled={everywhere.isPending}
+            className="rounded-md border border-slate-300 px-3 py-1.5 text-sm text-red-700 hover:bg-slate-50 dark:text-red-300"
+          >
+            Sign out everywhere
+          </button>
+          {everywhere.isError && <p className="mt-3 text-sm text-red-700">{everywhere.error.message}</p>}
+        </div>
       </section>
     </div>
   );

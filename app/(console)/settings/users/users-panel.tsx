@@ -1,9 +1,11 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { apiRequest } from "../../api-client";
 import { EmptyRow } from "../../empty-row";
 import { ScrollRegion } from "../../scroll-region";
+import { SessionList } from "../../session-list";
 import { formatInZone } from "@/lib/time-format";
 
 type Role = "owner" | "operator" | "viewer";
@@ -26,11 +28,13 @@ const smallButton = "rounded-md border border-slate-300 px-2.5 py-1 text-xs hove
 
 export function UsersPanel({ currentUserId }: { currentUserId: string }) {
   const queryClient = useQueryClient();
+  const router = useRouter();
   const [search, setSearch] = useState("");
   const [role, setRole] = useState("");
   const [status, setStatus] = useState("");
   const [secret, setSecret] = useState<{ username: string; password: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [sessionsOf, setSessionsOf] = useState<UserRow | null>(null);
 
   const query = new URLSearchParams();
   if (search.trim()) query.set("search", search.trim());
@@ -241,6 +245,15 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
                     <button
                       type="button"
                       className={smallButton}
+                      aria-expanded={sessionsOf?.id === user.id}
+                      aria-controls="user-sessions"
+                      onClick={() => setSessionsOf(sessionsOf?.id === user.id ? null : user)}
+                    >
+                      Sessions
+                    </button>
+                    <button
+                      type="button"
+                      className={smallButton}
                       onClick={() =>
                         update.mutate({
                           id: user.id,
@@ -262,7 +275,7 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
                     </button>
                     <button
                       type="button"
-                      className={`${smallButton} text-red-700`}
+                      className={`${smallButton} text-red-700 dark:text-red-300`}
                       onClick={() => {
                         if (window.confirm(`Delete ${user.username}? Users with audit history can only be disabled.`))
                           remove.mutate(user.id);
@@ -279,6 +292,35 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
         </ScrollRegion>
         {users.isError && <p className="mt-3 text-sm text-red-700">{users.error.message}</p>}
       </section>
+
+      {sessionsOf && (
+        <section
+          id="user-sessions"
+          aria-labelledby="user-sessions-heading"
+          className="rounded-lg border border-slate-200 bg-white p-6"
+        >
+          <div className="mb-3 flex flex-wrap items-baseline gap-3">
+            <h2 id="user-sessions-heading" className="mr-auto text-lg font-medium">
+              Sessions of <span className="font-mono">{sessionsOf.username}</span>
+            </h2>
+            <button type="button" className={smallButton} onClick={() => setSessionsOf(null)}>
+              Close
+            </button>
+          </div>
+          <SessionList
+            key={sessionsOf.id}
+            listUrl={`/api/admin/users/${sessionsOf.id}/sessions`}
+            label={`Sessions of ${sessionsOf.username}`}
+            endAll={{
+              label: "End all",
+              url: `/api/admin/users/${sessionsOf.id}/sessions`,
+              method: "DELETE",
+              confirm: `End every session of ${sessionsOf.username}?`,
+            }}
+            onEndedCurrent={() => router.push("/login")}
+          />
+        </section>
+      )}
     </div>
   );
 }
