@@ -3,7 +3,7 @@ import { recordAuditSafely, type RequestOrigin } from "../audit/record";
 import { getPrisma } from "../db/prisma";
 import type { User } from "../generated/prisma/client";
 import { LoginLimiter } from "./login-throttle";
-import { burnPasswordCheck, verifyPassword } from "./password";
+import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from "./password";
 
 // One limiter per process: next-auth's route and any other bundle share it through globalThis.
 const globalForLimiter = globalThis as unknown as { opstageLoginLimiter?: LoginLimiter };
@@ -55,6 +55,7 @@ export async function signInWithPassword(
 
   await limiter.succeeded(username, origin.ipAddress);
   await prisma.user.update({ where: { id: user!.id }, data: { lastLoginAt: new Date() } });
+  if (needsRehash(user!.passwordHash)) await upgradePasswordHash(user!.id, user!.passwordHash, password);
   await recordAuditSafely({
     actor: { type: "USER", id: user!.id },
     action: "auth.login.succeeded",
@@ -64,4 +65,13 @@ export async function signInWithPassword(
     origin,
   });
   return user!;
+}
+
+/**
+ * Replaces a bcrypt hash (or one with old parameters) by a current one, now that the password is
+ * known to be right. Only while the stored hash is still the one checked: a reset made meanwhile wins.
+ */
+async function upgradePasswordHash(userId: string, checkedHash: string, password: string): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  await getPrisma().user.updateMany({ where: { id: userId, passwordHash: checkedHash }, data: { passwordHash } });
 }

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import bcrypt from "bcryptjs";
 import { decode, encode } from "next-auth/jwt";
 import { execute, queryOne } from "../support/db";
 import { startServer, TEST_SECRET, type RunningServer } from "../support/server";
@@ -273,4 +274,29 @@ test("owners see and end a user's sessions on Users; others may not", async () =
     user.id,
   ).n;
   assert.equal(rows, 2, "both audited against the user");
+});
+
+test("a bcrypt hash from before is replaced by scrypt at the next successful sign-in", async () => {
+  const owner = await signIn(server.url, OWNER.username, OWNER.password);
+  const created = await api("/api/admin/users", owner, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: "legacy", role: "viewer", password: "legacy-password-123" }),
+  });
+  assert.equal(created.status, 201);
+  const hashOf = () =>
+    queryOne<{ passwordHash: string }>(dbFile, `SELECT passwordHash FROM "User" WHERE username = 'legacy'`)
+      .passwordHash;
+  assert.match(hashOf(), /^scrypt\$/, "new hashes are scrypt");
+  // As an earlier version stored it: bcrypt (cost 4 keeps the test quick; the cost is in the hash).
+  execute(
+    dbFile,
+    `UPDATE "User" SET passwordHash = ? WHERE username = 'legacy'`,
+    bcrypt.hashSync("legacy-password-123", 4),
+  );
+  await assert.rejects(signIn(server.url, "legacy", "not-the-password-1"), /failed/);
+  assert.match(hashOf(), /^\$2[aby]\$/, "a failed sign-in changes nothing");
+  await signIn(server.url, "legacy", "legacy-password-123");
+  assert.match(hashOf(), /^scrypt\$/, "upgraded by the sign-in");
+  await signIn(server.url, "legacy", "legacy-password-123");
 });
