@@ -21,6 +21,7 @@ import { migrationsDir } from "../lib/db/paths";
 import { setWalCheckpointOwner } from "../lib/db/sqlite";
 import { getPrisma } from "../lib/db/prisma";
 import { isRole, ROLES } from "../lib/auth/roles";
+import { resetTwoFactor } from "../lib/auth/two-factor";
 import { createUser, resetPassword } from "../lib/auth/users";
 import { readMigrationFiles } from "../lib/migrate/files";
 import { MigrationError, migrationStatus } from "../lib/migrate/status";
@@ -47,6 +48,7 @@ Usage:
   opstage serve                                  start the server (standalone build)
   opstage user create USERNAME --role ROLE       create a user; password read from stdin
   opstage user reset-password USERNAME           set a new password; read from stdin
+  opstage user reset-2fa USERNAME                remove the user's second factor and recovery codes
   opstage config                                 where the data is, as configured (opens nothing)
   opstage migrate status                         applied and pending migrations
   opstage backup [--out FILE]                    online snapshot into the backup folder, or to FILE
@@ -102,6 +104,22 @@ async function userCommand(args: string[]): Promise<void> {
     if (values.role) throw new UsageError("reset-password takes no --role");
     const user = await resetPassword(username, await readPassword());
     console.log(`Password of ${user.username} changed.`);
+  } else if (action === "reset-2fa") {
+    if (values.role) throw new UsageError("reset-2fa takes no --role");
+    const { user, removed } = await resetTwoFactor(username);
+    await recordAuditSafely({
+      actor: { type: "SYSTEM", id: "cli" },
+      action: "user.2fa.reset",
+      result: "SUCCESS",
+      targetType: "user",
+      targetId: user.id,
+      metadata: { username: user.username, removed, by: "cli" },
+    });
+    console.log(
+      removed
+        ? `Second factor of ${user.username} removed: the password alone signs in until a new one is set up.`
+        : `${user.username} had no second factor; nothing changed.`,
+    );
   } else {
     throw new UsageError(`unknown user command: ${action}`);
   }

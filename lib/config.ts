@@ -34,6 +34,8 @@ const envSchema = z.object({
     .min(60, "must be at least 60 seconds")
     .max(60 * 60 * 24 * 30, "must be at most 30 days")
     .default(28800),
+  // Who must sign in with a second factor (TOTP): nobody, owners, or every user.
+  OPSTAGE_REQUIRE_2FA: z.enum(["off", "owners", "all"], { error: "must be off, owners or all" }).default("off"),
   OPSTAGE_BACKUP_SCHEDULE: CRON_OR_OFF_RULE.optional(),
   OPSTAGE_BACKUP_KEEP: z.coerce.number({ error: "must be a number" }).pipe(KEEP_RULE).default(10),
   OPSTAGE_ADMIN_USERNAME: z
@@ -191,6 +193,8 @@ export type Config = {
   publicBaseUrl: string | undefined;
   sessionSecret: string;
   sessionTtlSeconds: number;
+  /** OPSTAGE_REQUIRE_2FA: whose sign-ins need a second factor (they enrol before anything else). */
+  requireTwoFactor: "off" | "owners" | "all";
   adminUsername: string | undefined;
   adminPassword: string | undefined;
   /** Proxies whose X-Forwarded-For names the client (OPSTAGE_TRUST_PROXY); empty: none. */
@@ -306,6 +310,7 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
     publicBaseUrl: e.OPSTAGE_PUBLIC_BASE_URL,
     sessionSecret: e.OPSTAGE_SESSION_SECRET ?? "",
     sessionTtlSeconds: e.OPSTAGE_SESSION_TTL_SECONDS,
+    requireTwoFactor: e.OPSTAGE_REQUIRE_2FA,
     adminUsername: e.OPSTAGE_ADMIN_USERNAME,
     adminPassword: e.OPSTAGE_ADMIN_PASSWORD,
     trustProxy: e.OPSTAGE_TRUST_PROXY ?? [],

@@ -15,6 +15,8 @@ import {
   type SessionOrigin,
   type SessionSummary,
 } from "./sessions";
+import { regenerateRecoveryCodes, removeTwoFactor, TwoFactorError } from "./two-factor";
+import { twoFactorRequired } from "./two-factor-policy";
 import { displayNameProblem, UserAdminError } from "./user-admin";
 import { assertPassword, UserError } from "./users";
 
@@ -94,4 +96,32 @@ export function endOwnSession(actor: Actor, handle: string) {
 export function endOwnOtherSessions(actor: Actor): Promise<number> {
   if (!actor.session) return Promise.resolve(0);
   return endOtherSessions(actor.user.id, actor.session.id);
+}
+
+async function assertCurrentPassword(actor: Actor, password: string): Promise<void> {
+  const user = await getPrisma().user.findUnique({ where: { id: actor.user.id }, select: { passwordHash: true } });
+  if (!user || !(await verifyPassword(password, user.passwordHash))) {
+    throw new UserAdminError(400, "invalid_input", "The current password is wrong; type it again.");
+  }
+}
+
+/** Turns the caller's second factor off (current password required), unless it is required of them. */
+export async function turnOffOwnTwoFactor(actor: Actor, password: string): Promise<void> {
+  if (twoFactorRequired(getConfig().requireTwoFactor, actor.user.role)) {
+    throw new TwoFactorError(
+      409,
+      "required",
+      "This console requires a second factor for your role (OPSTAGE_REQUIRE_2FA); it cannot be turned off.",
+    );
+  }
+  await assertCurrentPassword(actor, password);
+  if (!(await removeTwoFactor(actor.user.id))) {
+    throw new TwoFactorError(409, "not_enabled", "Two-factor sign-in is already off.");
+  }
+}
+
+/** New recovery codes for the caller (current password required); the old ones stop working. */
+export async function newOwnRecoveryCodes(actor: Actor, password: string): Promise<string[]> {
+  await assertCurrentPassword(actor, password);
+  return regenerateRecoveryCodes(actor.user.id);
 }

@@ -10,13 +10,13 @@ export type Actor = {
   /** Set when the request authenticated with an API token rather than a session. */
   token?: { id: string; name: string };
   /** The caller's session (a Session row's id) when it signed in with the session cookie. */
-  session?: { id: string };
+  session?: { id: string; twoFactorEnabled: boolean };
 };
 
 export class AuthError extends KnownError {
   constructor(
     readonly status: 401 | 403,
-    override readonly code: "unauthenticated" | "invalid_token" | "forbidden",
+    override readonly code: "unauthenticated" | "invalid_token" | "forbidden" | "two_factor_enrolment_required",
     message: string,
     readonly actor?: Actor,
   ) {

@@ -9,7 +9,7 @@ import { getConfig } from "../config";
 import { clientAddress } from "./client-address";
 import { safeCallbackPath } from "./safe-callback";
 import { createSession, endSession } from "./sessions";
-import { signInWithPassword } from "./sign-in";
+import { signInWithCredentials } from "./sign-in";
 
 // next-auth v4 derives its own URL from NEXTAUTH_URL or, with AUTH_TRUST_HOST, from the request's
 // Host / X-Forwarded-* headers. Without either it assumes http://localhost:3000 and redirects
@@ -55,6 +55,7 @@ export function getAuthOptions(): NextAuthOptions {
         credentials: {
           username: { label: "Username", type: "text" },
           password: { label: "Password", type: "password" },
+          code: { label: "Authentication code", type: "text" },
         },
         async authorize(credentials, req) {
           const username = credentials?.username?.trim() ?? "";
@@ -65,10 +66,13 @@ export function getAuthOptions(): NextAuthOptions {
             ipAddress: clientAddress((name) => headerValue(headers, name), config.trustProxy),
             userAgent: headerValue(headers, "user-agent"),
           };
-          const user = await signInWithPassword(username, password, origin);
-          if (!user) return null;
-          const session = await createSession(user.id, config.sessionTtlSeconds, origin);
-          return { id: user.id, sessionId: session.id };
+          const code = credentials?.code?.trim() || null;
+          const outcome = await signInWithCredentials(username, password, code, origin);
+          // A thrown message reaches the login form as signIn()'s `error` (the code step's cue).
+          if (!outcome.ok && outcome.reason !== "invalid") throw new Error(outcome.reason);
+          if (!outcome.ok) return null;
+          const session = await createSession(outcome.user.id, config.sessionTtlSeconds, origin);
+          return { id: outcome.user.id, sessionId: session.id };
         },
       }),
     ],

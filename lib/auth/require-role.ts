@@ -1,6 +1,7 @@
 // The one guard every console page and API route goes through.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getServerSession } from "next-auth";
+import { getConfig } from "../config";
 import { headers } from "next/headers";
 import { AuthError, type Actor } from "./actor";
 import { userOfLiveSession } from "./sessions";
@@ -8,6 +9,7 @@ import type { Role } from "../generated/prisma/client";
 import { authenticateApiToken } from "./api-tokens";
 import { getAuthOptions } from "./options";
 import { hasRole } from "./roles";
+import { twoFactorRequired } from "./two-factor-policy";
 
 /**
  * Where the credentials are read from: App Router code reads cookies and headers through
@@ -52,23 +54,51 @@ async function actorFromSession(source?: SessionSource): Promise<Actor> {
   }
   return {
     user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role },
-    session: { id: sessionId },
+    session: { id: sessionId, twoFactorEnabled: user.twoFactorEnabled },
   };
 }
+
+/** Where a user whom OPSTAGE_REQUIRE_2FA asks for a second factor sets it up. */
+export const TWO_FACTOR_ENROLMENT_PATH = "/two-factor";
+
+export type RequireRoleOptions = {
+  /** Let a user through who must enrol a second factor and has not yet (the enrolment's own routes). */
+  beforeTwoFactorEnrolment?: boolean;
+};
 
 /**
  * Returns the caller when they are active and at least `minimum`; throws AuthError 401 when
  * nobody is signed in (or the account or token is not valid), 403 when the role is too low.
  * Credentials: `Authorization: Bearer opst_…` (an owner's API token), else the session cookie.
- * The role is read from the database on every call, never from the session token.
+ * The role is read from the database on every call, never from the session token. A session of
+ * a user whom OPSTAGE_REQUIRE_2FA asks for a second factor, not yet set up, gets 403
+ * two_factor_enrolment_required everywhere but the enrolment (options.beforeTwoFactorEnrolment).
  * While a restore swaps the database file, its queries wait for it (lib/db/lease.ts), and throw
  * MaintenanceError (503) past the wait.
  */
-export async function requireRole(minimum: Role, source?: SessionSource): Promise<Actor> {
+export async function requireRole(
+  minimum: Role,
+  source?: SessionSource,
+  options: RequireRoleOptions = {},
+): Promise<Actor> {
   const authorization = await authorizationHeader(source);
   // Other schemes (a reverse proxy's Basic auth) are not ours: those requests use the session.
   const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
   const actor = bearer ? await actorFromToken(bearer) : await actorFromSession(source);
+  // API tokens are excepted: they are made by an owner who signed in, and scripts type no codes.
+  if (
+    actor.session &&
+    !actor.session.twoFactorEnabled &&
+    !options.beforeTwoFactorEnrolment &&
+    twoFactorRequired(getConfig().requireTwoFactor, actor.user.role)
+  ) {
+    throw new AuthError(
+      403,
+      "two_factor_enrolment_required",
+      `Your account must sign in with a second factor: set it up at ${TWO_FACTOR_ENROLMENT_PATH} first.`,
+      actor,
+    );
+  }
   if (!hasRole(actor.user.role, minimum)) {
     throw new AuthError(403, "forbidden", `This needs the ${minimum} role; you are ${actor.user.role}.`, actor);
   }

@@ -14,7 +14,10 @@ export const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export type SessionOrigin = { ipAddress: string | null; userAgent: string | null };
 
-export type SessionUser = Pick<User, "id" | "username" | "displayName" | "role" | "status">;
+export type SessionUser = Pick<User, "id" | "username" | "displayName" | "role" | "status"> & {
+  /** Whether the user has a second factor turned on (OPSTAGE_REQUIRE_2FA may demand one). */
+  twoFactorEnabled: boolean;
+};
 
 function newSessionId(): string {
   return randomBytes(32).toString("base64url");
@@ -46,13 +49,25 @@ export async function userOfLiveSession(sessionId: string, now = new Date()): Pr
   const prisma = getPrisma();
   const session = await prisma.session.findUnique({
     where: { id: sessionId },
-    include: { user: { select: { id: true, username: true, displayName: true, role: true, status: true } } },
+    include: {
+      user: {
+        select: {
+          id: true,
+          username: true,
+          displayName: true,
+          role: true,
+          status: true,
+          twoFactor: { select: { enabledAt: true } },
+        },
+      },
+    },
   });
   if (!session || session.expiresAt <= now) return null;
   if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
     await prisma.session.updateMany({ where: { id: sessionId }, data: { lastSeenAt: now } });
   }
-  return session.user;
+  const { twoFactor, ...user } = session.user;
+  return { ...user, twoFactorEnabled: Boolean(twoFactor?.enabledAt) };
 }
 
 /** Ends one session (signing out); ending one already gone is not an error. */

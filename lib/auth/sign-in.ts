@@ -1,31 +1,65 @@
-// Checks a username and password: throttled, audited, constant-time for unknown users.
+// Checks a username and password, then the second factor when the user has one: throttled,
+// audited, constant-time for unknown users.
 import { recordAuditSafely, type RequestOrigin } from "../audit/record";
 import { getPrisma } from "../db/prisma";
 import type { User } from "../generated/prisma/client";
 import { LoginLimiter } from "./login-throttle";
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from "./password";
+import { hasTwoFactor, spendSecondFactor } from "./two-factor";
 
 // One limiter per process: next-auth's route and any other bundle share it through globalThis.
-const globalForLimiter = globalThis as unknown as { opstageLoginLimiter?: LoginLimiter };
+// Codes have their own, charged per user from any address: whoever reaches the code step knows
+// the password, and may have many addresses.
+const globalForLimiter = globalThis as unknown as {
+  opstageLoginLimiter?: LoginLimiter;
+  opstageCodeLimiter?: LoginLimiter;
+};
 const limiter = (globalForLimiter.opstageLoginLimiter ??= new LoginLimiter());
+const codeLimiter = (globalForLimiter.opstageCodeLimiter ??= new LoginLimiter());
 
-export async function signInWithPassword(
+export type SignInOutcome =
+  | { ok: true; user: User }
+  /** invalid: any wrong or refused password, said the same way whatever the reason. */
+  | { ok: false; reason: "invalid" | "second_factor_required" | "second_factor_invalid" | "second_factor_throttled" };
+
+async function denied(username: string, userId: string | null, message: string, origin: RequestOrigin) {
+  await recordAuditSafely({
+    actor: { type: "USER", id: userId },
+    action: "auth.login.failed",
+    result: "FAILURE",
+    targetType: "user",
+    targetId: username.slice(0, 64),
+    message,
+    origin,
+  });
+}
+
+async function throttled(username: string, userId: string | null, message: string, origin: RequestOrigin) {
+  await recordAuditSafely({
+    actor: { type: "USER", id: userId },
+    action: "auth.login.throttled",
+    result: "DENIED",
+    targetType: "user",
+    targetId: username.slice(0, 64),
+    message,
+    origin,
+  });
+}
+
+/**
+ * The password, and for a user with a second factor the `code` (a TOTP code or a recovery code)
+ * typed after it. Without a code such a user gets "second_factor_required" and no session.
+ */
+export async function signInWithCredentials(
   username: string,
   password: string,
+  code: string | null,
   origin: RequestOrigin,
-): Promise<User | null> {
+): Promise<SignInOutcome> {
   const reservation = await limiter.reserve(username, origin.ipAddress);
   if (!reservation.ok) {
-    await recordAuditSafely({
-      actor: { type: "USER", id: null },
-      action: "auth.login.throttled",
-      result: "DENIED",
-      targetType: "user",
-      targetId: username.slice(0, 64),
-      message: `${reservation.reason}; retry in ${reservation.retryAfterSeconds} s`,
-      origin,
-    });
-    return null;
+    await throttled(username, null, `${reservation.reason}; retry in ${reservation.retryAfterSeconds} s`, origin);
+    return { ok: false, reason: "invalid" };
   }
 
   const prisma = getPrisma();
@@ -39,21 +73,33 @@ export async function signInWithPassword(
   } else if (user.status !== "ACTIVE") {
     failure = "account disabled";
   }
-
   if (failure) {
-    await recordAuditSafely({
-      actor: { type: "USER", id: user?.id ?? null },
-      action: "auth.login.failed",
-      result: "FAILURE",
-      targetType: "user",
-      targetId: username.slice(0, 64),
-      message: failure,
-      origin,
-    });
-    return null;
+    await denied(username, user?.id ?? null, failure, origin);
+    return { ok: false, reason: "invalid" };
+  }
+  await limiter.succeeded(username, origin.ipAddress);
+
+  let secondFactor: "totp" | "recovery" | null = null;
+  if (await hasTwoFactor(user!.id)) {
+    if (!code) return { ok: false, reason: "second_factor_required" };
+    const codeReservation = await codeLimiter.reserve(username, null);
+    if (!codeReservation.ok) {
+      await throttled(
+        username,
+        user!.id,
+        `too many wrong second-factor codes for this user; retry in ${codeReservation.retryAfterSeconds} s`,
+        origin,
+      );
+      return { ok: false, reason: "second_factor_throttled" };
+    }
+    secondFactor = await spendSecondFactor(user!.id, code);
+    if (!secondFactor) {
+      await denied(username, user!.id, "wrong second-factor code", origin);
+      return { ok: false, reason: "second_factor_invalid" };
+    }
+    await codeLimiter.succeeded(username, null);
   }
 
-  await limiter.succeeded(username, origin.ipAddress);
   await prisma.user.update({ where: { id: user!.id }, data: { lastLoginAt: new Date() } });
   if (needsRehash(user!.passwordHash)) await upgradePasswordHash(user!.id, user!.passwordHash, password);
   await recordAuditSafely({
@@ -63,8 +109,9 @@ export async function signInWithPassword(
     targetType: "user",
     targetId: user!.username,
     origin,
+    ...(secondFactor ? { metadata: { secondFactor } } : {}),
   });
-  return user!;
+  return { ok: true, user: user! };
 }
 
 /**

@@ -186,8 +186,10 @@ const audited = (action: string) =>
   queryOne<{ n: number }>(dbFile, `SELECT count(*) AS n FROM AuditEvent WHERE action = ?`, action).n;
 
 test("a second browser ended from the first's list gets 401 at its next request", async () => {
-  const first = await signIn(server.url, OWNER.username, OWNER.password, { "User-Agent": FIREFOX_LINUX });
-  const second = await signIn(server.url, OWNER.username, OWNER.password, { "User-Agent": CHROME_WINDOWS });
+  const first = await signIn(server.url, OWNER.username, OWNER.password, { headers: { "User-Agent": FIREFOX_LINUX } });
+  const second = await signIn(server.url, OWNER.username, OWNER.password, {
+    headers: { "User-Agent": CHROME_WINDOWS },
+  });
   const sessions = await listed("/api/account/sessions", first);
   const mine = sessions.find((s) => s.current);
   const theirs = sessions.find((s) => s.browser === "Chrome 131");
@@ -249,8 +251,10 @@ test("owners see and end a user's sessions on Users; others may not", async () =
     body: JSON.stringify({ username: "olly", role: "operator", password: "operator-password-123" }),
   });
   const { user } = (await created.json()) as { user: { id: string } };
-  const phone = await signIn(server.url, "olly", "operator-password-123", { "User-Agent": FIREFOX_LINUX });
-  const laptop = await signIn(server.url, "olly", "operator-password-123", { "User-Agent": CHROME_WINDOWS });
+  const phone = await signIn(server.url, "olly", "operator-password-123", { headers: { "User-Agent": FIREFOX_LINUX } });
+  const laptop = await signIn(server.url, "olly", "operator-password-123", {
+    headers: { "User-Agent": CHROME_WINDOWS },
+  });
   const url = `/api/admin/users/${user.id}/sessions`;
   assert.equal((await api(url, phone)).status, 403, "an operator cannot list another user's sessions");
   const sessions = await listed(url, owner);

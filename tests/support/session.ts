@@ -4,12 +4,23 @@ function cookiesFrom(response: Response): string[] {
   return response.headers.getSetCookie().map((cookie) => cookie.split(";")[0]!);
 }
 
-export async function signIn(
+export type SignInOptions = {
+  headers?: Record<string, string>;
+  /** The second factor: a TOTP code or a recovery code, typed after the password. */
+  code?: string;
+};
+
+/**
+ * One sign-in attempt: the session cookie, or the refusal next-auth passes on to the login form
+ * ("CredentialsSignin" for a wrong password; "second_factor_required" and the like from the
+ * code step, see lib/auth/options.ts).
+ */
+export async function attemptSignIn(
   baseUrl: string,
   username: string,
   password: string,
-  headers: Record<string, string> = {},
-): Promise<string> {
+  { headers = {}, code }: SignInOptions = {},
+): Promise<{ cookie: string | null; error: string | null }> {
   const csrfResponse = await fetch(`${baseUrl}/api/auth/csrf`, { headers });
   const { csrfToken } = (await csrfResponse.json()) as { csrfToken: string };
   const csrfCookies = cookiesFrom(csrfResponse);
@@ -17,9 +28,21 @@ export async function signIn(
     method: "POST",
     redirect: "manual",
     headers: { ...headers, "Content-Type": "application/x-www-form-urlencoded", Cookie: csrfCookies.join("; ") },
-    body: new URLSearchParams({ csrfToken, username, password, json: "true" }),
+    body: new URLSearchParams({ csrfToken, username, password, json: "true", ...(code ? { code } : {}) }),
   });
-  const session = cookiesFrom(response).find((cookie) => cookie.includes("session-token="));
-  if (!session) throw new Error(`sign-in as ${username} failed: HTTP ${response.status}`);
-  return session;
+  const cookie = cookiesFrom(response).find((c) => c.includes("session-token=")) ?? null;
+  const body = (await response.json().catch(() => null)) as { url?: string } | null;
+  const error = body?.url ? new URL(body.url, baseUrl).searchParams.get("error") : null;
+  return { cookie, error: cookie ? null : (error ?? `HTTP ${response.status}`) };
+}
+
+export async function signIn(
+  baseUrl: string,
+  username: string,
+  password: string,
+  options: SignInOptions = {},
+): Promise<string> {
+  const { cookie, error } = await attemptSignIn(baseUrl, username, password, options);
+  if (!cookie) throw new Error(`sign-in as ${username} failed: ${error}`);
+  return cookie;
 }

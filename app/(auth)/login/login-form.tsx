@@ -2,18 +2,30 @@
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 
+const inputClass =
+  "mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
+
+// What the server's refusals (lib/auth/options.ts) mean for the person at the form.
+const CODE_ERRORS: Record<string, string> = {
+  second_factor_invalid:
+    "That code is not right, or was used already. Type the code your authenticator shows now, or a recovery code.",
+  second_factor_throttled:
+    "Too many wrong codes for this account: wait 15 minutes and try again, or use a recovery code later.",
+};
+
 export function LoginForm({ next }: { next: string }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // After a right password for an account with a second factor: the same credentials again, with a code.
+  const [credentials, setCredentials] = useState<{ username: string; password: string } | null>(null);
 
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
+  async function submit(username: string, password: string, code: string | null) {
     setPending(true);
     setError(null);
-    const form = new FormData(event.currentTarget);
     const result = await signIn("credentials", {
-      username: String(form.get("username") ?? ""),
-      password: String(form.get("password") ?? ""),
+      username,
+      password,
+      ...(code ? { code } : {}),
       redirect: false,
     });
     if (result?.ok && !result.error) {
@@ -22,36 +34,86 @@ export function LoginForm({ next }: { next: string }) {
       return;
     }
     setPending(false);
-    setError("Wrong username or password, or the account is disabled.");
+    if (result?.error === "second_factor_required") {
+      setCredentials({ username, password });
+      return;
+    }
+    setError(CODE_ERRORS[result?.error ?? ""] ?? "Wrong username or password, or the account is disabled.");
+    if (!result?.error?.startsWith("second_factor")) setCredentials(null);
+  }
+
+  function onPassword(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    void submit(String(form.get("username") ?? ""), String(form.get("password") ?? ""), null);
+  }
+
+  function onCode(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const code = String(new FormData(event.currentTarget).get("code") ?? "").trim();
+    if (credentials) void submit(credentials.username, credentials.password, code);
+  }
+
+  const errorLine = error && (
+    <p role="alert" data-testid="login-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+      {error}
+    </p>
+  );
+
+  if (credentials) {
+    return (
+      <form onSubmit={onCode} className="space-y-4" aria-label="Second factor">
+        <p className="text-sm text-slate-600">
+          <span className="font-mono">{credentials.username}</span> signs in with a second factor.
+        </p>
+        <label className="block">
+          <span className="text-sm font-medium text-slate-700">Authentication code</span>
+          <input
+            name="code"
+            autoComplete="one-time-code"
+            required
+            autoFocus
+            maxLength={20}
+            aria-describedby="code-help"
+            className={inputClass}
+          />
+          <span id="code-help" className="mt-1 block text-xs text-slate-500">
+            The 6 digits your authenticator app shows, or one of your recovery codes.
+          </span>
+        </label>
+        {errorLine}
+        <button
+          type="submit"
+          disabled={pending}
+          className="w-full rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60"
+        >
+          {pending ? "Checking…" : "Verify"}
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            setCredentials(null);
+            setError(null);
+          }}
+          className="w-full text-sm text-slate-600 underline"
+        >
+          Start over
+        </button>
+      </form>
+    );
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4">
+    <form onSubmit={onPassword} className="space-y-4">
       <label className="block">
         <span className="text-sm font-medium text-slate-700">Username</span>
-        <input
-          name="username"
-          autoComplete="username"
-          required
-          autoFocus
-          className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500"
-        />
+        <input name="username" autoComplete="username" required autoFocus className={inputClass} />
       </label>
       <label className="block">
         <span className="text-sm font-medium text-slate-700">Password</span>
-        <input
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500"
-        />
+        <input name="password" type="password" autoComplete="current-password" required className={inputClass} />
       </label>
-      {error && (
-        <p role="alert" data-testid="login-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-          {error}
-        </p>
-      )}
+      {errorLine}
       <button
         type="submit"
         disabled={pending}

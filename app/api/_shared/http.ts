@@ -83,6 +83,8 @@ export type GuardOptions = {
    * takes the exclusive lease and would otherwise wait for its own request.
    */
   leaseDatabase?: boolean;
+  /** The second factor's enrolment routes: open to a user who must enrol and has not yet. */
+  beforeTwoFactorEnrolment?: boolean;
 };
 
 export type GuardOutcome = { ok: true; context: GuardedContext } | { ok: false; status: 401 | 403; body: ErrorBody };
@@ -102,7 +104,8 @@ export async function guardRequest(
     return { ok: false, status: 403, body: errorBody("cross_site", `Cross-site request refused (${crossSite}).`) };
   }
   try {
-    return { ok: true, context: { actor: await requireRole(minimum, session), origin } };
+    const actor = await requireRole(minimum, session, { beforeTwoFactorEnrolment: options.beforeTwoFactorEnrolment });
+    return { ok: true, context: { actor, origin } };
   } catch (error) {
     if (!(error instanceof AuthError)) throw error;
     if (error.status === 403) await options.onDenied?.(error.message, origin, error.actor);

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { apiRequest } from "../../api-client";
 import { SessionList } from "../../session-list";
+import { TwoFactorSection } from "./two-factor-section";
 
 const inputClass = "mt-1 block w-72 rounded-md border border-slate-300 px-2 py-1.5 text-sm";
 const buttonClass =
@@ -127,6 +128,8 @@ export function AccountPanel({ displayName }: { displayName: string }) {
           </p>
         )}
       </section>
+
+      <TwoFactorSection />
 
       <section className="rounded-lg border border-slate-200 bg-white p-6" aria-labelledby="sessions-heading">
         <h2 id="sessions-heading" className="mb-1 text-lg font-medium">
