@@ -62,7 +62,8 @@ export function LoginForm({ next }: { next: string }) {
 
   if (credentials) {
     return (
-      <form onSubmit={onCode} className="space-y-4" aria-label="Second factor">
+      // Keyed apart from the password form: reusing its inputs would carry the typed password over.
+      <form key="code" onSubmit={onCode} className="space-y-4" aria-label="Second factor">
         <p className="text-sm text-slate-600">
           <span className="font-mono">{credentials.username}</span> signs in with a second factor.
         </p>
@@ -72,7 +73,8 @@ export function LoginForm({ next }: { next: string }) {
             name="code"
             autoComplete="one-time-code"
             required
-            autoFocus
+            // The password form it replaces had the focus: move it here (autoFocus acts only on page load).
+            ref={(input) => input?.focus()}
             maxLength={20}
             aria-describedby="code-help"
             className={inputClass}
@@ -104,7 +106,7 @@ export function LoginForm({ next }: { next: string }) {
   }
 
   return (
-    <form onSubmit={onPassword} className="space-y-4">
+    <form key="password" onSubmit={onPassword} className="space-y-4">
       <label className="block">
         <span className="text-sm font-medium text-slate-700">Username</span>
         <input name="username" autoComplete="username" required autoFocus className={inputClass} />
