@@ -133,10 +133,10 @@ export function RestoreDialog({
               swap (the newest 3 pre-restore backups are kept); restore that one to undo.
             </li>
             <li>
-              <strong>Reverts to the backup&apos;s:</strong> users, passwords, roles and who is disabled; API tokens
-              (tokens revoked since work again: revoke them again — the audit entry{" "}
-              <code className="font-mono text-xs">backup.sqlite.restored</code> lists them); the audit log and all other
-              data.
+              <strong>Reverts to the backup&apos;s:</strong> users, passwords, roles, two-factor sign-in (enrolments and
+              recovery codes) and who is disabled; API tokens (tokens revoked since work again: revoke them again — the
+              audit entry <code className="font-mono text-xs">backup.sqlite.restored</code> lists them); the audit log
+              and all other data.
             </li>
             <li>
               <strong>Kept from this instance:</strong> the backup schedule and retention, the offsite target and the
