@@ -22,23 +22,18 @@ export type SignInOutcome =
   /** invalid: any wrong or refused password, said the same way whatever the reason. */
   | { ok: false; reason: "invalid" | "second_factor_required" | "second_factor_invalid" | "second_factor_throttled" };
 
-async function denied(username: string, userId: string | null, message: string, origin: RequestOrigin) {
+/** A refused sign-in: a wrong credential (FAILURE) or a spent budget (DENIED). */
+async function refused(
+  kind: "failed" | "throttled",
+  username: string,
+  userId: string | null,
+  message: string,
+  origin: RequestOrigin,
+) {
   await recordAuditSafely({
     actor: { type: "USER", id: userId },
-    action: "auth.login.failed",
-    result: "FAILURE",
-    targetType: "user",
-    targetId: username.slice(0, 64),
-    message,
-    origin,
-  });
-}
-
-async function throttled(username: string, userId: string | null, message: string, origin: RequestOrigin) {
-  await recordAuditSafely({
-    actor: { type: "USER", id: userId },
-    action: "auth.login.throttled",
-    result: "DENIED",
+    action: `auth.login.${kind}`,
+    result: kind === "failed" ? "FAILURE" : "DENIED",
     targetType: "user",
     targetId: username.slice(0, 64),
     message,
@@ -58,7 +53,13 @@ export async function signInWithCredentials(
 ): Promise<SignInOutcome> {
   const reservation = await limiter.reserve(username, origin.ipAddress);
   if (!reservation.ok) {
-    await throttled(username, null, `${reservation.reason}; retry in ${reservation.retryAfterSeconds} s`, origin);
+    await refused(
+      "throttled",
+      username,
+      null,
+      `${reservation.reason}; retry in ${reservation.retryAfterSeconds} s`,
+      origin,
+    );
     return { ok: false, reason: "invalid" };
   }
 
@@ -74,7 +75,7 @@ export async function signInWithCredentials(
     failure = "account disabled";
   }
   if (failure) {
-    await denied(username, user?.id ?? null, failure, origin);
+    await refused("failed", username, user?.id ?? null, failure, origin);
     return { ok: false, reason: "invalid" };
   }
   await limiter.succeeded(username, origin.ipAddress);
@@ -84,7 +85,8 @@ export async function signInWithCredentials(
     if (!code) return { ok: false, reason: "second_factor_required" };
     const codeReservation = await codeLimiter.reserve(username, null);
     if (!codeReservation.ok) {
-      await throttled(
+      await refused(
+        "throttled",
         username,
         user!.id,
         `too many wrong second-factor codes for this user; retry in ${codeReservation.retryAfterSeconds} s`,
@@ -94,7 +96,7 @@ export async function signInWithCredentials(
     }
     secondFactor = await spendSecondFactor(user!.id, code);
     if (!secondFactor) {
-      await denied(username, user!.id, "wrong second-factor code", origin);
+      await refused("failed", username, user!.id, "wrong second-factor code", origin);
       return { ok: false, reason: "second_factor_invalid" };
     }
     await codeLimiter.succeeded(username, null);

@@ -9,7 +9,7 @@ import bcrypt from "bcryptjs";
 import { decode, encode } from "next-auth/jwt";
 import { execute, queryOne } from "../support/db";
 import { startServer, TEST_SECRET, type RunningServer } from "../support/server";
-import { signIn } from "../support/session";
+import { signIn, signOut } from "../support/session";
 import { tempDir } from "../support/temp";
 
 const OWNER = { username: "owner", password: "owner-password-123" };
@@ -71,23 +71,6 @@ async function forgedLater(cookie: string, sessionId: string): Promise<string> {
   return `${name}=${await encode({ token: { sid: sessionId }, secret: TEST_SECRET, maxAge: 3600 })}`;
 }
 
-async function signOut(cookie: string): Promise<void> {
-  const csrf = await fetch(`${server.url}/api/auth/csrf`, { headers: { Cookie: cookie } });
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const csrfCookie = csrf.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  const response = await fetch(`${server.url}/api/auth/signout`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: `${cookie}; ${csrfCookie}` },
-    body: new URLSearchParams({ csrfToken, json: "true" }),
-  });
-  await response.arrayBuffer();
-  assert.ok(response.status < 400, `sign-out answered ${response.status}`);
-}
-
 const account = async (cookie: string) => {
   const response = await fetch(`${server.url}/api/account`, { headers: { Cookie: cookie } });
   await response.arrayBuffer();
@@ -130,7 +113,7 @@ test("a copy refreshed at /api/auth/session is refused once the original signs o
   assert.equal(await sessionIdOf(copy), sessionId);
   assert.equal(await account(copy), 200);
 
-  await signOut(original);
+  await signOut(server.url, original);
   assert.equal(sessionRow(sessionId), undefined, "sign-out deleted the row");
   assert.equal(await account(copy), 401, "the refreshed copy right after the sign-out");
   // next-auth still re-signs the copy (it only checks the signature); the new cookie is no better.

@@ -6,7 +6,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { queryOne } from "../support/db";
 import { runCli, startServer, type RunningServer } from "../support/server";
-import { signIn } from "../support/session";
+import { signIn, signOut } from "../support/session";
 import { tempDir } from "../support/temp";
 
 const OWNER = { username: "owner", password: "owner-password-123" };
@@ -57,23 +57,6 @@ function auditCount(action: string, targetId: string): number {
     action,
     targetId,
   ).n;
-}
-
-/** next-auth's own sign-out, as the console's button does it (CSRF token, then POST). */
-async function signOut(cookie: string): Promise<void> {
-  const csrf = await fetch(`${server.url}/api/auth/csrf`, { headers: { Cookie: cookie } });
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const csrfCookie = csrf.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  const response = await fetch(`${server.url}/api/auth/signout`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: `${cookie}; ${csrfCookie}` },
-    body: new URLSearchParams({ csrfToken, json: "true" }),
-  });
-  assert.ok(response.status < 400, `sign-out answered ${response.status}`);
 }
 
 before(async () => {
@@ -416,7 +399,7 @@ describe("sessions end", () => {
     const cookie = await signIn(server.url, second.username, second.password);
     const copy = cookie;
     assert.equal((await api("/api/admin/backups", { cookie: copy })).status, 200);
-    await signOut(cookie);
+    await signOut(server.url, cookie);
     assert.equal((await api("/api/admin/backups", { method: "POST", cookie: copy })).status, 401);
     const other = await signIn(server.url, second.username, second.password);
     assert.equal(

@@ -46,3 +46,20 @@ export async function signIn(
   if (!cookie) throw new Error(`sign-in as ${username} failed: ${error}`);
   return cookie;
 }
+
+/** next-auth's own sign-out, as the console's button does it (CSRF token, then POST). */
+export async function signOut(baseUrl: string, cookie: string): Promise<void> {
+  const csrf = await fetch(`${baseUrl}/api/auth/csrf`, { headers: { Cookie: cookie } });
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const response = await fetch(`${baseUrl}/api/auth/signout`, {
+    method: "POST",
+    redirect: "manual",
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      Cookie: [cookie, ...cookiesFrom(csrf)].join("; "),
+    },
+    body: new URLSearchParams({ csrfToken, json: "true" }),
+  });
+  await response.arrayBuffer();
+  if (response.status >= 400) throw new Error(`sign-out answered ${response.status}`);
+}

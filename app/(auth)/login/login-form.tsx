@@ -2,6 +2,8 @@
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 
+const submitClass =
+  "w-full rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60";
 const inputClass =
   "mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
 
@@ -84,11 +86,7 @@ export function LoginForm({ next }: { next: string }) {
           </span>
         </label>
         {errorLine}
-        <button
-          type="submit"
-          disabled={pending}
-          className="w-full rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60"
-        >
+        <button type="submit" disabled={pending} className={submitClass}>
           {pending ? "Checking…" : "Verify"}
         </button>
         <button
@@ -116,11 +114,7 @@ export function LoginForm({ next }: { next: string }) {
         <input name="password" type="password" autoComplete="current-password" required className={inputClass} />
       </label>
       {errorLine}
-      <button
-        type="submit"
-        disabled={pending}
-        className="w-full rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60"
-      >
+      <button type="submit" disabled={pending} className={submitClass}>
         {pending ? "Signing in…" : "Sign in"}
       </button>
     </form>
