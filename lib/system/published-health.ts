@@ -7,13 +7,15 @@
 // imports only this file and the report's type.
 import type { HealthReport } from "./health-report";
 
-const shared = globalThis as unknown as { opstageHealthReport?: () => Promise<HealthReport> };
+type ReportFunction = (requestId: string) => Promise<HealthReport>;
 
-export function publishHealthReport(report: () => Promise<HealthReport>): void {
+const shared = globalThis as unknown as { opstageHealthReport?: ReportFunction };
+
+export function publishHealthReport(report: ReportFunction): void {
   shared.opstageHealthReport = report;
 }
 
 /** The report, or null before start-up has published it (Next waits for start-up; a guard). */
-export function publishedHealthReport(): Promise<HealthReport> | null {
-  return shared.opstageHealthReport?.() ?? null;
+export function publishedHealthReport(requestId: string): Promise<HealthReport> | null {
+  return shared.opstageHealthReport?.(requestId) ?? null;
 }
