@@ -7,10 +7,11 @@
 // Stored as `scrypt$N$r$p$salt$hash` (salt and hash base64url), so the parameters can be raised
 // later and old hashes still verify.
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { availableParallelism } from "node:os";
 import bcrypt from "bcryptjs";
+import pLimit from "p-limit";
 
-// OWASP's scrypt choice N=2^15, r=8, p=3: 32 MiB per hash (libuv's four pool threads bound a burst
-// to 128 MiB) and ~0.1-0.4 s of a pool thread.
+// OWASP's scrypt choice N=2^15, r=8, p=3: 32 MiB per hash and ~0.1-0.4 s of a pool thread.
 const PARAMETERS = { N: 2 ** 15, r: 8, p: 3 } as const;
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
@@ -29,11 +30,18 @@ export function passwordProblem(password: string): string | null {
   return null;
 }
 
+// Hashes at once: one core fewer than the machine has, so a burst of sign-ins leaves a core to
+// the thread that answers requests (libuv would run four, and the OS shares the cores among all).
+const hashing = pLimit(Math.max(1, availableParallelism() - 1));
+
 function scrypt(password: string, salt: Buffer, keyBytes: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCallback(password, salt, keyBytes, { ...options, maxmem: MAX_MEMORY }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
+  return hashing(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scryptCallback(password, salt, keyBytes, { ...options, maxmem: MAX_MEMORY }, (error, key) =>
+          error ? reject(error) : resolve(key),
+        ),
+      ),
   );
 }
 
