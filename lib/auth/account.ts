@@ -44,6 +44,13 @@ export async function changeOwnDisplayName(actor: Actor, displayName: string) {
   return getAccount(actor);
 }
 
+async function assertCurrentPassword(actor: Actor, password: string): Promise<void> {
+  const user = await getPrisma().user.findUnique({ where: { id: actor.user.id }, select: { passwordHash: true } });
+  if (!user || !(await verifyPassword(password, user.passwordHash))) {
+    throw new UserAdminError(400, "invalid_input", "The current password is wrong; type it again.");
+  }
+}
+
 /**
  * Checks the current password, sets the new one and ends every session of the user; when the
  * caller used a session, opens a new one in its place (returned) so this browser stays signed in.
@@ -54,11 +61,7 @@ export async function changeOwnPassword(
   newPassword: string,
   origin: SessionOrigin,
 ): Promise<Session | null> {
-  const prisma = getPrisma();
-  const user = await prisma.user.findUnique({ where: { id: actor.user.id }, select: { passwordHash: true } });
-  if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
-    throw new UserAdminError(400, "invalid_input", "The current password is wrong; type it again.");
-  }
+  await assertCurrentPassword(actor, currentPassword);
   try {
     assertPassword(newPassword);
   } catch (error) {
@@ -70,6 +73,7 @@ export async function changeOwnPassword(
     throw new UserAdminError(400, "invalid_input", "The new password must differ from the current one.");
   }
   const passwordHash = await hashPassword(newPassword);
+  const prisma = getPrisma();
   await prisma.$transaction([
     prisma.user.update({ where: { id: actor.user.id }, data: { passwordHash } }),
     prisma.session.deleteMany({ where: { userId: actor.user.id } }),
@@ -96,13 +100,6 @@ export function endOwnSession(actor: Actor, handle: string) {
 export function endOwnOtherSessions(actor: Actor): Promise<number> {
   if (!actor.session) return Promise.resolve(0);
   return endOtherSessions(actor.user.id, actor.session.id);
-}
-
-async function assertCurrentPassword(actor: Actor, password: string): Promise<void> {
-  const user = await getPrisma().user.findUnique({ where: { id: actor.user.id }, select: { passwordHash: true } });
-  if (!user || !(await verifyPassword(password, user.passwordHash))) {
-    throw new UserAdminError(400, "invalid_input", "The current password is wrong; type it again.");
-  }
 }
 
 /** Turns the caller's second factor off (current password required), unless it is required of them. */

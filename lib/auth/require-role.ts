@@ -1,8 +1,8 @@
 // The one guard every console page and API route goes through.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getServerSession } from "next-auth";
-import { getConfig } from "../config";
 import { headers } from "next/headers";
+import { getConfig } from "../config";
 import { AuthError, type Actor } from "./actor";
 import { userOfLiveSession } from "./sessions";
 import type { Role } from "../generated/prisma/client";
