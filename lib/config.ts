@@ -110,7 +110,7 @@ const envSchema = z.object({
     .min(10, "must be at least 10")
     .max(600_000, "must be at most 600000")
     .default(2000),
-  // Alerts and monitoring (lib/alerts, lib/backup/health.ts, /api/metrics).
+  // Alerts and monitoring (lib/alerts, lib/system/backup-health.ts, /api/metrics).
   OPSTAGE_ALERT_RETRY_FIRST_DELAY_MS: z.coerce
     .number({ error: "must be a number of milliseconds" })
     .int("must be a whole number of milliseconds")

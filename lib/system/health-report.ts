@@ -4,7 +4,7 @@
 // only: they never make the server unhealthy, so a failing backup schedule or an unreachable
 // replica does not restart the container. States and a time only, never a backup's name, a
 // replica's address or an error (paths, hosts): anyone can ask.
-import { backupHealth } from "../backup/health";
+import { backupHealth } from "./backup-health";
 import { getConfig } from "../config";
 import { getAppDatabase } from "../db/app-database";
 import { exclusiveSince } from "../db/lease";

@@ -17,11 +17,11 @@ import { readMigrationFiles } from "../migrate/files";
 import { MigrationError } from "../migrate/status";
 import { queueOffsiteCopy } from "../offsite/queue";
 import { startLitestream, stopLitestreamSync } from "../replication/supervisor";
-import { resumeOffsiteCopies } from "../offsite/resume";
+import { reconcilerService } from "../background/reconciler";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
 import { notify } from "../alerts/notify";
-import { startBackupHealthMonitor } from "../backup/health-monitor";
+import { startBackupHealthMonitor } from "./backup-health-monitor";
 import { restoreDoneEvent, upgradeAppliedEvent } from "./lifecycle-alerts";
 import { healthReport } from "./health-report";
 import { publishHealthReport } from "./published-health";
@@ -140,8 +140,8 @@ export async function startOpstage(): Promise<void> {
     if (replicating) await startLitestream(config);
     // In the background: hashing a large file takes seconds, and nothing waits for it.
     void completeUnhashedBackups(config.backupDir, log);
-    const resumed = resumeOffsiteCopies(config);
-    if (resumed.length > 0) log(`offsite copies interrupted by the last stop queued again: ${resumed.join(", ")}`);
+    // Proofs never made and copies left unfinished by the last stop or crash, then every minute.
+    reconcilerService.start(config);
     // Only now, not where the snapshot is taken: the copy reads its target from the database, a
     // read that must not run before the migrations it depends on.
     if (snapshot) queueOffsiteCopy({ config, name: snapshot.name, kind: "pre-upgrade" });

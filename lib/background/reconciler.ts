@@ -1,0 +1,77 @@
+// Finishes what a backup's after-work left undone. The durable record of that work lives beside
+// each backup: its manifest says whether and when it was proven (verification), its offsite copy
+// state says pending / uploading / done / failed with the attempts made and the next one's time.
+// At start and then on a timer, the reconciler reads them and queues whatever is missing — a
+// proof for a backup never verified (the server was killed first), a copy still pending or
+// interrupted mid-upload — into the lanes that do the work (lib/backup/proof.ts,
+// lib/offsite/queue.ts). Queuing twice is harmless: each lane drops what it already has.
+import { listBackups } from "../backup/catalog";
+import { environmentalFailureAt, proofQueued, queueBackupProof } from "../backup/proof";
+import type { Config } from "../config";
+import { logger } from "../log";
+import { readCopyState } from "../offsite/copy-state";
+import { offsiteCopyQueued, queueOffsiteCopy } from "../offsite/queue";
+
+/** How often the reconciler looks again while the server runs. */
+export const RECONCILE_INTERVAL_MS = 60_000;
+
+export type Reconciled = { proofs: string[]; copies: string[] };
+
+/** One pass: queues the missing proofs and the unfinished copies; returns what it queued. */
+export function reconcileAfterWork(config: Pick<Config, "backupDir" | "offsite">, now = Date.now()): Reconciled {
+  const { backupDir } = config;
+  const queued: Reconciled = { proofs: [], copies: [] };
+  for (const entry of listBackups(backupDir)) {
+    // Backups copied in by hand are verified when someone asks: they are not the app's to prove.
+    const unproven = entry.kind !== "external" && !entry.verification;
+    if (
+      unproven &&
+      !proofQueued(backupDir, entry.name) &&
+      environmentalFailureAt(backupDir, entry.name, now) === null
+    ) {
+      queueBackupProof({ backupDir, name: entry.name, how: "after-backup" });
+      queued.proofs.push(entry.name);
+    }
+    const copy = readCopyState(backupDir, entry.name);
+    if ((copy?.status === "pending" || copy?.status === "uploading") && !offsiteCopyQueued(backupDir, entry.name)) {
+      queueOffsiteCopy({ config, name: entry.name, kind: entry.kind });
+      queued.copies.push(entry.name);
+    }
+  }
+  return queued;
+}
+
+type ReconcilerState = { timer: NodeJS.Timeout | null };
+const globalReconciler = globalThis as unknown as { opstageReconciler?: ReconcilerState };
+function reconciler(): ReconcilerState {
+  globalReconciler.opstageReconciler ??= { timer: null };
+  return globalReconciler.opstageReconciler;
+}
+
+function pass(config: Config, when: string): void {
+  try {
+    const { proofs, copies } = reconcileAfterWork(config);
+    if (proofs.length > 0) logger().info(`${when}: verifying ${proofs.join(", ")}, never verified`);
+    if (copies.length > 0) logger().info(`${when}: offsite copies queued again: ${copies.join(", ")}`);
+  } catch (error) {
+    logger().warn(`${when}: the backup folder could not be read: ${(error as Error).message}`);
+  }
+}
+
+/** A service (lib/system/services.ts): one pass at start, then one every RECONCILE_INTERVAL_MS. */
+export const reconcilerService = {
+  name: "after-work reconciler",
+  start(config: Config): void {
+    const r = reconciler();
+    if (r.timer) clearInterval(r.timer);
+    pass(config, "at start");
+    // Armed from start-up code, outside any request: the timer carries no request's context.
+    r.timer = setInterval(() => pass(config, "reconciler"), RECONCILE_INTERVAL_MS);
+    r.timer.unref();
+  },
+  stop(): void {
+    const r = reconciler();
+    if (r.timer) clearInterval(r.timer);
+    r.timer = null;
+  },
+};
