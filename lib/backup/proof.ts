@@ -105,14 +105,23 @@ function environmentalCode(error: unknown): string | null {
   return named ? named[0] : null;
 }
 
+/** backupPath throws for a backup that is gone; a proof only asks whether it is still there. */
+function stillThere(backupDir: string, name: string): boolean {
+  try {
+    return existsSync(backupPath(backupDir, name));
+  } catch {
+    return false;
+  }
+}
+
 async function prove({ backupDir, name, how }: ProofRequest): Promise<void> {
   // Deleted meanwhile (retention, an owner): nothing to prove, and nothing wrong.
-  if (!existsSync(backupPath(backupDir, name))) return;
+  if (!stillThere(backupDir, name)) return;
   let verification;
   try {
     verification = await verifyBackup(backupDir, name, readMigrationFiles(migrationsDir()), how);
   } catch (error) {
-    if ((error as Error).name === "BackupGoneError" || !existsSync(backupPath(backupDir, name))) return;
+    if ((error as Error).name === "BackupGoneError" || !stillThere(backupDir, name)) return;
     const code = environmentalCode(error);
     if (!code) throw error;
     await environmentalFailure({ backupDir, name, how }, code, error as Error);
