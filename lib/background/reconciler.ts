@@ -4,13 +4,14 @@
 // At start and then on a timer, the reconciler reads them and queues whatever is missing — a
 // proof for a backup never verified (the server was killed first), a copy still pending or
 // interrupted mid-upload — into the lanes that do the work (lib/backup/proof.ts,
-// lib/offsite/queue.ts). Queuing twice is harmless: each lane drops what it already has.
+// lib/offsite/queue.ts). Queuing twice is harmless: each lane drops what it already has. At start
+// it also has the multipart uploads a killed process left in the bucket aborted.
 import { listBackups } from "../backup/catalog";
 import { environmentalFailureAt, proofQueued, queueBackupProof } from "../backup/proof";
 import type { Config } from "../config";
 import { logger } from "../log";
 import { readCopyState } from "../offsite/copy-state";
-import { offsiteCopyQueued, queueOffsiteCopy } from "../offsite/queue";
+import { offsiteCopyQueued, queueAbandonedUploadSweep, queueOffsiteCopy } from "../offsite/queue";
 
 /** How often the reconciler looks again while the server runs. */
 export const RECONCILE_INTERVAL_MS = 60_000;
@@ -64,6 +65,8 @@ export const reconcilerService = {
   start(config: Config): void {
     const r = reconciler();
     if (r.timer) clearInterval(r.timer);
+    // First in the copy lane: the uploads a kill left half-done are aborted before any new one.
+    queueAbandonedUploadSweep(config);
     pass(config, "at start");
     // Armed from start-up code, outside any request: the timer carries no request's context.
     r.timer = setInterval(() => pass(config, "reconciler"), RECONCILE_INTERVAL_MS);

@@ -20,6 +20,8 @@ export type OffsiteCopyState = {
   /** Why the last attempt failed; on `pending` (and `uploading` a retry), another follows. */
   error?: string;
   nextAttemptAt?: string;
+  /** The multipart upload under way (uploading): a process killed mid-upload leaves it to abort. */
+  upload?: { key: string; uploadId: string };
   /** 0-100 while uploading (from memory: the server process that uploads). */
   percent?: number;
 };

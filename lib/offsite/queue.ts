@@ -10,6 +10,9 @@ import { existsSync } from "node:fs";
 import type { S3Client } from "@aws-sdk/client-s3";
 import PQueue from "p-queue";
 import pRetry from "p-retry";
+import { listBackups } from "../backup/catalog";
+import { BackupNameError } from "../backup/files";
+import { KnownError } from "../errors";
 import { logger } from "../log";
 import path from "node:path";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
@@ -17,7 +20,13 @@ import type { Config } from "../config";
 import { runOutsideLease } from "../db/lease";
 import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
-import { readCopyState, setUploadPercent, writeCopyState, type OffsiteCopyState } from "./copy-state";
+import {
+  listCopyStateNames,
+  readCopyState,
+  setUploadPercent,
+  writeCopyState,
+  type OffsiteCopyState,
+} from "./copy-state";
 import { COPY_ATTEMPTS } from "./copy-status";
 import { loadOffsiteTarget, type OffsiteKind, type OffsiteTarget } from "./target";
 
@@ -81,17 +90,35 @@ export async function recordCopyDue(request: CopyRequest): Promise<void> {
   }
 }
 
+/** "Retry offsite copy now" found nothing to retry. */
+export class NothingToRetryError extends KnownError {
+  override name = "NothingToRetryError";
+  constructor(message: string) {
+    super("conflict", "nothing_to_retry", message);
+  }
+}
+
 /**
- * "Retry now" on a copy that failed for good: starts it over with a full set of attempts.
- * Returns false when there is nothing to retry (no failed copy, or one already under way).
+ * "Retry offsite copy now" on a copy that failed for good: starts it over with a full set of attempts and
+ * returns its new (pending) state. NothingToRetryError when the copy has not failed for good.
  */
-export async function retryOffsiteCopy(request: CopyRequest): Promise<boolean> {
-  const { backupDir } = request.config;
-  if (offsiteCopyQueued(backupDir, request.name)) return false;
-  if (readCopyState(backupDir, request.name)?.status !== "failed") return false;
-  await writeCopyState(backupDir, request.name, { status: "pending", at: new Date().toISOString(), attempts: 0 });
-  queueOffsiteCopy(request);
-  return true;
+export async function retryFailedCopy(
+  config: Pick<Config, "backupDir" | "offsite">,
+  name: string,
+): Promise<OffsiteCopyState> {
+  const { backupDir } = config;
+  const entry = listBackups(backupDir).find((backup) => backup.name === name);
+  if (!entry) throw new BackupNameError(`No backup named ${name}.`);
+  const current = readCopyState(backupDir, name);
+  if (current?.status !== "failed" || offsiteCopyQueued(backupDir, name)) {
+    throw new NothingToRetryError(
+      `The offsite copy of ${name} has not failed (it is ${current ? current.status : "not recorded"}): nothing to retry.`,
+    );
+  }
+  const state: OffsiteCopyState = { status: "pending", at: new Date().toISOString(), attempts: 0 };
+  await writeCopyState(backupDir, name, state);
+  queueOffsiteCopy({ config, name, kind: entry.kind });
+  return state;
 }
 
 /** Whether this backup's copy is queued, waiting for a retry or uploading in this process. */
@@ -146,7 +173,9 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
     writeCopyState(backupDir, name, state).catch((error) =>
       logger().error({ err: error }, `could not record the offsite state of ${name}`),
     );
-  if (before === 0) await save({ status: "pending", at: new Date().toISOString(), attempts: 0 });
+  // An upload a kill interrupted stays recorded until a sweep has aborted it.
+  let openUpload = prior?.upload;
+  if (before === 0) await save({ status: "pending", at: new Date().toISOString(), attempts: 0, upload: openUpload });
   const wait = prior?.nextAttemptAt ? Date.parse(prior.nextAttemptAt) - Date.now() : 0;
   if (before > 0 && wait > 0) await abortableSleep(wait, signal);
 
@@ -156,16 +185,32 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
   try {
     const attemptOnce = async (attempt: number) => {
       if (signal.aborted) throw new StoppedError("the server is stopping");
-      await save({ status: "uploading", at: new Date().toISOString(), attempts: attempt, error: lastError });
+      const uploading = (upload?: { key: string; uploadId: string }) =>
+        save({ status: "uploading", at: new Date().toISOString(), attempts: attempt, error: lastError, upload });
+      await uploading(openUpload);
       const startedAt = Date.now();
       try {
         setUploadPercent(name, 0);
-        const copy = await uploadBackupCopy(client, target, backupDir, name, (fraction) =>
-          setUploadPercent(name, Math.floor(fraction * 100)),
+        const copy = await uploadBackupCopy(
+          client,
+          target,
+          backupDir,
+          name,
+          (fraction) => setUploadPercent(name, Math.floor(fraction * 100)),
+          async (upload) => {
+            openUpload = upload;
+            await uploading(upload);
+          },
         );
+        openUpload = undefined;
         return { copy, durationMs: Date.now() - startedAt };
       } catch (error) {
         lastError = describeS3Error(error, target);
+        // Whatever this attempt (or a killed process before it) left half-uploaded is billed
+        // until aborted: abort it now, while the store answers.
+        openUpload = (
+          await abortAbandoned(client, target, openUpload ? [openUpload] : [], "after a failed attempt")
+        )[0];
         throw new Error(lastError, { cause: error });
       } finally {
         setUploadPercent(name, null);
@@ -196,6 +241,7 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
             attempts: attempt,
             error: lastError,
             nextAttemptAt,
+            upload: openUpload,
           });
           logger().warn(
             `offsite copy of ${name}, attempt ${attempt} failed: ${lastError}; retrying at ${nextAttemptAt}`,
@@ -210,6 +256,7 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
           at: new Date().toISOString(),
           attempts: attempt,
           error: lastError ?? "stopped",
+          upload: openUpload,
         });
         return null;
       }
@@ -229,7 +276,7 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
         alertEvent(
           "backup.offsite.failed",
           `The offsite copy of ${name} failed`,
-          `${reason} (after ${attempt} attempts). The backup is stored locally only; check the offsite target in Backups → Offsite and "Test connection", then "Retry now".`,
+          `${reason} (after ${attempt} attempts). The backup is stored locally only; check the offsite target in Backups → Offsite and "Test connection", then "Retry offsite copy now".`,
           { backup: name, bucket: target.bucket, attempts: attempt, error: reason },
         ),
       );
@@ -270,6 +317,65 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
   } finally {
     client.destroy();
   }
+}
+
+/** When this process started: multipart uploads begun before it are nobody's any more. */
+const processStartedAt = new Date(Date.now() - Math.round(process.uptime() * 1000));
+
+type OpenUpload = { key: string; uploadId: string };
+
+/**
+ * Aborts the multipart uploads left under the target's prefix by an earlier process, and the
+ * `known` ones on record. Never throws; returns those it could not abort (to keep on record).
+ */
+async function abortAbandoned(
+  client: S3Client,
+  target: OffsiteTarget,
+  known: OpenUpload[],
+  when: "at start" | "after a failed attempt",
+): Promise<OpenUpload[]> {
+  const [{ abortAbandonedUploads }, { keyPrefix }] = await Promise.all([import("./multipart"), import("./s3")]);
+  const { aborted, listError } = await abortAbandonedUploads(
+    client,
+    target.bucket,
+    keyPrefix(target),
+    processStartedAt,
+    known,
+  );
+  if (aborted.length > 0) {
+    logger().info(`aborted ${aborted.length} incomplete offsite upload(s): ${aborted.map((u) => u.key).join(", ")}`);
+  }
+  // After a failed attempt the store is often the thing that fails: said once at start instead.
+  const level = when === "at start" ? "warn" : "debug";
+  if (listError) logger()[level](`incomplete offsite uploads could not all be listed or aborted: ${listError}`);
+  return known.filter((upload) => !aborted.some((done) => done.uploadId === upload.uploadId));
+}
+
+/**
+ * At start, before any copy takes the lane: aborts the multipart uploads a killed process left
+ * under the target's prefix (listed, and recorded in the copy states). Returns at once.
+ */
+export function queueAbandonedUploadSweep(config: Pick<Config, "backupDir" | "offsite">): void {
+  const l = lane();
+  // Read now, before the copies resumed after this overwrite their states.
+  const known = listCopyStateNames(config.backupDir)
+    .map((name) => readCopyState(config.backupDir, name)?.upload)
+    .filter((upload): upload is OpenUpload => upload !== undefined);
+  runOutsideLease(() => {
+    void l.uploads
+      .add(async () => {
+        const target = await loadOffsiteTarget(config).catch(() => null);
+        if (!target) return;
+        const { s3ClientFor } = await import("./s3");
+        const client = s3ClientFor(target);
+        try {
+          await abortAbandoned(client, target, known, "at start");
+        } finally {
+          client.destroy();
+        }
+      })
+      .catch((error: unknown) => logger().warn(`offsite upload sweep: ${(error as Error).message}`));
+  });
 }
 
 // A referenced timer: the CLI waits for its copy's retries, and an unreferenced one would let its

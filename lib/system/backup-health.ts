@@ -136,7 +136,7 @@ export function offsiteRow(copies: { name: string; state: OffsiteCopyState | nul
     const { name, state } = failed;
     return row(
       "failing",
-      `The offsite copy of ${name} failed after ${state.attempts} attempts: ${state.error ?? "unknown error"}. ${since} Check the target in Backups → Offsite, then "Retry now".`,
+      `The offsite copy of ${name} failed after ${state.attempts} attempts: ${state.error ?? "unknown error"}. ${since} Check the target in Backups → Offsite, then "Retry offsite copy now".`,
     );
   }
   if (retrying) {

@@ -14,6 +14,7 @@ import type { BackupRow } from "./restore-dialog";
 
 export type RowHandlers = {
   verify: (name: string) => void;
+  retryCopy: (name: string) => void;
   restore: (entry: BackupRow) => void;
   remove: (name: string) => void;
 };
@@ -29,6 +30,13 @@ function actionsFor(entry: BackupRow, can: Record<BackupAction, boolean>, on: Ro
     });
   }
   if (can.verify) actions.push({ label: "Verify", name: `Verify ${name}`, onSelect: () => on.verify(name) });
+  if (can.offsite && entry.offsite?.status === "failed") {
+    actions.push({
+      label: "Retry offsite copy now",
+      name: `Retry the offsite copy of ${name}`,
+      onSelect: () => on.retryCopy(name),
+    });
+  }
   if (can.restore) {
     actions.push({
       label: "Restore…",
@@ -55,7 +63,7 @@ export function BackupList({
   can: Record<BackupAction, boolean>;
   on: RowHandlers;
 }) {
-  const withActions = can.verify || can.restore || can.delete || can.download;
+  const withActions = can.verify || can.restore || can.delete || can.download || can.offsite;
   const columns = 5 + (offsiteConfigured ? 1 : 0) + (withActions ? 1 : 0);
   const sticky = "sticky left-0 z-10 bg-white";
   return (
