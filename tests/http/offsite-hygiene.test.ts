@@ -118,9 +118,9 @@ describe("offsite housekeeping", () => {
       },
       60_000,
     );
+    copied = name; // the next test fetches it back
     assert.equal(done.key, `${PREFIX}/${name}.age`);
     assert.deepEqual(s3.incompleteUploads(PREFIX), [], "no incomplete upload left");
-    copied = name;
   });
 
   test("two concurrent fetches of one copy: one 201, one 409, and the stored backup keeps its manifest", async () => {
