@@ -18,6 +18,7 @@ import { MigrationError } from "../migrate/status";
 import { queueOffsiteCopy } from "../offsite/queue";
 import { startLitestream, stopLitestreamSync } from "../replication/supervisor";
 import { reconcilerService } from "../background/reconciler";
+import { alertOutboxService } from "../alerts/outbox";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
 import { notify } from "../alerts/notify";
@@ -140,6 +141,8 @@ export async function startOpstage(): Promise<void> {
     if (replicating) await startLitestream(config);
     // In the background: hashing a large file takes seconds, and nothing waits for it.
     void completeUnhashedBackups(config.backupDir, log);
+    // Alerts raised before the last stop and not delivered yet, then whatever is raised.
+    alertOutboxService.start();
     // Proofs never made and copies left unfinished by the last stop or crash, then every minute.
     reconcilerService.start(config);
     // Only now, not where the snapshot is taken: the copy reads its target from the database, a
