@@ -89,8 +89,9 @@ function replaceChannels(db: SqliteDatabase, channels: Record<string, unknown>[]
 }
 
 // The alert outbox (lib/alerts/outbox.ts): deliveries not made yet are this instance's, like its
-// channels. A restore always keeps them, and drops the backup's own (due when the backup was
-// made, long delivered or given up on since): the owners hear what happened here, once.
+// channels. A restore that keeps this instance's settings keeps them too, and drops the backup's
+// own (due when the backup was made, long delivered or given up on since): the owners hear what
+// happened here, once. One that installs the backup exactly leaves the backup's.
 const OUTBOX_COLUMNS = [
   "id",
   "channelId",
@@ -108,7 +109,10 @@ function carryOverOutbox(replaced: SqliteDatabase, installing: SqliteDatabase): 
   if (!hasTable(replaced, "AlertDelivery") || !hasTable(installing, "AlertDelivery")) return;
   const columns = OUTBOX_COLUMNS.map((column) => `"${column}"`).join(", ");
   const values = OUTBOX_COLUMNS.map((column) => `@${column}`).join(", ");
-  const pending = replaced.prepare(`SELECT ${columns} FROM "AlertDelivery"`).all() as Record<string, unknown>[];
+  const rowsOf = (db: SqliteDatabase) =>
+    db.prepare(`SELECT ${columns} FROM "AlertDelivery" ORDER BY id`).all() as Record<string, unknown>[];
+  const pending = rowsOf(replaced);
+  if (JSON.stringify(pending) === JSON.stringify(rowsOf(installing))) return; // the same: no write
   installing.transaction(() => {
     installing.prepare(`DELETE FROM "AlertDelivery"`).run();
     // Unclaimed: the process that held a claim is the one being restored under.
@@ -181,7 +185,7 @@ export function carryOverAndCompare(
     const mine = settingsOf(replaced);
     const theirs = settingsOf(installing);
     const differed = KEPT_SETTING_KEYS.filter((key) => mine.get(key) !== theirs.get(key));
-    carryOverOutbox(replaced, installing);
+    if (keepSettings) carryOverOutbox(replaced, installing);
     const myChannels = channelRows(replaced);
     const theirChannels = channelRows(installing);
     // A backup from before alert channels existed gets the table when it is migrated at start:

@@ -1,6 +1,6 @@
 // A restore keeps this instance's alert channels (lib/backup/restore-changes.ts), like its backup
 // schedule, unless the owner asks for the backup's own: an older backup must not silently stop
-// the alerts. Its alert outbox (pending deliveries) is kept whatever is asked. On real SQLite files.
+// the alerts, and its alert outbox (the deliveries still owed) with them. On real SQLite files.
 import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
 import path from "node:path";
@@ -72,7 +72,7 @@ describe("alert channels across a restore", () => {
     assert.ok(describeRestoreChanges(changes).some((line) => /add yours again in Settings → Alerts/.test(line)));
   });
 
-  test("the alert outbox is always this instance's: its pending deliveries kept, the backup's dropped", () => {
+  test("the alert outbox is kept with the channels: this instance's pending deliveries, not the backup's", () => {
     const outbox = (file: string, ids: string[]) => {
       const db = openDatabase(file);
       for (const id of ids) {
@@ -87,7 +87,7 @@ describe("alert channels across a restore", () => {
     const backup = database(["ops-hook"]);
     outbox(live, ["pending-here"]);
     outbox(backup, ["stale-in-backup"]);
-    carryOverAndCompare(live, backup, false);
+    carryOverAndCompare(live, backup, true);
     const kept = queryOne<{ ids: string; claimed: number; attempts: number }>(
       backup,
       `SELECT group_concat(id) AS ids, COUNT(claimedUntil) AS claimed, MAX(attempts) AS attempts FROM "AlertDelivery"`,
