@@ -4,7 +4,6 @@
 // nobody but its own later attempts.
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import { getConfig } from "../config";
-import { runOutsideLease } from "../db/lease";
 import { logger } from "../log";
 import { channelsFor, type Channel } from "./channels";
 import { sendEmail } from "./email";
@@ -44,15 +43,11 @@ export async function deliverOnce(channel: Channel, event: AlertEvent): Promise<
  * throws: a failure to deliver is logged and audited, nothing more.
  */
 export function notify(event: AlertEvent): void {
-  // Outside the caller's lease flow: this outlives the request or run that raised it, and its
-  // queries must take leases of their own (lib/db/lease.ts).
-  runOutsideLease(() => {
-    const q = queue();
-    const delivery = deliverToAll(event)
-      .catch((error: unknown) => logger().error({ err: error }, `alert ${event.type}: ${(error as Error).message}`))
-      .finally(() => q.pending.delete(delivery));
-    q.pending.add(delivery);
-  });
+  const q = queue();
+  const delivery = deliverToAll(event)
+    .catch((error: unknown) => logger().error({ err: error }, `alert ${event.type}: ${(error as Error).message}`))
+    .finally(() => q.pending.delete(delivery));
+  q.pending.add(delivery);
 }
 
 /** Resolves when every queued delivery has finished (the CLI waits before it exits). */

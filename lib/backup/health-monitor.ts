@@ -4,7 +4,6 @@
 import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
 import type { Config } from "../config";
-import { runOutsideLease } from "../db/lease";
 import { logger } from "../log";
 import { backupHealth, type HealthState } from "./health";
 import { reverifyNewestIfDue } from "./proof";
@@ -44,12 +43,10 @@ export async function checkBackupHealth(config: Config, now = new Date()): Promi
 export function startBackupHealthMonitor(config: Config): void {
   const m = monitor();
   if (m.timer) clearInterval(m.timer);
-  runOutsideLease(() => {
-    m.timer = setInterval(() => {
-      if (m.running) return;
-      m.running = true;
-      void checkBackupHealth(config).finally(() => (m.running = false));
-    }, config.monitoring.healthCheckIntervalMs);
-    m.timer.unref();
-  });
+  m.timer = setInterval(() => {
+    if (m.running) return;
+    m.running = true;
+    void checkBackupHealth(config).finally(() => (m.running = false));
+  }, config.monitoring.healthCheckIntervalMs);
+  m.timer.unref();
 }

@@ -9,13 +9,11 @@
 //
 // No database lease is held while a file is verified: verification reads the backup, never the
 // live database, and a restore must not wait for it. Its audit and alert writes go through Prisma,
-// which takes a lease per query (lib/db/prisma.ts); runOutsideLease keeps them from riding on a
-// request's lease that has ended by then.
+// which takes a lease per query (lib/db/prisma.ts).
 import { existsSync } from "node:fs";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
-import { runOutsideLease } from "../db/lease";
 import { migrationsDir } from "../db/paths";
 import { logger } from "../log";
 import { readMigrationFiles } from "../migrate/files";
@@ -44,17 +42,15 @@ export function queueBackupProof(input: ProofRequest & { after?: Promise<void> }
   const key = `${input.backupDir}\0${input.name}`;
   if (q.queued.has(key)) return; // already waiting: one verification answers both
   q.queued.add(key);
-  runOutsideLease(() => {
-    q.pending++;
-    q.tail = q.tail
-      .then(async () => {
-        await input.after;
-        q.queued.delete(key);
-        return prove(input);
-      })
-      .catch((error: unknown) => logger().error(`verifying ${input.name}: ${(error as Error).message}`))
-      .finally(() => q.pending--);
-  });
+  q.pending++;
+  q.tail = q.tail
+    .then(async () => {
+      await input.after;
+      q.queued.delete(key);
+      return prove(input);
+    })
+    .catch((error: unknown) => logger().error(`verifying ${input.name}: ${(error as Error).message}`))
+    .finally(() => q.pending--);
 }
 
 /** Resolves when every queued verification has finished (the CLI waits before it exits). */

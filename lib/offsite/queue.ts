@@ -7,7 +7,6 @@ import { logger } from "../log";
 import path from "node:path";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import type { Config } from "../config";
-import { runOutsideLease } from "../db/lease";
 import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
 import { setUploadPercent, writeCopyState, type OffsiteCopyState } from "./copy-state";
@@ -36,17 +35,15 @@ type CopyRequest = { config: Pick<Config, "backupDir" | "offsite">; name: string
 export function queueOffsiteCopy(request: CopyRequest): Promise<void> {
   let firstAttemptOver!: () => void;
   const firstAttempt = new Promise<void>((resolve) => (firstAttemptOver = resolve));
-  runOutsideLease(() => {
-    const q = queue();
-    q.pending++;
-    q.tail = q.tail
-      .then(() => copyWithRetries(request, firstAttemptOver))
-      .catch((error: unknown) => logger().error(`offsite copy of ${request.name}: ${(error as Error).message}`))
-      .finally(() => {
-        q.pending--;
-        firstAttemptOver();
-      });
-  });
+  const q = queue();
+  q.pending++;
+  q.tail = q.tail
+    .then(() => copyWithRetries(request, firstAttemptOver))
+    .catch((error: unknown) => logger().error(`offsite copy of ${request.name}: ${(error as Error).message}`))
+    .finally(() => {
+      q.pending--;
+      firstAttemptOver();
+    });
   return firstAttempt;
 }
 
