@@ -5,6 +5,7 @@
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import { getConfig } from "../config";
 import { logger } from "../log";
+import type { Service } from "../service";
 import { channelsFor, type Channel } from "./channels";
 import { sendEmail } from "./email";
 import type { AlertEvent } from "./events";
@@ -110,3 +111,10 @@ async function deliverWithRetries(channel: Channel, event: AlertEvent): Promise<
     }
   }
 }
+
+/**
+ * Alert delivery, as a service: nothing to start (notify() queues), and a stop waits for nothing:
+ * a delivery under way touches the live database only through Prisma, a lease per query, so a
+ * restore need not wait for it; at exit, deliveries not yet made are lost with the process.
+ */
+export const alertDeliveryService: Service = { name: "alert delivery", start: () => {}, stop: () => {} };

@@ -5,6 +5,7 @@ import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
 import type { Config } from "../config";
 import { logger } from "../log";
+import type { Service } from "../service";
 import { backupHealth, type HealthState } from "./health";
 import { reverifyNewestIfDue } from "./proof";
 
@@ -50,3 +51,14 @@ export function startBackupHealthMonitor(config: Config): void {
   }, config.monitoring.healthCheckIntervalMs);
   m.timer.unref();
 }
+
+/** The periodic check, as a service: a stop clears its timer (a check under way ends by itself). */
+export const backupHealthMonitorService: Service = {
+  name: "backup health monitor",
+  start: (config) => startBackupHealthMonitor(config),
+  stop() {
+    const m = monitor();
+    if (m.timer) clearInterval(m.timer);
+    m.timer = null;
+  },
+};

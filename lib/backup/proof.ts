@@ -16,6 +16,7 @@ import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
 import { migrationsDir } from "../db/paths";
 import { logger } from "../log";
+import type { Service } from "../service";
 import { readMigrationFiles } from "../migrate/files";
 import { withBackgroundSlot } from "./background-slot";
 import { isGoodBackup, listBackups } from "./catalog";
@@ -103,3 +104,11 @@ export function reverifyNewestIfDue(backupDir: string, intervalMs: number, now =
   queueBackupProof({ backupDir, name: newest.name, how: "re-check" });
   return newest.name;
 }
+
+/**
+ * The proof queue, as a service: nothing to start (backups are queued as they are stored), and a
+ * stop waits for nothing: a verification reads a stored backup, never the live database, and
+ * writes its verdict into the backup's manifest by rename, so an exit cuts it cleanly (the backup
+ * is then re-checked when due).
+ */
+export const proofQueueService: Service = { name: "proof queue", start: () => {}, stop: () => {} };
