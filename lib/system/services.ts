@@ -10,91 +10,89 @@ import { SERVICES } from "./service-list";
 
 export type { Service } from "../service";
 
-type Registry = {
-  /** The services running now, in the order they started. */
-  running: Service[];
-  /** The configuration of the last start, for a restart after a pause. */
-  config: Config | null;
-  /** Set by stopServices: a pause ending meanwhile starts nothing again. */
-  stopped: boolean;
-  /** The start or stop under way: the next one waits for it. */
-  tail: Promise<void>;
+export type ServiceRegistry = {
+  /** Starts every service not running yet, in the listed order. Rejects with the first failure, the rest started. */
+  startServices(config: Config): Promise<void>;
+  /** Stops every running service, in reverse order, each waiting for (or cancelling) its work in progress. */
+  stopServices(): Promise<void>;
+  /**
+   * Runs fn with every service stopped, and starts them again afterwards — also when fn throws,
+   * unless stopServices was called meanwhile (the server is stopping). A failed restart is
+   * logged, not thrown: fn's outcome is the caller's answer.
+   */
+  withServicesPaused<T>(fn: () => Promise<T>): Promise<T>;
 };
 
-function registry(): Registry {
-  return processSingleton<Registry>("services", () => ({
-    running: [],
-    config: null,
-    stopped: false,
-    tail: Promise.resolve(),
-  }));
-}
+/** A registry over `services` (the server's: SERVICES, through the functions below). */
+export function createServiceRegistry(services: readonly Service[]): ServiceRegistry {
+  /** The services running now, in the order they started. */
+  const running: Service[] = [];
+  /** The configuration of the last start, for a restart after a pause. */
+  let lastConfig: Config | null = null;
+  /** Set by stopServices: a pause ending meanwhile starts nothing again. */
+  let stopped = false;
+  /** The start or stop under way: the next one waits for it. */
+  let tail: Promise<void> = Promise.resolve();
 
-function serially(r: Registry, step: () => Promise<void>): Promise<void> {
-  const run = r.tail.then(step);
-  r.tail = run.catch(() => {});
-  return run;
-}
+  const serially = (step: () => Promise<void>): Promise<void> => {
+    const run = tail.then(step);
+    tail = run.catch(() => {});
+    return run;
+  };
 
-async function startAll(r: Registry, config: Config): Promise<void> {
-  r.config = config;
-  let failure: unknown = null;
-  for (const service of SERVICES) {
-    if (r.running.includes(service)) continue;
-    try {
-      await service.start(config);
-      r.running.push(service);
-    } catch (error) {
-      // The others start regardless: a schedule must not stay off because replication's
-      // settings are wrong. The first failure is the caller's to report.
-      logger().error({ err: error }, `${service.name} did not start: ${(error as Error).message}`);
-      failure ??= error;
+  const startAll = async (config: Config): Promise<void> => {
+    lastConfig = config;
+    let failure: unknown = null;
+    for (const service of services) {
+      if (running.includes(service)) continue;
+      try {
+        await service.start(config);
+        running.push(service);
+      } catch (error) {
+        // The others start regardless: the schedule must not stay off because replication's
+        // settings are wrong. The first failure is the caller's to report.
+        logger().error({ err: error }, `${service.name} did not start: ${(error as Error).message}`);
+        failure ??= error;
+      }
     }
-  }
-  if (failure) throw failure;
-}
+    if (failure) throw failure;
+  };
 
-async function stopAll(r: Registry): Promise<void> {
-  while (r.running.length > 0) {
-    const service = r.running.pop()!;
-    try {
-      await service.stop();
-    } catch (error) {
-      logger().error({ err: error }, `${service.name} did not stop cleanly: ${(error as Error).message}`);
+  const stopAll = async (): Promise<void> => {
+    while (running.length > 0) {
+      const service = running.pop()!;
+      try {
+        await service.stop();
+      } catch (error) {
+        logger().error({ err: error }, `${service.name} did not stop cleanly: ${(error as Error).message}`);
+      }
     }
-  }
+  };
+
+  return {
+    startServices: (config) =>
+      serially(() => {
+        stopped = false;
+        return startAll(config);
+      }),
+    stopServices: () => {
+      stopped = true;
+      return serially(stopAll);
+    },
+    async withServicesPaused(fn) {
+      const config = lastConfig;
+      await serially(stopAll);
+      try {
+        return await fn();
+      } finally {
+        if (config && !stopped) await serially(() => (stopped ? Promise.resolve() : startAll(config))).catch(() => {});
+      }
+    },
+  };
 }
 
-/** Starts every service not running yet, in the listed order. Rejects with the first failure, the rest started. */
-export function startServices(config: Config): Promise<void> {
-  const r = registry();
-  return serially(r, () => {
-    r.stopped = false;
-    return startAll(r, config);
-  });
-}
+const registry = () => processSingleton("services", () => createServiceRegistry(SERVICES));
 
-/** Stops every running service, in reverse order, each waiting for (or cancelling) its work in progress. */
-export function stopServices(): Promise<void> {
-  const r = registry();
-  r.stopped = true;
-  return serially(r, () => stopAll(r));
-}
-
-/**
- * Runs fn with every service stopped, and starts them again afterwards — also when fn throws,
- * unless stopServices was called meanwhile (the server is stopping). A failed restart is logged,
- * not thrown: fn's outcome is the caller's answer.
- */
-export async function withServicesPaused<T>(fn: () => Promise<T>): Promise<T> {
-  const r = registry();
-  const config = r.config;
-  await serially(r, () => stopAll(r));
-  try {
-    return await fn();
-  } finally {
-    if (config && !r.stopped) {
-      await serially(r, () => (r.stopped ? Promise.resolve() : startAll(r, config))).catch(() => {});
-    }
-  }
-}
+export const startServices = (config: Config): Promise<void> => registry().startServices(config);
+export const stopServices = (): Promise<void> => registry().stopServices();
+export const withServicesPaused = <T>(fn: () => Promise<T>): Promise<T> => registry().withServicesPaused(fn);
