@@ -17,6 +17,7 @@
 // database, waiting for a restore like anybody else; nobody has to remember to step outside.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { KnownError } from "../errors";
+import { processSingleton } from "../process-singleton";
 
 export class MaintenanceError extends KnownError {
   constructor() {
@@ -48,12 +49,14 @@ type LeaseState = {
   flow: AsyncLocalStorage<Lease>;
 };
 
-// On globalThis: Next bundles each route (and instrumentation) with its own copy of this module,
-// and there must be one lease per process.
-const global = globalThis as unknown as { opstageDatabaseLease?: LeaseState };
+// One lease per process (process-singleton.ts).
 function state(): LeaseState {
-  global.opstageDatabaseLease ??= { inside: 0, exclusive: null, onDrained: null, flow: new AsyncLocalStorage() };
-  return global.opstageDatabaseLease;
+  return processSingleton<LeaseState>("database-lease", () => ({
+    inside: 0,
+    exclusive: null,
+    onDrained: null,
+    flow: new AsyncLocalStorage(),
+  }));
 }
 
 /** When the exclusive lease was asked for (a restore is under way), else null. */
