@@ -3,28 +3,15 @@
 // setTimeout — so a job armed while a request was served runs long after the request let go of
 // its lease: it must hold nothing then, and wait for a restore like any other user.
 import assert from "node:assert/strict";
-import path from "node:path";
 import { describe, test } from "node:test";
 import { Cron } from "croner";
-import { configureForCli } from "../../lib/config";
 import { insideLease, withExclusiveLease, withSharedLease } from "../../lib/db/lease";
 import { getPrisma } from "../../lib/db/prisma";
 import { readSystemSetting } from "../../lib/db/raw-reads";
-import { enableWal, openDatabase } from "../../lib/db/sqlite";
-import { applyPendingMigrations } from "../../lib/migrate/apply";
-import { readMigrationFiles } from "../../lib/migrate/files";
 import { deferred } from "../support/deferred";
-import { shippedMigrationsDir } from "../support/migrations";
-import { tempDir } from "../support/temp";
+import { migratedDataDir } from "../support/migrations";
 
-const dataDir = tempDir();
-process.env.OPSTAGE_DATA_DIR = dataDir;
-configureForCli();
-const db = openDatabase(path.join(dataDir, "opstage.db"));
-applyPendingMigrations(db, readMigrationFiles(shippedMigrationsDir));
-enableWal(db);
-db.prepare(`INSERT INTO "SystemSetting" (key, valueJson, updatedAt) VALUES ('k', '{"a":1}', CURRENT_TIMESTAMP)`).run();
-db.close();
+migratedDataDir();
 
 /** Long enough for a query that does not wait to have answered (each takes about a millisecond). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
