@@ -13,6 +13,8 @@ import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import { getConfig } from "../config";
 import { getPrisma } from "../db/prisma";
 import { logger } from "../log";
+import { processSingleton } from "../process-singleton";
+import type { Service } from "../service";
 import { getChannel, type Channel } from "./channels";
 import { sendEmail } from "./email";
 import type { AlertEvent } from "./events";
@@ -21,8 +23,9 @@ import { sendWebhook } from "./webhook";
 /** Attempts per delivery; waits double from OPSTAGE_ALERT_RETRY_FIRST_DELAY_MS, capped below. */
 export const DELIVERY_ATTEMPTS = 6;
 const MAX_RETRY_DELAY_MS = 10 * 60 * 1000;
-/** How long one attempt may hold its row before another process may take it over. */
-const CLAIM_MS = 2 * 60 * 1000;
+/** How long one attempt may hold its row before another process may take it over: longer than
+ * a webhook's or an SMTP exchange's timeout, short enough that a row an exit cut is soon sent. */
+const CLAIM_MS = 60 * 1000;
 /** How often the sender looks for rows another process (the CLI) wrote. */
 const POLL_MS = 30_000;
 
@@ -38,10 +41,8 @@ type Sender = {
   again: boolean;
   stopped: boolean;
 };
-// One sender per process (Next bundles each route with its own copy of this module).
-const globalSender = globalThis as unknown as { opstageAlertSender?: Sender };
-function sender(): Sender {
-  globalSender.opstageAlertSender ??= {
+const sender = () =>
+  processSingleton<Sender>("alert-outbox-sender", () => ({
     lanes: new Map(),
     inFlight: new Set(),
     mine: new Set(),
@@ -50,9 +51,7 @@ function sender(): Sender {
     running: null,
     again: false,
     stopped: false,
-  };
-  return globalSender.opstageAlertSender;
-}
+  }));
 
 function settings(): { retryFirstDelayMs: number; instance: string | null } {
   try {
@@ -234,7 +233,7 @@ export async function outboxSettled(): Promise<void> {
 }
 
 /** A service (lib/system/services.ts): sends what the outbox holds, now and whenever it is due. */
-export const alertOutboxService = {
+export const alertOutboxService: Service = {
   name: "alert outbox",
   start(): void {
     const s = sender();
@@ -245,16 +244,15 @@ export const alertOutboxService = {
     s.poll = setInterval(kick, POLL_MS);
     s.poll.unref();
   },
-  async stop(): Promise<void> {
+  stop(): void {
     const s = sender();
     s.stopped = true;
     if (s.poll) clearInterval(s.poll);
     if (s.wake) clearTimeout(s.wake);
     s.poll = null;
     s.wake = null;
-    // The attempts under way finish (their rows' claims run out otherwise); queued ones see
-    // `stopped` and leave their rows for the next start.
-    await Promise.all([...s.lanes.values()].map((lane) => lane.onIdle()));
-    await s.running;
+    // Queued attempts see `stopped` and leave their rows for the next start. The attempt under
+    // way (a webhook or SMTP exchange, bounded by its timeout) is not waited for: it touches the
+    // database only through Prisma, a lease per query; cut by an exit, its row is sent again.
   },
 };

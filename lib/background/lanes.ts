@@ -1,18 +1,20 @@
-// The after-work lanes as services (lib/system/services.ts): proofs and offsite copies each run in
-// their own queue (lib/backup/proof.ts, lib/offsite/queue.ts). Starting needs nothing (a lane
-// takes work as it comes); stopping drops what has not started and lets the running job finish.
-// What was dropped is still recorded as undone on disk: the reconciler queues it at the next start.
-import { stopBackupProofs } from "../backup/proof";
-import { stopOffsiteCopies } from "../offsite/queue";
+// The after-work lanes as services (lib/system/service-list.ts): proofs and offsite copies each run
+// in their own queue (lib/backup/proof.ts, lib/offsite/queue.ts), which takes work as it comes.
+// A stop drops what has not started and does not wait for the job under way (each says why it
+// may be cut); what was dropped is still recorded as undone on disk, and the reconciler, which
+// starts after the lanes, queues it again.
+import { startBackupProofs, stopBackupProofs } from "../backup/proof";
+import { startOffsiteCopies, stopOffsiteCopies } from "../offsite/queue";
+import type { Service } from "../service";
 
-export const proofLaneService = {
+export const proofLaneService: Service = {
   name: "proof lane",
-  start(): void {},
+  start: startBackupProofs,
   stop: stopBackupProofs,
 };
 
-export const copyLaneService = {
+export const copyLaneService: Service = {
   name: "offsite copy lane",
-  start(): void {},
+  start: startOffsiteCopies,
   stop: stopOffsiteCopies,
 };

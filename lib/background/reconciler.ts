@@ -10,6 +10,8 @@ import { listBackups } from "../backup/catalog";
 import { environmentalFailureAt, proofQueued, queueBackupProof } from "../backup/proof";
 import type { Config } from "../config";
 import { logger } from "../log";
+import { processSingleton } from "../process-singleton";
+import type { Service } from "../service";
 import { readCopyState } from "../offsite/copy-state";
 import { offsiteCopyQueued, queueAbandonedUploadSweep, queueOffsiteCopy } from "../offsite/queue";
 
@@ -43,11 +45,7 @@ export function reconcileAfterWork(config: Pick<Config, "backupDir" | "offsite">
 }
 
 type ReconcilerState = { timer: NodeJS.Timeout | null };
-const globalReconciler = globalThis as unknown as { opstageReconciler?: ReconcilerState };
-function reconciler(): ReconcilerState {
-  globalReconciler.opstageReconciler ??= { timer: null };
-  return globalReconciler.opstageReconciler;
-}
+const reconciler = () => processSingleton<ReconcilerState>("after-work-reconciler", () => ({ timer: null }));
 
 function pass(config: Config, when: string): void {
   try {
@@ -60,9 +58,9 @@ function pass(config: Config, when: string): void {
 }
 
 /** A service (lib/system/services.ts): one pass at start, then one every RECONCILE_INTERVAL_MS. */
-export const reconcilerService = {
+export const reconcilerService: Service = {
   name: "after-work reconciler",
-  start(config: Config): void {
+  start(config) {
     const r = reconciler();
     if (r.timer) clearInterval(r.timer);
     // First in the copy lane: the uploads a kill left half-done are aborted before any new one.
@@ -72,7 +70,7 @@ export const reconcilerService = {
     r.timer = setInterval(() => pass(config, "reconciler"), RECONCILE_INTERVAL_MS);
     r.timer.unref();
   },
-  stop(): void {
+  stop() {
     const r = reconciler();
     if (r.timer) clearInterval(r.timer);
     r.timer = null;

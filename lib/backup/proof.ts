@@ -17,9 +17,9 @@ import PQueue from "p-queue";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
-import { runOutsideLease } from "../db/lease";
 import { migrationsDir } from "../db/paths";
 import { logger } from "../log";
+import { processSingleton } from "../process-singleton";
 import { readMigrationFiles } from "../migrate/files";
 import { isGoodBackup, listBackups } from "./catalog";
 import { backupPath } from "./files";
@@ -38,17 +38,13 @@ type ProofLane = {
   environmentalFailures: Map<string, number>;
   stopping: boolean;
 };
-// One lane per process (Next bundles each route with its own copy of this module).
-const globalLane = globalThis as unknown as { opstageProofLane?: ProofLane };
-function lane(): ProofLane {
-  globalLane.opstageProofLane ??= {
+const lane = () =>
+  processSingleton<ProofLane>("proof-lane", () => ({
     queue: new PQueue({ concurrency: 1 }),
     queued: new Set(),
     environmentalFailures: new Map(),
     stopping: false,
-  };
-  return globalLane.opstageProofLane;
-}
+  }));
 
 type ProofRequest = { backupDir: string; name: string; how: VerificationHow };
 
@@ -62,12 +58,10 @@ export function queueBackupProof(input: ProofRequest): void {
   const key = keyOf(input);
   if (l.queued.has(key)) return; // already waiting or running: one verification answers both
   l.queued.add(key);
-  runOutsideLease(() => {
-    void l.queue
-      .add(async () => (l.stopping ? undefined : prove(input)))
-      .catch((error: unknown) => logger().error(`verifying ${input.name}: ${(error as Error).message}`))
-      .finally(() => l.queued.delete(key));
-  });
+  void l.queue
+    .add(async () => (l.stopping ? undefined : prove(input)))
+    .catch((error: unknown) => logger().error(`verifying ${input.name}: ${(error as Error).message}`))
+    .finally(() => l.queued.delete(key));
 }
 
 /** Whether a proof of this backup is queued or running in this process. */
@@ -86,13 +80,20 @@ export async function backupProofsSettled(): Promise<void> {
   await lane().queue.onIdle();
 }
 
-/** Drops the proofs not started yet and waits for the one running (the server's stop). */
-export async function stopBackupProofs(): Promise<void> {
-  const l = lane();
+/**
+ * The server's stop (or a restore's pause): the proofs not started yet are dropped (the backups
+ * stay "not verified" on disk, and the reconciler queues them again at the next start). The one
+ * running is not waited for: it reads a stored backup, never the live database, and writes its
+ * verdict into the manifest by rename, so an exit cuts it cleanly.
+ */
+export function stopBackupProofs(): void {
   // Not queue.clear(): a cleared job's promise never settles. Queued proofs see the flag and end.
-  l.stopping = true;
-  await l.queue.onIdle();
-  l.stopping = false;
+  lane().stopping = true;
+}
+
+/** Takes proofs again after stopBackupProofs. */
+export function startBackupProofs(): void {
+  lane().stopping = false;
 }
 
 function environmentalCode(error: unknown): string | null {

@@ -22,6 +22,7 @@ import {
 import { manifestPath, writeManifest, type BackupManifest } from "../backup/manifest";
 import { verifyDatabaseFile } from "../backup/verify";
 import type { MigrationFile } from "../migrate/files";
+import { processSingleton } from "../process-singleton";
 import { assertIdentityMatches, decryptStream, fileWebStream, OffsiteIdentityError, parseIdentity } from "./age";
 import { readRemoteManifest } from "./remote";
 import { objectKey } from "./s3";
@@ -50,14 +51,10 @@ export class OffsiteFetchInProgressError extends KnownError {
   }
 }
 
-// The backups being fetched, per process (on globalThis: Next bundles each route separately).
-// Two fetches of one copy would both pass the "already stored?" check; the one that lost the
-// race to the final name must not touch what the winner stored.
-const globalFetches = globalThis as unknown as { opstageOffsiteFetches?: Set<string> };
-function fetchesUnderWay(): Set<string> {
-  globalFetches.opstageOffsiteFetches ??= new Set();
-  return globalFetches.opstageOffsiteFetches;
-}
+// The backups being fetched in this process. Two fetches of one copy would both pass the
+// "already stored?" check; the one that lost the race to the final name must not touch what the
+// winner stored.
+const fetchesUnderWay = () => processSingleton("offsite-fetches", () => new Set<string>());
 
 export type FetchedCopy = { name: string; path: string; bytes: number; detail: string };
 

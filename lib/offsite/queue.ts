@@ -14,10 +14,10 @@ import { listBackups } from "../backup/catalog";
 import { BackupNameError } from "../backup/files";
 import { KnownError } from "../errors";
 import { logger } from "../log";
+import { processSingleton } from "../process-singleton";
 import path from "node:path";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
 import type { Config } from "../config";
-import { runOutsideLease } from "../db/lease";
 import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
 import {
@@ -34,16 +34,12 @@ export { COPY_ATTEMPTS };
 const MAX_RETRY_DELAY_MS = 10 * 60 * 1000;
 
 type CopyLane = { uploads: PQueue; copies: Map<string, Promise<void>>; stopping: AbortController };
-// One lane per process (Next bundles each route with its own copy of this module).
-const globalLane = globalThis as unknown as { opstageOffsiteLane?: CopyLane };
-function lane(): CopyLane {
-  globalLane.opstageOffsiteLane ??= {
+const lane = () =>
+  processSingleton<CopyLane>("offsite-copy-lane", () => ({
     uploads: new PQueue({ concurrency: 1 }),
     copies: new Map(),
     stopping: new AbortController(),
-  };
-  return globalLane.opstageOffsiteLane;
-}
+  }));
 
 type CopyRequest = { config: Pick<Config, "backupDir" | "offsite">; name: string; kind: string };
 
@@ -62,12 +58,10 @@ export function queueOffsiteCopy(request: CopyRequest): void {
   const l = lane();
   const key = `${request.config.backupDir}\0${request.name}`;
   if (l.copies.has(key)) return;
-  runOutsideLease(() => {
-    const copy = copyWithRetries(request, l)
-      .catch((error: unknown) => logger().error(`offsite copy of ${request.name}: ${(error as Error).message}`))
-      .finally(() => l.copies.delete(key));
-    l.copies.set(key, copy);
-  });
+  const copy = copyWithRetries(request, l)
+    .catch((error: unknown) => logger().error(`offsite copy of ${request.name}: ${(error as Error).message}`))
+    .finally(() => l.copies.delete(key));
+  l.copies.set(key, copy);
 }
 
 /**
@@ -133,16 +127,22 @@ export async function offsiteCopiesSettled(): Promise<void> {
 }
 
 /**
- * The server's stop: no new attempt starts, the waits between attempts end, the upload under way
- * finishes or fails. The states on disk stay pending: the next start resumes them.
+ * The server's stop (or a restore's pause): no new attempt starts and the waits between attempts
+ * end, their states left pending on disk for the reconciler. The upload under way is not waited
+ * for (it can take minutes): it reads a stored backup, never the live database, nothing shows
+ * under its key until it completes, and the multipart upload an exit cuts is aborted at the next
+ * start (queueAbandonedUploadSweep).
  */
-export async function stopOffsiteCopies(): Promise<void> {
-  const l = lane();
+export function stopOffsiteCopies(): void {
   // Not uploads.clear(): a cleared job's promise never settles. Each queued attempt sees the
   // signal and ends at once instead.
-  l.stopping.abort();
-  await offsiteCopiesSettled();
-  l.stopping = new AbortController();
+  lane().stopping.abort();
+}
+
+/** Takes copies again after stopOffsiteCopies (the copies stopped are queued by the reconciler). */
+export function startOffsiteCopies(): void {
+  const l = lane();
+  if (l.stopping.signal.aborted) l.stopping = new AbortController();
 }
 
 class StoppedError extends Error {
@@ -361,21 +361,19 @@ export function queueAbandonedUploadSweep(config: Pick<Config, "backupDir" | "of
   const known = listCopyStateNames(config.backupDir)
     .map((name) => readCopyState(config.backupDir, name)?.upload)
     .filter((upload): upload is OpenUpload => upload !== undefined);
-  runOutsideLease(() => {
-    void l.uploads
-      .add(async () => {
-        const target = await loadOffsiteTarget(config).catch(() => null);
-        if (!target) return;
-        const { s3ClientFor } = await import("./s3");
-        const client = s3ClientFor(target);
-        try {
-          await abortAbandoned(client, target, known, "at start");
-        } finally {
-          client.destroy();
-        }
-      })
-      .catch((error: unknown) => logger().warn(`offsite upload sweep: ${(error as Error).message}`));
-  });
+  void l.uploads
+    .add(async () => {
+      const target = await loadOffsiteTarget(config).catch(() => null);
+      if (!target) return;
+      const { s3ClientFor } = await import("./s3");
+      const client = s3ClientFor(target);
+      try {
+        await abortAbandoned(client, target, known, "at start");
+      } finally {
+        client.destroy();
+      }
+    })
+    .catch((error: unknown) => logger().warn(`offsite upload sweep: ${(error as Error).message}`));
 }
 
 // A referenced timer: the CLI waits for its copy's retries, and an unreferenced one would let its

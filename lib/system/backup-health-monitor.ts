@@ -7,6 +7,7 @@ import type { Config } from "../config";
 import { logger } from "../log";
 import { reverifyNewestIfDue } from "../backup/proof";
 import { backupHealth, type HealthState } from "./backup-health";
+import type { Service } from "../service";
 
 type MonitorState = { timer: NodeJS.Timeout | null; running: boolean; lastState: HealthState | null };
 const globalMonitor = globalThis as unknown as { opstageHealthMonitor?: MonitorState };
@@ -51,3 +52,14 @@ export function startBackupHealthMonitor(config: Config): void {
   }, config.monitoring.healthCheckIntervalMs);
   m.timer.unref();
 }
+
+/** The periodic check, as a service: a stop clears its timer (a check under way ends by itself). */
+export const backupHealthMonitorService: Service = {
+  name: "backup health monitor",
+  start: (config) => startBackupHealthMonitor(config),
+  stop() {
+    const m = monitor();
+    if (m.timer) clearInterval(m.timer);
+    m.timer = null;
+  },
+};

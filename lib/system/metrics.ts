@@ -10,6 +10,7 @@ import { BACKUP_KINDS, readManifest } from "../backup/manifest";
 import type { Config } from "../config";
 import { getAppDatabase } from "../db/app-database";
 import { getPrisma } from "../db/prisma";
+import { processSingleton } from "../process-singleton";
 import { migrationSummary } from "./diagnostics";
 
 type Metrics = ReturnType<typeof createMetrics>;
@@ -66,11 +67,7 @@ function createMetrics() {
   };
 }
 
-const globalMetrics = globalThis as unknown as { opstageMetrics?: Metrics };
-function metrics(): Metrics {
-  globalMetrics.opstageMetrics ??= createMetrics();
-  return globalMetrics.opstageMetrics;
-}
+const metrics = () => processSingleton<Metrics>("metrics", createMetrics);
 
 function fileSize(file: string): number {
   try {

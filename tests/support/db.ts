@@ -37,3 +37,23 @@ export function fillerDatabase(megabytes: number): string {
   db.close();
   return file;
 }
+
+/**
+ * Adds `megabytes` of 1 MB rows to an existing database (a stopped server's), in a table of the
+ * test's own that Opstage ignores; the file stays in WAL mode.
+ */
+export function growDatabase(file: string, megabytes: number): void {
+  const db = new Database(file);
+  try {
+    db.pragma("journal_mode = DELETE");
+    db.pragma("synchronous = OFF");
+    db.exec("CREATE TABLE LargeFill (id INTEGER PRIMARY KEY, data BLOB)");
+    const insert = db.prepare("INSERT INTO LargeFill (data) VALUES (randomblob(1048576))");
+    db.transaction(() => {
+      for (let i = 0; i < megabytes; i++) insert.run();
+    })();
+    db.pragma("journal_mode = WAL");
+  } finally {
+    db.close();
+  }
+}
