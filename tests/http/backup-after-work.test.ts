@@ -8,10 +8,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { applyPendingMigrations } from "../../lib/migrate/apply";
-import { readMigrationFiles } from "../../lib/migrate/files";
-import { openDatabase } from "../../lib/db/sqlite";
-import { shippedMigrationsDir } from "../support/migrations";
+import { dataDirWithDatabase } from "../support/db";
 import { freePort, startServer, type RunningServer } from "../support/server";
 import { signIn } from "../support/session";
 import { tempDir } from "../support/temp";
@@ -111,17 +108,8 @@ describe("after-work with the S3 endpoint unreachable", () => {
 
 describe("after-work across a kill", () => {
   test("a backup whose server was killed within 1 s of answering is proven within 30 s of the restart", async () => {
-    const dataDir = tempDir();
-    // ~24 MB of rows: the proof (hash, integrity_check) takes long enough to be cut short.
-    const db = openDatabase(path.join(dataDir, "opstage.db"));
-    applyPendingMigrations(db, readMigrationFiles(shippedMigrationsDir));
-    const insert = db.prepare(
-      `INSERT INTO AuditEvent (id, actorType, action, result, metadataJson, createdAt) VALUES (?, 'SYSTEM', 'fill', 'SUCCESS', ?, CURRENT_TIMESTAMP)`,
-    );
-    db.transaction(() => {
-      for (let i = 0; i < 6000; i++) insert.run(`row-${i}`, "x".repeat(4000));
-    })();
-    db.close();
+    // ~24 MB: the proof (hash, integrity_check) takes long enough to be cut short.
+    const dataDir = dataDirWithDatabase(24);
 
     const first = await start(dataDir);
     const name = await first.backupNow();

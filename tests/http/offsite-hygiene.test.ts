@@ -7,21 +7,18 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { openDatabase } from "../../lib/db/sqlite";
-import { applyPendingMigrations } from "../../lib/migrate/apply";
-import { readMigrationFiles } from "../../lib/migrate/files";
-import { shippedMigrationsDir } from "../support/migrations";
+import { dataDirWithDatabase } from "../support/db";
 import { startS3Server, type S3TestServer } from "../support/s3-server";
 import { startServer, type RunningServer } from "../support/server";
 import { signIn } from "../support/session";
-import { tempDir } from "../support/temp";
 
 const OWNER = { username: "owner", password: "owner-password-123" };
 const PREFIX = "hygiene";
 let s3: S3TestServer;
 let identity: string;
 let env: Record<string, string>;
-const dataDir = tempDir();
+// ~64 MB: the upload (encrypted, 8 MiB parts) is under way long enough to be killed.
+const dataDir = dataDirWithDatabase(64);
 let server: RunningServer | null = null;
 let cookie = "";
 
@@ -39,16 +36,6 @@ before(async () => {
     OPSTAGE_OFFSITE_KINDS: "manual",
     OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS: "20",
   };
-  // ~64 MB of rows: the upload (encrypted, 8 MiB parts) is under way long enough to be killed.
-  const db = openDatabase(path.join(dataDir, "opstage.db"));
-  applyPendingMigrations(db, readMigrationFiles(shippedMigrationsDir));
-  const insert = db.prepare(
-    `INSERT INTO AuditEvent (id, actorType, action, result, metadataJson, createdAt) VALUES (?, 'SYSTEM', 'fill', 'SUCCESS', ?, CURRENT_TIMESTAMP)`,
-  );
-  db.transaction(() => {
-    for (let i = 0; i < 16_000; i++) insert.run(`row-${i}`, "x".repeat(4000));
-  })();
-  db.close();
 });
 
 after(async () => {

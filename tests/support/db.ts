@@ -1,6 +1,9 @@
 import path from "node:path";
 import Database from "better-sqlite3";
 import { enableWal, openDatabase } from "../../lib/db/sqlite";
+import { applyPendingMigrations } from "../../lib/migrate/apply";
+import { readMigrationFiles } from "../../lib/migrate/files";
+import { shippedMigrationsDir } from "./migrations";
 import { tempDir } from "./temp";
 
 /** Opens a SQLite file read-only and returns integrity_check's verdict ("ok" when sound). */
@@ -56,4 +59,15 @@ export function growDatabase(file: string, megabytes: number): void {
   } finally {
     db.close();
   }
+}
+
+/** A fresh data dir whose opstage.db has every shipped migration and about `megabytes` of rows. */
+export function dataDirWithDatabase(megabytes: number): string {
+  const dataDir = tempDir();
+  const file = path.join(dataDir, "opstage.db");
+  const db = openDatabase(file);
+  applyPendingMigrations(db, readMigrationFiles(shippedMigrationsDir));
+  db.close();
+  growDatabase(file, megabytes);
+  return dataDir;
 }
