@@ -17,16 +17,31 @@ import { offsiteCopyQueued, queueAbandonedUploadSweep, queueOffsiteCopy } from "
 
 /** How often the reconciler looks again while the server runs. */
 export const RECONCILE_INTERVAL_MS = 60_000;
+/**
+ * On the timer, a backup younger than this is left to its own after-backup proof: the CLI's
+ * `backup` (another process, beside a running server) proves what it makes itself.
+ */
+const YOUNG_BACKUP_MS = 2 * 60_000;
 
 export type Reconciled = { proofs: string[]; copies: string[] };
 
-/** One pass: queues the missing proofs and the unfinished copies; returns what it queued. */
-export function reconcileAfterWork(config: Pick<Config, "backupDir" | "offsite">, now = Date.now()): Reconciled {
+/**
+ * One pass: queues the missing proofs and, with `copies` (at start, when no other process of this
+ * server's can be copying), the unfinished copies; returns what it queued. Later, a copy still
+ * pending may be the CLI's own, under way beside the server: two uploads of one object must not
+ * race, so only a start resumes copies (a restore's pause resumes its own, lib/offsite/queue.ts).
+ */
+export function reconcileAfterWork(
+  config: Pick<Config, "backupDir" | "offsite">,
+  options: { copies: boolean; minAgeMs: number },
+  now = Date.now(),
+): Reconciled {
   const { backupDir } = config;
   const queued: Reconciled = { proofs: [], copies: [] };
   for (const entry of listBackups(backupDir)) {
     // Backups copied in by hand are verified when someone asks: they are not the app's to prove.
-    const unproven = entry.kind !== "external" && !entry.verification;
+    const old = now - Date.parse(entry.createdAt) >= options.minAgeMs;
+    const unproven = entry.kind !== "external" && !entry.verification && old;
     if (
       unproven &&
       !proofQueued(backupDir, entry.name) &&
@@ -35,7 +50,7 @@ export function reconcileAfterWork(config: Pick<Config, "backupDir" | "offsite">
       queueBackupProof({ backupDir, name: entry.name, how: "after-backup" });
       queued.proofs.push(entry.name);
     }
-    const copy = readCopyState(backupDir, entry.name);
+    const copy = options.copies ? readCopyState(backupDir, entry.name) : null;
     if ((copy?.status === "pending" || copy?.status === "uploading") && !offsiteCopyQueued(backupDir, entry.name)) {
       queueOffsiteCopy({ config, name: entry.name, kind: entry.kind });
       queued.copies.push(entry.name);
@@ -47,9 +62,13 @@ export function reconcileAfterWork(config: Pick<Config, "backupDir" | "offsite">
 type ReconcilerState = { timer: NodeJS.Timeout | null };
 const reconciler = () => processSingleton<ReconcilerState>("after-work-reconciler", () => ({ timer: null }));
 
-function pass(config: Config, when: string): void {
+function pass(config: Config, when: "at start" | "reconciler"): void {
   try {
-    const { proofs, copies } = reconcileAfterWork(config);
+    const atStart = when === "at start";
+    const { proofs, copies } = reconcileAfterWork(config, {
+      copies: atStart,
+      minAgeMs: atStart ? 0 : YOUNG_BACKUP_MS,
+    });
     if (proofs.length > 0) logger().info(`${when}: verifying ${proofs.join(", ")}, never verified`);
     if (copies.length > 0) logger().info(`${when}: offsite copies queued again: ${copies.join(", ")}`);
   } catch (error) {

@@ -52,15 +52,20 @@ export function retryDelayMs(firstDelayMs: number, attempt: number): number {
  * Queues the offsite copy of a stored backup and returns at once. Does nothing when no target is
  * configured, the target does not take this kind, or this backup's copy is already under way. A
  * copy interrupted by a stop resumes after the attempts it had made; one that failed for good or
- * succeeded is left alone (retryOffsiteCopy starts a failed one over).
+ * succeeded is left alone (retryFailedCopy starts a failed one over).
  */
 export function queueOffsiteCopy(request: CopyRequest): void {
   const l = lane();
   const key = `${request.config.backupDir}\0${request.name}`;
   if (l.copies.has(key)) return;
+  const stoppedBy = l.stopping.signal;
   const copy = copyWithRetries(request, l)
     .catch((error: unknown) => logger().error(`offsite copy of ${request.name}: ${(error as Error).message}`))
-    .finally(() => l.copies.delete(key));
+    .finally(() => {
+      l.copies.delete(key);
+      // Stopped by a pause that has ended meanwhile (a restore's): taken up again where it was.
+      if (stoppedBy.aborted && !lane().stopping.signal.aborted) queueOffsiteCopy(request);
+    });
   l.copies.set(key, copy);
 }
 
@@ -93,8 +98,8 @@ export class NothingToRetryError extends KnownError {
 }
 
 /**
- * "Retry offsite copy now" on a copy that failed for good: starts it over with a full set of attempts and
- * returns its new (pending) state. NothingToRetryError when the copy has not failed for good.
+ * "Retry offsite copy now" on a copy that failed for good: starts it over with a full set of
+ * attempts and returns its new (pending) state. NothingToRetryError when the copy has not failed for good.
  */
 export async function retryFailedCopy(
   config: Pick<Config, "backupDir" | "offsite">,
