@@ -19,6 +19,16 @@ export type RowHandlers = {
   remove: (name: string) => void;
 };
 
+/** A proof queued or stopped by the host, beside the verdict. */
+function ProofState({ proof }: { proof: BackupRow["proof"] }) {
+  if (!proof) return null;
+  return (
+    <span data-testid="proof-state" data-state={proof} className="block text-xs text-slate-600">
+      {proof === "queued" ? "verifying…" : "could not be verified (disk full or I/O error); tried again later"}
+    </span>
+  );
+}
+
 function actionsFor(entry: BackupRow, can: Record<BackupAction, boolean>, on: RowHandlers): MenuAction[] {
   const actions: MenuAction[] = [];
   const name = entry.name;
@@ -120,6 +130,7 @@ export function BackupList({
                 <td className="py-2 pr-3 whitespace-nowrap">{formatBytes(entry.bytes)}</td>
                 <td className="py-2 pr-3">
                   <VerdictBadge verdict={entry.verdict} />
+                  <ProofState proof={entry.proof} />
                 </td>
                 {offsiteConfigured && (
                   <td
@@ -166,6 +177,7 @@ export function BackupList({
               <dt className="text-slate-600">Verdict</dt>
               <dd>
                 <VerdictBadge verdict={entry.verdict} />
+                <ProofState proof={entry.proof} />
               </dd>
               {offsiteConfigured && (
                 <>
