@@ -15,6 +15,10 @@
 // re-arms itself with setTimeout), a retry, a queue's next step. Once the request's lease is
 // released, such a flow holds nothing and takes a lease of its own when it next uses the
 // database, waiting for a restore like anybody else; nobody has to remember to step outside.
+// A use of the database inside a live shared lease (a query, a nested withSharedLease) counts
+// itself on that lease instead of taking another, and the lease is released only once its
+// holder and every such use have let go: work started in a request and not awaited by it stays
+// covered until it ends, and a restore waits for it.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { KnownError } from "../errors";
 import { processSingleton } from "../process-singleton";
@@ -39,8 +43,11 @@ export const SHARED_WAIT_MS = 10_000;
 /** How long a restore waits for the requests inside to finish before it gives up. */
 export const EXCLUSIVE_DRAIN_MS = 60_000;
 
-/** One lease held by one flow; `released` once its holder has let go (then it protects nothing). */
-type Lease = { kind: "shared" | "exclusive"; released: boolean };
+/**
+ * One lease, held by one flow. `users`: its holder and the uses of the database counted on it
+ * (shared leases); `released` once all have let go — from then on it protects nothing.
+ */
+type Lease = { kind: "shared" | "exclusive"; released: boolean; users: number };
 type Exclusive = { since: number; ended: Promise<void>; end: () => void; lease: Lease };
 type LeaseState = {
   inside: number;
@@ -87,7 +94,7 @@ function wait(ms: number): { elapsed: Promise<"timeout">; cancel: () => void } {
   return { elapsed, cancel: () => clearTimeout(timer) };
 }
 
-/** Waits (up to waitMs) for no exclusive lease, then counts one more shared lease in. */
+/** Waits (up to waitMs) for no exclusive lease, then counts one more shared lease in (no user yet). */
 async function enterShared(s: LeaseState, waitMs: number): Promise<Lease> {
   const deadline = Date.now() + waitMs;
   while (s.exclusive) {
@@ -97,37 +104,49 @@ async function enterShared(s: LeaseState, waitMs: number): Promise<Lease> {
     if (outcome === "timeout" && s.exclusive) throw new MaintenanceError();
   }
   s.inside++;
-  return { kind: "shared", released: false };
+  return { kind: "shared", released: false, users: 0 }; // the caller joins it at once
 }
 
-/** Releases a shared lease (again: nothing). Every flow still carrying it holds nothing from now on. */
-function releaseShared(s: LeaseState, lease: Lease): void {
-  if (lease.released) return;
-  lease.released = true;
-  s.inside--;
-  if (s.inside === 0) s.onDrained?.();
+/**
+ * One more user of a live lease, without waiting; returns its release (again: nothing). The last
+ * release of a shared lease releases it: every flow still carrying it holds nothing from then on.
+ * The exclusive lease ends with withExclusiveLease, whatever its flows still do.
+ */
+function join(s: LeaseState, lease: Lease): () => void {
+  if (lease.kind === "exclusive") return () => {};
+  lease.users++;
+  let left = false;
+  return () => {
+    if (left) return;
+    left = true;
+    if (--lease.users > 0) return;
+    lease.released = true;
+    s.inside--;
+    if (s.inside === 0) s.onDrained?.();
+  };
 }
 
 /**
  * Takes a shared lease and returns its release (call it exactly once). Inside a flow that holds
- * a lease already, returns a release that does nothing.
+ * a lease already, counts itself on that one instead (no wait: a restore waiting for the flow's
+ * lease must not be waited for).
  */
 export async function acquireSharedLease(waitMs = SHARED_WAIT_MS): Promise<() => void> {
   const s = state();
-  if (heldLease(s)) return () => {};
-  const lease = await enterShared(s, waitMs);
-  return () => releaseShared(s, lease);
+  const held = heldLease(s);
+  if (held) return join(s, held);
+  return join(s, await enterShared(s, waitMs));
 }
 
 /** Runs fn under a shared lease (see acquireSharedLease); fn's flow holds it until fn settles. */
 export async function withSharedLease<T>(fn: () => Promise<T>, waitMs = SHARED_WAIT_MS): Promise<T> {
   const s = state();
-  if (heldLease(s)) return fn();
-  const lease = await enterShared(s, waitMs);
+  const lease = heldLease(s) ?? (await enterShared(s, waitMs));
+  const release = join(s, lease);
   try {
     return await s.flow.run(lease, fn);
   } finally {
-    releaseShared(s, lease);
+    release();
   }
 }
 
@@ -142,7 +161,7 @@ export async function withExclusiveLease<T>(fn: () => Promise<T>, drainMs = EXCL
   if (heldLease(s)) throw new Error("withExclusiveLease called inside a lease: it would wait for itself");
   let end!: () => void;
   const ended = new Promise<void>((resolve) => (end = resolve));
-  const lease: Lease = { kind: "exclusive", released: false };
+  const lease: Lease = { kind: "exclusive", released: false, users: 1 };
   const exclusive: Exclusive = { since: Date.now(), ended, end, lease };
   s.exclusive = exclusive;
   try {

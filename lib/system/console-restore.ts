@@ -9,9 +9,10 @@ import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit
 import { bootstrapOwner } from "../auth/users";
 import { backupPath, discardTempFile } from "../backup/files";
 import {
-  completePreRestore,
+  completeManifestHash,
   installRestore,
   prepareRestore,
+  retirePreRestores,
   takeRestoreMarker,
   type RestoreReport,
 } from "../backup/restore";
@@ -99,10 +100,18 @@ export async function restoreFromConsole(input: {
     discardTempFile(prepared.temp);
     throw error;
   }
-  const deletedPreRestores = await completePreRestore(config, report).catch((error: unknown) => {
-    logger().error({ err: error }, "restore: could not complete the pre-restore backup's manifest");
-    return [];
-  });
+  let deletedPreRestores: string[] = [];
+  try {
+    deletedPreRestores = retirePreRestores(config);
+  } catch (error) {
+    logger().error({ err: error }, "restore: could not delete older pre-restore backups");
+  }
+  // After the answer: the restore is complete without it (restore.ts, retirePreRestores).
+  if (report.preRestore) {
+    void completeManifestHash(config.backupDir, report.preRestore).catch((error: unknown) =>
+      logger().error({ err: error }, "restore: could not hash the pre-restore backup into its manifest"),
+    );
+  }
   notify(restoreDoneEvent(report.file, input.actorLabel, report.preRestore));
   return { ...report, deletedPreRestores };
 }

@@ -82,6 +82,8 @@ export async function startOpstage(): Promise<void> {
     // First own the data dir: a second server (or a running restore) must not be disturbed, not
     // even by the clean-up below.
     holdDataDirLockForProcess(config.dataDir);
+    // From now on a SIGTERM stops what runs and exits 0 (shutdown.ts), during start-up too.
+    stopOnSignals();
     // Before the first connection opens: with replication on, Litestream alone checkpoints.
     const replicating = config.replication.replica !== "off";
     setWalCheckpointOwner(replicating ? "litestream" : "sqlite");
@@ -134,7 +136,6 @@ export async function startOpstage(): Promise<void> {
       }
     }
     installExitCheckpoint(replicating);
-    stopOnSignals();
     await startServices(config);
     const schedule = await getScheduler(config).status();
     if (schedule.cron) log(`backup schedule "${schedule.cron}" (keep ${schedule.keep}); next run ${schedule.nextRun}`);

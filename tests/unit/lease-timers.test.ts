@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Cron } from "croner";
-import { insideLease, withExclusiveLease, withSharedLease } from "../../lib/db/lease";
+import { acquireSharedLease, insideLease, withExclusiveLease, withSharedLease } from "../../lib/db/lease";
 import { getPrisma } from "../../lib/db/prisma";
 import { readSystemSetting } from "../../lib/db/raw-reads";
 import { deferred } from "../support/deferred";
@@ -72,6 +72,36 @@ describe("timers armed inside a request's lease", () => {
     const restore = withExclusiveLease(async () => void events.push("restore"));
     await Promise.all([request, restore]);
     assert.deepEqual(events, ["timer holds the request's lease", "request done", "restore"]);
+  });
+
+  test("database work a request starts and does not await keeps the request's lease until it ends", async () => {
+    const events: string[] = [];
+    const workMayEnd = deferred();
+    const queryMayEnd = deferred();
+    let work: Promise<void> | undefined;
+    let query: Promise<void> | undefined;
+    await withSharedLease(async () => {
+      work = withSharedLease(async () => {
+        events.push("work in");
+        await workMayEnd.promise;
+        events.push("work out");
+      });
+      query = acquireSharedLease().then(async (release) => {
+        await queryMayEnd.promise;
+        release();
+      });
+    });
+    // The request has ended; what it started has not: a restore waits for both.
+    const restore = withExclusiveLease(async () => void events.push("restore"));
+    await settle();
+    assert.deepEqual(events, ["work in"]);
+    workMayEnd.resolve();
+    await work;
+    await settle();
+    assert.deepEqual(events, ["work in", "work out"], "the query still holds the lease");
+    queryMayEnd.resolve();
+    await Promise.all([query, restore]);
+    assert.deepEqual(events, ["work in", "work out", "restore"]);
   });
 
   test("a timer armed inside the exclusive lease holds nothing once the restore is over", async () => {
