@@ -5,6 +5,4 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { startOpstage } = await import("./lib/system/startup");
   await startOpstage();
-  const { startAuditRetentionSchedule } = await import("./lib/audit/retention");
-  startAuditRetentionSchedule();
 }

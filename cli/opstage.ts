@@ -24,6 +24,8 @@ async function serve(): Promise<void> {
   const config = getConfig();
   process.env.PORT = String(config.port);
   process.env.HOSTNAME = config.host;
+  // SIGTERM and SIGINT are the server's to handle (lib/system/shutdown.ts), not Next's.
+  process.env.NEXT_MANUAL_SIG_HANDLE = "1";
   stampPeerAddresses();
   const serverPath = findAppPath("server.js");
   enableCompileCache(path.dirname(serverPath));

@@ -113,7 +113,7 @@ const envSchema = z.object({
     .min(10, "must be at least 10")
     .max(600_000, "must be at most 600000")
     .default(2000),
-  // Alerts and monitoring (lib/alerts, lib/backup/health.ts, /api/metrics).
+  // Alerts and monitoring (lib/alerts, lib/system/backup-health.ts, /api/metrics).
   // Webhook and SMTP targets inside the network (loopback, private, link-local): refused unless true.
   OPSTAGE_ALERTS_ALLOW_PRIVATE_TARGETS: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
   OPSTAGE_ALERT_RETRY_FIRST_DELAY_MS: z.coerce

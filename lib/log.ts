@@ -6,6 +6,7 @@
 // No pino transport: transports run in a worker thread that loads pino's own files by path,
 // which Next's bundling breaks; a plain destination stream is all this needs.
 import pino, { type Logger } from "pino";
+import { processSingleton } from "./process-singleton";
 
 export type LogFormat = "json" | "pretty";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -57,12 +58,13 @@ function createLogger(format: LogFormat, level: LogLevel, fd: 1 | 2 = 1): Logger
   return pino({ level, base: { app: "opstage" }, serializers: { err: pino.stdSerializers.err } }, destination);
 }
 
-const shared = globalThis as unknown as { opstageLogger?: Logger };
+const shared = () => processSingleton<{ logger: Logger | null }>("logger", () => ({ logger: null }));
 
 /** The process's logger (one for all of Next's bundles). */
 export function logger(): Logger {
-  shared.opstageLogger ??= createLogger(process.stdout.isTTY ? "pretty" : "json", "info");
-  return shared.opstageLogger;
+  const s = shared();
+  s.logger ??= createLogger(process.stdout.isTTY ? "pretty" : "json", "info");
+  return s.logger;
 }
 
 /**
@@ -75,7 +77,7 @@ export function configureLogging(options: {
   toStderr?: boolean;
 }): void {
   const stream = options.toStderr ? process.stderr : process.stdout;
-  shared.opstageLogger = createLogger(
+  shared().logger = createLogger(
     options.format ?? (stream.isTTY ? "pretty" : "json"),
     options.level,
     options.toStderr ? 2 : 1,

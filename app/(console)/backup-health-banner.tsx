@@ -1,15 +1,20 @@
 // The console-wide banner for owners: shown on every page while a scheduled backup is failing or
-// the newest good backup is overdue (lib/backup/health.ts).
+// the newest verified backup is overdue, or an offsite copy is retrying (lib/system/backup-health.ts).
 import Link from "next/link";
-import { backupHealth } from "@/lib/backup/health";
+import { backupHealth } from "@/lib/system/backup-health";
 import { getConfig } from "@/lib/config";
 
 export async function BackupHealthBanner() {
   const health = await backupHealth(getConfig()).catch(() => null);
   if (!health) return null;
-  const problems = health.rows.filter((row) => row.state === "failing" || row.state === "overdue");
+  const problems = health.rows.filter((row) => ["failing", "overdue", "retrying"].includes(row.state));
   if (problems.length === 0) return null;
   const failing = problems.some((row) => row.state === "failing");
+  const headline = failing
+    ? "Backups are failing."
+    : problems.some((row) => row.state === "overdue")
+      ? "Backups are overdue."
+      : "An offsite copy is retrying.";
   return (
     <div
       role="alert"
@@ -20,7 +25,7 @@ export async function BackupHealthBanner() {
       }`}
     >
       <div className="mx-auto flex max-w-5xl flex-wrap items-baseline gap-x-2">
-        <strong>{failing ? "Backups are failing." : "Backups are overdue."}</strong>
+        <strong>{headline}</strong>
         {problems.map((row) => (
           <span key={row.source}>
             {row.label}: {row.detail}

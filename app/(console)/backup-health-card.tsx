@@ -1,8 +1,9 @@
 // The Overview's backup card: one line per source (local backups, offsite) with its state.
-import type { BackupHealth, HealthState } from "@/lib/backup/health";
+import type { BackupHealth, HealthState } from "@/lib/system/backup-health";
 
 const TONE: Record<HealthState, string> = {
   ok: "bg-emerald-50 text-emerald-700",
+  retrying: "bg-amber-50 text-amber-800",
   overdue: "bg-amber-50 text-amber-800",
   failing: "bg-red-50 text-red-700",
   unknown: "bg-slate-100 text-slate-600",

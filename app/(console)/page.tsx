@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { recentAuditEvents } from "@/lib/audit/queries";
-import { backupHealth } from "@/lib/backup/health";
+import { backupHealth } from "@/lib/system/backup-health";
 import { getConfig } from "@/lib/config";
 import { getAppDatabase } from "@/lib/db/app-database";
 import { collectDiagnostics } from "@/lib/system/diagnostics";

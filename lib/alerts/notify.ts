@@ -1,117 +1,38 @@
-// The one way to raise an alert: notify(event) returns at once; delivery to each channel that
-// subscribes to the event runs in the background, retried with backoff, and each delivery's
-// outcome is audited (alert.delivered / alert.failed). A slow or unreachable receiver delays
-// nobody but its own later attempts.
-import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
-import { getConfig } from "../config";
-import { runOutsideLease } from "../db/lease";
+// The one way to raise an alert: notify(event) returns at once; the event is written to the
+// outbox (outbox.ts), one row per enabled channel that subscribes to it, and delivered from
+// there in the background, retried with backoff, each delivery's outcome audited (alert.delivered
+// / alert.failed). What a restart or a restore interrupts is delivered afterwards.
 import { logger } from "../log";
-import { channelsFor, type Channel } from "./channels";
-import { sendEmail } from "./email";
+import { processSingleton } from "../process-singleton";
+import { channelsFor } from "./channels";
 import type { AlertEvent } from "./events";
-import { sendWebhook } from "./webhook";
+import { enqueueDeliveries, outboxSettled } from "./outbox";
 
-/** Attempts per delivery; waits double from OPSTAGE_ALERT_RETRY_FIRST_DELAY_MS, capped below. */
-export const DELIVERY_ATTEMPTS = 6;
-const MAX_RETRY_DELAY_MS = 10 * 60 * 1000;
+export { deliverOnce, DELIVERY_ATTEMPTS } from "./outbox";
 
-type QueueState = { pending: Set<Promise<void>> };
-// One queue per process (Next bundles each route with its own copy of this module).
-const globalQueue = globalThis as unknown as { opstageAlertQueue?: QueueState };
-function queue(): QueueState {
-  globalQueue.opstageAlertQueue ??= { pending: new Set() };
-  return globalQueue.opstageAlertQueue;
-}
-
-function settings(): { retryFirstDelayMs: number; instance: string | null } {
-  try {
-    const config = getConfig();
-    return { retryFirstDelayMs: config.monitoring.alertRetryFirstDelayMs, instance: config.publicBaseUrl ?? null };
-  } catch {
-    return { retryFirstDelayMs: 5000, instance: null };
-  }
-}
-
-/** One attempt at one channel; throws a one-line reason. */
-export async function deliverOnce(channel: Channel, event: AlertEvent): Promise<void> {
-  const { instance } = settings();
-  if (channel.type === "webhook") await sendWebhook(channel.config, channel.secret, event, instance);
-  else await sendEmail(channel.config, channel.secret, event, instance);
-}
+type Pending = { writes: Set<Promise<void>> };
+const pending = () => processSingleton<Pending>("alert-outbox-writes", () => ({ writes: new Set() }));
 
 /**
- * Queues the event for every enabled channel that subscribes to it and returns at once. Never
- * throws: a failure to deliver is logged and audited, nothing more.
+ * Writes the event's deliveries to the outbox and returns at once. Never throws: a failure to
+ * record it is logged, nothing more.
  */
 export function notify(event: AlertEvent): void {
-  // Outside the caller's lease flow: this outlives the request or run that raised it, and its
-  // queries must take leases of their own (lib/db/lease.ts).
-  runOutsideLease(() => {
-    const q = queue();
-    const delivery = deliverToAll(event)
-      .catch((error: unknown) => logger().error({ err: error }, `alert ${event.type}: ${(error as Error).message}`))
-      .finally(() => q.pending.delete(delivery));
-    q.pending.add(delivery);
-  });
+  const p = pending();
+  const write = channelsFor(event.type)
+    .then((channels) => enqueueDeliveries(event, channels))
+    .catch((error: unknown) =>
+      logger().error(
+        `alert ${event.type} not recorded: the alert outbox could not be written: ${(error as Error).message}`,
+      ),
+    )
+    .finally(() => p.writes.delete(write));
+  p.writes.add(write);
 }
 
-/** Resolves when every queued delivery has finished (the CLI waits before it exits). */
+/** Resolves when every alert this process raised is delivered or given up on (the CLI waits). */
 export async function alertsSettled(): Promise<void> {
-  while (queue().pending.size > 0) await Promise.all([...queue().pending]);
-}
-
-async function deliverToAll(event: AlertEvent): Promise<void> {
-  let channels: Channel[];
-  try {
-    channels = await channelsFor(event.type);
-  } catch (error) {
-    logger().error(`alert ${event.type} not sent: the alert channels could not be read: ${(error as Error).message}`);
-    return;
-  }
-  await Promise.all(channels.map((channel) => deliverWithRetries(channel, event)));
-}
-
-// A referenced timer: the CLI waits for the retries, and an unreferenced one would let its
-// process exit in the middle of them. The server exits through process.exit anyway.
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function deliverWithRetries(channel: Channel, event: AlertEvent): Promise<void> {
-  const { retryFirstDelayMs } = settings();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await deliverOnce(channel, event);
-      await recordAuditSafely({
-        actor: SYSTEM_ACTOR,
-        action: "alert.delivered",
-        result: "SUCCESS",
-        targetType: "alert-channel",
-        targetId: channel.id,
-        message: event.title,
-        metadata: { channel: channel.name, type: channel.type, event: event.type, attempts: attempt },
-      });
-      return;
-    } catch (error) {
-      const reason = (error as Error).message;
-      if (attempt >= DELIVERY_ATTEMPTS) {
-        logger().error(`alert ${event.type} to ${channel.name} failed after ${attempt} attempts: ${reason}`);
-        await recordAuditSafely({
-          actor: SYSTEM_ACTOR,
-          action: "alert.failed",
-          result: "FAILURE",
-          targetType: "alert-channel",
-          targetId: channel.id,
-          message: reason,
-          metadata: { channel: channel.name, type: channel.type, event: event.type, attempts: attempt },
-        });
-        return;
-      }
-      const delay = Math.min(retryFirstDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);
-      logger().warn(
-        `alert ${event.type} to ${channel.name}, attempt ${attempt} failed: ${reason}; retrying in ${delay} ms`,
-      );
-      await sleep(delay);
-    }
-  }
+  const p = pending();
+  while (p.writes.size > 0) await Promise.all([...p.writes]);
+  await outboxSettled();
 }

@@ -7,6 +7,8 @@ import { getPrisma } from "../db/prisma";
 import { readSystemSetting } from "../db/raw-reads";
 import { KnownError } from "../errors";
 import { logger } from "../log";
+import { processSingleton } from "../process-singleton";
+import type { Service } from "../service";
 import { recordAuditSafely, SYSTEM_ACTOR, type AuditActor, type RequestOrigin } from "./record";
 
 const SETTING_KEY = "audit.retentionDays";
@@ -67,15 +69,26 @@ export async function setAuditRetentionDays(
   return { from, to: days };
 }
 
-const globalForRetention = globalThis as unknown as { opstageAuditRetention?: Cron };
+type DailyRun = { job: Cron | null; current: Promise<void> | null };
+const dailyRun = () => processSingleton<DailyRun>("audit-retention", () => ({ job: null, current: null }));
 
-/** Starts the daily run (03:30 server time), once per process. */
-export function startAuditRetentionSchedule(): void {
-  globalForRetention.opstageAuditRetention ??= new Cron("30 3 * * *", { protect: true }, async () => {
-    try {
-      await applyAuditRetention();
-    } catch (error) {
-      logger().error({ err: error }, "audit retention failed");
-    }
-  });
-}
+/** The daily run (03:30 server time); a stop waits for the run in progress. */
+export const auditRetentionService: Service = {
+  name: "audit retention",
+  start() {
+    const d = dailyRun();
+    d.job ??= new Cron("30 3 * * *", { protect: true }, async () => {
+      d.current = applyAuditRetention()
+        .then(() => {})
+        .catch((error: unknown) => logger().error({ err: error }, "audit retention failed"));
+      await d.current;
+      d.current = null;
+    });
+  },
+  async stop() {
+    const d = dailyRun();
+    d.job?.stop();
+    d.job = null;
+    await d.current;
+  },
+};

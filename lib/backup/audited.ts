@@ -7,7 +7,7 @@ import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit
 import type { Config } from "../config";
 import { logger } from "../log";
 import { createBackup, type CopyObserver, type CreatedBackup, type CreateBackupOptions } from "./create";
-import { queueOffsiteCopy } from "../offsite/queue";
+import { queueOffsiteCopy, recordCopyDue } from "../offsite/queue";
 import { queueBackupProof } from "./proof";
 
 export async function createAuditedBackup(input: {
@@ -45,16 +45,14 @@ export async function createAuditedBackup(input: {
         by: input.actorLabel,
       },
     });
-    // In the background: the backup is done whatever happens to its offsite copy and its proof.
-    // The proof follows the copy's first attempt: the offsite copy is the one with a deadline (the
-    // only copy off this host), and the two never hold a worker's memory at the same time.
-    const copyAttempted = queueOffsiteCopy({ config: input.config, name: backup.name, kind: backup.kind });
-    queueBackupProof({
-      backupDir: input.config.backupDir,
-      name: backup.name,
-      how: "after-backup",
-      after: copyAttempted,
-    });
+    // In the background, each in its own lane: the backup is done whatever happens to its
+    // offsite copy and its proof, and neither waits for the other. The manifest (no verification
+    // yet) and the copy state are what a crash leaves: the reconciler (lib/background) queues
+    // both again at the next start.
+    const copy = { config: input.config, name: backup.name, kind: backup.kind };
+    await recordCopyDue(copy);
+    queueOffsiteCopy(copy);
+    queueBackupProof({ backupDir: input.config.backupDir, name: backup.name, how: "after-backup" });
     return backup;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

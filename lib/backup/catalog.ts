@@ -68,6 +68,11 @@ export function isGoodBackup(entry: BackupEntry): boolean {
   return entry.kind !== "external";
 }
 
+/** A backup known to be good: verified restorable (a backup not verified yet is not known). */
+export function isProvenGood(entry: BackupEntry): boolean {
+  return entry.verification?.restorable === true;
+}
+
 /** Deletes a backup, its manifest and its offsite copy state (the offsite copy itself stays). */
 export function deleteBackup(backupDir: string, name: string): void {
   const file = backupPath(backupDir, name);

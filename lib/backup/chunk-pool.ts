@@ -21,6 +21,7 @@
 //
 // Imported by the worker's bundle (worker-tasks.ts) as well as the server; the worker uses only
 // the types and the Atomics.
+import { processSingleton } from "../process-singleton";
 
 /**
  * The size of every chunk the copy reads (a shared slot or its own buffer). 1 MB, not the 4 MB
@@ -70,9 +71,9 @@ export function createChunkPool(slots: number, chunkBytes: number, reserve = 0):
 }
 
 type ShelvedPool = { pool: ChunkPool; copying: boolean };
-// On globalThis: one shelf per process, whatever Next bundled this module into. It holds one pool
-// per download that ever ran at the same time as others (one, for a server's usual use).
-const shelf = globalThis as unknown as { opstageChunkPools?: ShelvedPool[] };
+// One shelf per process (process-singleton.ts). It holds one pool per download that ever ran at
+// the same time as others (one, for a server's usual use).
+const shelf = () => processSingleton<ShelvedPool[]>("chunk-pools", () => []);
 
 /**
  * For a download's copy: a pool no copy uses and no download still holds a slot of (a slow
@@ -80,7 +81,7 @@ const shelf = globalThis as unknown as { opstageChunkPools?: ShelvedPool[] };
  * and its hashing thread have replied or died: any slot they still mark as theirs is free then.
  */
 export function takeChunkPool(): { pool: ChunkPool; release: () => void } {
-  const pools = (shelf.opstageChunkPools ??= []);
+  const pools = shelf();
   let shelved = pools.find(({ pool, copying }) => !copying && states(pool).every((state) => state === 0));
   if (!shelved) {
     shelved = { pool: createChunkPool(LENDING_SLOTS, COPY_CHUNK_BYTES, RESERVE_SLOTS), copying: false };

@@ -1,6 +1,7 @@
 // One snapshot at a time per process: a second request waits for the first (up to a bound)
 // instead of doubling the I/O, and is told to retry later past it.
 import { KnownError } from "../errors";
+import { processSingleton } from "../process-singleton";
 
 export class BackupBusyError extends KnownError {
   constructor() {
@@ -9,16 +10,15 @@ export class BackupBusyError extends KnownError {
   }
 }
 
-// On globalThis, not in a module variable: Next bundles each route (and instrumentation, which
-// runs the scheduler) separately, each with its own copy of this module, and the lock must be
-// one per process.
-const shared = globalThis as unknown as { opstageSnapshotTail?: Promise<void> };
+// One per process (process-singleton.ts): the scheduler and every route that snapshots share it.
+const lock = () => processSingleton<{ tail: Promise<void> }>("snapshot-lock", () => ({ tail: Promise.resolve() }));
 
 export async function withSnapshotLock<T>(fn: () => Promise<T>, waitMs = 60_000): Promise<T> {
-  const previous = shared.opstageSnapshotTail ?? Promise.resolve();
+  const shared = lock();
+  const previous = shared.tail;
   let release!: () => void;
   const mine = new Promise<void>((resolve) => (release = resolve));
-  shared.opstageSnapshotTail = previous.then(() => mine);
+  shared.tail = previous.then(() => mine);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), waitMs)));
   const outcome = await Promise.race([previous.then(() => "acquired" as const), timedOut]);

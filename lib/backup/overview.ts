@@ -1,10 +1,12 @@
-// What the Backups page shows: the stored backups (each with its verdict, verdict.ts), the
-// schedule, and the server's time zone (the schedule runs in it).
+// What the Backups page shows: the stored backups (each with its verdict, verdict.ts, its proof
+// under way and its offsite copy's state), the schedule, and the server's time zone (the
+// schedule runs in it).
 import type { Config } from "../config";
 import type { MigrationFile } from "../migrate/files";
 import { readCopyState } from "../offsite/copy-state";
 import { loadOffsiteTarget } from "../offsite/target";
 import { listBackups } from "./catalog";
+import { environmentalFailureAt, proofQueued } from "./proof";
 import { getScheduler } from "./schedule";
 import { verdictOf } from "./verdict";
 
@@ -16,6 +18,13 @@ export async function backupsOverview(config: Config, shipped: MigrationFile[]) 
     backups: listBackups(config.backupDir).map((entry) => ({
       ...entry,
       verdict: verdictOf(entry, known),
+      // The proof as the reconciler sees it (this process's lane): queued or running, or stopped
+      // by the host (disk full, I/O error) and to be tried again.
+      proof: proofQueued(config.backupDir, entry.name)
+        ? ("queued" as const)
+        : environmentalFailureAt(config.backupDir, entry.name) !== null
+          ? ("could not run" as const)
+          : null,
       offsite: readCopyState(config.backupDir, entry.name),
     })),
     offsiteConfigured: await loadOffsiteTarget(config).then(

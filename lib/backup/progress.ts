@@ -2,6 +2,7 @@
 // another backup to finish, copying (bytes copied of the total), done or failed. The Diagnostics
 // download (a plain form POST, so the browser's download manager gets the file) and "Back up now"
 // poll it while their request runs. In memory and per process — progress, not a record.
+import { processSingleton } from "../process-singleton";
 
 export type SnapshotProgress = {
   state: "waiting" | "copying" | "done" | "failed";
@@ -16,12 +17,8 @@ export type SnapshotProgress = {
 const KEEP_MS = 10 * 60_000;
 const TICKET = /^[A-Za-z0-9-]{8,64}$/;
 
-// On globalThis: each Next route bundle has its own copy of this module (see lock.ts).
-const shared = globalThis as unknown as { opstageSnapshotProgress?: Map<string, SnapshotProgress> };
-function store(): Map<string, SnapshotProgress> {
-  shared.opstageSnapshotProgress ??= new Map();
-  return shared.opstageSnapshotProgress;
-}
+// One per process (process-singleton.ts): the download records, the progress route reads.
+const store = () => processSingleton("snapshot-progress", () => new Map<string, SnapshotProgress>());
 
 export function isTicket(value: unknown): value is string {
   return typeof value === "string" && TICKET.test(value);

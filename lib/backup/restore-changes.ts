@@ -88,6 +88,39 @@ function replaceChannels(db: SqliteDatabase, channels: Record<string, unknown>[]
   for (const channel of channels) insert.run(channel);
 }
 
+// The alert outbox (lib/alerts/outbox.ts): deliveries not made yet are this instance's, like its
+// channels. A restore that keeps this instance's settings keeps them too, and drops the backup's
+// own (due when the backup was made, long delivered or given up on since): the owners hear what
+// happened here, once. One that installs the backup exactly leaves the backup's.
+const OUTBOX_COLUMNS = [
+  "id",
+  "channelId",
+  "eventType",
+  "eventJson",
+  "attempts",
+  "nextAttemptAt",
+  "lastError",
+  "claimedUntil",
+  "createdAt",
+];
+
+function carryOverOutbox(replaced: SqliteDatabase, installing: SqliteDatabase): void {
+  // A backup from before the outbox gets an empty one when it is migrated at start.
+  if (!hasTable(replaced, "AlertDelivery") || !hasTable(installing, "AlertDelivery")) return;
+  const columns = OUTBOX_COLUMNS.map((column) => `"${column}"`).join(", ");
+  const values = OUTBOX_COLUMNS.map((column) => `@${column}`).join(", ");
+  const rowsOf = (db: SqliteDatabase) =>
+    db.prepare(`SELECT ${columns} FROM "AlertDelivery" ORDER BY id`).all() as Record<string, unknown>[];
+  const pending = rowsOf(replaced);
+  if (JSON.stringify(pending) === JSON.stringify(rowsOf(installing))) return; // the same: no write
+  installing.transaction(() => {
+    installing.prepare(`DELETE FROM "AlertDelivery"`).run();
+    // Unclaimed: the process that held a claim is the one being restored under.
+    const insert = installing.prepare(`INSERT INTO "AlertDelivery" (${columns}) VALUES (${values})`);
+    for (const row of pending) insert.run({ ...row, claimedUntil: null });
+  })();
+}
+
 function usable(token: TokenRow): boolean {
   if (token.revokedAt !== null) return false;
   if (token.expiresAt === null) return true;
@@ -152,6 +185,7 @@ export function carryOverAndCompare(
     const mine = settingsOf(replaced);
     const theirs = settingsOf(installing);
     const differed = KEPT_SETTING_KEYS.filter((key) => mine.get(key) !== theirs.get(key));
+    if (keepSettings) carryOverOutbox(replaced, installing);
     const myChannels = channelRows(replaced);
     const theirChannels = channelRows(installing);
     // A backup from before alert channels existed gets the table when it is migrated at start:

@@ -259,11 +259,14 @@ export async function installRestore(input: {
 }
 
 /**
- * After the swap: hash the pre-restore backup into its manifest and keep only the newest
- * PRE_RESTORE_KEEP pre-restore backups. Returns the names deleted.
+ * After the swap: keep only the newest PRE_RESTORE_KEEP pre-restore backups. Returns the names
+ * deleted. The new pre-restore backup's sha256 is not part of the restore: hashing it reads the
+ * whole replaced database once more, a second pass over a file as large as the one restored, for
+ * a manifest nothing needs until that backup is verified or restored. The server computes it
+ * after answering (console-restore.ts) or at its next start (start-cleanup.ts), from a file
+ * nobody writes any more: the hard link to the replaced inode.
  */
-export async function completePreRestore(config: Config, report: RestoreReport): Promise<string[]> {
-  if (report.preRestore) await completeManifestHash(config.backupDir, report.preRestore);
+export function retirePreRestores(config: Config): string[] {
   return applyRetention(config.backupDir, PRE_RESTORE_KEEP, "pre-restore");
 }
 
@@ -303,7 +306,7 @@ export async function restoreDatabase(input: {
   } finally {
     lock.release();
   }
-  return { ...report, deletedPreRestores: await completePreRestore(config, report) };
+  return { ...report, deletedPreRestores: retirePreRestores(config) };
 }
 
 /** Reads and removes the marker a restore left; the caller audits it. */

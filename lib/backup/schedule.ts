@@ -13,6 +13,8 @@ import { SCHEDULE_SETTINGS_RULE } from "../schedule-rules";
 import { applyRetention } from "./retention";
 import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
+import { existingProcessSingleton, processSingleton } from "../process-singleton";
+import type { Service } from "../service";
 
 export type ScheduleSettings = { cron: string | null; keep: number };
 export type LastRun = { at: string; ok: boolean; name?: string; error?: string; deleted?: string[] };
@@ -48,6 +50,10 @@ export class BackupScheduler {
   private job: Cron | null = null;
   private settings: ScheduleSettings;
   private running = false;
+  /** Between start() and stop(): only then is the timer armed (a restore pauses the scheduler). */
+  private started = false;
+  /** The run in progress, which stop() waits for. */
+  private current: Promise<LastRun> | null = null;
 
   constructor(private readonly config: Config) {
     this.settings = config.backupSchedule;
@@ -55,20 +61,24 @@ export class BackupScheduler {
 
   /** Loads the saved settings (or the configured first values) and starts the timer. */
   async start(): Promise<void> {
+    this.started = true;
     this.settings = (await readSystemSetting<ScheduleSettings>(SETTINGS_KEY)) ?? this.config.backupSchedule;
     this.arm();
   }
 
-  stop(): void {
-    this.job?.stop();
-    this.job = null;
+  /** Disarms the timer and waits for the run in progress, if any, to end (its writes included). */
+  async stop(): Promise<void> {
+    this.started = false;
+    this.disarm();
+    await this.current;
   }
 
+  /** Saves the settings; the timer follows them at once, or at the next start while stopped. */
   async update(input: ScheduleSettings): Promise<ScheduleStatus> {
     const settings = validateSchedule(input);
     await writeSetting(SETTINGS_KEY, settings);
     this.settings = settings;
-    this.arm();
+    if (this.started) this.arm();
     return this.status();
   }
 
@@ -81,8 +91,16 @@ export class BackupScheduler {
     };
   }
 
+  private disarm(): void {
+    this.job?.stop();
+    this.job = null;
+  }
+
+  // Armed from a request too (update() from the schedule route): croner's timers then carry that
+  // request's asynchronous context, whose lease is released by the time they fire, so each run
+  // takes leases of its own (lib/db/lease.ts).
   private arm(): void {
-    this.stop();
+    this.disarm();
     if (!this.settings.cron) return;
     // protect: a run that outlasts the interval is not started twice.
     this.job = new Cron(this.settings.cron, { protect: true }, async () => {
@@ -91,7 +109,15 @@ export class BackupScheduler {
   }
 
   /** One scheduled run; never throws (the outcome is recorded and audited). */
-  async runOnce(): Promise<LastRun> {
+  runOnce(): Promise<LastRun> {
+    const run = this.run().finally(() => {
+      if (this.current === run) this.current = null;
+    });
+    this.current = run;
+    return run;
+  }
+
+  private async run(): Promise<LastRun> {
     this.running = true;
     const previous = await readSystemSetting<LastRun>(LAST_RUN_KEY).catch(() => null);
     const at = new Date().toISOString();
@@ -153,9 +179,12 @@ function alertOnOutcome(run: LastRun, previous: LastRun | null): void {
   }
 }
 
-const globalForScheduler = globalThis as unknown as { opstageScheduler?: BackupScheduler };
-
 export function getScheduler(config: Config): BackupScheduler {
-  globalForScheduler.opstageScheduler ??= new BackupScheduler(config);
-  return globalForScheduler.opstageScheduler;
+  return processSingleton("scheduler", () => new BackupScheduler(config));
 }
+
+export const backupSchedulerService: Service = {
+  name: "backup scheduler",
+  start: (config) => getScheduler(config).start(),
+  stop: () => existingProcessSingleton<BackupScheduler>("scheduler")?.stop(),
+};

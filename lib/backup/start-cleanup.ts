@@ -46,15 +46,15 @@ export function removeLinksToDatabase(backupDir: string, databasePath: string): 
 }
 
 /**
- * Fills in the sha256 of manifests that lack it (a crash while a pre-restore backup was being
- * hashed, or manifests written by older versions), so that every backup can be checked against
- * what it was. Never throws: it logs.
+ * Fills in the sha256 of manifests that lack it (a pre-restore backup kept by a CLI restore, or
+ * by a console restore stopped before it hashed it, or manifests written by older versions), so
+ * that every backup can be checked against what it was. Never throws: it logs.
  */
 export async function completeUnhashedBackups(backupDir: string, log: (message: string) => void): Promise<void> {
   for (const entry of listBackups(backupDir).filter((backup) => backup.sha256 === null && backup.kind !== "external")) {
     try {
       if (await completeManifestHash(backupDir, entry.name))
-        log(`recorded the sha256 of ${entry.name}, which a crash had left out`);
+        log(`recorded the sha256 of ${entry.name} in its manifest`);
     } catch (error) {
       log(`could not hash ${entry.name}: ${error instanceof Error ? error.message : String(error)}`);
     }

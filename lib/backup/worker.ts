@@ -31,6 +31,8 @@ import { findAppPath } from "../db/paths";
 import { walCheckpointOwner } from "../db/sqlite";
 import { loadedSqliteBinding } from "../db/sqlite-binding";
 import { logger } from "../log";
+import { processSingleton } from "../process-singleton";
+import type { Service } from "../service";
 import { abortHashing, createHashQueue } from "./chunk-hashing";
 import { returnLentSlot, slotBuffer, takeChunkPool } from "./chunk-pool";
 import type {
@@ -52,8 +54,8 @@ function startWorker(): Worker {
   // the process); the task that takes a worker listens for itself.
   worker.on("error", () => {});
   worker.once("exit", () => {
-    const spares = shared.opstageSpareWorkers;
-    if (spares?.includes(worker)) spares.splice(spares.indexOf(worker), 1);
+    const spares = spareWorkers();
+    if (spares.includes(worker)) spares.splice(spares.indexOf(worker), 1);
   });
   return worker;
 }
@@ -67,20 +69,20 @@ function startWorker(): Worker {
 // anew after each task, even once the task had ended, the next spares' memory still landed in
 // the download's: the download ends only after the stored copy is committed, and two threads
 // starting meanwhile added 9.4 MB to one download's growth, measured.) A worker whose task
-// failed or that died is not reused; one is started in its place when a task needs it. On
-// globalThis: one set of spares per process, whatever Next bundled this module into.
+// failed or that died is not reused; one is started in its place when a task needs it. One set of
+// spares per process (process-singleton.ts).
 const SPARE_WORKERS = 2;
-const shared = globalThis as unknown as { opstageSpareWorkers?: Worker[] };
+const spareWorkers = () => processSingleton<Worker[]>("spare-workers", () => []);
 
 function takeWorker(): Worker {
-  const worker = shared.opstageSpareWorkers?.shift() ?? startWorker();
+  const worker = spareWorkers().shift() ?? startWorker();
   worker.ref();
   return worker;
 }
 
 /** A worker that replied to its task: kept as a spare if one is missing, else ended. */
 function keepOrEnd(worker: Worker): void {
-  const spares = (shared.opstageSpareWorkers ??= []);
+  const spares = spareWorkers();
   if (spares.length >= SPARE_WORKERS) {
     void worker.terminate();
     return;
@@ -88,6 +90,19 @@ function keepOrEnd(worker: Worker): void {
   worker.unref();
   spares.push(worker);
 }
+
+/**
+ * The spare workers: none is started ahead (the first task starts its own). A stop ends the idle
+ * spares; a busy worker belongs to its task, which the services using it have waited for.
+ */
+export const snapshotWorkersService: Service = {
+  name: "snapshot workers",
+  start: () => {},
+  async stop() {
+    const spares = spareWorkers().splice(0);
+    await Promise.all(spares.map((worker) => worker.terminate()));
+  },
+};
 
 function runTask<K extends keyof WorkerTasks>(
   task: K,

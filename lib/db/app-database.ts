@@ -2,10 +2,12 @@
 // one per process, beside Prisma's connection. Synchronous uses only: a caller must not keep the
 // handle across an await, since a restore may close it and open the new file in between.
 import { getConfig } from "../config";
+import { processSingleton } from "../process-singleton";
 import { assertNoExclusiveLease, insideLease } from "./lease";
 import { openDatabase, type SqliteDatabase } from "./sqlite";
 
-const globalForDb = globalThis as unknown as { opstageDb?: SqliteDatabase };
+// One per process (process-singleton.ts); closed and reopened across a restore.
+const handle = () => processSingleton<{ db: SqliteDatabase | null }>("app-database", () => ({ db: null }));
 
 /** The handle; throws MaintenanceError while a restore holds the database (runtime.ts). */
 export function getAppDatabase(): SqliteDatabase {
@@ -24,20 +26,22 @@ export function getAppDatabaseInLease(): SqliteDatabase {
 
 /** The handle, opened on the current database file when there is none (or a restore closed it). */
 function openedHandle(): SqliteDatabase {
-  if (!globalForDb.opstageDb?.open) globalForDb.opstageDb = openDatabase(getConfig().databasePath);
-  return globalForDb.opstageDb;
+  const h = handle();
+  if (!h.db?.open) h.db = openDatabase(getConfig().databasePath);
+  return h.db;
 }
 
 /** Checkpoints the WAL into the main file and closes the handle. Synchronous: safe in 'exit'. */
 export function closeAppDatabase(checkpoint: (db: SqliteDatabase) => boolean): boolean {
-  const db = globalForDb.opstageDb;
+  const h = handle();
+  const db = h.db;
   if (!db?.open) return true;
   let complete = false;
   try {
     complete = checkpoint(db);
   } finally {
     db.close();
-    globalForDb.opstageDb = undefined;
+    h.db = null;
   }
   return complete;
 }

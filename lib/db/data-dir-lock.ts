@@ -4,6 +4,7 @@
 // way a pid file can, and a second owner learns at once (busy_timeout 0) that it is taken.
 import Database from "better-sqlite3";
 import path from "node:path";
+import { processSingleton } from "../process-singleton";
 
 export class DataDirLockedError extends Error {
   constructor(dataDir: string) {
@@ -40,9 +41,7 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
   };
 }
 
-const globalForLock = globalThis as unknown as { opstageDataDirLock?: DataDirLock };
-
 /** Taken by the server at start and held until the process exits. */
 export function holdDataDirLockForProcess(dataDir: string): void {
-  globalForLock.opstageDataDirLock ??= acquireDataDirLock(dataDir);
+  processSingleton("data-dir-lock", () => acquireDataDirLock(dataDir));
 }

@@ -8,12 +8,13 @@
 // defers its own closes for this reason). Keeping our descriptor open avoids the close.
 import { closeSync, fstatSync, openSync, statSync } from "node:fs";
 import path from "node:path";
+import { processSingleton } from "../process-singleton";
 
-// On globalThis: Next bundles routes separately, and the descriptor must be one per process.
-const shared = globalThis as unknown as { opstageDatabaseFiles?: Map<string, number> };
+// One per process (process-singleton.ts).
+const heldFiles = () => processSingleton("database-files", () => new Map<string, number>());
 
 export function databaseFileDescriptor(file: string): number {
-  const files = (shared.opstageDatabaseFiles ??= new Map<string, number>());
+  const files = heldFiles();
   const key = path.resolve(file);
   const onDisk = statSync(key);
   const held = files.get(key);

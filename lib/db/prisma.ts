@@ -13,6 +13,7 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
 import { getConfig } from "../config";
 import { PrismaClient } from "../generated/prisma/client";
+import { existingProcessSingleton, processSingleton } from "../process-singleton";
 import { acquireSharedLease } from "./lease";
 import { BUSY_TIMEOUT_MS, connectionPragmas } from "./sqlite";
 
@@ -117,11 +118,8 @@ export function createPrismaClient(databasePath: string): { client: PrismaClient
   return { client: new PrismaClient({ adapter: factory }), adapter };
 }
 
-const globalForPrisma = globalThis as unknown as { opstagePrisma?: ReturnType<typeof createPrismaClient> };
-
 function processClient() {
-  globalForPrisma.opstagePrisma ??= createPrismaClient(getConfig().databasePath);
-  return globalForPrisma.opstagePrisma;
+  return processSingleton("prisma", () => createPrismaClient(getConfig().databasePath));
 }
 
 export function getPrisma(): PrismaClient {
@@ -134,5 +132,5 @@ export function getPrisma(): PrismaClient {
  * lease (runtime.ts), so that no query is running on the connection meanwhile.
  */
 export async function closePrismaConnection(): Promise<void> {
-  await globalForPrisma.opstagePrisma?.adapter.dispose();
+  await existingProcessSingleton<ReturnType<typeof createPrismaClient>>("prisma")?.adapter.dispose();
 }

@@ -3,6 +3,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { processSingleton } from "../process-singleton";
 
 export type SqliteDatabase = Database.Database;
 
@@ -25,18 +26,19 @@ export const CONNECTION_PRAGMAS = [`busy_timeout = ${BUSY_TIMEOUT_MS}`, "synchro
 // (before it starts, while it restarts), the next commit restarts the WAL, and Litestream then
 // finds a WAL header it does not know and starts a new generation — a full snapshot upload.
 // With replication on, the app's connections therefore never checkpoint on their own; Litestream
-// does it (it checkpoints at 1000 pages and every minute). On globalThis: one setting for all of
-// Next's bundles.
+// does it (it checkpoints at 1000 pages and every minute). One setting per process
+// (process-singleton.ts).
 export type WalCheckpointOwner = "sqlite" | "litestream";
-const sharedOwner = globalThis as unknown as { opstageWalCheckpointOwner?: WalCheckpointOwner };
+const checkpointing = () =>
+  processSingleton<{ owner: WalCheckpointOwner }>("wal-checkpoint-owner", () => ({ owner: "sqlite" }));
 
 /** Set once at start, before the first connection opens. */
 export function setWalCheckpointOwner(owner: WalCheckpointOwner): void {
-  sharedOwner.opstageWalCheckpointOwner = owner;
+  checkpointing().owner = owner;
 }
 
 export function walCheckpointOwner(): WalCheckpointOwner {
-  return sharedOwner.opstageWalCheckpointOwner ?? "sqlite";
+  return checkpointing().owner;
 }
 
 /** CONNECTION_PRAGMAS, and no automatic checkpoints while Litestream owns them. */

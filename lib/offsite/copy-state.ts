@@ -1,7 +1,7 @@
 // Each backup's offsite copy state, kept beside it as `<name>.offsite.json` (not in the
 // database: a restore must not turn back what was copied where, and the state of a backup
 // belongs with the backup). Written atomically; the upload's percentage is kept in memory only.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { commitTempFile, discardTempFile, tempPathFor } from "../backup/files";
@@ -45,6 +45,17 @@ export async function writeCopyState(backupDir: string, name: string, state: Off
   } catch (error) {
     discardTempFile(tempPath);
     throw error;
+  }
+}
+
+/** The backups that have a copy state (their names), whether or not the backup is still there. */
+export function listCopyStateNames(backupDir: string): string[] {
+  try {
+    return readdirSync(backupDir)
+      .filter((file) => file.endsWith(".db.offsite.json"))
+      .map((file) => file.slice(0, -".offsite.json".length));
+  } catch {
+    return [];
   }
 }
 

@@ -1,5 +1,8 @@
 // The shape of a backup's offsite copy state and its one-line description. No imports: the
 // console's client components show it too.
+/** Attempts per copy; the waits between them double from OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS. */
+export const COPY_ATTEMPTS = 8;
+
 export type OffsiteCopyStatus = "pending" | "uploading" | "done" | "failed";
 
 export type OffsiteCopyState = {
@@ -14,22 +17,35 @@ export type OffsiteCopyState = {
   encrypted?: boolean;
   /** How long the successful attempt took (read, encrypt, upload, manifest). */
   durationMs?: number;
-  /** Why the last attempt failed; on `pending`, a retry follows at nextAttemptAt. */
+  /** Why the last attempt failed; on `pending` (and `uploading` a retry), another follows. */
   error?: string;
   nextAttemptAt?: string;
+  /** The multipart upload under way (uploading): a process killed mid-upload leaves it to abort. */
+  upload?: { key: string; uploadId: string };
   /** 0-100 while uploading (from memory: the server process that uploads). */
   percent?: number;
 };
 
-/** One line for lists: "done", "uploading 42%", "pending (retry at …)", "failed: reason". */
+/** Whether the copy is between two attempts, or in one after an earlier failed. */
+export function isRetrying(state: OffsiteCopyState | null): boolean {
+  if (!state) return false;
+  return (
+    (state.status === "pending" && state.error !== undefined) || (state.status === "uploading" && state.attempts > 1)
+  );
+}
+
+/** One line for lists: "done", "uploading 42%", "retrying: attempt 2 of 8 failed …", "failed …". */
 export function describeCopyState(state: OffsiteCopyState | null): string {
   if (!state) return "—";
-  if (state.status === "uploading") return `uploading ${state.percent ?? 0}%`;
+  if (state.status === "uploading") {
+    const retry = state.attempts > 1 ? ` (attempt ${state.attempts} of ${COPY_ATTEMPTS})` : "";
+    return `uploading ${state.percent ?? 0}%${retry}`;
+  }
   if (state.status === "pending") {
     return state.error
-      ? `pending: attempt ${state.attempts} failed (${state.error}); retry at ${new Date(state.nextAttemptAt ?? state.at).toLocaleTimeString()}`
+      ? `retrying: attempt ${state.attempts} of ${COPY_ATTEMPTS} failed (${state.error}); next at ${new Date(state.nextAttemptAt ?? state.at).toLocaleTimeString()}`
       : "pending";
   }
-  if (state.status === "failed") return `failed: ${state.error}`;
+  if (state.status === "failed") return `failed after ${state.attempts} attempts: ${state.error}`;
   return state.encrypted ? "done (encrypted)" : "done";
 }

@@ -22,6 +22,7 @@ import {
 import { manifestPath, writeManifest, type BackupManifest } from "../backup/manifest";
 import { verifyDatabaseFile } from "../backup/verify";
 import type { MigrationFile } from "../migrate/files";
+import { processSingleton } from "../process-singleton";
 import { assertIdentityMatches, decryptStream, fileWebStream, OffsiteIdentityError, parseIdentity } from "./age";
 import { readRemoteManifest } from "./remote";
 import { objectKey } from "./s3";
@@ -41,6 +42,19 @@ export class OffsiteCopyRefusedError extends KnownError {
     super("unprocessable", "refused", message);
   }
 }
+
+/** Another fetch of the same copy is under way in this process. */
+export class OffsiteFetchInProgressError extends KnownError {
+  override name = "OffsiteFetchInProgressError";
+  constructor(name: string) {
+    super("conflict", "fetch_in_progress", `${name} is being fetched already; wait for that fetch to finish.`);
+  }
+}
+
+// The backups being fetched in this process. Two fetches of one copy would both pass the
+// "already stored?" check; the one that lost the race to the final name must not touch what the
+// winner stored.
+const fetchesUnderWay = () => processSingleton("offsite-fetches", () => new Set<string>());
 
 export type FetchedCopy = { name: string; path: string; bytes: number; detail: string };
 
@@ -89,6 +103,24 @@ export async function fetchOffsiteCopy(input: {
   // path.join(dir, `${name}.json`) and copies every .json file of the project into the image.
   const finalPath = path.join(/* turbopackIgnore: true */ backupDir, name);
   if (existsSync(finalPath)) throw new BackupExistsError(name);
+  const claim = path.resolve(finalPath);
+  if (fetchesUnderWay().has(claim)) throw new OffsiteFetchInProgressError(name);
+  fetchesUnderWay().add(claim);
+  try {
+    return await fetchClaimed({ ...input, remote, name, finalPath });
+  } finally {
+    fetchesUnderWay().delete(claim);
+  }
+}
+
+async function fetchClaimed(
+  input: Parameters<typeof fetchOffsiteCopy>[0] & {
+    remote: NonNullable<Awaited<ReturnType<typeof readRemoteManifest>>>;
+    name: string;
+    finalPath: string;
+  },
+): Promise<FetchedCopy> {
+  const { client, target, backupDir, objectName, remote, name, finalPath } = input;
 
   const recipient = remote.object.recipient;
   let identity: string | null = null;
@@ -142,11 +174,15 @@ export async function fetchOffsiteCopy(input: {
     }
     const { sha256, lastMigration: _last, pendingMigrations: _pending, ...verification } = check;
     const manifest: BackupManifest = { ...remote.backup, sha256, bytes: statSync(plain).size, verification };
+    // Checked again: a backup of that name may have been stored (another process) meanwhile, and
+    // its manifest must not be replaced or removed.
+    if (existsSync(finalPath)) throw new BackupExistsError(name);
     await writeManifest(backupDir, manifest);
     try {
       await commitTempFileAsNew(plain, finalPath);
     } catch (error) {
-      rmSync(manifestPath(backupDir, name), { force: true });
+      // The name taken after all: the manifest now describes that backup; leave it.
+      if (!(error instanceof BackupExistsError)) rmSync(manifestPath(backupDir, name), { force: true });
       throw error;
     }
     return { name, path: finalPath, bytes: manifest.bytes, detail: check.detail };

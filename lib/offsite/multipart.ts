@@ -11,6 +11,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
   UploadPartCommand,
   type CompletedPart,
   type S3Client,
@@ -24,13 +25,19 @@ export type Filler = (buffer: Buffer) => Promise<number>;
 
 export type MultipartResult = { sha256: string; bytes: number; parts: number };
 
+/**
+ * `started` is told the upload's id before the first part is sent, so that it can be recorded:
+ * a process killed mid-upload leaves billed parts that the next one aborts by that id.
+ */
 export async function uploadMultipart(
   client: S3Client,
   params: { Bucket: string; Key: string; ContentType: string },
   fill: Filler,
+  started: (uploadId: string) => Promise<void> = async () => {},
 ): Promise<MultipartResult> {
   const { UploadId } = await client.send(new CreateMultipartUploadCommand(params));
   if (!UploadId) throw new Error("the store started no multipart upload (no UploadId)");
+  await started(UploadId);
   const buffers = [Buffer.allocUnsafeSlow(PART_BYTES), Buffer.allocUnsafeSlow(PART_BYTES)];
   const inFlight: (Promise<void> | null)[] = [null, null];
   const completed: CompletedPart[] = [];
@@ -90,6 +97,64 @@ export async function uploadMultipart(
       .catch(() => {});
     throw error;
   }
+}
+
+export type AbandonedUpload = { key: string; uploadId: string };
+
+/**
+ * Aborts the incomplete multipart uploads under `prefix` that were started before `before` (a
+ * process killed mid-upload leaves them, and a bucket bills for their parts until they are
+ * aborted), plus the `known` ones recorded by this app. Listing needs s3:ListBucketMultipartUploads
+ * and is not implemented by every S3-compatible store: without it, only the known ones are
+ * aborted. Returns what was aborted; throws only when nothing could be done.
+ */
+export async function abortAbandonedUploads(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  before: Date,
+  known: AbandonedUpload[] = [],
+): Promise<{ aborted: AbandonedUpload[]; listError: string | null }> {
+  const found = new Map(known.map((upload) => [upload.uploadId, upload]));
+  let listError: string | null = null;
+  try {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId) continue;
+        if (upload.Initiated && upload.Initiated >= before) continue; // under way in this process
+        found.set(upload.UploadId, { key: upload.Key, uploadId: upload.UploadId });
+      }
+      if (!page.IsTruncated) break;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  } catch (error) {
+    listError = (error as Error).message;
+  }
+  const aborted: AbandonedUpload[] = [];
+  for (const upload of found.values()) {
+    try {
+      await client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.key, UploadId: upload.uploadId }),
+      );
+      aborted.push(upload);
+    } catch (error) {
+      // Already completed or aborted: S3 answers NoSuchUpload, and there is nothing left to bill.
+      if ((error as { name?: string }).name === "NoSuchUpload") aborted.push(upload);
+      else listError ??= (error as Error).message;
+    }
+  }
+  return { aborted, listError };
 }
 
 /** A Filler reading a file through its handle, straight into the part buffer. */

@@ -20,6 +20,7 @@ const OWN_ERRORS = new Set([
   "OffsiteIdentityError",
   "OffsiteNotFoundError",
   "OffsiteCopyRefusedError",
+  "OffsiteFetchInProgressError",
   "BackupExistsError",
   "BackupNameError",
 ]);

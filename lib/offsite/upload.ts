@@ -24,6 +24,7 @@ export async function uploadBackupCopy(
   backupDir: string,
   name: string,
   onProgress: (fraction: number) => void,
+  uploadStarted: (upload: { key: string; uploadId: string }) => Promise<void> = async () => {},
 ): Promise<UploadedCopy> {
   const file = backupPath(backupDir, name);
   const manifest = readManifest(backupDir, name);
@@ -58,6 +59,7 @@ export async function uploadBackupCopy(
         ContentType: encrypted ? "application/octet-stream" : "application/vnd.sqlite3",
       },
       fill,
+      (uploadId) => uploadStarted({ key, uploadId }),
     );
   } finally {
     await handle.close();

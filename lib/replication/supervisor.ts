@@ -16,6 +16,8 @@ import { replicationErrorEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
 import type { Config } from "../config";
 import { logger } from "../log";
+import { processSingleton } from "../process-singleton";
+import type { Service } from "../service";
 import { litestreamBinary } from "./binary";
 import { durationMs, prepareLitestream, writeFileAtomically, type ReplicaDescription } from "./litestream-config";
 
@@ -58,10 +60,8 @@ type SupervisorState = {
   errorAlerted: boolean;
 };
 
-const shared = globalThis as unknown as { opstageLitestream?: SupervisorState };
-
 function state(): SupervisorState {
-  shared.opstageLitestream ??= {
+  return processSingleton<SupervisorState>("litestream", () => ({
     config: null,
     configPath: null,
     replica: null,
@@ -82,8 +82,7 @@ function state(): SupervisorState {
     newGenerationNext: false,
     erroringSince: null,
     errorAlerted: false,
-  };
-  return shared.opstageLitestream;
+  }));
 }
 
 function remember(level: ReplicationEvent["level"], message: string): void {
@@ -350,6 +349,13 @@ export async function stopLitestream(): Promise<void> {
   }
   if (s.config) rmSync(/* turbopackIgnore: true */ pidFile(s.config), { force: true });
 }
+
+/** Litestream's supervisor: runs it while replication is on; a stop waits for its final sync. */
+export const litestreamService: Service = {
+  name: "Litestream supervisor",
+  start: (config) => startLitestream(config),
+  stop: () => stopLitestream(),
+};
 
 /**
  * The same, blocking: for the 'exit' handler, where nothing asynchronous runs any more. Returns

@@ -1,20 +1,21 @@
 // Restore from the console, in the running server: the same two phases as the CLI (restore.ts).
-// The copy and its verification run while the console keeps serving; only the swap runs under
-// the exclusive database lease (lib/db/runtime.ts), after which the server migrates the new file
-// as a start would and audits the restore in it.
+// The copy and its verification run while the console keeps serving; only the swap runs with the
+// services paused (services.ts: the scheduler's run in progress ends first, Litestream lets go of
+// the file it follows) and under the exclusive database lease (lib/db/runtime.ts), after which
+// the server migrates the new file as a start would and audits the restore in it.
 import { notify } from "../alerts/notify";
 import { restoreDoneEvent } from "./lifecycle-alerts";
 import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit/record";
 import { bootstrapOwner } from "../auth/users";
 import { backupPath, discardTempFile } from "../backup/files";
 import {
-  completePreRestore,
+  completeManifestHash,
   installRestore,
   prepareRestore,
+  retirePreRestores,
   takeRestoreMarker,
   type RestoreReport,
 } from "../backup/restore";
-import { getScheduler } from "../backup/schedule";
 import type { Config } from "../config";
 import { logger } from "../log";
 import { getAppDatabase } from "../db/app-database";
@@ -28,7 +29,7 @@ import {
   restoreReplicaToTemp,
   type ReplicaRestore,
 } from "../replication/point-in-time";
-import { startLitestream, stopLitestream } from "../replication/supervisor";
+import { withServicesPaused } from "./services";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
 
@@ -57,56 +58,60 @@ export async function restoreFromConsole(input: {
   });
   log(`verified a copy of ${input.name}; replacing the database`);
 
-  const scheduler = getScheduler(config);
-  scheduler.stop();
-  // Litestream follows the file it opened: it must let go before the swap, and start again on the
-  // restored file after it (a new generation: the restored database is another database).
-  const replicating = config.replication.replica !== "off";
-  if (replicating) await stopLitestream();
+  // Paused, then started again on the file in place: Litestream follows the file it opened, so it
+  // starts a new generation on the restored one (another database); the scheduler reads its
+  // settings anew.
   let report: RestoreReport;
   try {
-    report = await withDatabaseReleased(async () => {
-      let installed: RestoreReport;
-      try {
-        installed = await installRestore({ config, prepared, keepSettings: input.keepSettings });
-        log(`installed ${installed.file}; the replaced database is ${installed.preRestore}`);
-      } finally {
-        // Whatever happened, serve again on the file now in place (the old one when the swap
-        // failed): migrate it as a start would.
-        const db = getAppDatabase();
-        await migrateOnStart(db, shipped, APP_VERSION, config, log);
-        enableWal(db);
-      }
-      const marker = takeRestoreMarker(config.dataDir);
-      await recordAuditSafely({
-        actor: input.actor,
-        action: "backup.sqlite.restored",
-        result: "SUCCESS",
-        targetType: "backup",
-        targetId: installed.file,
-        origin: input.origin,
-        metadata: { ...(marker ?? installed), changes: installed.changes, by: input.actorLabel },
-      });
-      const bootstrap = await bootstrapOwner({ username: config.adminUsername, password: config.adminPassword });
-      if (bootstrap?.generatedPassword) {
-        log(
-          `the restored database had no users; created ${bootstrap.user.username} with password ${bootstrap.generatedPassword}`,
-        );
-      }
-      return installed;
-    });
+    report = await withServicesPaused(() =>
+      withDatabaseReleased(async () => {
+        let installed: RestoreReport;
+        try {
+          installed = await installRestore({ config, prepared, keepSettings: input.keepSettings });
+          log(`installed ${installed.file}; the replaced database is ${installed.preRestore}`);
+        } finally {
+          // Whatever happened, serve again on the file now in place (the old one when the swap
+          // failed): migrate it as a start would.
+          const db = getAppDatabase();
+          await migrateOnStart(db, shipped, APP_VERSION, config, log);
+          enableWal(db);
+        }
+        const marker = takeRestoreMarker(config.dataDir);
+        await recordAuditSafely({
+          actor: input.actor,
+          action: "backup.sqlite.restored",
+          result: "SUCCESS",
+          targetType: "backup",
+          targetId: installed.file,
+          origin: input.origin,
+          metadata: { ...(marker ?? installed), changes: installed.changes, by: input.actorLabel },
+        });
+        const bootstrap = await bootstrapOwner({ username: config.adminUsername, password: config.adminPassword });
+        if (bootstrap?.generatedPassword) {
+          log(
+            `the restored database had no users; created ${bootstrap.user.username} with password ${bootstrap.generatedPassword}`,
+          );
+        }
+        return installed;
+      }),
+    );
   } catch (error) {
     // Refused before the swap (requests still running past the drain time): drop the copy.
     discardTempFile(prepared.temp);
     throw error;
-  } finally {
-    await scheduler.start();
-    if (replicating) await startLitestream(config);
   }
-  const deletedPreRestores = await completePreRestore(config, report).catch((error: unknown) => {
-    logger().error({ err: error }, "restore: could not complete the pre-restore backup's manifest");
-    return [];
-  });
+  let deletedPreRestores: string[] = [];
+  try {
+    deletedPreRestores = retirePreRestores(config);
+  } catch (error) {
+    logger().error({ err: error }, "restore: could not delete older pre-restore backups");
+  }
+  // After the answer: the restore is complete without it (restore.ts, retirePreRestores).
+  if (report.preRestore) {
+    void completeManifestHash(config.backupDir, report.preRestore).catch((error: unknown) =>
+      logger().error({ err: error }, "restore: could not hash the pre-restore backup into its manifest"),
+    );
+  }
   notify(restoreDoneEvent(report.file, input.actorLabel, report.preRestore));
   return { ...report, deletedPreRestores };
 }

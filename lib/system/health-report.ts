@@ -5,7 +5,7 @@
 // replica does not restart the container. States and a time only, never a backup's name, a
 // replica's address or an error (paths, hosts): anyone can ask. What went wrong is logged under
 // the request's id, which the answer names.
-import { backupHealth } from "../backup/health";
+import { backupHealth } from "./backup-health";
 import { getConfig } from "../config";
 import { getAppDatabase } from "../db/app-database";
 import { logger } from "../log";

@@ -4,12 +4,13 @@
 // prom-client's default metrics.
 import { statSync } from "node:fs";
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
-import { isGoodBackup, listBackups } from "../backup/catalog";
-import { backupHealth, type HealthState } from "../backup/health";
+import { listBackups } from "../backup/catalog";
+import { backupHealth, HEALTH_STATES } from "./backup-health";
 import { BACKUP_KINDS, readManifest } from "../backup/manifest";
 import type { Config } from "../config";
 import { getAppDatabase } from "../db/app-database";
 import { getPrisma } from "../db/prisma";
+import { processSingleton } from "../process-singleton";
 import { migrationSummary } from "./diagnostics";
 
 type Metrics = ReturnType<typeof createMetrics>;
@@ -42,11 +43,11 @@ function createMetrics() {
     stored: gauge("opstage_backups_stored", "Backups in the backup folder, by kind.", ["kind"]),
     lastGood: gauge(
       "opstage_backup_last_good_timestamp_seconds",
-      "When the newest good backup (any kind, not found bad by verification) was made; 0 when there is none.",
+      "When the newest backup verified good (any kind) was made; 0 when there is none.",
     ),
     health: gauge(
       "opstage_backup_health",
-      "1 for the backup health state (ok, overdue, failing, unknown) of each source, 0 for the others.",
+      "1 for the backup health state (ok, retrying, overdue, failing, unknown) of each source, 0 for the others.",
       ["source", "state"],
     ),
     failures: counter(
@@ -66,11 +67,7 @@ function createMetrics() {
   };
 }
 
-const globalMetrics = globalThis as unknown as { opstageMetrics?: Metrics };
-function metrics(): Metrics {
-  globalMetrics.opstageMetrics ??= createMetrics();
-  return globalMetrics.opstageMetrics;
-}
+const metrics = () => processSingleton<Metrics>("metrics", createMetrics);
 
 function fileSize(file: string): number {
   try {
@@ -79,8 +76,6 @@ function fileSize(file: string): number {
     return 0;
   }
 }
-
-const HEALTH_STATES: HealthState[] = ["ok", "overdue", "failing", "unknown"];
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -100,10 +95,8 @@ export async function renderMetrics(config: Config): Promise<{ body: string; con
     if (manifest?.durationMs != null) m.lastDuration.set({ kind }, manifest.durationMs / 1000);
     if (manifest?.snapshotMethod) m.lastMethod.set({ kind, method: manifest.snapshotMethod }, 1);
   }
-  const good = backups.find(isGoodBackup);
-  m.lastGood.set(good ? new Date(good.createdAt).getTime() / 1000 : 0);
-
   const health = await backupHealth(config);
+  m.lastGood.set(health.lastGood ? new Date(health.lastGood.createdAt).getTime() / 1000 : 0);
   m.health.reset();
   for (const row of health.rows) {
     for (const state of HEALTH_STATES) m.health.set({ source: row.source, state }, row.state === state ? 1 : 0);

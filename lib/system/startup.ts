@@ -1,6 +1,7 @@
 // What the server does before it serves its first request (called from instrumentation.ts):
 // validate configuration, open the database, apply pending migrations, create the first owner,
-// and arrange for a clean WAL checkpoint at exit.
+// start the services (services.ts), and arrange for a clean stop (shutdown.ts) and a clean WAL
+// checkpoint at exit.
 import { ConfigError, getConfig } from "../config";
 import { configureLogging, logger } from "../log";
 import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
@@ -12,19 +13,19 @@ import { checkpointTruncate, enableWal, setWalCheckpointOwner } from "../db/sqli
 import { bootstrapOwner } from "../auth/users";
 import { ensureDir, removeOrphanManifests, removeStaleTempFiles } from "../backup/files";
 import { completeUnhashedBackups, removeLinksToDatabase } from "../backup/start-cleanup";
-import { getScheduler } from "../backup/schedule";
 import { readMigrationFiles } from "../migrate/files";
 import { MigrationError } from "../migrate/status";
 import { queueOffsiteCopy } from "../offsite/queue";
-import { startLitestream, stopLitestreamSync } from "../replication/supervisor";
-import { resumeOffsiteCopies } from "../offsite/resume";
+import { stopLitestreamSync } from "../replication/supervisor";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
 import { notify } from "../alerts/notify";
-import { startBackupHealthMonitor } from "../backup/health-monitor";
 import { restoreDoneEvent, upgradeAppliedEvent } from "./lifecycle-alerts";
 import { healthReport } from "./health-report";
 import { publishHealthReport } from "./published-health";
+import { startServices } from "./services";
+import { stopOnSignals } from "./shutdown";
+import { getScheduler } from "../backup/schedule";
 
 const log = (message: string) => logger().info(message);
 
@@ -46,10 +47,10 @@ function describe(error: unknown): string {
 }
 
 function installExitCheckpoint(replicating: boolean): void {
-  // Next.js handles SIGTERM/SIGINT itself: it stops accepting connections, lets in-flight
-  // requests (a backup download) finish, then calls process.exit. 'exit' listeners run then and
-  // may only do synchronous work, which better-sqlite3 is: fold the WAL into opstage.db and close,
-  // so that a stopped data dir is one self-contained file that a plain cp backs up.
+  // At SIGTERM/SIGINT, shutdown.ts stops the services and lets the requests using the database
+  // finish, then calls process.exit. 'exit' listeners run then and may only do synchronous work,
+  // which better-sqlite3 is: fold the WAL into opstage.db and close, so that a stopped data dir
+  // is one self-contained file that a plain cp backs up.
   process.once("exit", () => {
     if (replicating) {
       // Litestream first: SIGTERM makes it ship what it has not yet (its final sync). Then no
@@ -81,6 +82,8 @@ export async function startOpstage(): Promise<void> {
     // First own the data dir: a second server (or a running restore) must not be disturbed, not
     // even by the clean-up below.
     holdDataDirLockForProcess(config.dataDir);
+    // From now on a SIGTERM stops what runs and exits 0 (shutdown.ts), during start-up too.
+    stopOnSignals();
     // Before the first connection opens: with replication on, Litestream alone checkpoints.
     const replicating = config.replication.replica !== "off";
     setWalCheckpointOwner(replicating ? "litestream" : "sqlite");
@@ -132,21 +135,15 @@ export async function startOpstage(): Promise<void> {
         log(`generated password (shown once, change it after signing in): ${bootstrap.generatedPassword}`);
       }
     }
-    const scheduler = getScheduler(config);
-    await scheduler.start();
-    const schedule = await scheduler.status();
-    if (schedule.cron) log(`backup schedule "${schedule.cron}" (keep ${schedule.keep}); next run ${schedule.nextRun}`);
     installExitCheckpoint(replicating);
-    if (replicating) await startLitestream(config);
+    await startServices(config);
+    const schedule = await getScheduler(config).status();
+    if (schedule.cron) log(`backup schedule "${schedule.cron}" (keep ${schedule.keep}); next run ${schedule.nextRun}`);
     // In the background: hashing a large file takes seconds, and nothing waits for it.
     void completeUnhashedBackups(config.backupDir, log);
-    const resumed = resumeOffsiteCopies(config);
-    if (resumed.length > 0) log(`offsite copies interrupted by the last stop queued again: ${resumed.join(", ")}`);
     // Only now, not where the snapshot is taken: the copy reads its target from the database, a
     // read that must not run before the migrations it depends on.
     if (snapshot) queueOffsiteCopy({ config, name: snapshot.name, kind: "pre-upgrade" });
-    // Overdue alerts and the periodic re-check of the newest backup.
-    startBackupHealthMonitor(config);
     publishHealthReport(healthReport);
   } catch (error) {
     exitWith(describe(error));

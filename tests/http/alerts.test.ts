@@ -328,7 +328,14 @@ describe("metrics, health and proofs", () => {
     );
     assert.equal(sample(await scrape(instance, token.token), "opstage_backups_stored", { kind: "manual" }), 2);
 
-    // /api/health: healthy, with the backups detail beside it.
+    // /api/health: healthy, with the backups detail beside it, once the newest backup is proven
+    // (a backup not verified yet is not known to be good).
+    for (let deadline = Date.now() + 15_000; ;) {
+      const newest = (await overview(instance)).backups.find((b) => b.name === manual[0]!.name);
+      if (newest?.verification) break;
+      if (Date.now() > deadline) throw new Error(`${manual[0]!.name} was not verified in 15 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const health = await json<{
       status: string;
       details: { backups: { state: string; lastGoodAt: string; sources: object } };

@@ -2,33 +2,15 @@
 // otherwise): /api/health answers all along, requests wait only for the swap, and the restored
 // database is served. The waits are printed, not asserted against a time (the machine is shared).
 import assert from "node:assert/strict";
-import Database from "better-sqlite3";
 import path from "node:path";
 import { test } from "node:test";
-import { integrityOf, queryOne } from "../support/db";
+import { growDatabase, integrityOf, queryOne } from "../support/db";
 import { startServer } from "../support/server";
 import { signIn } from "../support/session";
 import { tempDir } from "../support/temp";
 
 const MEGABYTES = Number(process.env.OPSTAGE_TEST_LARGE_RESTORE_MB ?? 1024);
 const OWNER = { username: "owner", password: "owner-password-123" };
-
-/** Adds `megabytes` of 1 MB rows in a table of the test's own (Opstage ignores it). */
-function grow(file: string, megabytes: number): void {
-  const db = new Database(file);
-  try {
-    db.pragma("journal_mode = DELETE");
-    db.pragma("synchronous = OFF");
-    db.exec("CREATE TABLE LargeFill (id INTEGER PRIMARY KEY, data BLOB)");
-    const insert = db.prepare("INSERT INTO LargeFill (data) VALUES (randomblob(1048576))");
-    db.transaction(() => {
-      for (let i = 0; i < megabytes; i++) insert.run();
-    })();
-    db.pragma("journal_mode = WAL");
-  } finally {
-    db.close();
-  }
-}
 
 type Sample = { status: number; ms: number; started: number; ended: number };
 
@@ -45,7 +27,7 @@ test(`a ${MEGABYTES} MB console restore: /api/health keeps answering and request
   const env = { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password };
   const dbFile = path.join(dataDir, "opstage.db");
   await (await startServer({ dataDir, env })).stop();
-  grow(dbFile, MEGABYTES);
+  growDatabase(dbFile, MEGABYTES);
   const server = await startServer({ dataDir, env });
   try {
     const cookie = await signIn(server.url, OWNER.username, OWNER.password);

@@ -39,7 +39,8 @@ describe("upgrade on start", () => {
     const { dataDir, dbFile } = olderDataDir();
     const server = await startServer({ dataDir });
     // Diagnostics shows the upgrade, the snapshot taken first, and its verdict — the same as on
-    // Backups: not verified yet, though its manifest records a migration this version knows.
+    // Backups. The reconciler proves the snapshot in the background from the start: not verified
+    // yet (its manifest records a migration this version knows), or already restorable.
     assert.equal(runCli(dataDir, ["user", "reset-password", "oldowner"], "oldowner-password-1\n").code, 0);
     const cookie = await signIn(server.url, "oldowner", "oldowner-password-1");
     const page = await (await fetch(`${server.url}/settings/diagnostics`, { headers: { Cookie: cookie } })).text();
@@ -47,8 +48,8 @@ describe("upgrade on start", () => {
     assert.match(page, /Upgrade history/);
     assert.match(page, /unknown → \d+\.\d+\.\d+/);
     assert.match(page, /pre-upgrade-unknown-to-[^<]+\.db/);
-    assert.match(page, /data-state="not verified"/);
-    assert.match(page, /which this version knows/);
+    assert.match(page, /data-state="(not verified|restorable)"/);
+    assert.match(page, /which this version knows|Restorable into this version/);
 
     assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM User WHERE id = 'old-owner'").n, 1);
     assert.equal(queryOne<{ n: number }>(dbFile, "SELECT count(*) AS n FROM AuditEvent WHERE id = 'old-event'").n, 1);

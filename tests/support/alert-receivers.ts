@@ -12,8 +12,8 @@ export type WebhookReceiver = {
   close: () => Promise<void>;
 };
 
-/** Answers every POST 204 and records it. */
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+/** Answers every POST 204 and records it; on `port` when given (a receiver that comes back). */
+export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -24,7 +24,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       response.writeHead(204).end();
     });
   });
-  const url = await listen(server);
+  const url = await listen(server, port);
   return { url, received, close: () => close(server) };
 }
 
@@ -79,7 +79,7 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
   return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-function listen(server: Server): Promise<string> {
+function listen(server: Server, port = 0): Promise<string> {
   const sockets = new Set<Socket>();
   server.on("connection", (socket) => {
     sockets.add(socket);
@@ -87,7 +87,7 @@ function listen(server: Server): Promise<string> {
   });
   (server as Server & { sockets?: Set<Socket> }).sockets = sockets;
   return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+    server.listen(port, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
   );
 }
 

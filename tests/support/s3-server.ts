@@ -2,7 +2,7 @@
 // the same port and folder (a real outage for the retry tests).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "./server";
 import { tempDir } from "./temp";
@@ -23,6 +23,8 @@ export type S3TestServer = {
   objectFile: (key: string) => string;
   /** Keys of the objects under `prefix`, from the files on disk. */
   keys: (prefix: string) => string[];
+  /** The multipart uploads under way (or abandoned) under `prefix`, with their parts stored so far. */
+  incompleteUploads: (prefix: string) => { key: string; uploadId: string; parts: number }[];
 };
 
 export async function startS3Server(bucket = "opstage-offsite"): Promise<S3TestServer> {
@@ -99,6 +101,31 @@ export async function startS3Server(bucket = "opstage-offsite"): Promise<S3TestS
     return found.filter((key) => key.startsWith(prefix)).sort();
   };
 
+  const incompleteUploads = (prefix: string) => {
+    const uploads = path.join(directory, bucket, "._S3rver_uploads");
+    let ids: string[];
+    try {
+      ids = readdirSync(uploads);
+    } catch {
+      return [];
+    }
+    return ids
+      .map((uploadId) => {
+        let names: string[];
+        let key: string;
+        try {
+          names = readdirSync(path.join(uploads, uploadId));
+          key = readFileSync(path.join(uploads, uploadId, "key"), "utf8");
+        } catch {
+          return null; // completed or aborted meanwhile
+        }
+        return { key, uploadId, parts: names.filter((name) => /^\d+$/.test(name)).length };
+      })
+      .filter(
+        (upload): upload is { key: string; uploadId: string; parts: number } => upload?.key.startsWith(prefix) ?? false,
+      );
+  };
+
   return {
     endpoint: `http://127.0.0.1:${port}`,
     bucket,
@@ -110,6 +137,7 @@ export async function startS3Server(bucket = "opstage-offsite"): Promise<S3TestS
     start,
     objectFile,
     keys,
+    incompleteUploads,
     env: (prefix) => ({
       OPSTAGE_OFFSITE_ENDPOINT: `http://127.0.0.1:${port}`,
       OPSTAGE_OFFSITE_REGION: "us-east-1",

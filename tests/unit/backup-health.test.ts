@@ -1,4 +1,4 @@
-// The backup health rules (ok / overdue / failing / unknown), the schedule's interval, the alert
+// The backup health rules (ok / retrying / overdue / failing / unknown), the schedule's interval, the alert
 // payload presets and the monitoring settings, on plain values.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -7,7 +7,7 @@ import { webhookRequest, signatureOf } from "../../lib/alerts/webhook";
 import { alertEvent } from "../../lib/alerts/events";
 import { validateChannel } from "../../lib/alerts/channels";
 import type { BackupEntry } from "../../lib/backup/catalog";
-import { backupsRow, replicationRow, worstState } from "../../lib/backup/health";
+import { backupsRow, offsiteRow, replicationRow, worstState } from "../../lib/system/backup-health";
 import type { ReplicationStatus } from "../../lib/replication/status";
 import { ConfigError, parseConfig } from "../../lib/config";
 import { cronIntervalMs } from "../../lib/cron";
@@ -32,23 +32,42 @@ function backup(name: string, hoursAgo: number, extra: Partial<BackupEntry> = {}
 }
 
 const daily = { cron: "0 3 * * *", intervalMs: 24 * HOUR, lastRun: null };
+const restorable = {
+  at: NOW.toISOString(),
+  how: "after-backup" as const,
+  state: "restorable" as const,
+  restorable: true,
+  detail: "ok",
+};
+const proven = (name: string, hoursAgo: number, extra: Partial<BackupEntry> = {}) =>
+  backup(name, hoursAgo, { verification: restorable, ...extra });
 
 describe("backup health", () => {
-  test("ok while the newest good backup is younger than twice the interval", () => {
-    const { row, lastGood } = backupsRow([backup("a.db", 47)], daily, NOW);
+  test("ok while the newest verified backup is younger than twice the interval", () => {
+    const { row, lastGood } = backupsRow([proven("a.db", 47)], daily, NOW);
     assert.equal(row.state, "ok");
     assert.equal(lastGood?.name, "a.db");
   });
 
+  test("the last good backup is the newest verified one, never one not verified yet", () => {
+    const { row, lastGood } = backupsRow([backup("new.db", 1), proven("old.db", 2)], daily, NOW);
+    assert.equal(lastGood?.name, "old.db");
+    assert.equal(row.state, "ok");
+    const none = backupsRow([backup("new.db", 1)], daily, NOW);
+    assert.equal(none.lastGood, null);
+    assert.equal(none.row.state, "unknown");
+    assert.match(none.row.detail, /none verified yet/);
+  });
+
   test("overdue past twice the interval", () => {
-    const { row } = backupsRow([backup("a.db", 49)], daily, NOW);
+    const { row } = backupsRow([proven("a.db", 49)], daily, NOW);
     assert.equal(row.state, "overdue");
     assert.match(row.detail, /more than twice the schedule's interval/);
   });
 
   test("failing when the last scheduled run failed, whatever the age", () => {
     const lastRun = { at: NOW.toISOString(), ok: false, error: "ENOSPC" };
-    const { row } = backupsRow([backup("a.db", 1)], { ...daily, lastRun }, NOW);
+    const { row } = backupsRow([proven("a.db", 1)], { ...daily, lastRun }, NOW);
     assert.equal(row.state, "failing");
     assert.match(row.detail, /ENOSPC/);
   });
@@ -57,28 +76,57 @@ describe("backup health", () => {
     const bad = backup("new.db", 1, {
       verification: { at: NOW.toISOString(), state: "corrupt", restorable: false, detail: "corrupt" },
     });
-    const old = backup("old.db", 60);
+    const old = proven("old.db", 60);
     assert.equal(backupsRow([bad, old], daily, NOW).lastGood?.name, "old.db");
     assert.equal(backupsRow([bad, old], daily, NOW).row.state, "overdue");
     const external = backup("copied.db", 1, { kind: "external" });
     assert.equal(backupsRow([external], daily, NOW).row.state, "unknown");
-    const verified = {
-      ...external,
-      verification: { at: NOW.toISOString(), state: "restorable" as const, restorable: true, detail: "ok" },
-    };
-    assert.equal(backupsRow([verified], daily, NOW).row.state, "ok");
+    assert.equal(backupsRow([{ ...external, verification: restorable }], daily, NOW).row.state, "ok");
   });
 
   test("without a schedule nothing is overdue; without a backup the state is unknown", () => {
     const off = { cron: null, intervalMs: null, lastRun: null };
-    assert.equal(backupsRow([backup("a.db", 24 * 365)], off, NOW).row.state, "ok");
+    assert.equal(backupsRow([proven("a.db", 24 * 365)], off, NOW).row.state, "ok");
     assert.equal(backupsRow([], daily, NOW).row.state, "unknown");
   });
 
-  test("the overall state is the worst row", () => {
-    assert.equal(worstState(["ok", "unknown"]), "ok");
+  test("a new install is unknown overall, never ok beside another source that is ok", () => {
+    const { row } = backupsRow([], daily, NOW);
+    assert.equal(worstState([row.state, "ok"]), "unknown");
+  });
+
+  test("the overall state is the worst row; unknown outranks ok", () => {
+    assert.equal(worstState(["ok", "unknown"]), "unknown");
+    assert.equal(worstState(["ok", "retrying"]), "retrying");
     assert.equal(worstState(["ok", "overdue", "failing"]), "failing");
     assert.equal(worstState([]), "unknown");
+  });
+
+  test("offsite: failing while a copy failed for good and no later copy succeeded, even if a newer one retries", () => {
+    const at = NOW.toISOString();
+    const retrying = { status: "pending" as const, at, attempts: 2, error: "refused", nextAttemptAt: at };
+    const failed = { status: "failed" as const, at, attempts: 8, error: "refused" };
+    const done = { status: "done" as const, at, attempts: 1 };
+    const row = offsiteRow([
+      { name: "b.db", state: retrying },
+      { name: "a.db", state: failed },
+    ]);
+    assert.equal(row.state, "failing");
+    assert.match(row.detail, /a\.db failed after 8 attempts: refused/);
+    assert.equal(
+      offsiteRow([
+        { name: "b.db", state: done },
+        { name: "a.db", state: failed },
+      ]).state,
+      "ok",
+    );
+    const onlyRetrying = offsiteRow([
+      { name: "b.db", state: retrying },
+      { name: "a.db", state: done },
+    ]);
+    assert.equal(onlyRetrying.state, "retrying");
+    assert.match(onlyRetrying.detail, /attempt 2 of 8, next at/);
+    assert.equal(offsiteRow([{ name: "a.db", state: null }]).state, "unknown");
   });
 
   test("a schedule's interval is its longest gap", () => {

@@ -2,26 +2,13 @@
 // outside a lease they wait for a restore under way; inside one (a request) they answer even
 // while a restore waits for that request to finish.
 import assert from "node:assert/strict";
-import path from "node:path";
 import { describe, test } from "node:test";
-import { configureForCli } from "../../lib/config";
 import { withExclusiveLease, withSharedLease } from "../../lib/db/lease";
-import { enableWal, openDatabase } from "../../lib/db/sqlite";
 import { anyUserExists, readSystemSetting } from "../../lib/db/raw-reads";
-import { applyPendingMigrations } from "../../lib/migrate/apply";
-import { readMigrationFiles } from "../../lib/migrate/files";
-import { shippedMigrationsDir } from "../support/migrations";
-import { tempDir } from "../support/temp";
+import { migratedDataDir } from "../support/migrations";
 import { deferred } from "../support/deferred";
 
-const dataDir = tempDir();
-process.env.OPSTAGE_DATA_DIR = dataDir;
-configureForCli();
-const db = openDatabase(path.join(dataDir, "opstage.db"));
-applyPendingMigrations(db, readMigrationFiles(shippedMigrationsDir));
-enableWal(db);
-db.prepare(`INSERT INTO "SystemSetting" (key, valueJson, updatedAt) VALUES ('k', '{"a":1}', CURRENT_TIMESTAMP)`).run();
-db.close();
+migratedDataDir();
 
 describe("start-up reads and the database lease", () => {
   test("outside a lease, a read waits for the restore under way, then answers", async () => {

@@ -1,6 +1,6 @@
 // A restore keeps this instance's alert channels (lib/backup/restore-changes.ts), like its backup
 // schedule, unless the owner asks for the backup's own: an older backup must not silently stop
-// the alerts. On real SQLite files.
+// the alerts, and its alert outbox (the deliveries still owed) with them. On real SQLite files.
 import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
 import path from "node:path";
@@ -70,5 +70,30 @@ describe("alert channels across a restore", () => {
     const changes = carryOverAndCompare(live, older, true);
     assert.deepEqual(changes.settings.differed, ["alert channels (not in the backup)"]);
     assert.ok(describeRestoreChanges(changes).some((line) => /add yours again in Settings → Alerts/.test(line)));
+  });
+
+  test("the alert outbox is kept with the channels: this instance's pending deliveries, not the backup's", () => {
+    const outbox = (file: string, ids: string[]) => {
+      const db = openDatabase(file);
+      for (const id of ids) {
+        db.prepare(
+          `INSERT INTO "AlertDelivery" (id, channelId, eventType, eventJson, attempts, nextAttemptAt, claimedUntil)
+           VALUES (?, 'id-ops-hook', 'backup.overdue', '{}', 2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
+        ).run(id);
+      }
+      db.close();
+    };
+    const live = database(["ops-hook"]);
+    const backup = database(["ops-hook"]);
+    outbox(live, ["pending-here"]);
+    outbox(backup, ["stale-in-backup"]);
+    carryOverAndCompare(live, backup, true);
+    const kept = queryOne<{ ids: string; claimed: number; attempts: number }>(
+      backup,
+      `SELECT group_concat(id) AS ids, COUNT(claimedUntil) AS claimed, MAX(attempts) AS attempts FROM "AlertDelivery"`,
+    );
+    assert.equal(kept.ids, "pending-here");
+    assert.equal(kept.attempts, 2, "with the attempts made");
+    assert.equal(kept.claimed, 0, "unclaimed: the next start sends it");
   });
 });

@@ -14,9 +14,20 @@ import type { BackupRow } from "./restore-dialog";
 
 export type RowHandlers = {
   verify: (name: string) => void;
+  retryCopy: (name: string) => void;
   restore: (entry: BackupRow) => void;
   remove: (name: string) => void;
 };
+
+/** A proof queued or stopped by the host, beside the verdict. */
+function ProofState({ proof }: { proof: BackupRow["proof"] }) {
+  if (!proof) return null;
+  return (
+    <span data-testid="proof-state" data-state={proof} className="block text-xs text-slate-600">
+      {proof === "queued" ? "verifying…" : "could not be verified (disk full or I/O error); tried again later"}
+    </span>
+  );
+}
 
 function actionsFor(entry: BackupRow, can: Record<BackupAction, boolean>, on: RowHandlers): MenuAction[] {
   const actions: MenuAction[] = [];
@@ -29,6 +40,13 @@ function actionsFor(entry: BackupRow, can: Record<BackupAction, boolean>, on: Ro
     });
   }
   if (can.verify) actions.push({ label: "Verify", name: `Verify ${name}`, onSelect: () => on.verify(name) });
+  if (can.offsite && entry.offsite?.status === "failed") {
+    actions.push({
+      label: "Retry offsite copy now",
+      name: `Retry the offsite copy of ${name}`,
+      onSelect: () => on.retryCopy(name),
+    });
+  }
   if (can.restore) {
     actions.push({
       label: "Restore…",
@@ -55,7 +73,7 @@ export function BackupList({
   can: Record<BackupAction, boolean>;
   on: RowHandlers;
 }) {
-  const withActions = can.verify || can.restore || can.delete || can.download;
+  const withActions = can.verify || can.restore || can.delete || can.download || can.offsite;
   const columns = 5 + (offsiteConfigured ? 1 : 0) + (withActions ? 1 : 0);
   const sticky = "sticky left-0 z-10 bg-white";
   return (
@@ -112,6 +130,7 @@ export function BackupList({
                 <td className="py-2 pr-3 whitespace-nowrap">{formatBytes(entry.bytes)}</td>
                 <td className="py-2 pr-3">
                   <VerdictBadge verdict={entry.verdict} />
+                  <ProofState proof={entry.proof} />
                 </td>
                 {offsiteConfigured && (
                   <td
@@ -158,6 +177,7 @@ export function BackupList({
               <dt className="text-slate-600">Verdict</dt>
               <dd>
                 <VerdictBadge verdict={entry.verdict} />
+                <ProofState proof={entry.proof} />
               </dd>
               {offsiteConfigured && (
                 <>

@@ -59,6 +59,15 @@ export function BackupsPanel({ initial, can }: { initial: BackupsOverview; can: 
     },
     onError: fail,
   });
+  const retryCopy = useMutation({
+    mutationFn: (name: string) =>
+      apiRequest(`/api/admin/backups/${encodeURIComponent(name)}/offsite-retry`, { method: "POST" }),
+    onSuccess: (_result, name) => {
+      setNotice({ tone: "success", text: `The offsite copy of ${name} starts over; its state shows in the list.` });
+      void refresh();
+    },
+    onError: fail,
+  });
   const remove = useMutation({
     mutationFn: (name: string) => apiRequest(`/api/admin/backups/${encodeURIComponent(name)}`, { method: "DELETE" }),
     onMutate: (name) => setNotice({ tone: "pending", text: `Deleting ${name}…` }),
@@ -115,6 +124,7 @@ export function BackupsPanel({ initial, can }: { initial: BackupsOverview; can: 
           can={can}
           on={{
             verify: (name) => verify.mutate(name),
+            retryCopy: (name) => retryCopy.mutate(name),
             restore: (entry) => setRestoring(entry),
             remove: (name) => {
               if (window.confirm(`Delete ${name}? This cannot be undone.`)) remove.mutate(name);

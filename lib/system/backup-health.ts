@@ -1,27 +1,29 @@
 // Is there a recent backup that is known to be good? One answer for the Overview card, the
 // console's banner, /api/health's `backups` detail, the metrics and the overdue alert.
 //
-// The answer is a list of rows, one per source, each ok / overdue / failing / unknown; the
-// overall state is the worst row. The sources: the local backups and, when they are on, the
-// offsite copies and replication.
+// The answer is a list of rows, one per source, each ok / retrying / overdue / failing / unknown;
+// the overall state is the worst row, and "unknown" ranks above "ok": a console that cannot tell
+// (a new install, a backup not verified yet, an offsite target never written to) never shows
+// green. The sources: the local backups and, when they are on, the offsite copies and replication.
+// It reads three domains (backups, offsite, replication), so it lives above all three.
 import type { Config } from "../config";
 import { cronIntervalMs } from "../cron";
+import { isProvenGood, listBackups, type BackupEntry } from "../backup/catalog";
+import { getScheduler, type LastRun } from "../backup/schedule";
 import { readCopyState } from "../offsite/copy-state";
+import { COPY_ATTEMPTS, isRetrying, type OffsiteCopyState } from "../offsite/copy-status";
 import { loadOffsiteTarget } from "../offsite/target";
 import { localReplicationStatus, type ReplicationStatus } from "../replication/status";
-import { isGoodBackup, listBackups, type BackupEntry } from "./catalog";
 
-export { isGoodBackup };
-import { getScheduler, type LastRun } from "./schedule";
+export type HealthState = "ok" | "retrying" | "overdue" | "failing" | "unknown";
 
-export type HealthState = "ok" | "overdue" | "failing" | "unknown";
-
+export const HEALTH_STATES: readonly HealthState[] = ["ok", "retrying", "overdue", "failing", "unknown"];
 export type HealthRow = {
   /** Stable id of the source: "backups", "offsite", "replication". */
   source: string;
   label: string;
   state: HealthState;
-  /** When the source last succeeded (the newest good backup, the last offsite copy). */
+  /** When the source last succeeded (the newest verified backup, the last offsite copy). */
   at: string | null;
   /** What is wrong and what to do, or what is right. */
   detail: string;
@@ -37,10 +39,12 @@ export type BackupHealth = {
   checkedAt: string;
 };
 
-const RANK: Record<HealthState, number> = { unknown: 0, ok: 1, overdue: 2, failing: 3 };
+const RANK: Record<HealthState, number> = { ok: 0, unknown: 1, retrying: 2, overdue: 3, failing: 4 };
 
+/** The worst of the rows; no rows at all is unknown. */
 export function worstState(states: HealthState[]): HealthState {
-  return states.reduce<HealthState>((worst, state) => (RANK[state] > RANK[worst] ? state : worst), "unknown");
+  if (states.length === 0) return "unknown";
+  return states.reduce<HealthState>((worst, state) => (RANK[state] > RANK[worst] ? state : worst), "ok");
 }
 
 function ago(ms: number): string {
@@ -51,13 +55,13 @@ function ago(ms: number): string {
   return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
 }
 
-/** The local backups row: pure, for the given facts and time. */
+/** The local backups row: pure, for the given facts and time. "Good" means verified restorable. */
 export function backupsRow(
   backups: BackupEntry[],
   schedule: BackupHealth["schedule"],
   now: Date,
 ): { row: HealthRow; lastGood: LastGoodBackup | null } {
-  const newest = backups.find(isGoodBackup) ?? null;
+  const newest = backups.find(isProvenGood) ?? null;
   const lastGood = newest
     ? { name: newest.name, kind: newest.kind, createdAt: newest.createdAt, provenAt: newest.verification?.at ?? null }
     : null;
@@ -76,38 +80,49 @@ export function backupsRow(
   if (cron && intervalMs !== null && age !== null && age > 2 * intervalMs) {
     return row(
       "overdue",
-      `The newest good backup is ${ago(age)} old, more than twice the schedule's interval (${ago(intervalMs)}). Check that the schedule runs.`,
+      `The newest verified backup is ${ago(age)} old, more than twice the schedule's interval (${ago(intervalMs)}). Check that the schedule runs.`,
     );
   }
   if (!lastGood) {
+    const unproven = backups.filter((entry) => !entry.verification && entry.kind !== "external").length;
+    if (unproven > 0) {
+      return row(
+        "unknown",
+        `${unproven} backup(s), none verified yet: each is verified in the background right after it is stored.`,
+      );
+    }
     return row(
       "unknown",
       cron ? "No backup yet: the first scheduled run will make one." : "No backup yet, and no schedule: turn one on.",
     );
   }
-  const proven = lastGood.provenAt ? `, verified ${lastGood.provenAt}` : "";
   return row(
     "ok",
-    `${lastGood.name} (${lastGood.kind}, ${ago(age ?? 0)} old${proven}).${cron ? "" : " No schedule is on."}`,
+    `${lastGood.name} (${lastGood.kind}, ${ago(age ?? 0)} old, verified ${lastGood.provenAt}).${cron ? "" : " No schedule is on."}`,
   );
 }
 
-/** The offsite row: the newest copy's outcome, when a target is configured. */
-export function offsiteRow(backupDir: string, backups: BackupEntry[]): HealthRow {
+function timeOf(iso: string | undefined): string {
+  return iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "soon";
+}
+
+/**
+ * The offsite row, when a target is configured: failing while any copy has failed for good and
+ * no later copy has succeeded; retrying while a copy newer than the last good one is between
+ * attempts; ok once the newest settled copy succeeded; unknown before the first.
+ */
+export function offsiteRow(copies: { name: string; state: OffsiteCopyState | null }[]): HealthRow {
   let lastDone: string | null = null;
-  let newestState: ReturnType<typeof readCopyState> = null;
-  let newestName: string | null = null;
-  for (const entry of backups) {
-    const state = readCopyState(backupDir, entry.name);
+  let failed: { name: string; state: OffsiteCopyState } | null = null;
+  let retrying: { name: string; state: OffsiteCopyState } | null = null;
+  for (const { name, state } of copies) {
     if (!state) continue;
-    if (!newestState) {
-      newestState = state;
-      newestName = entry.name;
-    }
     if (state.status === "done") {
       lastDone = state.at;
       break;
     }
+    if (state.status === "failed") failed ??= { name, state };
+    if (isRetrying(state)) retrying ??= { name, state };
   }
   const row = (state: HealthState, detail: string): HealthRow => ({
     source: "offsite",
@@ -116,11 +131,24 @@ export function offsiteRow(backupDir: string, backups: BackupEntry[]): HealthRow
     at: lastDone,
     detail,
   });
-  if (newestState?.status === "failed") {
-    return row("failing", `The offsite copy of ${newestName} failed: ${newestState.error ?? "unknown error"}.`);
+  const since = lastDone ? `The last copy that succeeded is from ${timeOf(lastDone)}.` : "No copy has succeeded yet.";
+  if (failed) {
+    const { name, state } = failed;
+    return row(
+      "failing",
+      `The offsite copy of ${name} failed after ${state.attempts} attempts: ${state.error ?? "unknown error"}. ${since} Check the target in Backups → Offsite, then "Retry offsite copy now".`,
+    );
+  }
+  if (retrying) {
+    const { name, state } = retrying;
+    const next = state.status === "uploading" ? "under way" : `next at ${timeOf(state.nextAttemptAt)}`;
+    return row(
+      "retrying",
+      `Retrying (attempt ${state.attempts} of ${COPY_ATTEMPTS}, ${next}): the offsite copy of ${name}: ${state.error ?? "the last attempt failed"}. ${since}`,
+    );
   }
   if (!lastDone) return row("unknown", "No backup has been copied offsite yet.");
-  return row("ok", `Copied ${lastDone}.`);
+  return row("ok", `Copied ${timeOf(lastDone)}.`);
 }
 
 /** The replication row, when replication is on: Litestream's state and the last upload. */
@@ -156,7 +184,11 @@ export async function backupHealth(config: Config, now = new Date()): Promise<Ba
     (target) => target !== null,
     () => false,
   );
-  if (offsiteConfigured) rows.push(offsiteRow(config.backupDir, backups));
+  if (offsiteConfigured) {
+    rows.push(
+      offsiteRow(backups.map((entry) => ({ name: entry.name, state: readCopyState(config.backupDir, entry.name) }))),
+    );
+  }
   const replication = localReplicationStatus(config);
   if (replication.enabled) rows.push(replicationRow(replication, now));
   return { state: worstState(rows.map((r) => r.state)), rows, lastGood, schedule, checkedAt: now.toISOString() };

@@ -1,13 +1,13 @@
 // In the background, every OPSTAGE_BACKUP_HEALTH_CHECK_SECONDS: tell the owners when the newest
-// good backup becomes overdue (once per overdue spell), and re-verify the newest backup when its
-// last verification is older than OPSTAGE_BACKUP_REVERIFY_HOURS (proof.ts).
+// verified backup becomes overdue (once per overdue spell), and re-verify the newest backup when
+// its last verification is older than OPSTAGE_BACKUP_REVERIFY_HOURS (lib/backup/proof.ts).
 import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
 import type { Config } from "../config";
-import { runOutsideLease } from "../db/lease";
 import { logger } from "../log";
-import { backupHealth, type HealthState } from "./health";
-import { reverifyNewestIfDue } from "./proof";
+import { reverifyNewestIfDue } from "../backup/proof";
+import { backupHealth, type HealthState } from "./backup-health";
+import type { Service } from "../service";
 
 type MonitorState = { timer: NodeJS.Timeout | null; running: boolean; lastState: HealthState | null };
 const globalMonitor = globalThis as unknown as { opstageHealthMonitor?: MonitorState };
@@ -25,7 +25,7 @@ export async function checkBackupHealth(config: Config, now = new Date()): Promi
     const row = health.rows.find((r) => r.source === "backups")!;
     if (row.state === "overdue" && m.lastState !== "overdue") {
       notify(
-        alertEvent("backup.overdue", "The newest good backup is overdue", row.detail, {
+        alertEvent("backup.overdue", "The newest verified backup is overdue", row.detail, {
           lastGood: health.lastGood?.name ?? null,
           lastGoodAt: health.lastGood?.createdAt ?? null,
           cron: health.schedule.cron,
@@ -44,12 +44,22 @@ export async function checkBackupHealth(config: Config, now = new Date()): Promi
 export function startBackupHealthMonitor(config: Config): void {
   const m = monitor();
   if (m.timer) clearInterval(m.timer);
-  runOutsideLease(() => {
-    m.timer = setInterval(() => {
-      if (m.running) return;
-      m.running = true;
-      void checkBackupHealth(config).finally(() => (m.running = false));
-    }, config.monitoring.healthCheckIntervalMs);
-    m.timer.unref();
-  });
+  // Armed at start-up, outside any request: the timer carries no request's context.
+  m.timer = setInterval(() => {
+    if (m.running) return;
+    m.running = true;
+    void checkBackupHealth(config).finally(() => (m.running = false));
+  }, config.monitoring.healthCheckIntervalMs);
+  m.timer.unref();
 }
+
+/** The periodic check, as a service: a stop clears its timer (a check under way ends by itself). */
+export const backupHealthMonitorService: Service = {
+  name: "backup health monitor",
+  start: (config) => startBackupHealthMonitor(config),
+  stop() {
+    const m = monitor();
+    if (m.timer) clearInterval(m.timer);
+    m.timer = null;
+  },
+};
