@@ -9,8 +9,8 @@ import { processSingleton } from "../process-singleton";
 import type { HealthReport } from "./health-report";
 
 type ReportFunction = (requestId: string) => Promise<HealthReport>;
-type Published = { report: ReportFunction | null };
-const published = () => processSingleton<Published>("health-report", () => ({ report: null }));
+
+const published = () => processSingleton<{ report: ReportFunction | null }>("health-report", () => ({ report: null }));
 
 export function publishHealthReport(report: ReportFunction): void {
   published().report = report;
