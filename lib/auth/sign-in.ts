@@ -3,19 +3,16 @@
 import { recordAuditSafely, type RequestOrigin } from "../audit/record";
 import { getPrisma } from "../db/prisma";
 import type { User } from "../generated/prisma/client";
+import { processSingleton } from "../process-singleton";
 import { LoginLimiter } from "./login-throttle";
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from "./password";
 import { hasTwoFactor, spendSecondFactor } from "./two-factor";
 
-// One limiter per process: next-auth's route and any other bundle share it through globalThis.
-// Codes have their own, charged per user from any address: whoever reaches the code step knows
-// the password, and may have many addresses.
-const globalForLimiter = globalThis as unknown as {
-  opstageLoginLimiter?: LoginLimiter;
-  opstageCodeLimiter?: LoginLimiter;
-};
-const limiter = (globalForLimiter.opstageLoginLimiter ??= new LoginLimiter());
-const codeLimiter = (globalForLimiter.opstageCodeLimiter ??= new LoginLimiter());
+// One limiter per process (process-singleton.ts), whichever bundle signs in. Codes have their
+// own, charged per user from any address: whoever reaches the code step knows the password, and
+// may have many addresses.
+const limiter = processSingleton("login-limiter", () => new LoginLimiter());
+const codeLimiter = processSingleton("second-factor-limiter", () => new LoginLimiter());
 
 export type SignInOutcome =
   | { ok: true; user: User }

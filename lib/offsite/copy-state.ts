@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { commitTempFile, discardTempFile, tempPathFor } from "../backup/files";
+import { processSingleton } from "../process-singleton";
 import type { OffsiteCopyState } from "./copy-status";
 
 export type { OffsiteCopyState } from "./copy-status";
@@ -13,12 +14,8 @@ function statePath(backupDir: string, name: string): string {
   return path.join(/* turbopackIgnore: true */ backupDir, `${name}.offsite.json`);
 }
 
-// Per process, on globalThis: Next bundles routes separately, and the copy runs in one of them.
-const globalProgress = globalThis as unknown as { opstageOffsiteProgress?: Map<string, number> };
-function progress(): Map<string, number> {
-  globalProgress.opstageOffsiteProgress ??= new Map();
-  return globalProgress.opstageOffsiteProgress;
-}
+// One per process (process-singleton.ts): the copy runs in one bundle, the list is read in another.
+const progress = () => processSingleton("offsite-upload-progress", () => new Map<string, number>());
 
 export function setUploadPercent(name: string, percent: number | null): void {
   if (percent === null) progress().delete(name);

@@ -5,16 +5,14 @@ import { alertEvent } from "../alerts/events";
 import { notify } from "../alerts/notify";
 import type { Config } from "../config";
 import { logger } from "../log";
+import { processSingleton } from "../process-singleton";
 import { reverifyNewestIfDue } from "../backup/proof";
 import { backupHealth, type HealthState } from "./backup-health";
 import type { Service } from "../service";
 
 type MonitorState = { timer: NodeJS.Timeout | null; running: boolean; lastState: HealthState | null };
-const globalMonitor = globalThis as unknown as { opstageHealthMonitor?: MonitorState };
-function monitor(): MonitorState {
-  globalMonitor.opstageHealthMonitor ??= { timer: null, running: false, lastState: null };
-  return globalMonitor.opstageHealthMonitor;
-}
+const monitor = () =>
+  processSingleton<MonitorState>("backup-health-monitor", () => ({ timer: null, running: false, lastState: null }));
 
 /** One check: returns the state seen. Exported for tests; never throws. */
 export async function checkBackupHealth(config: Config, now = new Date()): Promise<HealthState | null> {
