@@ -1,6 +1,7 @@
 // Environment → typed configuration. This module is the only reader of process.env for Opstage's
 // own settings; everything else receives a Config. A bad or missing value stops start-up with one
 // line that names the variable (see loadConfig).
+import { realpathSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
@@ -111,6 +112,8 @@ const envSchema = z.object({
     .max(600_000, "must be at most 600000")
     .default(2000),
   // Alerts and monitoring (lib/alerts, lib/system/backup-health.ts, /api/metrics).
+  // Webhook and SMTP targets inside the network (loopback, private, link-local): refused unless true.
+  OPSTAGE_ALERTS_ALLOW_PRIVATE_TARGETS: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
   OPSTAGE_ALERT_RETRY_FIRST_DELAY_MS: z.coerce
     .number({ error: "must be a number of milliseconds" })
     .int("must be a whole number of milliseconds")
@@ -212,6 +215,8 @@ export type Config = {
     reverifyIntervalMs: number;
     /** OPSTAGE_METRICS_TOKEN: a bearer token that may read /api/metrics only. */
     metricsToken: string | undefined;
+    /** Whether alerts may go to loopback, private and link-local addresses (lib/alerts/target-address.ts). */
+    allowPrivateAlertTargets: boolean;
   };
   /** Continuous replication with Litestream (OPSTAGE_REPLICATION_*). */
   replication: ReplicationEnvironment;
@@ -295,7 +300,7 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
   if (e.OPSTAGE_ADMIN_PASSWORD && !e.OPSTAGE_ADMIN_USERNAME) {
     throw new ConfigError("OPSTAGE_ADMIN_USERNAME", "is required when OPSTAGE_ADMIN_PASSWORD is set");
   }
-  return {
+  const config: Config = {
     dataDir,
     databasePath: path.join(/*turbopackIgnore: true*/ dataDir, "opstage.db"),
     backupDir: path.resolve(
@@ -321,6 +326,7 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
       healthCheckIntervalMs: e.OPSTAGE_BACKUP_HEALTH_CHECK_SECONDS * 1000,
       reverifyIntervalMs: Math.round(e.OPSTAGE_BACKUP_REVERIFY_HOURS * 3_600_000),
       metricsToken: e.OPSTAGE_METRICS_TOKEN,
+      allowPrivateAlertTargets: e.OPSTAGE_ALERTS_ALLOW_PRIVATE_TARGETS === "true",
     },
     offsite: {
       endpoint: e.OPSTAGE_OFFSITE_ENDPOINT,
@@ -342,6 +348,57 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
     },
     replication: replicationEnvironment(e),
   };
+  refuseSharedFolders(config);
+  return config;
+}
+
+/**
+ * `folder` with its symbolic links resolved as far as it exists: a folder not made yet resolves
+ * through its nearest existing parent, which is where it would be made.
+ */
+function resolvedFolder(folder: string): string {
+  const missing: string[] = [];
+  let current = folder;
+  for (;;) {
+    try {
+      return path.join(/*turbopackIgnore: true*/ realpathSync(current), ...missing);
+    } catch {
+      const parent = path.dirname(current);
+      if (parent === current) return folder;
+      missing.unshift(path.basename(current));
+      current = parent;
+    }
+  }
+}
+
+// Each folder must be its own. A backup folder that is the data folder lists the live opstage.db
+// as a backup (which a delete then unlinks under the running server), and a replica folder on
+// either would mix Litestream's generations with files that retention and restores manage.
+function refuseSharedFolders(config: Config): void {
+  const data = resolvedFolder(config.dataDir);
+  const backups = resolvedFolder(config.backupDir);
+  if (backups === data) {
+    throw new ConfigError(
+      "OPSTAGE_BACKUP_DIR",
+      `is the data folder OPSTAGE_DATA_DIR (${data}): backups need a folder of their own. ` +
+        `Unset OPSTAGE_BACKUP_DIR (backups then go to ${path.join(/*turbopackIgnore: true*/ config.dataDir, "backups")}) or point it elsewhere.`,
+    );
+  }
+  const { replica, path: replicaPath } = config.replication;
+  if (replica !== "file" || !replicaPath) return;
+  const replicaFolder = resolvedFolder(replicaPath);
+  for (const [variable, folder] of [
+    ["OPSTAGE_DATA_DIR", data],
+    ["OPSTAGE_BACKUP_DIR", backups],
+  ] as const) {
+    if (replicaFolder === folder) {
+      throw new ConfigError(
+        "OPSTAGE_REPLICATION_PATH",
+        `is the ${variable === "OPSTAGE_DATA_DIR" ? "data" : "backup"} folder ${variable} (${folder}): ` +
+          `the replica needs a folder of its own, ideally on another disk.`,
+      );
+    }
+  }
 }
 
 function replicationEnvironment(e: z.infer<typeof envSchema>): ReplicationEnvironment {

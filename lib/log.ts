@@ -24,14 +24,27 @@ const LEVEL_NAMES: Record<number, string> = {
 // Fields every record has, or that pretty lines show in their own way.
 const QUIET_FIELDS = new Set(["level", "time", "pid", "hostname", "msg", "err", "app"]);
 
+// A value from outside (a request's parameter in an error message) must not start a line of its
+// own that reads as another record: control characters are written as JSON escapes, as the JSON
+// format does. Only a stack's own frames go on lines of their own.
+function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
+function prettyError(err: LogRecord["err"]): string {
+  if (!err) return "";
+  const message = err.message ? ` (${escapeControls(err.message)})` : "";
+  const frames = (err.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
+  return frames.length > 0 ? `${message}\n${frames.join("\n")}` : message;
+}
+
 function prettyLine(record: LogRecord): string {
   const level = record.level >= 40 ? `${LEVEL_NAMES[record.level] ?? record.level}: ` : "";
   const extra = Object.entries(record)
     .filter(([key]) => !QUIET_FIELDS.has(key))
-    .map(([key, value]) => ` ${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .map(([key, value]) => ` ${key}=${typeof value === "string" ? escapeControls(value) : JSON.stringify(value)}`)
     .join("");
-  const error = record.err?.stack ? `\n${record.err.stack}` : record.err?.message ? ` (${record.err.message})` : "";
-  return `[opstage] ${level}${record.msg ?? ""}${extra}${error}\n`;
+  return `[opstage] ${level}${escapeControls(record.msg ?? "")}${extra}${prettyError(record.err)}\n`;
 }
 
 function createLogger(format: LogFormat, level: LogLevel, fd: 1 | 2 = 1): Logger {

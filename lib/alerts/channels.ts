@@ -6,6 +6,7 @@ import { getPrisma } from "../db/prisma";
 import { KnownError } from "../errors";
 import type { AlertChannel } from "../generated/prisma/client";
 import { ALERT_EVENT_TYPES, type AlertEventType } from "./events";
+import { assertTargetHostAllowed, PrivateTargetError } from "./target-address";
 
 export const WEBHOOK_PRESETS = ["generic", "slack", "ntfy"] as const;
 export type WebhookPreset = (typeof WEBHOOK_PRESETS)[number];
@@ -93,6 +94,21 @@ export function validateChannel(input: RawChannelInput): ChannelInput {
   throw new AlertChannelError("The channel type must be webhook or email.");
 }
 
+/**
+ * What an owner saves is refused at once when its host is an address inside the network (or
+ * localhost); a name is checked again at each delivery, on the addresses it resolves to then.
+ */
+function validateNewChannel(input: RawChannelInput): ChannelInput {
+  const channel = validateChannel(input);
+  try {
+    assertTargetHostAllowed(channel.type === "webhook" ? new URL(channel.config.url).hostname : channel.config.host);
+  } catch (error) {
+    if (error instanceof PrivateTargetError) throw new AlertChannelError(error.message);
+    throw error;
+  }
+  return channel;
+}
+
 function toChannel(row: AlertChannel): Channel {
   const parsed = validateChannel({
     type: row.type,
@@ -150,7 +166,7 @@ function secretOf(value: string | null | undefined): string | null | undefined {
 }
 
 export async function createChannel(input: RawChannelInput & { secret?: string | null }): Promise<PublicChannel> {
-  const channel = validateChannel(input);
+  const channel = validateNewChannel(input);
   const row = await getPrisma().alertChannel.create({
     data: {
       name: channel.name,
@@ -174,7 +190,7 @@ export async function updateChannel(
 ): Promise<PublicChannel> {
   const existing = await getPrisma().alertChannel.findUnique({ where: { id } });
   if (!existing) throw new AlertChannelError("No such alert channel.", "not_found");
-  const channel = validateChannel(input);
+  const channel = validateNewChannel(input);
   if (channel.type !== existing.type) throw new AlertChannelError("A channel's type cannot change; add a new one.");
   const secret = input.clearSecret ? null : (secretOf(input.secret) ?? existing.secret);
   const row = await getPrisma().alertChannel.update({

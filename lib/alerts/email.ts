@@ -1,7 +1,9 @@
 // An email delivery through the channel's SMTP server (nodemailer): plain text, one message to
 // every recipient.
+import { isIP } from "node:net";
 import type { EmailConfig } from "./channels";
 import type { AlertEvent } from "./events";
+import { checkedAddress, PrivateTargetError } from "./target-address";
 
 const SMTP_TIMEOUT_MS = 15_000;
 
@@ -29,10 +31,22 @@ export async function sendEmail(
   event: AlertEvent,
   instance: string | null,
 ): Promise<void> {
+  // The checked address itself is what nodemailer connects to (it would resolve the name again,
+  // maybe to another address); TLS still verifies the certificate against the name.
+  let address: string;
+  try {
+    address = await checkedAddress(config.host);
+  } catch (error) {
+    if (error instanceof PrivateTargetError) throw error;
+    throw new Error(
+      `SMTP ${config.host}:${config.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
   // Loaded on first use, not with the server (start-up imports the alert channels).
   const { default: nodemailer } = await import("nodemailer");
   const transport = nodemailer.createTransport({
-    host: config.host,
+    host: address,
+    ...(isIP(config.host) === 0 ? { tls: { servername: config.host } } : {}),
     port: config.port,
     secure: config.security === "tls",
     requireTLS: config.security === "starttls",

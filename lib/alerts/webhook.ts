@@ -1,12 +1,17 @@
 // A webhook delivery: one JSON POST in the channel's preset, signed with HMAC-SHA256 when the
 // channel has a signing key (X-Opstage-Signature: sha256=<hex of the exact body>).
 import { createHmac } from "node:crypto";
+import http from "node:http";
+import https from "node:https";
 import type { WebhookConfig, WebhookPreset } from "./channels";
 import type { AlertEvent } from "./events";
+import { assertTargetHostAllowed, checkedLookup, PrivateTargetError } from "./target-address";
 
 /** Past this, an attempt counts as failed and is retried later. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 export const SIGNATURE_HEADER = "X-Opstage-Signature";
+/** How much of a receiver's error answer the console shows. */
+const ANSWER_EXCERPT_CHARS = 80;
 
 const NTFY_PRIORITY = { info: 3, warning: 4, error: 5 } as const;
 const NTFY_TAG = { info: "white_check_mark", warning: "warning", error: "rotating_light" } as const;
@@ -58,6 +63,51 @@ export function signatureOf(body: string, key: string): string {
   return `sha256=${createHmac("sha256", key).update(body).digest("hex")}`;
 }
 
+/** What a receiver answered, as the console may show it: one short line, nothing more of its body. */
+export function answerExcerpt(text: string): string {
+  const line = text
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return line.length > ANSWER_EXCERPT_CHARS ? `${line.slice(0, ANSWER_EXCERPT_CHARS)}…` : line;
+}
+
+type Answer = { status: number; excerpt: string };
+
+// node:http(s) rather than fetch: its `lookup` option connects to exactly the address that was
+// checked (target-address.ts), and it follows no redirect to an address nobody checked.
+function post(url: URL, headers: Record<string, string>, body: string): Promise<Answer> {
+  const client = url.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.request(
+      url,
+      {
+        method: "POST",
+        headers: { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
+        lookup: checkedLookup,
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          response.resume();
+          return resolve({ status, excerpt: "" });
+        }
+        // Only the start of an error's body is read: a line of it is all that is shown.
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          text += chunk;
+          if (text.length > 4 * ANSWER_EXCERPT_CHARS) response.destroy();
+        });
+        response.on("close", () => resolve({ status, excerpt: answerExcerpt(text) }));
+      },
+    );
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
 /** One attempt; resolves when the receiver answered 2xx, throws a one-line reason otherwise. */
 export async function sendWebhook(
   config: WebhookConfig,
@@ -66,27 +116,26 @@ export async function sendWebhook(
   instance: string | null,
 ): Promise<void> {
   const { url, body } = webhookRequest(config, event, instance);
+  const target = new URL(url);
+  assertTargetHostAllowed(target.hostname);
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
     "User-Agent": "Opstage-CE-alerts",
     "X-Opstage-Event": event.type,
   };
   if (secret) headers[SIGNATURE_HEADER] = signatureOf(body, secret);
-  let response: Response;
+  let answer: Answer;
   try {
-    response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+    answer = await post(target, headers, body);
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    if ((error as Error).name === "TimeoutError") {
-      throw new Error(`${new URL(url).host} did not answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`);
+    if (error instanceof PrivateTargetError) throw error;
+    const { name, code, message } = error as NodeJS.ErrnoException;
+    if (name === "AbortError" || name === "TimeoutError") {
+      throw new Error(`${target.host} did not answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`);
     }
-    throw new Error(
-      `could not reach ${new URL(url).host}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
-    );
+    throw new Error(`could not reach ${target.host}: ${code ?? message}`);
   }
-  if (!response.ok) {
-    const text = (await response.text().catch(() => "")).slice(0, 200);
-    throw new Error(`${new URL(url).host} answered HTTP ${response.status}${text ? `: ${text}` : ""}`);
+  if (answer.status < 200 || answer.status >= 300) {
+    throw new Error(`${target.host} answered HTTP ${answer.status}${answer.excerpt ? `: ${answer.excerpt}` : ""}`);
   }
-  await response.body?.cancel().catch(() => {});
 }

@@ -78,6 +78,18 @@ export function decodeCursor(value: string): AuditCursor {
   return { createdAt, id };
 }
 
+// The last code point: every string that starts with `prefix` sorts below prefix + it.
+const AFTER_EVERY_CHARACTER = String.fromCodePoint(0x10ffff);
+
+/**
+ * A prefix match on the characters as typed. Prisma's `startsWith` is SQLite's LIKE without an
+ * ESCAPE clause, where `%` and `_` are wildcards (`%` matched every event); a range on the
+ * (binary) text compares the characters themselves, case included.
+ */
+function startsWithLiterally(prefix: string): Prisma.StringFilter<"AuditEvent"> {
+  return { gte: prefix, lt: `${prefix}${AFTER_EVERY_CHARACTER}` };
+}
+
 /** Owners and operators read every event; a viewer reads only the events they made themselves. */
 function assertReader(actor: Actor): void {
   if (!hasRole(actor.user.role, "viewer"))
@@ -92,7 +104,7 @@ async function whereOf(actor: Actor, filter: AuditFilter, cursor?: AuditCursor):
     const user = await getPrisma().user.findUnique({ where: { username: filter.actor }, select: { id: true } });
     and.push({ actorId: user?.id ?? filter.actor });
   }
-  if (filter.actionPrefix) and.push({ action: { startsWith: filter.actionPrefix } });
+  if (filter.actionPrefix) and.push({ action: startsWithLiterally(filter.actionPrefix) });
   if (filter.result) and.push({ result: filter.result });
   if (filter.targetId) and.push({ targetId: filter.targetId });
   if (filter.from) and.push({ createdAt: { gte: filter.from } });

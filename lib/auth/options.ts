@@ -6,6 +6,7 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getConfig } from "../config";
+import { logger } from "../log";
 import { clientAddress } from "./client-address";
 import { safeCallbackPath } from "./safe-callback";
 import { newSessionId, revokeSession } from "./sessions";
@@ -38,6 +39,20 @@ function sameOriginRedirect({ url, baseUrl }: { url: string; baseUrl: string }):
   return `${new URL(baseUrl).origin}${safeCallbackPath(`${target.pathname}${target.search}${target.hash}`)}`;
 }
 
+// next-auth's own logger writes with console.error, values and newlines as they came: a
+// callbackUrl of "x\n{json}" would read as a record of ours in the JSON log. Through pino each
+// report is one record, every value escaped.
+const nextAuthLogger: NextAuthOptions["logger"] = {
+  error(code, metadata) {
+    const err = metadata instanceof Error ? metadata : (metadata as { error?: unknown } | undefined)?.error;
+    logger().error({ nextAuthCode: code, err }, `next-auth reported ${code}`);
+  },
+  warn(code) {
+    logger().warn({ nextAuthCode: code }, `next-auth warned ${code}`);
+  },
+  debug() {},
+};
+
 let options: NextAuthOptions | undefined;
 
 export function getAuthOptions(): NextAuthOptions {
@@ -46,6 +61,7 @@ export function getAuthOptions(): NextAuthOptions {
   bridgeNextAuthEnvironment(config.publicBaseUrl);
   options = {
     secret: config.sessionSecret,
+    logger: nextAuthLogger,
     session: { strategy: "jwt", maxAge: config.sessionTtlSeconds },
     jwt: { maxAge: config.sessionTtlSeconds },
     pages: { signIn: "/login" },

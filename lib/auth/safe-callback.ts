@@ -16,3 +16,15 @@ export function safeCallbackPath(value: unknown): string {
   // "/.//host" parses to the path "//host", which a browser would again read as a host.
   return path.startsWith("//") ? "/" : path;
 }
+
+/**
+ * Whether next-auth accepts `value` as a callbackUrl (its assertConfig): a path, or an http(s)
+ * URL. Anything else it answers with a 500 after logging the value.
+ */
+export function isCallbackUrlNextAuthTakes(value: string, origin: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(value, value.startsWith("/") ? origin : undefined).protocol);
+  } catch {
+    return false;
+  }
+}

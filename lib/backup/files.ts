@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { link, open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
+import { isReservedDataFileName } from "../db/data-folder";
 import { KnownError } from "../errors";
 
 const TEMP_PREFIX = ".tmp-";
@@ -30,8 +31,17 @@ export class BackupNameError extends KnownError {
   }
 }
 
+/** Why `name` cannot be a backup's name, or null when it can. */
+export function backupNameProblem(name: string): string | null {
+  if (!SAFE_NAME.test(name) || name.includes(".."))
+    return "The name must be a file name ending in .db (letters, digits, . _ -; not starting with a dot).";
+  // Whatever the folders are, the live database and its companions are never a backup.
+  if (isReservedDataFileName(name)) return `${name} is the name of the live database's own file; choose another name.`;
+  return null;
+}
+
 export function isSafeBackupName(name: string): boolean {
-  return SAFE_NAME.test(name) && !name.includes("..");
+  return backupNameProblem(name) === null;
 }
 
 /**

@@ -34,7 +34,7 @@ import { openDatabase } from "../db/sqlite";
 import type { MigrationFile } from "../migrate/files";
 import { APP_VERSION } from "../version";
 import { backupFileName, commitTempFile, discardTempFile, ensureDir, tempPathFor, unreadableFileReason } from "./files";
-import { readManifest, writeManifest } from "./manifest";
+import { manifestPath, readManifest, writeManifest } from "./manifest";
 import { carryOverAndCompare, type RestoreChanges } from "./restore-changes";
 import { applyRetention } from "./retention";
 import { diskFreeBytes, isDiskFull } from "./space";
@@ -210,7 +210,9 @@ export async function installRestore(input: {
       crashIf("after-wal", crashAt);
       preRestore = readable ? backupFileName(new Date(), "pre-restore") : unreadableName;
       if (readable) changes = carryOverAndCompare(config.databasePath, temp, input.keepSettings);
-      await keepReplacedDatabase(config.databasePath, config.backupDir, preRestore);
+      ensureDir(config.backupDir);
+      // The manifest first: start-up removes a pre-restore link that is still the live database
+      // (a crash before the swap) only when its manifest says what it is (start-cleanup.ts).
       if (readable) {
         await writeManifest(config.backupDir, {
           name: preRestore,
@@ -227,6 +229,11 @@ export async function installRestore(input: {
           actor: { ...SYSTEM_ACTOR, label: "restore" },
         });
       }
+      const kept = preRestore;
+      await keepReplacedDatabase(config.databasePath, config.backupDir, kept).catch((error: unknown) => {
+        rmSync(manifestPath(config.backupDir, kept), { force: true });
+        throw error;
+      });
       crashIf("after-snapshot", crashAt);
     } else {
       for (const suffix of ["-wal", "-shm"]) rmSync(`${config.databasePath}${suffix}`, { force: true });

@@ -3,10 +3,12 @@
 // overdue / failing / unknown, and the last good backup) and replication — are information
 // only: they never make the server unhealthy, so a failing backup schedule or an unreachable
 // replica does not restart the container. States and a time only, never a backup's name, a
-// replica's address or an error (paths, hosts): anyone can ask.
+// replica's address or an error (paths, hosts): anyone can ask. What went wrong is logged under
+// the request's id, which the answer names.
 import { backupHealth } from "./backup-health";
 import { getConfig } from "../config";
 import { getAppDatabase } from "../db/app-database";
+import { logger } from "../log";
 import { exclusiveSince } from "../db/lease";
 import { localReplicationStatus } from "../replication/status";
 import { APP_VERSION } from "../version";
@@ -41,7 +43,17 @@ function replicationDetail(): ReplicationDetail {
   }
 }
 
-export async function healthReport(): Promise<HealthReport> {
+/** An unhealthy state in words anyone may read; what went wrong goes to the log under `requestId`. */
+function unavailable(what: string, detail: unknown, requestId: string): HealthReport {
+  logger().warn({ err: detail instanceof Error ? detail : undefined, detail, requestId }, `health: ${what}`);
+  return {
+    status: "unavailable",
+    version: APP_VERSION,
+    reason: `${what}; the server's log has the details (request ${requestId})`,
+  };
+}
+
+export async function healthReport(requestId: string): Promise<HealthReport> {
   if (exclusiveSince() !== null) {
     return { status: "restoring", version: APP_VERSION, reason: "a backup is being restored" };
   }
@@ -49,14 +61,13 @@ export async function healthReport(): Promise<HealthReport> {
     const db = getAppDatabase();
     db.prepare("SELECT 1").get();
     const migrations = migrationSummary(db);
-    if (migrations.error || migrations.pending > 0) {
-      const reason = migrations.error ?? `${migrations.pending} migration(s) pending`;
-      return { status: "unavailable", version: APP_VERSION, reason };
+    if (migrations.error) return unavailable("the database's migrations cannot be read", migrations.error, requestId);
+    if (migrations.pending > 0) {
+      return { status: "unavailable", version: APP_VERSION, reason: `${migrations.pending} migration(s) pending` };
     }
     const details = { backups: await backupsDetail(), replication: replicationDetail() };
     return { status: "ok", version: APP_VERSION, details };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return { status: "unavailable", version: APP_VERSION, reason };
+    return unavailable("the database cannot be read", error instanceof Error ? error.message : error, requestId);
   }
 }

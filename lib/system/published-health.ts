@@ -8,14 +8,15 @@
 import { processSingleton } from "../process-singleton";
 import type { HealthReport } from "./health-report";
 
-type Published = { report: (() => Promise<HealthReport>) | null };
+type ReportFunction = (requestId: string) => Promise<HealthReport>;
+type Published = { report: ReportFunction | null };
 const published = () => processSingleton<Published>("health-report", () => ({ report: null }));
 
-export function publishHealthReport(report: () => Promise<HealthReport>): void {
+export function publishHealthReport(report: ReportFunction): void {
   published().report = report;
 }
 
 /** The report, or null before start-up has published it (Next waits for start-up; a guard). */
-export function publishedHealthReport(): Promise<HealthReport> | null {
-  return published().report?.() ?? null;
+export function publishedHealthReport(requestId: string): Promise<HealthReport> | null {
+  return published().report?.(requestId) ?? null;
 }

@@ -16,6 +16,22 @@ describe("start-up", () => {
     assert.match(output, /Invalid configuration: OPSTAGE_SESSION_TTL_SECONDS must be a number of seconds/);
   });
 
+  test("a backup folder that is the data folder stops start-up and the CLI, and opstage.db is kept as it was", async () => {
+    const dataDir = tempDir();
+    const first = await startServer({ dataDir });
+    await first.stop();
+    const before = readFileSync(path.join(dataDir, "opstage.db"));
+    for (let start = 0; start < 2; start++) {
+      const { code, output } = await runServerToExit({ dataDir, env: { OPSTAGE_BACKUP_DIR: dataDir } }, 30_000);
+      assert.notEqual(code, 0);
+      assert.match(output, /Invalid configuration: OPSTAGE_BACKUP_DIR is the data folder OPSTAGE_DATA_DIR/);
+    }
+    const cli = runCli(dataDir, ["list"], "", undefined, { OPSTAGE_BACKUP_DIR: dataDir });
+    assert.notEqual(cli.code, 0);
+    assert.match(cli.stderr, /OPSTAGE_BACKUP_DIR is the data folder OPSTAGE_DATA_DIR/);
+    assert.deepEqual(readFileSync(path.join(dataDir, "opstage.db")), before);
+  });
+
   test("a missing session secret stops start-up", async () => {
     const { code, output } = await runServerToExit({ dataDir: tempDir(), env: { OPSTAGE_SESSION_SECRET: "" } });
     assert.notEqual(code, 0);

@@ -39,6 +39,9 @@ function serverEnv(options: ServerOptions, port: number): NodeJS.ProcessEnv {
     OPSTAGE_SESSION_SECRET: TEST_SECRET,
     // The tests read the server's readable lines; one test reads the JSON ones (lifecycle).
     OPSTAGE_LOG_FORMAT: "pretty",
+    // The tests' alert receivers listen on 127.0.0.1, which a production console refuses
+    // (lib/alerts/target-address.ts); the test of that refusal sets this back to false.
+    OPSTAGE_ALERTS_ALLOW_PRIVATE_TARGETS: "true",
     ...options.env,
     // Always the test's own: never a real data dir or a fixed port.
     OPSTAGE_DATA_DIR: options.dataDir,

@@ -2,7 +2,7 @@
 // origin, and the cross-site check. Headers are read through a getter so the one Pages Router
 // route (the backup download, see pages/api/admin/backup/sqlite.ts) shares all of it.
 import type { RequestOrigin } from "@/lib/audit/record";
-import { clientAddress } from "@/lib/auth/client-address";
+import { clientAddress, normalizeAddress, PEER_HEADER } from "@/lib/auth/client-address";
 import { AuthError, type Actor } from "@/lib/auth/actor";
 import { requireRole, type SessionSource } from "@/lib/auth/require-role";
 import { getConfig } from "@/lib/config";
@@ -43,10 +43,34 @@ export function requestOrigin(header: HeaderGetter): RequestOrigin {
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
+ * The origin a browser on this console sends: OPSTAGE_PUBLIC_BASE_URL's when set, else the
+ * request's own (http, as `opstage serve` speaks it, or the X-Forwarded-Proto of a proxy named in
+ * OPSTAGE_TRUST_PROXY that terminates TLS in front of it), with the Host it was sent to.
+ */
+function consoleOrigin(header: HeaderGetter): string | null {
+  const { publicBaseUrl, trustProxy } = getConfig();
+  if (publicBaseUrl) return new URL(publicBaseUrl).origin;
+  const host = header("host");
+  if (!host) return null;
+  const peer = header(PEER_HEADER);
+  const forwardedProto = header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+  const scheme =
+    peer && trustProxy.includes(normalizeAddress(peer)) && (forwardedProto === "https" || forwardedProto === "http")
+      ? forwardedProto
+      : "http";
+  try {
+    return new URL(`${scheme}://${host}`).origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Why a state-changing request looks cross-site, or null. Browsers send Sec-Fetch-Site on every
  * request and Origin on every POST; a forged cross-site form or fetch cannot hide either.
  * Clients that send neither (curl from a host cron) are not browsers and carry no ambient
- * cookies, so they pass and are judged by their credentials alone.
+ * cookies, so they pass and are judged by their credentials alone. The whole origin is compared
+ * (scheme, host and port): https://host:port is another site than http://host:port.
  */
 export function crossSiteReason(method: string, header: HeaderGetter): string | null {
   if (SAFE_METHODS.has(method.toUpperCase())) return null;
@@ -56,18 +80,13 @@ export function crossSiteReason(method: string, header: HeaderGetter): string | 
   }
   const origin = header("origin");
   if (origin) {
-    let originHost: string;
+    let sent: string;
     try {
-      originHost = new URL(origin).host;
+      sent = new URL(origin).origin;
     } catch {
       return `Origin ${origin} is not a URL`;
     }
-    const allowed = new Set<string>();
-    const host = header("host");
-    if (host) allowed.add(host);
-    const publicBaseUrl = getConfig().publicBaseUrl;
-    if (publicBaseUrl) allowed.add(new URL(publicBaseUrl).host);
-    if (!allowed.has(originHost)) return `Origin ${origin} is not this console`;
+    if (sent !== consoleOrigin(header)) return `Origin ${origin} is not this console`;
   }
   return null;
 }

@@ -18,7 +18,7 @@ import { methodNotAllowed } from "@/app/api/_shared/pages-method";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/actor";
 import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
-import { commitTempFileAsNew, discardTempFile, ensureDir, isSafeBackupName, tempPathFor } from "@/lib/backup/files";
+import { commitTempFileAsNew, discardTempFile, ensureDir, backupNameProblem, tempPathFor } from "@/lib/backup/files";
 import { writeManifest, type BackupManifest } from "@/lib/backup/manifest";
 import { SQLITE_HEADER_BYTES, sqliteFileProblem } from "@/lib/backup/sqlite-header";
 import { diskFreeBytes } from "@/lib/backup/space";
@@ -63,7 +63,8 @@ export default pagesRoute(async (req: NextApiRequest, res: NextApiResponse) => {
   if (!context) return;
   const name = String(req.query.name ?? "");
   const { backupDir } = getConfig();
-  if (!isSafeBackupName(name)) return refuse(res, 400, "invalid_input", "The name must be a file name ending in .db.");
+  const nameProblem = backupNameProblem(name);
+  if (nameProblem) return refuse(res, 400, "invalid_input", nameProblem);
   ensureDir(backupDir);
   const finalPath = path.join(backupDir, name);
   if (existsSync(finalPath)) return refuse(res, 409, "exists", `A backup named ${name} already exists.`);
