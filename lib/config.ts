@@ -152,6 +152,14 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be a user name of letters, digits, . _ -")
     .optional(),
   OPSTAGE_REPLICATION_SFTP_KEY_PATH: z.string().min(1, "must not be empty").optional(),
+  // The replica is encrypted to this age recipient (else to the offsite target's, when it has one).
+  OPSTAGE_REPLICATION_AGE_RECIPIENT: z
+    .string()
+    .regex(
+      /^age1[02-9ac-hj-np-z]{58}$/,
+      "must be an age X25519 recipient (age1…, 62 characters; `age-keygen -y` prints it)",
+    )
+    .optional(),
   OPSTAGE_REPLICATION_SYNC_INTERVAL: z
     .string()
     .regex(DURATION_PATTERN, "must be a duration such as 1s, 500ms, 10s or 1m")
@@ -227,6 +235,8 @@ export type ReplicationEnvironment = {
   /** file: the replica folder (absolute); sftp: the remote folder; s3: the key prefix (or undefined). */
   path: string | undefined;
   sftp: { host: string; port: number; user: string; keyPath: string } | undefined;
+  /** age recipient the replica is encrypted to (OPSTAGE_REPLICATION_AGE_RECIPIENT); else the offsite one. */
+  recipient: string | undefined;
   /** Go durations (1s, 24h), passed to Litestream as they are. */
   syncInterval: string;
   snapshotInterval: string;
@@ -432,6 +442,7 @@ function replicationEnvironment(e: z.infer<typeof envSchema>): ReplicationEnviro
     replica,
     path: replicaPath,
     sftp,
+    recipient: e.OPSTAGE_REPLICATION_AGE_RECIPIENT,
     syncInterval: e.OPSTAGE_REPLICATION_SYNC_INTERVAL,
     snapshotInterval: e.OPSTAGE_REPLICATION_SNAPSHOT_INTERVAL,
     retention: e.OPSTAGE_REPLICATION_RETENTION,
