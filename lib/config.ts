@@ -114,6 +114,11 @@ const envSchema = z.object({
   // Alerts and monitoring (lib/alerts, lib/system/backup-health.ts, /api/metrics).
   // Webhook and SMTP targets inside the network (loopback, private, link-local): refused unless true.
   OPSTAGE_ALERTS_ALLOW_PRIVATE_TARGETS: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
+  // Pinged (GET) after each successful scheduled backup, <url>/fail after a failed one: the push
+  // convention of healthchecks.io and Uptime Kuma, so a server that is gone is noticed by silence.
+  OPSTAGE_HEARTBEAT_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://hc-ping.com/<uuid>" })
+    .optional(),
   OPSTAGE_ALERT_RETRY_FIRST_DELAY_MS: z.coerce
     .number({ error: "must be a number of milliseconds" })
     .int("must be a whole number of milliseconds")
@@ -223,6 +228,8 @@ export type Config = {
     reverifyIntervalMs: number;
     /** OPSTAGE_METRICS_TOKEN: a bearer token that may read /api/metrics only. */
     metricsToken: string | undefined;
+    /** OPSTAGE_HEARTBEAT_URL: pinged after each scheduled backup (<url>/fail when it failed). */
+    heartbeatUrl: string | undefined;
     /** Whether alerts may go to loopback, private and link-local addresses (lib/alerts/target-address.ts). */
     allowPrivateAlertTargets: boolean;
   };
@@ -336,6 +343,7 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
       healthCheckIntervalMs: e.OPSTAGE_BACKUP_HEALTH_CHECK_SECONDS * 1000,
       reverifyIntervalMs: Math.round(e.OPSTAGE_BACKUP_REVERIFY_HOURS * 3_600_000),
       metricsToken: e.OPSTAGE_METRICS_TOKEN,
+      heartbeatUrl: e.OPSTAGE_HEARTBEAT_URL,
       allowPrivateAlertTargets: e.OPSTAGE_ALERTS_ALLOW_PRIVATE_TARGETS === "true",
     },
     offsite: {

@@ -99,7 +99,7 @@ export async function restoreReplicaToTemp(
     throw new PointInTimeError(`Could not read the replica at ${label}: ${litestreamFailureOf(error)}`);
   }
   if (generations.length === 0) throw new PointInTimeError(`The replica at ${label} holds nothing to restore.`);
-  const identity = await replicaIdentity(setup.recipient, options.identityText ?? null);
+  const given = await replicaIdentity(setup.recipient, options.identityText ?? null);
   // Litestream v0.3 dates each uploaded WAL segment by the file's modification time on the
   // replica, and restores the segments dated at or before the moment. A folder keeps that time to
   // the nanosecond; SFTP and S3 give whole seconds, which would let in a segment written up to a
@@ -128,7 +128,7 @@ export async function restoreReplicaToTemp(
     });
   };
   try {
-    if (identity) await restoreWithIdentity(config, identity, restore, () => discardReplicaRestore(file));
+    if (given) await restoreWithIdentity(config, given.identity, restore, () => discardReplicaRestore(file));
     else await restore(setup.configPath);
   } catch (error) {
     discardReplicaRestore(file);
@@ -140,8 +140,9 @@ export async function restoreReplicaToTemp(
         `The replica has no data for ${moment}. It can restore moments within: ${windowText(generations)}. Nothing was changed.`,
       );
     }
+    if (given?.mismatch) throw new PointInTimeError(`${given.mismatch} Nothing was changed.`);
     // Without the identity, Litestream reads age's ciphertext as if it were its lz4 frames.
-    if (!identity && /lz4: bad magic number/.test(output)) {
+    if (!given && /lz4: bad magic number/.test(output)) {
       throw new PointInTimeError(
         `The replica at ${label} is encrypted with age and no identity was given: ${IDENTITY_ADVICE} Nothing was changed.`,
       );
@@ -170,9 +171,14 @@ const IDENTITY_ADVICE =
 
 /**
  * The identity to decrypt with, checked: none given for an encrypted replica is refused before
- * anything runs, and one that is not the recipient's key is named as such.
+ * anything runs. One that is not the current recipient's key is still tried (older generations
+ * may be encrypted to a recipient since replaced); if the restore fails, that is named as the
+ * likely reason.
  */
-async function replicaIdentity(recipient: string | null, identityText: string | null): Promise<string | null> {
+async function replicaIdentity(
+  recipient: string | null,
+  identityText: string | null,
+): Promise<{ identity: string; mismatch: string | null } | null> {
   if (!identityText?.trim()) {
     if (recipient) {
       throw new PointInTimeError(`The replica is encrypted to ${recipient}: ${IDENTITY_ADVICE} Nothing was changed.`);
@@ -182,11 +188,16 @@ async function replicaIdentity(recipient: string | null, identityText: string | 
   let identity: string;
   try {
     identity = parseIdentity(identityText);
-    if (recipient) await assertIdentityMatches(identity, recipient, "the replica");
   } catch (error) {
     throw new PointInTimeError(`${(error as Error).message} Nothing was changed.`);
   }
-  return identity;
+  let mismatch: string | null = null;
+  if (recipient) {
+    await assertIdentityMatches(identity, recipient, "the replica").catch((error: unknown) => {
+      mismatch = (error as Error).message;
+    });
+  }
+  return { identity, mismatch };
 }
 
 /**
