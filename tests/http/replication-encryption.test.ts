@@ -42,20 +42,32 @@ function filesUnder(dir: string): string[] {
     .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-/** Writes a marker row into the live database; resolves when the replica has it. */
+// A commit reaches the replica within the sync interval (1 s) plus Litestream's look at the WAL
+// (250 ms) plus the upload; 0.75 s more for a machine shared with other builds.
+const SYNC_BOUND_MS = 2000;
+
+/**
+ * Writes a marker row into the live database; resolves once the replica was written to more than
+ * the sync bound after it (filler rows keep Litestream uploading), so the replica holds it.
+ */
 async function writeMarker(dbFile: string, replicaDir: string, marker: string): Promise<number> {
   const db = new Database(dbFile);
   try {
-    db.prepare(
+    const insert = db.prepare(
       `INSERT INTO AuditEvent (id, actorType, action, result, message, createdAt)
        VALUES (?, 'SYSTEM', 'test.marker', 'SUCCESS', ?, CURRENT_TIMESTAMP)`,
-    ).run(marker, marker);
+    );
+    insert.run(marker, marker);
+    const written = Date.now();
+    let filler = 0;
+    await waitFor(`the marker ${marker} to reach the replica`, () => {
+      insert.run(`${marker}-filler-${filler++}`, "filler");
+      return newestReplicaWrite(replicaDir) > written + SYNC_BOUND_MS;
+    });
+    return written;
   } finally {
     db.close();
   }
-  const written = Date.now();
-  await waitFor(`the marker ${marker} to reach the replica`, () => newestReplicaWrite(replicaDir) > written);
-  return written;
 }
 
 function hasMarker(dbFile: string, marker: string): boolean {
