@@ -61,10 +61,11 @@ Usage:
   opstage restore FILE [--yes] [--backup-settings]
                                                  replace opstage.db with FILE (server stopped); keeps
                                                  this instance's backup schedule unless --backup-settings
-  opstage restore --at TIME [--yes] [--backup-settings]
+  opstage restore --at TIME [--yes] [--backup-settings] [--identity-file FILE|-]
                                                  replace opstage.db with the replica as it was at TIME
                                                  (ISO 8601 with zone, e.g. 2026-11-27T06:30:00Z, or
-                                                 latest); needs the OPSTAGE_REPLICATION_* settings
+                                                 latest); needs the OPSTAGE_REPLICATION_* settings, and
+                                                 the age identity when the replica is encrypted
 
 Roles: ${ROLES.join(", ")}. Configuration comes from the same OPSTAGE_* variables as the server.`;
 
@@ -293,11 +294,23 @@ async function restoreCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { yes: { type: "boolean" }, "backup-settings": { type: "boolean" }, at: { type: "string" } },
+    options: {
+      yes: { type: "boolean" },
+      "backup-settings": { type: "boolean" },
+      at: { type: "string" },
+      "identity-file": { type: "string" },
+    },
   });
   if (values.at !== undefined) {
     if (positionals.length > 0) throw new UsageError("restore takes either FILE or --at TIME, not both");
-    return restoreToMomentCommand(values.at, { yes: values.yes, backupSettings: values["backup-settings"] });
+    return restoreToMomentCommand(values.at, {
+      yes: values.yes,
+      backupSettings: values["backup-settings"],
+      identityFile: values["identity-file"],
+    });
+  }
+  if (values["identity-file"] !== undefined) {
+    throw new UsageError("--identity-file goes with --at (an encrypted replica); a backup file is not encrypted");
   }
   if (positionals.length !== 1) throw new UsageError("restore takes one FILE");
   const config = getConfig();
@@ -335,9 +348,16 @@ async function restoreCommand(args: string[]): Promise<void> {
   );
 }
 
-async function restoreToMomentCommand(at: string, options: { yes?: boolean; backupSettings?: boolean }) {
+async function restoreToMomentCommand(
+  at: string,
+  options: { yes?: boolean; backupSettings?: boolean; identityFile?: string },
+) {
   const config = getConfig();
   const moment = parseRestoreMoment(at);
+  if (options.identityFile && options.identityFile !== "-") {
+    const unreadable = unreadableFileReason(path.resolve(options.identityFile));
+    if (unreadable) throw new UsageError(unreadable);
+  }
   const asked = moment === "latest" ? "the replica's latest state" : moment.toISOString();
   if (!options.yes) {
     if (!process.stdin.isTTY) throw new UsageError("restore replaces the database: pass --yes to confirm");
@@ -346,7 +366,8 @@ async function restoreToMomentCommand(at: string, options: { yes?: boolean; back
     );
     if (answer.trim() !== "yes") throw new RestoreError("Not confirmed; nothing changed.");
   }
-  const restored = await restoreReplicaToTemp(config, moment);
+  const identityText = await readIdentityText(options.identityFile);
+  const restored = await restoreReplicaToTemp(config, moment, { identityText });
   let report;
   try {
     report = await restoreDatabase({

@@ -6,6 +6,8 @@ test("a viewer sees replication's state and window, without the restore form", a
   await page.getByRole("link", { name: "Replication" }).click();
   await expect(page.getByRole("heading", { name: "Replication" })).toBeVisible();
   await expect(page.getByTestId("replication-replica")).toContainText("the folder ");
+  // No recipient is set for the end-to-end server: the page says the replica is plaintext.
+  await expect(page.getByTestId("replication-encryption")).toContainText("not encrypted", { timeout: 30_000 });
   await expect(page.getByTestId("replication-state")).toHaveText("Replicating", { timeout: 30_000 });
   await expect(page.getByTestId("replication-window")).toContainText(" – ", { timeout: 30_000 });
   await expect(page.getByTestId("replication-moment")).toHaveCount(0);

@@ -116,6 +116,11 @@ const envSchema = z.object({
   // Alerts and monitoring (lib/alerts, lib/system/backup-health.ts, /api/metrics).
   // Webhook and SMTP targets inside the network (loopback, private, link-local): refused unless true.
   OPSTAGE_ALERTS_ALLOW_PRIVATE_TARGETS: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
+  // Pinged (GET) after each successful scheduled backup, <url>/fail after a failed one: the push
+  // convention of healthchecks.io and Uptime Kuma, so a server that is gone is noticed by silence.
+  OPSTAGE_HEARTBEAT_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://hc-ping.com/<uuid>" })
+    .optional(),
   OPSTAGE_ALERT_RETRY_FIRST_DELAY_MS: z.coerce
     .number({ error: "must be a number of milliseconds" })
     .int("must be a whole number of milliseconds")
@@ -154,6 +159,14 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be a user name of letters, digits, . _ -")
     .optional(),
   OPSTAGE_REPLICATION_SFTP_KEY_PATH: z.string().min(1, "must not be empty").optional(),
+  // The replica is encrypted to this age recipient (else to the offsite target's, when it has one).
+  OPSTAGE_REPLICATION_AGE_RECIPIENT: z
+    .string()
+    .regex(
+      /^age1[02-9ac-hj-np-z]{58}$/,
+      "must be an age X25519 recipient (age1…, 62 characters; `age-keygen -y` prints it)",
+    )
+    .optional(),
   OPSTAGE_REPLICATION_SYNC_INTERVAL: z
     .string()
     .regex(DURATION_PATTERN, "must be a duration such as 1s, 500ms, 10s or 1m")
@@ -219,6 +232,8 @@ export type Config = {
     reverifyIntervalMs: number;
     /** OPSTAGE_METRICS_TOKEN: a bearer token that may read /api/metrics only. */
     metricsToken: string | undefined;
+    /** OPSTAGE_HEARTBEAT_URL: pinged after each scheduled backup (<url>/fail when it failed). */
+    heartbeatUrl: string | undefined;
     /** Whether alerts may go to loopback, private and link-local addresses (lib/alerts/target-address.ts). */
     allowPrivateAlertTargets: boolean;
   };
@@ -231,6 +246,8 @@ export type ReplicationEnvironment = {
   /** file: the replica folder (absolute); sftp: the remote folder; s3: the key prefix (or undefined). */
   path: string | undefined;
   sftp: { host: string; port: number; user: string; keyPath: string } | undefined;
+  /** age recipient the replica is encrypted to (OPSTAGE_REPLICATION_AGE_RECIPIENT); else the offsite one. */
+  recipient: string | undefined;
   /** Go durations (1s, 24h), passed to Litestream as they are. */
   syncInterval: string;
   snapshotInterval: string;
@@ -331,6 +348,7 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
       healthCheckIntervalMs: e.OPSTAGE_BACKUP_HEALTH_CHECK_SECONDS * 1000,
       reverifyIntervalMs: Math.round(e.OPSTAGE_BACKUP_REVERIFY_HOURS * 3_600_000),
       metricsToken: e.OPSTAGE_METRICS_TOKEN,
+      heartbeatUrl: e.OPSTAGE_HEARTBEAT_URL,
       allowPrivateAlertTargets: e.OPSTAGE_ALERTS_ALLOW_PRIVATE_TARGETS === "true",
     },
     offsite: {
@@ -437,6 +455,7 @@ function replicationEnvironment(e: z.infer<typeof envSchema>): ReplicationEnviro
     replica,
     path: replicaPath,
     sftp,
+    recipient: e.OPSTAGE_REPLICATION_AGE_RECIPIENT,
     syncInterval: e.OPSTAGE_REPLICATION_SYNC_INTERVAL,
     snapshotInterval: e.OPSTAGE_REPLICATION_SNAPSHOT_INTERVAL,
     retention: e.OPSTAGE_REPLICATION_RETENTION,

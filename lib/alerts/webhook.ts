@@ -76,14 +76,15 @@ type Answer = { status: number; excerpt: string };
 
 // node:http(s) rather than fetch: its `lookup` option connects to exactly the address that was
 // checked (target-address.ts), and it follows no redirect to an address nobody checked.
-function post(url: URL, headers: Record<string, string>, body: string): Promise<Answer> {
+/** One request to a checked address (POST with `body`, or GET without); the answer's status and excerpt. */
+export function requestCheckedTarget(url: URL, headers: Record<string, string>, body: string | null): Promise<Answer> {
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
     const request = client.request(
       url,
       {
-        method: "POST",
-        headers: { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
+        method: body === null ? "GET" : "POST",
+        headers: body === null ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
         lookup: checkedLookup,
         signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
       },
@@ -104,7 +105,7 @@ function post(url: URL, headers: Record<string, string>, body: string): Promise<
       },
     );
     request.on("error", reject);
-    request.end(body);
+    request.end(body ?? undefined);
   });
 }
 
@@ -126,7 +127,7 @@ export async function sendWebhook(
   if (secret) headers[SIGNATURE_HEADER] = signatureOf(body, secret);
   let answer: Answer;
   try {
-    answer = await post(target, headers, body);
+    answer = await requestCheckedTarget(target, headers, body);
   } catch (error) {
     if (error instanceof PrivateTargetError) throw error;
     const { name, code, message } = error as NodeJS.ErrnoException;

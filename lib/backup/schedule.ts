@@ -12,6 +12,7 @@ import { createAuditedBackup } from "./audited";
 import { SCHEDULE_SETTINGS_RULE } from "../schedule-rules";
 import { applyRetention } from "./retention";
 import { alertEvent } from "../alerts/events";
+import { sendHeartbeat } from "../alerts/heartbeat";
 import { notify } from "../alerts/notify";
 import { existingProcessSingleton, processSingleton } from "../process-singleton";
 import type { Service } from "../service";
@@ -152,6 +153,7 @@ export class BackupScheduler {
       logger().error({ err: error }, "could not record the scheduled run"),
     );
     alertOnOutcome(lastRun, previous);
+    await sendHeartbeat(this.config, lastRun.ok);
     return lastRun;
   }
 }

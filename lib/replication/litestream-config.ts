@@ -3,10 +3,15 @@
 // into the file: the S3 keys reach Litestream as LITESTREAM_ACCESS_KEY_ID / _SECRET_ACCESS_KEY in
 // its environment. JSON strings are valid YAML scalars, so every value is written with
 // JSON.stringify and no value can break the file's structure.
+//
+// With an age recipient (OPSTAGE_REPLICATION_AGE_RECIPIENT, else the offsite target's), Litestream
+// encrypts every snapshot and WAL segment it uploads to it (v0.3's `age` replica setting; v0.5
+// removed it). The identity that decrypts is never in litestream.yml: a restore writes it into a
+// temp copy of the file for that one run (point-in-time.ts).
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config";
-import { loadOffsiteTarget } from "../offsite/target";
+import { loadOffsiteTarget, type OffsiteTarget } from "../offsite/target";
 
 export const LITESTREAM_CONFIG_FILE = "litestream.yml";
 
@@ -19,6 +24,8 @@ export type ReplicaDescription =
 export type LitestreamSetup = {
   configPath: string;
   replica: ReplicaDescription;
+  /** The age recipient the replica is encrypted to; null: plaintext. */
+  recipient: string | null;
   /** Extra environment for the litestream process (S3 keys). */
   env: Record<string, string>;
   yaml: string;
@@ -28,14 +35,37 @@ export class ReplicationConfigError extends Error {
   override name = "ReplicationConfigError";
 }
 
-/** The replica and its secrets from the configuration (S3: the offsite target's bucket and keys). */
+type ResolvedReplica = {
+  replica: ReplicaDescription;
+  lines: string[];
+  env: Record<string, string>;
+  recipient: string | null;
+};
+
+/**
+ * The replica, its secrets and its age recipient from the configuration (S3: the offsite target's
+ * bucket and keys).
+ */
 export async function resolveReplica(
   config: Config,
   options: { useDatabase?: boolean } = {},
-): Promise<{ replica: ReplicaDescription; lines: string[]; env: Record<string, string> } | null> {
+): Promise<ResolvedReplica | null> {
+  const settings = config.replication;
+  if (settings.replica === "off") return null;
+  const useDatabase = options.useDatabase ?? true;
+  let target: OffsiteTarget | null = null;
+  if (settings.replica === "s3") target = await loadOffsiteTarget(config, useDatabase);
+  else if (!settings.recipient) {
+    // A folder or SFTP replica only borrows the offsite recipient: an offsite target that cannot
+    // be read (the console shows why) must not stop replication.
+    target = await loadOffsiteTarget(config, useDatabase).catch(() => null);
+  }
+  return { ...replicaOf(config, target), recipient: settings.recipient ?? target?.recipient ?? null };
+}
+
+function replicaOf(config: Config, target: OffsiteTarget | null): Omit<ResolvedReplica, "recipient"> {
   const settings = config.replication;
   const q = (value: string | number | boolean) => JSON.stringify(value);
-  if (settings.replica === "off") return null;
   if (settings.replica === "file") {
     const folder = settings.path!;
     return { replica: { type: "file", path: folder }, lines: [`type: file`, `path: ${q(folder)}`], env: {} };
@@ -55,7 +85,6 @@ export async function resolveReplica(
       env: {},
     };
   }
-  const target = await loadOffsiteTarget(config, options.useDatabase ?? true);
   if (!target) {
     throw new ReplicationConfigError(
       "OPSTAGE_REPLICATION=s3 replicates into the offsite bucket, but no offsite target is configured: " +
@@ -91,6 +120,17 @@ export function durationMs(duration: string): number {
 // so that the delay to the replica is the sync interval plus a quarter second.
 function monitorInterval(syncInterval: string): string {
   return `${Math.min(durationMs(syncInterval), 250)}ms`;
+}
+
+/** The replica's `age` lines: the recipient it encrypts to, and (a restore only) the identity. */
+export function ageLines(recipient: string | null, identity: string | null = null): string[] {
+  const q = JSON.stringify;
+  if (!recipient && !identity) return [];
+  return [
+    "age:",
+    ...(recipient ? ["  recipients:", `    - ${q(recipient)}`] : []),
+    ...(identity ? ["  identities:", `    - ${q(identity)}`] : []),
+  ];
 }
 
 /** The YAML text for the database and its replica. */
@@ -142,13 +182,14 @@ export function writeFileAtomically(file: string, text: string): void {
 /** Resolves the replica and writes litestream.yml into the data dir; null when replication is off. */
 export async function prepareLitestream(
   config: Config,
-  options: { useDatabase?: boolean; configPath?: string; databasePath?: string } = {},
+  options: { useDatabase?: boolean; configPath?: string; databasePath?: string; identity?: string | null } = {},
 ): Promise<LitestreamSetup | null> {
   const resolved = await resolveReplica(config, options);
   if (!resolved) return null;
   const configPath =
     options.configPath ?? path.join(/* turbopackIgnore: true */ config.dataDir, LITESTREAM_CONFIG_FILE);
-  const yaml = litestreamYaml(config, resolved.lines, options.databasePath);
+  const lines = [...resolved.lines, ...ageLines(resolved.recipient, options.identity ?? null)];
+  const yaml = litestreamYaml(config, lines, options.databasePath);
   writeFileAtomically(configPath, yaml);
-  return { configPath, replica: resolved.replica, env: resolved.env, yaml };
+  return { configPath, replica: resolved.replica, recipient: resolved.recipient, env: resolved.env, yaml };
 }

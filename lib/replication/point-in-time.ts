@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import type { Config } from "../config";
 import { KnownError } from "../errors";
 import { ensureDir } from "../backup/files";
+import { assertIdentityMatches, parseIdentity } from "../offsite/age";
 import { litestreamBinary } from "./binary";
 import {
   LITESTREAM_CONFIG_FILE,
@@ -73,7 +74,11 @@ function windowText(generations: ReplicaGeneration[]): string {
  * configuration is the running server's, or (server stopped, data dir lost) written anew from
  * the same settings.
  */
-export async function restoreReplicaToTemp(config: Config, at: Date | "latest"): Promise<ReplicaRestore> {
+export async function restoreReplicaToTemp(
+  config: Config,
+  at: Date | "latest",
+  options: { identityText?: string | null } = {},
+): Promise<ReplicaRestore> {
   if (config.replication.replica === "off") {
     throw new PointInTimeError(
       "Replication is off (OPSTAGE_REPLICATION), so there is no replica to restore from. Set the same OPSTAGE_REPLICATION_* values the server replicated with.",
@@ -94,6 +99,7 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
     throw new PointInTimeError(`Could not read the replica at ${label}: ${litestreamFailureOf(error)}`);
   }
   if (generations.length === 0) throw new PointInTimeError(`The replica at ${label} holds nothing to restore.`);
+  const given = await replicaIdentity(setup.recipient, options.identityText ?? null);
   // Litestream v0.3 dates each uploaded WAL segment by the file's modification time on the
   // replica, and restores the segments dated at or before the moment. A folder keeps that time to
   // the nanosecond; SFTP and S3 give whole seconds, which would let in a segment written up to a
@@ -105,11 +111,11 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
   const litestreamMoment =
     effective === "latest" || setup.replica.type === "file" ? moment : new Date(effective.getTime() - 1).toISOString();
   const file = path.join(/* turbopackIgnore: true */ config.dataDir, `.tmp-pitr-${randomBytes(4).toString("hex")}.db`);
-  const args = ["restore", "-config", setup.configPath, "-o", file];
-  if (effective !== "latest") args.push("-timestamp", litestreamMoment);
-  args.push(config.databasePath);
-  try {
-    await execFileAsync(/* turbopackIgnore: true */ litestreamBinary(), args, {
+  const restore = (configPath: string) => {
+    const args = ["restore", "-config", configPath, "-o", file];
+    if (effective !== "latest") args.push("-timestamp", litestreamMoment);
+    args.push(config.databasePath);
+    return execFileAsync(/* turbopackIgnore: true */ litestreamBinary(), args, {
       timeout: RESTORE_TIMEOUT_MS,
       encoding: "utf8",
       env: {
@@ -120,13 +126,25 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
       } as NodeJS.ProcessEnv,
       maxBuffer: 16 * 1024 * 1024,
     });
+  };
+  try {
+    if (given) await restoreWithIdentity(config, given.identity, restore, () => discardReplicaRestore(file));
+    else await restore(setup.configPath);
   } catch (error) {
     discardReplicaRestore(file);
     // Litestream logs (JSON lines, as litestream.yml says) to standard output.
     const failure = error as { stdout?: string; stderr?: string };
-    if (/no matching backups/.test(`${failure.stdout ?? ""}\n${failure.stderr ?? ""}`)) {
+    const output = `${failure.stdout ?? ""}\n${failure.stderr ?? ""}`;
+    if (/no matching backups/.test(output)) {
       throw new PointInTimeError(
         `The replica has no data for ${moment}. It can restore moments within: ${windowText(generations)}. Nothing was changed.`,
+      );
+    }
+    if (given?.mismatch) throw new PointInTimeError(`${given.mismatch} Nothing was changed.`);
+    // Without the identity, Litestream reads age's ciphertext as if it were its lz4 frames.
+    if (!given && /lz4: bad magic number/.test(output)) {
+      throw new PointInTimeError(
+        `The replica at ${label} is encrypted with age and no identity was given: ${IDENTITY_ADVICE} Nothing was changed.`,
       );
     }
     throw new PointInTimeError(
@@ -146,6 +164,81 @@ export async function restoreReplicaToTemp(config: Config, at: Date | "latest"):
     replicaLabel: label,
     generation,
   };
+}
+
+const IDENTITY_ADVICE =
+  "give its age identity (the AGE-SECRET-KEY-1… line age-keygen wrote): `opstage restore --at TIME --identity-file FILE`, or paste it into the identity field of Settings → Replication.";
+
+/**
+ * The identity to decrypt with, checked: none given for an encrypted replica is refused before
+ * anything runs. One that is not the current recipient's key is still tried (older generations
+ * may be encrypted to a recipient since replaced); if the restore fails, that is named as the
+ * likely reason.
+ */
+async function replicaIdentity(
+  recipient: string | null,
+  identityText: string | null,
+): Promise<{ identity: string; mismatch: string | null } | null> {
+  if (!identityText?.trim()) {
+    if (recipient) {
+      throw new PointInTimeError(`The replica is encrypted to ${recipient}: ${IDENTITY_ADVICE} Nothing was changed.`);
+    }
+    return null;
+  }
+  let identity: string;
+  try {
+    identity = parseIdentity(identityText);
+  } catch (error) {
+    throw new PointInTimeError(`${(error as Error).message} Nothing was changed.`);
+  }
+  let mismatch: string | null = null;
+  if (recipient) {
+    await assertIdentityMatches(identity, recipient, "the replica").catch((error: unknown) => {
+      mismatch = (error as Error).message;
+    });
+  }
+  return { identity, mismatch };
+}
+
+/**
+ * Litestream with the identity in a temp copy of its configuration (mode 0600, in the data dir,
+ * removed whatever happens): the identity is never in litestream.yml. A generation written before
+ * encryption was switched on is plaintext, which the identity cannot read: on a failure the
+ * restore is tried once more without it, and the first failure is reported if that fails too.
+ */
+async function restoreWithIdentity(
+  config: Config,
+  identity: string,
+  restore: (configPath: string) => Promise<unknown>,
+  discard: () => void,
+): Promise<void> {
+  const configPath = path.join(
+    /* turbopackIgnore: true */ config.dataDir,
+    `.tmp-pitr-identity-${randomBytes(4).toString("hex")}.yml`,
+  );
+  try {
+    await prepareLitestream(config, {
+      useDatabase: existsSync(/* turbopackIgnore: true */ config.databasePath),
+      configPath,
+      identity,
+    });
+    await restore(configPath);
+    return;
+  } catch (error) {
+    discard();
+    const plain = await prepareLitestream(config, {
+      useDatabase: existsSync(/* turbopackIgnore: true */ config.databasePath),
+      configPath,
+    });
+    try {
+      if (plain) await restore(plain.configPath);
+      else throw error;
+    } catch {
+      throw error;
+    }
+  } finally {
+    rmSync(/* turbopackIgnore: true */ configPath, { force: true });
+  }
 }
 
 // `litestream generations` needs the database file to exist (it reports the lag against its

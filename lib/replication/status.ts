@@ -7,7 +7,13 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { Config } from "../config";
 import { litestreamBinary, litestreamVersion } from "./binary";
-import { describeReplica, litestreamEnv, supervisorSnapshot, type ReplicationEvent } from "./supervisor";
+import {
+  describeReplica,
+  litestreamEnv,
+  supervisorSnapshot,
+  type ReplicaEncryption,
+  type ReplicationEvent,
+} from "./supervisor";
 import type { ReplicaDescription } from "./litestream-config";
 
 const execFileAsync = promisify(execFile);
@@ -26,6 +32,13 @@ export type ReplicationStatus = {
   replicaType: Config["replication"]["replica"];
   replica: ReplicaDescription | null;
   replicaLabel: string;
+  /**
+   * The age recipient Litestream encrypts the replica to (null: plaintext), and since when: older
+   * generations were written as they were then.
+   */
+  encryption: ReplicaEncryption | null;
+  /** "encrypted to age1…" or "not encrypted", as the Replication page says it. */
+  encryptionLabel: string;
   litestream: { version: string | null; error: string | null };
   syncInterval: string;
   snapshotInterval: string;
@@ -137,6 +150,8 @@ function assembleStatus(
     replicaType: settings.replica,
     replica: supervisor.replica,
     replicaLabel: describeReplica(supervisor.replica),
+    encryption: supervisor.encryption,
+    encryptionLabel: describeEncryption(supervisor.encryption),
     litestream: { version: version.version, error: version.error },
     syncInterval: settings.syncInterval,
     snapshotInterval: settings.snapshotInterval,
@@ -157,6 +172,14 @@ function assembleStatus(
     replicaError,
     state,
   };
+}
+
+export function describeEncryption(encryption: ReplicaEncryption | null): string {
+  if (!encryption) return "unknown until Litestream starts";
+  if (!encryption.recipient) {
+    return "not encrypted: anyone who can read the replica reads the database (set OPSTAGE_REPLICATION_AGE_RECIPIENT or an offsite recipient)";
+  }
+  return `encrypted to ${encryption.recipient} since ${encryption.since} (generations written before then are as they were written)`;
 }
 
 /** Why a litestream command failed: the last ERROR record of its JSON log output, else its message. */

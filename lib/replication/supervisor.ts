@@ -22,6 +22,8 @@ import { litestreamBinary } from "./binary";
 import { durationMs, prepareLitestream, writeFileAtomically, type ReplicaDescription } from "./litestream-config";
 
 export const LITESTREAM_PID_FILE = "litestream.pid";
+/** The recipient the replica is encrypted to, and since when ({ recipient, since }). */
+export const LITESTREAM_ENCRYPTION_FILE = "litestream-age.json";
 const FIRST_RESTART_DELAY_MS = 1000;
 const MAX_RESTART_DELAY_MS = 30_000;
 /** A run this long counts as healthy: the next restart starts again from the first delay. */
@@ -35,6 +37,7 @@ type SupervisorState = {
   config: Config | null;
   configPath: string | null;
   replica: ReplicaDescription | null;
+  encryption: ReplicaEncryption | null;
   env: Record<string, string>;
   child: ChildProcess | null;
   startedAt: number | null;
@@ -65,6 +68,7 @@ function state(): SupervisorState {
     config: null,
     configPath: null,
     replica: null,
+    encryption: null,
     env: {},
     child: null,
     startedAt: null,
@@ -212,6 +216,51 @@ async function stopLeftoverLitestream(config: Config, configPath: string): Promi
   }
 }
 
+/** Without its generation file, Litestream v0.3.13 starts a new generation (a full snapshot). */
+function startNewGeneration(config: Config): void {
+  const databaseDir = path.dirname(/* turbopackIgnore: true */ config.databasePath);
+  const metaDir = `.${path.basename(/* turbopackIgnore: true */ config.databasePath)}-litestream`;
+  rmSync(path.join(/* turbopackIgnore: true */ databaseDir, metaDir, "generation"), { force: true });
+}
+
+/** Whether the replica is encrypted, and since when (this data dir's record of it). */
+export type ReplicaEncryption = { recipient: string | null; since: string };
+
+function encryptionRecordFile(config: Config): string {
+  return path.join(/* turbopackIgnore: true */ config.dataDir, LITESTREAM_ENCRYPTION_FILE);
+}
+
+function readEncryptionRecord(config: Config): ReplicaEncryption | null {
+  try {
+    return JSON.parse(
+      readFileSync(/* turbopackIgnore: true */ encryptionRecordFile(config), "utf8"),
+    ) as ReplicaEncryption;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Litestream continues a generation across restarts, so a recipient switched on (or changed)
+ * would leave a generation whose snapshot is plaintext and whose later segments are encrypted,
+ * which no single restore can read. A change starts a new generation instead; the older ones
+ * stay as they were written (plaintext ones restore without an identity) until retention drops
+ * them. A data dir without a record that now encrypts had a plaintext replica before.
+ */
+function recordEncryption(config: Config, recipient: string | null): ReplicaEncryption {
+  const recorded = readEncryptionRecord(config);
+  if (recorded && recorded.recipient === recipient) return recorded;
+  if (recorded || recipient) {
+    startNewGeneration(config);
+    logger().warn(
+      `Litestream starts a new generation: the replica is ${recipient ? `now encrypted to ${recipient}` : "no longer encrypted"}`,
+    );
+  }
+  const record = { recipient, since: new Date().toISOString() };
+  writeFileAtomically(encryptionRecordFile(config), `${JSON.stringify(record)}\n`);
+  return record;
+}
+
 function spawnLitestream(): void {
   const s = state();
   if (!s.config || !s.configPath || s.stopping) return;
@@ -219,12 +268,9 @@ function spawnLitestream(): void {
   const binary = litestreamBinary();
   if (s.newGenerationNext) {
     // The killed upload may have left a partial WAL segment on the replica, and Litestream
-    // v0.3.13 would continue after it: a restore past it would stop there. Without its
-    // generation file, Litestream starts a new generation (a full snapshot) instead.
+    // v0.3.13 would continue after it: a restore past it would stop there.
     s.newGenerationNext = false;
-    const databaseDir = path.dirname(/* turbopackIgnore: true */ config.databasePath);
-    const metaDir = `.${path.basename(/* turbopackIgnore: true */ config.databasePath)}-litestream`;
-    rmSync(path.join(/* turbopackIgnore: true */ databaseDir, metaDir, "generation"), { force: true });
+    startNewGeneration(config);
     logger().warn("Litestream starts a new generation: its last upload was cut off");
   }
   const child = spawn(/* turbopackIgnore: true */ binary, ["replicate", "-config", s.configPath], {
@@ -321,6 +367,7 @@ export async function startLitestream(config: Config): Promise<void> {
     s.env = setup.env;
     s.setupError = null;
     await stopLeftoverLitestream(config, setup.configPath);
+    s.encryption = recordEncryption(config, setup.recipient);
     spawnLitestream();
     startWatchdog(config);
   } catch (error) {
@@ -396,6 +443,7 @@ export type SupervisorSnapshot = {
   setupError: string | null;
   configPath: string | null;
   replica: ReplicaDescription | null;
+  encryption: ReplicaEncryption | null;
   lastUploadAt: string | null;
 };
 
@@ -413,6 +461,7 @@ export function supervisorSnapshot(): SupervisorSnapshot {
     setupError: s.setupError,
     configPath: s.configPath,
     replica: s.replica,
+    encryption: s.encryption,
     lastUploadAt: s.lastUploadAt,
   };
 }

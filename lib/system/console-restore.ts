@@ -122,13 +122,18 @@ export async function restoreFromConsole(input: {
  * any backup. The report's `file` names the replica and the moment.
  */
 export async function restoreMomentFromConsole(
-  input: Omit<Parameters<typeof restoreFromConsole>[0], "name" | "file"> & { at: Date | "latest" },
+  input: Omit<Parameters<typeof restoreFromConsole>[0], "name" | "file"> & {
+    at: Date | "latest";
+    /** The age identity of an encrypted replica: used for this restore only, never stored or logged. */
+    identityText?: string | null;
+  },
 ): Promise<RestoreReport & { moment: string; requested: string; generation: ReplicaRestore["generation"] }> {
   if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
-  const restored = await restoreReplicaToTemp(input.config, input.at);
+  const { identityText, ...rest } = input;
+  const restored = await restoreReplicaToTemp(input.config, input.at, { identityText });
   try {
     const report = await restoreFromConsole({
-      ...input,
+      ...rest,
       name: `replica ${restored.replicaLabel} as of ${restored.moment}`,
       file: restored.file,
     });

@@ -49,6 +49,28 @@ export async function startHangingReceiver(): Promise<HangingReceiver> {
   };
 }
 
+export type PingReceiver = {
+  url: string;
+  /** Each request's method and path, in order. */
+  received: { method: string; path: string }[];
+  /** The status the next requests get (200 unless set). */
+  answerWith: (status: number) => void;
+  close: () => Promise<void>;
+};
+
+/** A heartbeat monitor (healthchecks.io, Uptime Kuma): records each ping. */
+export async function startPingReceiver(): Promise<PingReceiver> {
+  const received: PingReceiver["received"] = [];
+  let status = 200;
+  const server = createServer((request, response) => {
+    received.push({ method: request.method ?? "", path: request.url ?? "" });
+    request.resume();
+    response.writeHead(status).end("OK");
+  });
+  const url = await listen(server);
+  return { url, received, answerWith: (next) => (status = next), close: () => close(server) };
+}
+
 export type ReceivedMail = { from: string; to: string[]; raw: string; subject: string };
 export type SmtpReceiver = { port: number; received: ReceivedMail[]; close: () => Promise<void> };
 

@@ -189,6 +189,8 @@ describe("monitoring settings", () => {
       healthCheckIntervalMs: 60_000,
       reverifyIntervalMs: 24 * HOUR,
       metricsToken: undefined,
+      allowPrivateAlertTargets: false,
+      heartbeatUrl: undefined,
     });
     assert.throws(
       () => parseConfig({ OPSTAGE_SESSION_SECRET: SECRET, OPSTAGE_METRICS_TOKEN: "short" }),

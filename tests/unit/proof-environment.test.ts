@@ -39,6 +39,8 @@ before(async () => {
     OPSTAGE_DATA_DIR: dataDir,
     OPSTAGE_SESSION_SECRET: TEST_SECRET,
     OPSTAGE_ALERT_RETRY_FIRST_DELAY_MS: "50",
+    // The receiver listens on 127.0.0.1 (lib/alerts/target-address.ts refuses it by default).
+    OPSTAGE_ALERTS_ALLOW_PRIVATE_TARGETS: "true",
   });
 });
 

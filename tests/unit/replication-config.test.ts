@@ -35,6 +35,7 @@ describe("replication settings", () => {
         replica: "file",
         path: "/mnt/replica",
         sftp: undefined,
+        recipient: undefined,
         syncInterval: "1s",
         snapshotInterval: "24h",
         retention: "72h",
@@ -91,6 +92,46 @@ describe("replication settings", () => {
     assert.match(yaml, /key-path: "\/keys\/id_ed25519"/);
     assert.equal(durationMs("500ms"), 500);
     assert.equal(durationMs("2h"), 7_200_000);
+  });
+
+  test("an age recipient (its own, else the offsite one) goes into the replica's entry; a bad one is refused", async () => {
+    const own = `age1${"q".repeat(58)}`;
+    const offsite = `age1${"p".repeat(58)}`;
+    assert.match(
+      refusal({ OPSTAGE_REPLICATION_AGE_RECIPIENT: "AGE-SECRET-KEY-1X" }),
+      /OPSTAGE_REPLICATION_AGE_RECIPIENT must be an age X25519 recipient/,
+    );
+    const base = {
+      OPSTAGE_SESSION_SECRET: SECRET,
+      OPSTAGE_REPLICATION: "file",
+      OPSTAGE_REPLICATION_PATH: "/mnt/replica",
+      OPSTAGE_OFFSITE_BUCKET: "opstage-copies",
+      OPSTAGE_OFFSITE_ACCESS_KEY_ID: "key",
+      OPSTAGE_OFFSITE_SECRET_ACCESS_KEY: "secret",
+      OPSTAGE_OFFSITE_AGE_RECIPIENT: offsite,
+    };
+    const borrowed = await prepareLitestream(parseConfig({ ...base, OPSTAGE_DATA_DIR: tempDir() }), {
+      useDatabase: false,
+    });
+    assert.equal(borrowed?.recipient, offsite);
+    assert.match(borrowed!.yaml, new RegExp(`        age:\n          recipients:\n            - "${offsite}"\n`));
+    assert.doesNotMatch(borrowed!.yaml, /identities/);
+    const mine = await prepareLitestream(
+      parseConfig({ ...base, OPSTAGE_DATA_DIR: tempDir(), OPSTAGE_REPLICATION_AGE_RECIPIENT: own }),
+      { useDatabase: false },
+    );
+    assert.equal(mine?.recipient, own);
+    const plain = await prepareLitestream(
+      parseConfig({
+        OPSTAGE_SESSION_SECRET: SECRET,
+        OPSTAGE_DATA_DIR: tempDir(),
+        OPSTAGE_REPLICATION: "file",
+        OPSTAGE_REPLICATION_PATH: "/mnt/replica",
+      }),
+      { useDatabase: false },
+    );
+    assert.equal(plain?.recipient, null);
+    assert.doesNotMatch(plain!.yaml, /age:/);
   });
 
   test("s3 without an offsite target is refused, saying where to set one", async () => {

@@ -28,6 +28,8 @@ export function ReplicationPanel({ initial, canRestore }: { initial: Replication
     refetchInterval: 10_000,
   });
   const [moment, setMoment] = useState("");
+  // An encrypted replica's identity: sent with the one restore request, never kept by the page.
+  const [identity, setIdentity] = useState("");
   const [message, setMessage] = useState<string | null>(null);
   const restore = useMutation({
     mutationFn: async (at: string) => {
@@ -39,13 +41,17 @@ export function ReplicationPanel({ initial, canRestore }: { initial: Replication
       if (!confirmed) return null;
       return apiRequest<{ next: string }>("/api/admin/replication/restore", {
         method: "POST",
-        body: JSON.stringify({ at }),
+        body: JSON.stringify({ at, identity: identity.trim() ? identity : null }),
       });
     },
     onSuccess: (result) => {
+      setIdentity("");
       if (result) void signOut({ callbackUrl: result.next });
     },
-    onError: (error: Error) => setMessage(error.message),
+    onError: (error: Error) => {
+      setIdentity("");
+      setMessage(error.message);
+    },
   });
 
   if (!data.enabled) {
@@ -62,6 +68,7 @@ export function ReplicationPanel({ initial, canRestore }: { initial: Replication
   const rows: [string, string, string?][] = [
     ["State", STATE_TEXT[data.state], "replication-state"],
     ["Replica", data.replicaLabel, "replication-replica"],
+    ["Encryption", data.encryptionLabel, "replication-encryption"],
     [
       "Litestream",
       `${data.litestream.version ?? data.litestream.error ?? "unknown"}${data.pid ? ` (pid ${data.pid})` : ""}`,
@@ -134,7 +141,8 @@ export function ReplicationPanel({ initial, canRestore }: { initial: Replication
           <h2 className="text-lg font-medium">Restore to a moment</h2>
           <p className="mt-1 max-w-2xl text-sm text-slate-600">
             Pick a moment in the window above (your browser&apos;s time zone). The replica as it was then is checked and
-            swapped in like any backup; the current database is kept as a pre-restore backup.
+            swapped in like any backup; the current database is kept as a pre-restore backup. An encrypted replica needs
+            its age identity, used for this one restore and never stored.
           </p>
           <form
             className="mt-4 flex items-center gap-3"
@@ -154,6 +162,23 @@ export function ReplicationPanel({ initial, canRestore }: { initial: Replication
                 onChange={(event) => setMoment(event.target.value)}
                 className="rounded-md border border-slate-300 px-2 py-1 text-sm"
                 data-testid="replication-moment"
+              />
+            </label>
+            <label className="text-sm">
+              <span className="sr-only">
+                age identity of an encrypted replica (used for this restore, never stored)
+              </span>
+              <input
+                name="identity"
+                type="password"
+                autoComplete="off"
+                value={identity}
+                onChange={(event) => setIdentity(event.target.value)}
+                placeholder={
+                  data.encryption?.recipient ? "AGE-SECRET-KEY-1… (required)" : "AGE-SECRET-KEY-1… (if encrypted)"
+                }
+                className="w-72 rounded-md border border-slate-300 px-2 py-1 text-sm"
+                data-testid="replication-identity"
               />
             </label>
             <button type="submit" className={button} disabled={restore.isPending}>
