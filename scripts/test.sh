@@ -27,6 +27,11 @@ npx --no-install tsc --noEmit
 echo "==> lint (ESLint, with import cycles) and format check (Prettier)"
 npx --no-install eslint .
 npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --list-different .; echo "Run npm run format."; exit 1; }
+echo "==> folder layering (dependency-cruiser: no cycles between lib/ folders, lib/ never imports app/)"
+npx --no-install depcruise --config .dependency-cruiser.cjs lib app pages cli instrumentation.ts || {
+  echo "Imports between folders must point down (.dependency-cruiser.cjs says why): move what needs both folders up, or what both need down."
+  exit 1
+}
 bash scripts/build.sh
 
 log=$(mktemp)

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/roles";
 import type { Role } from "@/lib/generated/prisma/client";
 import { BackupHealthBanner } from "./backup-health-banner";
 import { ConsoleNav } from "./console-nav";

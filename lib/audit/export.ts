@@ -1,6 +1,5 @@
 // The audit log as CSV or NDJSON, produced line by line from auditEventBatches.
-import type { Actor } from "../auth/actor";
-import { auditEventBatches, type AuditFilter, type AuditRow } from "./log";
+import { auditEventBatches, type AuditFilter, type AuditReader, type AuditRow } from "./log";
 
 export type AuditExportFormat = "csv" | "ndjson";
 
@@ -48,7 +47,7 @@ function csvCell(value: unknown): string {
 }
 
 export async function* auditExportChunks(
-  actor: Actor,
+  actor: AuditReader,
   filter: AuditFilter,
   format: AuditExportFormat,
 ): AsyncGenerator<string> {

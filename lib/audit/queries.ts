@@ -1,7 +1,6 @@
-import type { Actor } from "../auth/actor";
-import { listAuditEvents } from "./log";
+import { listAuditEvents, type AuditReader } from "./log";
 
 /** The newest events this actor may read (a viewer: only their own). */
-export async function recentAuditEvents(actor: Actor, limit = 10) {
+export async function recentAuditEvents(actor: AuditReader, limit = 10) {
   return (await listAuditEvents(actor, {}, { limit })).events;
 }

@@ -1,11 +1,11 @@
 // "Keep audit events N days" (default: forever), kept in SystemSetting and applied daily by a
 // timer in this process, and at once when an owner saves it. Every run that deletes is audited.
 import { Cron } from "croner";
-import { AuthError, type Actor } from "../auth/actor";
-import { hasRole } from "../auth/roles";
+import { hasRole } from "../roles";
 import { getPrisma } from "../db/prisma";
 import { readSystemSetting } from "../db/raw-reads";
 import { KnownError } from "../errors";
+import type { User } from "../generated/prisma/client";
 import { logger } from "../log";
 import { processSingleton } from "../process-singleton";
 import type { Service } from "../service";
@@ -47,12 +47,13 @@ export async function applyAuditRetention(
   return count;
 }
 
+/** `actor`: a signed-in Actor (lib/auth/actor.ts) fits; named by shape, as lib/auth sits above this folder. */
 export async function setAuditRetentionDays(
-  actor: Actor,
+  actor: { user: Pick<User, "role"> },
   days: number | null,
 ): Promise<{ from: number | null; to: number | null }> {
   if (!hasRole(actor.user.role, "owner")) {
-    throw new AuthError(403, "forbidden", `This needs the owner role; you are ${actor.user.role}.`, actor);
+    throw new KnownError("forbidden", "forbidden", `This needs the owner role; you are ${actor.user.role}.`);
   }
   if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS)) {
     throw new RetentionError(

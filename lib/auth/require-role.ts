@@ -8,7 +8,7 @@ import { userOfLiveSession } from "./sessions";
 import type { Role } from "../generated/prisma/client";
 import { authenticateApiToken } from "./api-tokens";
 import { getAuthOptions } from "./options";
-import { hasRole } from "./roles";
+import { hasRole } from "../roles";
 import { twoFactorRequired } from "./two-factor-policy";
 
 /**

@@ -7,7 +7,7 @@ import { KnownError } from "../errors";
 import type { Role, User, UserStatus } from "../generated/prisma/client";
 import { hashPassword } from "./password";
 import { AuthError, type Actor } from "./actor";
-import { hasRole } from "./roles";
+import { hasRole } from "../roles";
 import { endAllSessions, endSessionByHandle, listSessions, type SessionSummary } from "./sessions";
 import { assertPassword, createUser, generatePassword, UserError } from "./users";
 

@@ -6,7 +6,7 @@
 // rest is listed, so the owner knows what to revoke or reset again.
 import type { SqliteDatabase } from "../db/sqlite";
 import { openDatabase } from "../db/sqlite";
-import { OFFSITE_SETTING_KEYS } from "../offsite/setting-keys";
+import { OFFSITE_SETTING_KEYS } from "./offsite-setting-keys";
 import { SCHEDULE_SETTING_KEYS } from "./schedule";
 
 /**

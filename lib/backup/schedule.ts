@@ -2,13 +2,12 @@
 // SystemSetting (first values from OPSTAGE_BACKUP_SCHEDULE / OPSTAGE_BACKUP_KEEP), run in-process
 // with croner. Each run makes a `scheduled` backup, applies retention and is audited as SYSTEM.
 import { Cron } from "croner";
-import { recordAuditSafely, SYSTEM_ACTOR } from "../audit/record";
+import { recordAuditSafely, SYSTEM_ACTOR, type AuditActor } from "../audit/record";
 import { KnownError } from "../errors";
 import { logger } from "../log";
 import type { Config } from "../config";
 import { getPrisma } from "../db/prisma";
 import { readSystemSetting } from "../db/raw-reads";
-import { createAuditedBackup } from "./audited";
 import { SCHEDULE_SETTINGS_RULE } from "../schedule-rules";
 import { applyRetention } from "./retention";
 import { alertEvent } from "../alerts/events";
@@ -47,8 +46,22 @@ export function validateSchedule(input: ScheduleSettings): ScheduleSettings {
   throw new ScheduleError(`${field} ${issue.message}${hint}.`);
 }
 
+/**
+ * Makes one backup, audits it and queues its proof and offsite copy: createAuditedBackup
+ * (lib/system/audited-backup.ts). Handed in at start, because the offsite copy sits above this
+ * folder.
+ */
+export type AuditedBackupMaker = (input: {
+  config: Config;
+  kind: "scheduled";
+  actor: AuditActor;
+  actorLabel: string;
+}) => Promise<{ name: string }>;
+
 export class BackupScheduler {
   private job: Cron | null = null;
+  /** Set by start(), before the timer is armed. */
+  private makeBackup: AuditedBackupMaker | null = null;
   private settings: ScheduleSettings;
   private running = false;
   /** Between start() and stop(): only then is the timer armed (a restore pauses the scheduler). */
@@ -61,7 +74,8 @@ export class BackupScheduler {
   }
 
   /** Loads the saved settings (or the configured first values) and starts the timer. */
-  async start(): Promise<void> {
+  async start(makeBackup: AuditedBackupMaker): Promise<void> {
+    this.makeBackup = makeBackup;
     this.started = true;
     this.settings = (await readSystemSetting<ScheduleSettings>(SETTINGS_KEY)) ?? this.config.backupSchedule;
     this.arm();
@@ -124,7 +138,8 @@ export class BackupScheduler {
     const at = new Date().toISOString();
     let lastRun: LastRun;
     try {
-      const backup = await createAuditedBackup({
+      if (!this.makeBackup) throw new Error("the scheduler ran before it was started");
+      const backup = await this.makeBackup({
         config: this.config,
         kind: "scheduled",
         actor: SYSTEM_ACTOR,
@@ -185,8 +200,10 @@ export function getScheduler(config: Config): BackupScheduler {
   return processSingleton("scheduler", () => new BackupScheduler(config));
 }
 
-export const backupSchedulerService: Service = {
-  name: "backup scheduler",
-  start: (config) => getScheduler(config).start(),
-  stop: () => existingProcessSingleton<BackupScheduler>("scheduler")?.stop(),
-};
+export function backupSchedulerService(makeBackup: AuditedBackupMaker): Service {
+  return {
+    name: "backup scheduler",
+    start: (config) => getScheduler(config).start(makeBackup),
+    stop: () => existingProcessSingleton<BackupScheduler>("scheduler")?.stop(),
+  };
+}

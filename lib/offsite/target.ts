@@ -9,7 +9,7 @@ import { KnownError } from "../errors";
 import type { Config } from "../config";
 import { getPrisma } from "../db/prisma";
 import { readSystemSetting } from "../db/raw-reads";
-import { OFFSITE_TARGET_KEY } from "./setting-keys";
+import { OFFSITE_TARGET_KEY } from "../backup/offsite-setting-keys";
 
 export const OFFSITE_KINDS = ["manual", "scheduled", "pre-upgrade"] as const;
 export type OffsiteKind = (typeof OFFSITE_KINDS)[number];

@@ -11,6 +11,7 @@ import { backupSchedulerService } from "../backup/schedule";
 import { snapshotWorkersService } from "../backup/worker";
 import { litestreamService } from "../replication/supervisor";
 import type { Service } from "../service";
+import { createAuditedBackup } from "./audited-backup";
 import { backupHealthMonitorService } from "./backup-health-monitor";
 
 export const SERVICES: readonly Service[] = [
@@ -23,5 +24,5 @@ export const SERVICES: readonly Service[] = [
   reconcilerService,
   auditRetentionService,
   backupHealthMonitorService,
-  backupSchedulerService,
+  backupSchedulerService(createAuditedBackup),
 ];

@@ -126,7 +126,7 @@ describe("who may call each route", () => {
       { method: "GET", path: "/api/admin/audit/retention", minimum: "viewer", allowed: 200 },
       { method: "PUT", path: "/api/admin/audit/retention", json: { days: 0 }, minimum: "owner", allowed: 400 },
       { method: "GET", path: "/api/admin/tokens", minimum: "owner", allowed: 200 },
-      // Backups (lib/auth/roles.ts BACKUP_PERMISSIONS): operators back up and verify; the rest is
+      // Backups (lib/roles.ts BACKUP_PERMISSIONS): operators back up and verify; the rest is
       // the owner's. The allowed answers are refusals that change nothing, except "back up now".
       { method: "GET", path: "/api/admin/backups", minimum: "viewer", allowed: 200 },
       { method: "POST", path: "/api/admin/backups", minimum: "operator", allowed: 201 },

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { readFileSync, truncateSync, copyFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { backupAbilities, BACKUP_PERMISSIONS, canBackup } from "../../lib/auth/roles";
+import { backupAbilities, BACKUP_PERMISSIONS, canBackup } from "../../lib/roles";
 import { readSqliteHeader, sqliteFileProblem } from "../../lib/backup/sqlite-header";
 import { verdictOf } from "../../lib/backup/verdict";
 import { CRON_PRESETS, describeCron } from "../../lib/cron-words";

@@ -1,4 +1,4 @@
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/roles";
 import { requirePageRole } from "../../require-page-role";
 import { AuditPanel } from "./audit-panel";
 import { RetentionForm } from "./retention-form";

@@ -2,7 +2,7 @@
 // The stored backups: a table from 640 px up (the name column stays in view while the rest
 // scrolls sideways), one card per backup below that. Each backup has one Actions menu, holding
 // only what the viewer's role may do.
-import type { BackupAction } from "@/lib/auth/roles";
+import type { BackupAction } from "@/lib/roles";
 import { formatBytes } from "@/lib/format";
 import { describeCopyState } from "@/lib/offsite/copy-status";
 import { EmptyRow } from "../../empty-row";

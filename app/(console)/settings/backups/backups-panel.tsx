@@ -1,9 +1,9 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import type { BackupAction } from "@/lib/auth/roles";
+import type { BackupAction } from "@/lib/roles";
 import type { Verification } from "@/lib/backup/manifest";
-import type { BackupsOverview } from "@/lib/backup/overview";
+import type { BackupsOverview } from "@/lib/system/backups-overview";
 import { apiRequest } from "../../api-client";
 import { NoticeRegion, useNotice } from "../../notice";
 import { BackupList } from "./backup-list";

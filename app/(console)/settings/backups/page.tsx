@@ -1,5 +1,5 @@
-import { backupAbilities } from "@/lib/auth/roles";
-import { backupsOverview } from "@/lib/backup/overview";
+import { backupAbilities } from "@/lib/roles";
+import { backupsOverview } from "@/lib/system/backups-overview";
 import { getConfig } from "@/lib/config";
 import { shippedMigrations } from "@/lib/system/diagnostics";
 import { requirePageRole } from "../../require-page-role";

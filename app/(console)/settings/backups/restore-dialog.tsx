@@ -8,7 +8,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { useEffect, useRef, useState } from "react";
-import type { BackupsOverview } from "@/lib/backup/overview";
+import type { BackupsOverview } from "@/lib/system/backups-overview";
 import type { Verification } from "@/lib/backup/manifest";
 import { formatBytes } from "@/lib/format";
 import { formatInZone } from "@/lib/time-format";

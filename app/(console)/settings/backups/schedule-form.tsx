@@ -3,7 +3,7 @@
 // server's time zone, which is named, with the viewer's own time beside each run.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import type { BackupsOverview } from "@/lib/backup/overview";
+import type { BackupsOverview } from "@/lib/system/backups-overview";
 import { CRON_PRESETS, describeCron } from "@/lib/cron-words";
 import { apiRequest } from "../../api-client";
 import { NoticeRegion, useNotice } from "../../notice";

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { canBackup } from "@/lib/auth/roles";
+import { canBackup } from "@/lib/roles";
 import { getConfig } from "@/lib/config";
 import { getAppDatabase } from "@/lib/db/app-database";
 import { collectDiagnostics, shippedMigrations } from "@/lib/system/diagnostics";

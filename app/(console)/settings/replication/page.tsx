@@ -1,4 +1,4 @@
-import { canBackup } from "@/lib/auth/roles";
+import { canBackup } from "@/lib/roles";
 import { getConfig } from "@/lib/config";
 import { replicationStatus } from "@/lib/replication/status";
 import { requirePageRole } from "../../require-page-role";

@@ -1,7 +1,7 @@
 // GET /api/admin/backup-progress?ticket= — operator. Where the snapshot started with that ticket
 // has got to (lib/backup/progress.ts); 404 for a ticket this process never saw.
 import { guardedRoute, jsonError } from "@/app/api/_shared/http";
-import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
+import { BACKUP_PERMISSIONS } from "@/lib/roles";
 import { isTicket, snapshotProgress } from "@/lib/backup/progress";
 
 export const GET = guardedRoute(BACKUP_PERMISSIONS.create, async (request) => {

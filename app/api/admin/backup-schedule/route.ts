@@ -4,7 +4,7 @@ import { guardedRoute } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/actor";
-import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
+import { BACKUP_PERMISSIONS } from "@/lib/roles";
 import { getScheduler } from "@/lib/backup/schedule";
 import { getConfig } from "@/lib/config";
 

@@ -4,10 +4,10 @@
 // queued behind another backup or copying (GET /api/admin/backup-progress).
 import { guardedRoute } from "@/app/api/_shared/http";
 import { auditActorOf, actorLabelOf } from "@/lib/auth/actor";
-import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
-import { createAuditedBackup } from "@/lib/backup/audited";
+import { BACKUP_PERMISSIONS } from "@/lib/roles";
+import { createAuditedBackup } from "@/lib/system/audited-backup";
 import { trackSnapshot } from "@/lib/backup/progress";
-import { backupsOverview } from "@/lib/backup/overview";
+import { backupsOverview } from "@/lib/system/backups-overview";
 import { getConfig } from "@/lib/config";
 import { shippedMigrations } from "@/lib/system/diagnostics";
 

@@ -6,7 +6,7 @@ import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/actor";
-import { isRole, ROLES } from "@/lib/auth/roles";
+import { isRole, ROLES } from "@/lib/roles";
 import { createUserAsOwner, listUsers } from "@/lib/auth/user-admin";
 
 const NO_STORE = { "Cache-Control": "no-store" };

@@ -23,8 +23,8 @@ import { guardPagesRequest, pagesRoute } from "@/app/api/_shared/pages-api";
 import { methodNotAllowed } from "@/app/api/_shared/pages-method";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { actorLabelOf, auditActorOf } from "@/lib/auth/actor";
-import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
-import { createAuditedBackup } from "@/lib/backup/audited";
+import { BACKUP_PERMISSIONS } from "@/lib/roles";
+import { createAuditedBackup } from "@/lib/system/audited-backup";
 import { trackSnapshot } from "@/lib/backup/progress";
 import { getConfig } from "@/lib/config";
 

@@ -17,7 +17,7 @@ import { guardPagesRequest, pagesRoute } from "@/app/api/_shared/pages-api";
 import { methodNotAllowed } from "@/app/api/_shared/pages-method";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/actor";
-import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
+import { BACKUP_PERMISSIONS } from "@/lib/roles";
 import { commitTempFileAsNew, discardTempFile, ensureDir, backupNameProblem, tempPathFor } from "@/lib/backup/files";
 import { writeManifest, type BackupManifest } from "@/lib/backup/manifest";
 import { SQLITE_HEADER_BYTES, sqliteFileProblem } from "@/lib/backup/sqlite-header";

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { guardedRoute } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { auditActorOf } from "@/lib/auth/actor";
-import { BACKUP_PERMISSIONS } from "@/lib/auth/roles";
+import { BACKUP_PERMISSIONS } from "@/lib/roles";
 import { getConfig } from "@/lib/config";
 import { parseRestoreMoment } from "@/lib/replication/point-in-time";
 import { restoreMomentFromConsole } from "@/lib/system/console-restore";

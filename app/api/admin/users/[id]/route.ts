@@ -6,7 +6,7 @@ import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/actor";
-import { ROLES } from "@/lib/auth/roles";
+import { ROLES } from "@/lib/roles";
 import { changeUserRole, deleteUser, setUserStatus } from "@/lib/auth/user-admin";
 
 const patchBody = z.union([

@@ -1,14 +1,14 @@
-// What the Backups page shows: the stored backups (each with its verdict, verdict.ts, its proof
-// under way and its offsite copy's state), the schedule, and the server's time zone (the
-// schedule runs in it).
+// What the Backups page shows: the stored backups (each with its verdict, lib/backup/verdict.ts,
+// its proof under way and its offsite copy's state), the schedule, and the server's time zone
+// (the schedule runs in it). Here, above lib/backup and lib/offsite, because it reads both.
+import { listBackups } from "../backup/catalog";
+import { environmentalFailureAt, proofQueued } from "../backup/proof";
+import { getScheduler } from "../backup/schedule";
+import { verdictOf } from "../backup/verdict";
 import type { Config } from "../config";
 import type { MigrationFile } from "../migrate/files";
 import { readCopyState } from "../offsite/copy-state";
 import { loadOffsiteTarget } from "../offsite/target";
-import { listBackups } from "./catalog";
-import { environmentalFailureAt, proofQueued } from "./proof";
-import { getScheduler } from "./schedule";
-import { verdictOf } from "./verdict";
 
 export async function backupsOverview(config: Config, shipped: MigrationFile[]) {
   const known = shipped.map((file) => file.name);

@@ -1,4 +1,6 @@
-import type { Role } from "../generated/prisma/client";
+// The roles and what each may do: below lib/auth and lib/audit alike, since both decide by role
+// (the guard, and who reads which audit events) and the audit trail is written from auth.
+import type { Role } from "./generated/prisma/client";
 
 export type { Role };
 export const ROLES = ["owner", "operator", "viewer"] as const satisfies readonly Role[];

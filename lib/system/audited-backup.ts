@@ -2,13 +2,15 @@
 // now", API tokens, the schedule, the CLI's `backup` — go through here, so each is audited the
 // same way: backup.sqlite.created or backup.sqlite.failed. The snapshots the app takes for itself
 // (pre-upgrade, pre-restore) are audited with the upgrade and the restore they belong to, and the
-// CLI's `backup --out FILE` (outside the folder) audits its own outcome.
+// CLI's `backup --out FILE` (outside the folder) audits its own outcome. Here, above lib/backup
+// and lib/offsite, because it queues both the proof and the offsite copy; the scheduler, in
+// lib/backup, is handed it at start (service-list.ts).
 import { recordAuditSafely, type AuditActor, type RequestOrigin } from "../audit/record";
+import { createBackup, type CopyObserver, type CreatedBackup, type CreateBackupOptions } from "../backup/create";
+import { queueBackupProof } from "../backup/proof";
 import type { Config } from "../config";
 import { logger } from "../log";
-import { createBackup, type CopyObserver, type CreatedBackup, type CreateBackupOptions } from "./create";
 import { queueOffsiteCopy, recordCopyDue } from "../offsite/queue";
-import { queueBackupProof } from "./proof";
 
 export async function createAuditedBackup(input: {
   config: Pick<Config, "databasePath" | "backupDir" | "offsite">;
