@@ -66,7 +66,8 @@ async function serverIdle(pid: number): Promise<void> {
 /**
  * GET /api/health every POLL_INTERVAL_MS (after the answer to the one before); latencies in ms
  * and the count of answers other than 200. One request first, untimed: a process's first fetch()
- * sets up its HTTP client, a cost of the client, not of the console.
+ * sets up its HTTP client, a cost of the client, not of the console. Each request waits for the
+ * answer before, so a stall of seconds is one sample: max shows it, and a stalled burst has few.
  */
 async function healthPoller(url: string) {
   const latencies: number[] = [];
