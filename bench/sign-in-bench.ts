@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { projectRoot, startServer, type RunningServer } from "../tests/support/server";
 import { signIn } from "../tests/support/session";
 import { tempDir } from "../tests/support/temp";
+import { healthPoller } from "./health-poller";
 
 // bench.sh passes the same arguments to every benchmark; these are the others', unused here.
 parseArgs({ options: { "size-mb": { type: "string" }, runs: { type: "string" } } });
@@ -63,30 +64,6 @@ async function serverIdle(pid: number): Promise<void> {
   log("the server did not go idle within 30 s; measuring anyway");
 }
 
-/**
- * GET /api/health every POLL_INTERVAL_MS (after the answer to the one before); latencies in ms
- * and the count of answers other than 200. One request first, untimed: a process's first fetch()
- * sets up its HTTP client, a cost of the client, not of the console. Each request waits for the
- * answer before, so a stall of seconds is one sample: max shows it, and a stalled burst has few.
- */
-async function healthPoller(url: string) {
-  const latencies: number[] = [];
-  let failures = 0;
-  let running = true;
-  await (await fetch(`${url}/api/health`)).arrayBuffer();
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      const response = await fetch(`${url}/api/health`).catch(() => null);
-      await response?.arrayBuffer();
-      latencies.push(performance.now() - started);
-      if (response?.status !== 200) failures++;
-      await sleep(POLL_INTERVAL_MS);
-    }
-  })();
-  return { stop: async () => ((running = false), await loop, { latencies, failures }) };
-}
-
 async function createUsers(server: RunningServer, ownerCookie: string) {
   const users: { username: string; password: string }[] = [];
   for (let i = 1; i <= USERS; i++) {
@@ -125,11 +102,11 @@ async function main() {
     let failures = 0;
     for (let burst = 1; burst <= BURSTS; burst++) {
       await serverIdle(pid);
-      const quiet = await healthPoller(server.url);
+      const quiet = await healthPoller(server.url, POLL_INTERVAL_MS);
       await sleep(BASELINE_MS);
       const baseline = await quiet.stop();
 
-      const busy = await healthPoller(server.url);
+      const busy = await healthPoller(server.url, POLL_INTERVAL_MS);
       const started = performance.now();
       const signInMs = await Promise.all(
         users.map(async (user) => {
