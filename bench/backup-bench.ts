@@ -23,6 +23,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../lib/db/sqlite";
 import { copyGeneratedDatabase } from "./generate-database";
+import { healthPoller } from "./health-poller";
 import { projectRoot, runCli, spawnServer, startServer } from "../tests/support/server";
 import { signIn } from "../tests/support/session";
 
@@ -56,27 +57,6 @@ function rssSampler(pid: number) {
   let peak = baseline;
   const timer = setInterval(() => (peak = Math.max(peak, read())), 20);
   return { stop: () => (clearInterval(timer), { baseline, peak, growth: Math.max(0, peak - baseline) }) };
-}
-
-/**
- * GET /api/health every 50 ms; latencies in ms. One request is made before timing starts: a
- * process's first fetch() sets up its HTTP client and connection (65–140 ms measured here), a
- * cost of the client, not of the console.
- */
-async function healthPoller(url: string) {
-  const latencies: number[] = [];
-  let running = true;
-  await (await fetch(`${url}/api/health`)).arrayBuffer();
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      const response = await fetch(`${url}/api/health`).catch(() => null);
-      await response?.arrayBuffer();
-      latencies.push(performance.now() - started);
-      await sleep(50);
-    }
-  })();
-  return { stop: async () => ((running = false), await loop, latencies) };
 }
 
 type WriterReport = { label: string; committed: number; errors: number; latencies: number[] };
@@ -336,10 +316,10 @@ async function main() {
       const writer = await startWriter(database, `route${run}`);
       await sleep(300);
       const rss = rssSampler(pid);
-      const health = await healthPoller(server.url);
+      const health = await healthPoller(server.url, 50);
       const download = await downloadBackup();
       const memory = rss.stop();
-      const healthLatencies = await health.stop();
+      const { latencies: healthLatencies } = await health.stop();
       const writerReport = await writer.stop();
       if (download.status !== 200) throw new Error(`download answered ${download.status}`);
       await checksumsDone();
