@@ -88,11 +88,15 @@ const AFTER_EVERY_CHARACTER = String.fromCodePoint(0x10ffff);
 
 /**
  * A prefix match on the characters as typed. Prisma's `startsWith` is SQLite's LIKE without an
- * ESCAPE clause, where `%` and `_` are wildcards (`%` matched every event); a range on the
- * (binary) text compares the characters themselves, case included.
+ * ESCAPE clause, where `%` and `_` are wildcards (`%` matched every event). LIKE alone keeps the
+ * plan that walks the (createdAt, id) index newest first: a range on `action` makes SQLite take
+ * the action index instead and sort every matching row for each page (a million-row export never
+ * ended). So a prefix holding `%` or `_` adds a range on the (binary) text, which only the
+ * characters themselves satisfy, and any other prefix stays LIKE's (ASCII case folded).
  */
 function startsWithLiterally(prefix: string): Prisma.StringFilter<"AuditEvent"> {
-  return { gte: prefix, lt: `${prefix}${AFTER_EVERY_CHARACTER}` };
+  if (!/[%_]/.test(prefix)) return { startsWith: prefix };
+  return { startsWith: prefix, gte: prefix, lt: `${prefix}${AFTER_EVERY_CHARACTER}` };
 }
 
 /** Owners and operators read every event; a viewer reads only the events they made themselves. */
