@@ -167,6 +167,30 @@ function compareTokens(current: TokenRow[], restored: TokenRow[]): RevertedToken
 }
 
 /**
+ * The sessions of the restored database: none of the backup's own (they were live when it was
+ * taken, and some were ended since: signed out, a password changed), and the live ones of users
+ * the backup has too, so that a restore does not sign out everyone who is using the console
+ * (their role, status and second factor are then the backup's, read at every request).
+ */
+function carryOverSessions(replaced: SqliteDatabase, installing: SqliteDatabase): void {
+  if (!hasTable(installing, "Session")) return; // a backup older than sessions: created empty at start
+  const live = hasTable(replaced, "Session")
+    ? (replaced
+        .prepare(`SELECT id, userId, createdAt, lastSeenAt, expiresAt, ipAddress, userAgent FROM "Session"`)
+        .all() as Record<string, unknown>[])
+    : [];
+  const users = new Set((installing.prepare(`SELECT id FROM "User"`).all() as { id: string }[]).map((user) => user.id));
+  const insert = installing.prepare(
+    `INSERT INTO "Session" (id, userId, createdAt, lastSeenAt, expiresAt, ipAddress, userAgent)
+     VALUES (@id, @userId, @createdAt, @lastSeenAt, @expiresAt, @ipAddress, @userAgent)`,
+  );
+  installing.transaction(() => {
+    installing.prepare(`DELETE FROM "Session"`).run();
+    for (const session of live) if (users.has(session.userId as string)) insert.run(session);
+  })();
+}
+
+/**
  * Compares the database being replaced with the one being installed (both closed files, no WAL)
  * and, when keepSettings, writes the replaced database's KEPT_SETTING_KEYS into the one being
  * installed. The second file is still the restore's temp copy: the carried-over settings are in
@@ -192,9 +216,7 @@ export function carryOverAndCompare(
     // it then starts with none, and the restore's report says so.
     const channelsDiffer = JSON.stringify(myChannels ?? []) !== JSON.stringify(theirChannels ?? []);
     if (channelsDiffer) differed.push(theirChannels ? ALERT_CHANNELS : ALERT_CHANNELS_LOST);
-    // The backup's sessions were live when it was taken; some were ended since (signed out, a
-    // password changed). No session survives a restore: everyone signs in again.
-    if (hasTable(installing, "Session")) installing.prepare(`DELETE FROM "Session"`).run();
+    carryOverSessions(replaced, installing);
     if (keepSettings && differed.length > 0) {
       const write = installing.transaction(() => {
         if (channelsDiffer && myChannels && theirChannels) replaceChannels(installing, myChannels);

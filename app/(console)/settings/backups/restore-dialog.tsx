@@ -142,7 +142,10 @@ export function RestoreDialog({
               <strong>Kept from this instance:</strong> the backup schedule and retention, the offsite target and the
               alert channels.
             </li>
-            <li>Requests pause for a moment during the swap, and everyone signs in again.</li>
+            <li>
+              Requests pause for a moment during the swap. You sign in again; others stay signed in if the backup has
+              their user.
+            </li>
           </ul>
         </section>
 
