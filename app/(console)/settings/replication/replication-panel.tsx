@@ -145,7 +145,7 @@ export function ReplicationPanel({ initial, canRestore }: { initial: Replication
             its age identity, used for this one restore and never stored.
           </p>
           <form
-            className="mt-4 flex items-center gap-3"
+            className="mt-4 flex flex-wrap items-center gap-3"
             onSubmit={(event) => {
               event.preventDefault();
               setMessage(null);
@@ -164,7 +164,7 @@ export function ReplicationPanel({ initial, canRestore }: { initial: Replication
                 data-testid="replication-moment"
               />
             </label>
-            <label className="text-sm">
+            <label className="max-w-full text-sm">
               <span className="sr-only">
                 age identity of an encrypted replica (used for this restore, never stored)
               </span>
@@ -177,7 +177,7 @@ export function ReplicationPanel({ initial, canRestore }: { initial: Replication
                 placeholder={
                   data.encryption?.recipient ? "AGE-SECRET-KEY-1… (required)" : "AGE-SECRET-KEY-1… (if encrypted)"
                 }
-                className="w-72 rounded-md border border-slate-300 px-2 py-1 text-sm"
+                className="w-72 max-w-full rounded-md border border-slate-300 px-2 py-1 text-sm"
                 data-testid="replication-identity"
               />
             </label>
