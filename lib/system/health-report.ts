@@ -44,8 +44,9 @@ function replicationDetail(): ReplicationDetail {
 }
 
 /** An unhealthy state in words anyone may read; what went wrong goes to the log under `requestId`. */
-function unavailable(what: string, detail: unknown, requestId: string): HealthReport {
-  logger().warn({ err: detail instanceof Error ? detail : undefined, detail, requestId }, `health: ${what}`);
+function unavailable(what: string, cause: unknown, requestId: string): HealthReport {
+  const err = cause instanceof Error ? cause : undefined;
+  logger().warn({ err, detail: err ? err.message : String(cause), requestId }, `health: ${what}`);
   return {
     status: "unavailable",
     version: APP_VERSION,
@@ -68,6 +69,6 @@ export async function healthReport(requestId: string): Promise<HealthReport> {
     const details = { backups: await backupsDetail(), replication: replicationDetail() };
     return { status: "ok", version: APP_VERSION, details };
   } catch (error) {
-    return unavailable("the database cannot be read", error instanceof Error ? error.message : error, requestId);
+    return unavailable("the database cannot be read", error, requestId);
   }
 }
