@@ -99,8 +99,9 @@ before(async () => {
     const cookie = await signIn(source.url, OWNER.username, OWNER.password);
     for (let i = 0; i < 2; i++) {
       const made = await fetch(`${source.url}/api/admin/backups`, { method: "POST", headers: { Cookie: cookie } });
-      assert.equal(made.status, 201, await made.text());
-      const { name } = (await made.json()) as { name: string };
+      const answer = await made.text();
+      assert.equal(made.status, 201, answer);
+      const { name } = JSON.parse(answer) as { name: string };
       await waitFor(
         `the offsite copy of ${name}`,
         async () => {
