@@ -20,6 +20,29 @@ const OWNER = { username: "owner", password: "owner-password-123" };
 const CHECK = "/ping/5f1c9a34-heartbeat-check";
 const SCHEDULED = `json_extract(metadataJson, '$.kind') = 'scheduled'`;
 
+/** The scheduled runs' audit rows, the monitor's pings, and the schedule, of one test's server. */
+function runProbes(current: () => { dataDir: string; monitor: PingReceiver; server: RunningServer; cookie: string }) {
+  return {
+    count: (action: string) =>
+      queryOne<{ n: number }>(
+        path.join(current().dataDir, "opstage.db"),
+        `SELECT COUNT(*) AS n FROM AuditEvent WHERE action = ? AND ${SCHEDULED}`,
+        action,
+      ).n,
+    pings: (suffix: string) =>
+      current().monitor.received.filter((ping) => ping.method === "GET" && ping.path === `${CHECK}${suffix}`).length,
+    setSchedule: async (cron: string | null) => {
+      const { server, cookie } = current();
+      const answer = await fetch(`${server.url}/api/admin/backup-schedule`, {
+        method: "PUT",
+        headers: { Cookie: cookie, "Content-Type": "application/json" },
+        body: JSON.stringify({ cron, keep: 3 }),
+      });
+      assert.equal(answer.status, 200, await answer.text());
+    },
+  };
+}
+
 describe("the heartbeat", () => {
   let monitor: PingReceiver;
   let server: RunningServer;
@@ -45,22 +68,7 @@ describe("the heartbeat", () => {
     await monitor.close();
   });
 
-  const count = (action: string) =>
-    queryOne<{ n: number }>(
-      path.join(dataDir, "opstage.db"),
-      `SELECT COUNT(*) AS n FROM AuditEvent WHERE action = ? AND ${SCHEDULED}`,
-      action,
-    ).n;
-  const pings = (suffix: string) =>
-    monitor.received.filter((ping) => ping.method === "GET" && ping.path === `${CHECK}${suffix}`).length;
-  const setSchedule = async (cron: string | null) => {
-    const answer = await fetch(`${server.url}/api/admin/backup-schedule`, {
-      method: "PUT",
-      headers: { Cookie: cookie, "Content-Type": "application/json" },
-      body: JSON.stringify({ cron, keep: 3 }),
-    });
-    assert.equal(answer.status, 200, await answer.text());
-  };
+  const { count, pings, setSchedule } = runProbes(() => ({ dataDir, monitor, server, cookie }));
 
   test("a ping per successful scheduled run, /fail per failed one; a refused ping fails no backup", async () => {
     const backupDir = path.join(dataDir, "backups");
@@ -131,22 +139,7 @@ describe("the heartbeat with an offsite target", () => {
     execFileSync("umount", [backupDir]);
   });
 
-  const count = (action: string) =>
-    queryOne<{ n: number }>(
-      path.join(dataDir, "opstage.db"),
-      `SELECT COUNT(*) AS n FROM AuditEvent WHERE action = ? AND ${SCHEDULED}`,
-      action,
-    ).n;
-  const pings = (suffix: string) =>
-    monitor.received.filter((ping) => ping.method === "GET" && ping.path === `${CHECK}${suffix}`).length;
-  const setSchedule = async (cron: string | null) => {
-    const answer = await fetch(`${server.url}/api/admin/backup-schedule`, {
-      method: "PUT",
-      headers: { Cookie: cookie, "Content-Type": "application/json" },
-      body: JSON.stringify({ cron, keep: 3 }),
-    });
-    assert.equal(answer.status, 200, await answer.text());
-  };
+  const { count, pings, setSchedule } = runProbes(() => ({ dataDir, monitor, server, cookie }));
   /** Every success ping so far followed an offsite copy: never more pings than copies. */
   const pingsFollowCopies = () => {
     const [sent, copied] = [pings(""), count("backup.offsite.copied")];
