@@ -9,6 +9,7 @@ import { copyLaneService, proofLaneService } from "../background/lanes";
 import { reconcilerService } from "../background/reconciler";
 import { backupSchedulerService } from "../backup/schedule";
 import { snapshotWorkersService } from "../backup/worker";
+import { offsiteCopyOutcome } from "../offsite/queue";
 import { litestreamService } from "../replication/supervisor";
 import type { Service } from "../service";
 import { createAuditedBackup } from "./audited-backup";
@@ -24,5 +25,6 @@ export const SERVICES: readonly Service[] = [
   reconcilerService,
   auditRetentionService,
   backupHealthMonitorService,
-  backupSchedulerService(createAuditedBackup),
+  // The heartbeat of a scheduled run waits for its offsite copy (backup/schedule.ts).
+  backupSchedulerService(createAuditedBackup, offsiteCopyOutcome),
 ];
