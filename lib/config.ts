@@ -191,6 +191,12 @@ const envSchema = z.object({
     .string()
     .regex(DURATION_PATTERN, "must be a duration such as 60s or 5m")
     .default("60s"),
+  // How long a checked moment (Settings → Replication: restored into a temp file and verified)
+  // waits for the owner's confirmation before its file is removed.
+  OPSTAGE_RESTORE_CHECK_TTL: z
+    .string()
+    .regex(DURATION_PATTERN, "must be a duration such as 15m or 900s")
+    .default("15m"),
   // Fault injection for the restore tests only: the restore CLI kills itself after this step.
   OPSTAGE_TEST_RESTORE_CRASH_AT: z
     .enum(["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"])
@@ -254,6 +260,8 @@ export type ReplicationEnvironment = {
   retention: string;
   uploadTimeout: string;
   alertAfter: string;
+  /** How long a checked moment waits for confirmation (OPSTAGE_RESTORE_CHECK_TTL). */
+  restoreCheckTtl: string;
 };
 
 export type OffsiteEnvironment = {
@@ -461,6 +469,7 @@ function replicationEnvironment(e: z.infer<typeof envSchema>): ReplicationEnviro
     retention: e.OPSTAGE_REPLICATION_RETENTION,
     uploadTimeout: e.OPSTAGE_REPLICATION_UPLOAD_TIMEOUT,
     alertAfter: e.OPSTAGE_REPLICATION_ALERT_AFTER,
+    restoreCheckTtl: e.OPSTAGE_RESTORE_CHECK_TTL,
   };
 }
 

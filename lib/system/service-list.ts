@@ -9,6 +9,7 @@ import { copyLaneService, proofLaneService } from "../background/lanes";
 import { reconcilerService } from "../background/reconciler";
 import { backupSchedulerService } from "../backup/schedule";
 import { snapshotWorkersService } from "../backup/worker";
+import { momentCheckSweeperService } from "../replication/moment-check";
 import { litestreamService } from "../replication/supervisor";
 import type { Service } from "../service";
 import { createAuditedBackup } from "./audited-backup";
@@ -23,6 +24,7 @@ export const SERVICES: readonly Service[] = [
   // After the lanes it feeds: at start (and after a restore's pause) it queues what is undone.
   reconcilerService,
   auditRetentionService,
+  momentCheckSweeperService,
   backupHealthMonitorService,
   backupSchedulerService(createAuditedBackup),
 ];

@@ -41,6 +41,7 @@ describe("replication settings", () => {
         retention: "72h",
         uploadTimeout: "60s",
         alertAfter: "60s",
+        restoreCheckTtl: "15m",
       },
     );
   });
