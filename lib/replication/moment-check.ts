@@ -14,8 +14,8 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config";
 import { KnownError } from "../errors";
-import { commitTempFile, discardTempFile, ensureDir, tempPathFor } from "../backup/files";
 import { writeFile } from "node:fs/promises";
+import { commitTempFile, ensureDir, tempPathFor } from "../backup/files";
 import { prepareRestore, type PreparedRestore } from "../backup/restore";
 import type { FileVerification } from "../backup/verify";
 import type { MigrationFile } from "../migrate/files";
@@ -84,7 +84,8 @@ function readRecord(dataDir: string, checkId: string): CheckRecord | null {
 }
 
 function removeCheck(dataDir: string, checkId: string, record: CheckRecord | null): void {
-  if (record) discardTempFile(path.join(/* turbopackIgnore: true */ dataDir, record.file));
+  // With the -wal and -shm that verifying it (SQLite opening a WAL-mode file) may leave beside it.
+  if (record) discardReplicaRestore(path.join(/* turbopackIgnore: true */ dataDir, record.file));
   rmSync(/* turbopackIgnore: true */ recordPath(dataDir, checkId), { force: true });
 }
 

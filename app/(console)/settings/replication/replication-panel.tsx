@@ -232,7 +232,12 @@ export function ReplicationPanel({
                     <td className="py-1 pr-3 font-mono text-xs">{span.generation}</td>
                     <td className="pr-3">{formatInZone(span.from, serverZone, true)}</td>
                     <td className="pr-3">{formatInZone(span.to, serverZone, true)}</td>
-                    <td>{lagWords(data.generations?.find((g) => g.generation === span.generation)?.lag ?? null)}</td>
+                    <td>
+                      {/* Litestream measures every generation against the live file: only the newest's lag means anything. */}
+                      {span.to === window.to
+                        ? lagWords(data.generations?.find((g) => g.generation === span.generation)?.lag ?? null)
+                        : "—"}
+                    </td>
                   </tr>
                 ))}
               </tbody>
