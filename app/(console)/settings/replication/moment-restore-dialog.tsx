@@ -9,8 +9,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { FileVerification } from "@/lib/backup/verify";
-import type { ReplicaGeneration } from "@/lib/replication/status";
+import type { MomentCheck } from "@/lib/replication/moment-check";
 import { formatInZone } from "@/lib/time-format";
 import { apiRequest } from "../../api-client";
 import { useViewerZone } from "../../when";
@@ -24,16 +23,6 @@ import {
   RestoreProgress,
   RestoreStep,
 } from "../backups/restore-steps";
-
-export type MomentCheck = {
-  checkId: string;
-  moment: string;
-  requested: string;
-  replicaLabel: string;
-  generation: ReplicaGeneration | null;
-  verification: FileVerification;
-  expiresAt: string;
-};
 
 /** The moment in the server's zone and the viewer's, each named. */
 export function MomentInZones({ at, serverZone, testId }: { at: string; serverZone: string; testId?: string }) {
