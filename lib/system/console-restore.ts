@@ -53,12 +53,11 @@ export async function restoreFromConsole(input: {
   const { config, shipped } = input;
   const log = (message: string) => logger().info(`restore: ${message}`);
   if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
-  const file = input.file ?? backupPath(config.backupDir, input.name);
   const prepared =
     input.prepared ??
     (await prepareRestore({
       config,
-      file,
+      file: input.file ?? backupPath(config.backupDir, input.name),
       shipped,
       ...(input.file ? { label: input.name, refusalAdvice: REPLICA_REFUSAL_ADVICE } : {}),
     }));
