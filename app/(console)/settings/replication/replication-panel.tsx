@@ -5,6 +5,7 @@ import { lagWords, restorableWindow, spanHolding } from "@/lib/replication/resto
 import type { ReplicationStatus } from "@/lib/replication/status";
 import { formatInZone } from "@/lib/time-format";
 import { apiRequest } from "../../api-client";
+import { ScrollRegion } from "../../scroll-region";
 import { useViewerZone, When } from "../../when";
 import { MomentInZones, MomentRestoreDialog } from "./moment-restore-dialog";
 
@@ -33,7 +34,13 @@ function MomentPicker({ data, serverZone }: { data: ReplicationStatus; serverZon
   const [value, setValue] = useState("");
   const [open, setOpen] = useState<string | null>(null);
   const iso = localInputToIso(value);
-  const outside = iso !== null && window !== null && spanHolding(window.spans, Date.parse(iso)) === null;
+  // While Litestream replicates, the newest generation grows every second: the window read a few
+  // seconds ago ends before a moment that is restorable now (the server refuses what is not).
+  const spans =
+    window && data.state === "ok"
+      ? window.spans.map((span) => (span.to === window.to ? { ...span, to: new Date().toISOString() } : span))
+      : (window?.spans ?? []);
+  const outside = iso !== null && window !== null && spanHolding(spans, Date.parse(iso)) === null;
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-6" aria-labelledby="restore-moment-title">
       <h2 id="restore-moment-title" className="text-lg font-medium">
@@ -61,8 +68,6 @@ function MomentPicker({ data, serverZone }: { data: ReplicationStatus; serverZon
                 type="datetime-local"
                 step="1"
                 value={value}
-                min={isoToLocalInput(window.from)}
-                max={isoToLocalInput(window.to)}
                 onChange={(event) => setValue(event.target.value)}
                 className="mt-1 rounded-md border border-slate-400 bg-white px-2 py-1 text-sm"
                 data-testid="replication-moment"
@@ -216,7 +221,7 @@ export function ReplicationPanel({
             restore) or its WAL was restarted outside Litestream. Any moment within a generation can be restored; times
             are the server&apos;s ({serverZone}).
           </p>
-          <div className="mt-3 overflow-x-auto">
+          <ScrollRegion label="Generations in the replica" className="mt-3">
             <table className="w-full text-sm" data-testid="replication-generations">
               <thead className="text-left text-slate-600">
                 <tr>
@@ -242,7 +247,7 @@ export function ReplicationPanel({
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         </section>
       )}
       {canRestore && <MomentPicker data={data} serverZone={serverZone} />}

@@ -10,6 +10,7 @@ import { lastRestoreAftermath, type TokenAfterRestore } from "@/lib/system/resto
 import { shippedMigrations } from "@/lib/system/diagnostics";
 import { DismissRestoreNotice, RevokeTokenButton, UndoRestoreButton } from "../../restore-aftermath-actions";
 import { requirePageRole } from "../../require-page-role";
+import { ScrollRegion } from "../../scroll-region";
 import { When } from "../../when";
 
 export const metadata = { title: "What the restore changed · Opstage CE" };
@@ -80,7 +81,7 @@ export default async function RestoreChangesPage() {
             {changes.users.length === 0 ? (
               <p className="mt-2 text-sm text-slate-600">No user differs from the database the restore replaced.</p>
             ) : (
-              <div className="mt-2 overflow-x-auto">
+              <ScrollRegion label="Users that differ" className="mt-2">
                 <table className="w-full text-sm" data-testid="restore-changes-users">
                   <thead className="text-left text-slate-600">
                     <tr>
@@ -101,7 +102,7 @@ export default async function RestoreChangesPage() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </ScrollRegion>
             )}
           </section>
           <section className={section} aria-labelledby="changed-tokens">
