@@ -9,6 +9,7 @@ import { copyLaneService, proofLaneService } from "../background/lanes";
 import { reconcilerService } from "../background/reconciler";
 import { backupSchedulerService } from "../backup/schedule";
 import { snapshotWorkersService } from "../backup/worker";
+import { offsiteCopyOutcome } from "../offsite/queue";
 import { momentCheckSweeperService } from "../replication/moment-check";
 import { litestreamService } from "../replication/supervisor";
 import type { Service } from "../service";
@@ -26,5 +27,6 @@ export const SERVICES: readonly Service[] = [
   auditRetentionService,
   momentCheckSweeperService,
   backupHealthMonitorService,
-  backupSchedulerService(createAuditedBackup),
+  // The heartbeat of a scheduled run waits for its offsite copy (backup/schedule.ts).
+  backupSchedulerService(createAuditedBackup, offsiteCopyOutcome),
 ];
