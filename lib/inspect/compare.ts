@@ -193,8 +193,7 @@ function compareByRowid(db: Db, plan: Plan, sink: Sink, step: (units: number) =>
 
 function isRowidAlias(db: Db, table: string, column: string): boolean {
   const info = db.prepare(`SELECT type, pk FROM pragma_table_info(?, ?) WHERE name = ?`).get(table, MAIN, column) as
-    | { type: string; pk: number }
-    | undefined;
+    { type: string; pk: number } | undefined;
   return info !== undefined && info.pk === 1 && info.type.toUpperCase() === "INTEGER";
 }
 
@@ -219,7 +218,9 @@ function compareByKey(db: Db, plan: Plan, sink: Sink): void {
     else addRow(sink, "removed", row.slice(0, n));
   }
   const toSide = db
-    .prepare(`SELECT ${columns.map(y).join(", ")} FROM ${toTable} AS y WHERE NOT EXISTS (SELECT 1 FROM ${fromTable} AS x WHERE ${on})`)
+    .prepare(
+      `SELECT ${columns.map(y).join(", ")} FROM ${toTable} AS y WHERE NOT EXISTS (SELECT 1 FROM ${fromTable} AS x WHERE ${on})`,
+    )
     .raw();
   for (const row of toSide.iterate() as IterableIterator<unknown[]>) addRow(sink, "added", row);
 }
@@ -288,15 +289,18 @@ export function domainLines(db: Db, tables: TableDiff[], views: { from: DomainVi
     view.offsite
       ? `${view.offsite.endpoint ? `${view.offsite.endpoint} ` : ""}s3://${view.offsite.bucket}/${view.offsite.prefix}${view.offsite.encrypted ? " (encrypted)" : ""}`
       : "none";
-  if (target(views.from) !== target(views.to)) lines.push(`offsite target: ${target(views.from)} → ${target(views.to)}`);
+  if (target(views.from) !== target(views.to))
+    lines.push(`offsite target: ${target(views.from)} → ${target(views.to)}`);
   const settings = tables.find((t) => t.table === "SystemSetting");
   if (settings && target(views.from) === target(views.to) && views.from.offsite) {
     // The secret itself is never shown: say only whether it differs.
     const secret = (schema: string) =>
       (
-        db.prepare(`SELECT json_extract(valueJson, '$.secretAccessKey') AS s FROM ${schema}."SystemSetting" WHERE key = 'offsite.target'`).get() as
-          | { s: string | null }
-          | undefined
+        db
+          .prepare(
+            `SELECT json_extract(valueJson, '$.secretAccessKey') AS s FROM ${schema}."SystemSetting" WHERE key = 'offsite.target'`,
+          )
+          .get() as { s: string | null } | undefined
       )?.s ?? null;
     if (secret(MAIN) !== secret(OTHER)) lines.push("offsite target: secret access key differs");
   }
@@ -307,7 +311,8 @@ export function domainLines(db: Db, tables: TableDiff[], views: { from: DomainVi
     const b = toChannels.get(id);
     if (!b) lines.push(`alert channel ${a.name} removed`);
     else {
-      if (a.enabled !== b.enabled) lines.push(`alert channel ${b.name}: ${a.enabled ? "on" : "off"} → ${b.enabled ? "on" : "off"}`);
+      if (a.enabled !== b.enabled)
+        lines.push(`alert channel ${b.name}: ${a.enabled ? "on" : "off"} → ${b.enabled ? "on" : "off"}`);
       if (a.events.join(",") !== b.events.join(",")) lines.push(`alert channel ${b.name}: events differ`);
     }
   }
@@ -332,8 +337,10 @@ export function compareAttached(
     const fromTables = tableNames(db, MAIN);
     const toTables = tableNames(db, OTHER);
     const diffs: TableDiff[] = [];
-    for (const table of fromTables.filter((t) => !toTables.includes(t))) diffs.push(oneSided(db, MAIN, table, "removed"));
-    for (const table of toTables.filter((t) => !fromTables.includes(t))) diffs.push(oneSided(db, OTHER, table, "added"));
+    for (const table of fromTables.filter((t) => !toTables.includes(t)))
+      diffs.push(oneSided(db, MAIN, table, "removed"));
+    for (const table of toTables.filter((t) => !fromTables.includes(t)))
+      diffs.push(oneSided(db, OTHER, table, "added"));
     const plans = fromTables.filter((t) => toTables.includes(t)).map((t) => planTable(db, t));
     const total = plans.reduce((sum, plan) => sum + (plan.span ? plan.span.max - plan.span.min + 1 : 1), 0);
     let done = 0;
@@ -354,7 +361,8 @@ export function compareAttached(
         mask: rowMasker(plan.table, plan.columns),
         keyIndexes: plan.shape.key.map((c) => plan.columns.indexOf(c)).filter((i) => i >= 0),
       };
-      if (plan.byRowid && !plan.span) done += 1; // empty on both sides
+      if (plan.byRowid && !plan.span)
+        done += 1; // empty on both sides
       else if (plan.byRowid) {
         compareByRowid(db, plan, sink, (units) => {
           done += units;

@@ -27,7 +27,13 @@ export class InspectInputError extends KnownError {
 }
 
 /** SQLite's answers for a file that is not a sound database, and ours for a foreign one. */
-const REFUSAL_CODES = new Set([FOREIGN_CODE, "SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CANTOPEN", "SQLITE_IOERR_SHORT_READ"]);
+const REFUSAL_CODES = new Set([
+  FOREIGN_CODE,
+  "SQLITE_NOTADB",
+  "SQLITE_CORRUPT",
+  "SQLITE_CANTOPEN",
+  "SQLITE_IOERR_SHORT_READ",
+]);
 
 /**
  * A stored backup's path, refused up front when its last verification found it bad (the same

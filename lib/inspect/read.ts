@@ -123,9 +123,7 @@ export function readRows(db: Db, table: string, after: string | null, limit: num
   const keyColumns = shape.hasRowid ? ["rowid"] : shape.key;
   const keyList = keyColumns.map(quoteName).join(", ");
   const columnList = shape.columns.map(quoteName).join(", ");
-  const where = after
-    ? `WHERE (${keyList}) > (${keyColumns.map(() => "?").join(", ")})`
-    : "";
+  const where = after ? `WHERE (${keyList}) > (${keyColumns.map(() => "?").join(", ")})` : "";
   const params = after ? decodeCursor(after, keyColumns.length) : [];
   const count = Math.max(1, Math.min(MAX_PAGE_ROWS, Math.floor(limit)));
   const rows = db
@@ -145,9 +143,8 @@ export function readRows(db: Db, table: string, after: string | null, limit: num
 
 function hasTable(db: Db, schema: string, table: string): boolean {
   return (
-    db
-      .prepare(`SELECT 1 FROM ${quoteName(schema)}.sqlite_schema WHERE type = 'table' AND name = ?`)
-      .get(table) !== undefined
+    db.prepare(`SELECT 1 FROM ${quoteName(schema)}.sqlite_schema WHERE type = 'table' AND name = ?`).get(table) !==
+    undefined
   );
 }
 
@@ -162,7 +159,12 @@ function all<T>(db: Db, schema: string, table: string, sql: (t: string) => strin
 }
 
 function setting<T>(db: Db, schema: string, key: string): T | null {
-  const [row] = all<{ valueJson: string }>(db, schema, "SystemSetting", (t) => `SELECT valueJson FROM ${t} WHERE key = '${key}'`);
+  const [row] = all<{ valueJson: string }>(
+    db,
+    schema,
+    "SystemSetting",
+    (t) => `SELECT valueJson FROM ${t} WHERE key = '${key}'`,
+  );
   if (!row) return null;
   try {
     return JSON.parse(row.valueJson) as T;
@@ -190,18 +192,32 @@ const USERS_SHOWN = 1000;
 /** The readable views of the domain tables; no secret is read into them but "is one set". */
 export function domainView(db: Db, schema = "main"): DomainView {
   const twoFactor = new Map(
-    all<{ userId: string; enabledAt: string | null }>(db, schema, "TwoFactor", (t) => `SELECT userId, enabledAt FROM ${t}`).map(
-      (row) => [row.userId, row.enabledAt ? ("on" as const) : ("enrolling" as const)],
-    ),
+    all<{ userId: string; enabledAt: string | null }>(
+      db,
+      schema,
+      "TwoFactor",
+      (t) => `SELECT userId, enabledAt FROM ${t}`,
+    ).map((row) => [row.userId, row.enabledAt ? ("on" as const) : ("enrolling" as const)]),
   );
-  const users = all<{ id: string; username: string; displayName: string; role: string; status: string; lastLoginAt: string | null }>(
+  const users = all<{
+    id: string;
+    username: string;
+    displayName: string;
+    role: string;
+    status: string;
+    lastLoginAt: string | null;
+  }>(
     db,
     schema,
     "User",
-    (t) => `SELECT id, username, displayName, role, status, lastLoginAt FROM ${t} ORDER BY username LIMIT ${USERS_SHOWN}`,
+    (t) =>
+      `SELECT id, username, displayName, role, status, lastLoginAt FROM ${t} ORDER BY username LIMIT ${USERS_SHOWN}`,
   );
   const usernames = new Map(
-    all<{ id: string; username: string }>(db, schema, "User", (t) => `SELECT id, username FROM ${t}`).map((u) => [u.id, u.username]),
+    all<{ id: string; username: string }>(db, schema, "User", (t) => `SELECT id, username FROM ${t}`).map((u) => [
+      u.id,
+      u.username,
+    ]),
   );
   const tokens = all<{
     id: string;
@@ -211,14 +227,28 @@ export function domainView(db: Db, schema = "main"): DomainView {
     revokedAt: unknown;
     expiresAt: unknown;
     lastUsedAt: string | null;
-  }>(db, schema, "ApiToken", (t) => `SELECT id, name, prefix, createdById, revokedAt, expiresAt, lastUsedAt FROM ${t} ORDER BY name, id`);
-  const schedule = setting<{ cron?: string | null; keep?: number }>(db, schema, "backup.schedule");
-  const offsite = setting<{ bucket?: string; endpoint?: string | null; prefix?: string; recipient?: string | null; secretAccessKey?: string }>(
+  }>(
     db,
     schema,
-    "offsite.target",
+    "ApiToken",
+    (t) => `SELECT id, name, prefix, createdById, revokedAt, expiresAt, lastUsedAt FROM ${t} ORDER BY name, id`,
   );
-  const channels = all<{ id: string; name: string; type: string; enabled: number; eventsJson: string; secret: string | null }>(
+  const schedule = setting<{ cron?: string | null; keep?: number }>(db, schema, "backup.schedule");
+  const offsite = setting<{
+    bucket?: string;
+    endpoint?: string | null;
+    prefix?: string;
+    recipient?: string | null;
+    secretAccessKey?: string;
+  }>(db, schema, "offsite.target");
+  const channels = all<{
+    id: string;
+    name: string;
+    type: string;
+    enabled: number;
+    eventsJson: string;
+    secret: string | null;
+  }>(
     db,
     schema,
     "AlertChannel",
@@ -230,7 +260,14 @@ export function domainView(db: Db, schema = "main"): DomainView {
         .prepare(
           `SELECT createdAt, action, actorType, actorId, result, message FROM ${quoteName(schema)}."AuditEvent" ORDER BY createdAt DESC, id DESC LIMIT ${NEWEST_AUDIT_EVENTS}`,
         )
-        .all() as { createdAt: string; action: string; actorType: string; actorId: string | null; result: string; message: string | null }[])
+        .all() as {
+        createdAt: string;
+        action: string;
+        actorType: string;
+        actorId: string | null;
+        result: string;
+        message: string | null;
+      }[])
     : [];
   const total = auditTable
     ? (db.prepare(`SELECT COUNT(*) AS n FROM ${quoteName(schema)}."AuditEvent"`).get() as { n: number }).n

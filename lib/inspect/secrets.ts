@@ -46,10 +46,7 @@ function maskJson(value: Cell, fields: readonly string[]): Cell {
     if (Array.isArray(node)) return node.map(walk);
     if (node && typeof node === "object") {
       return Object.fromEntries(
-        Object.entries(node).map(([k, v]) => [
-          k,
-          fields.includes(k) && v !== null && v !== "" ? MASKED : walk(v),
-        ]),
+        Object.entries(node).map(([k, v]) => [k, fields.includes(k) && v !== null && v !== "" ? MASKED : walk(v)]),
       );
     }
     return node;

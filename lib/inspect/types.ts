@@ -37,7 +37,14 @@ export type DomainView = {
     twoFactor: "on" | "off" | "enrolling";
     lastLoginAt: string | null;
   }[];
-  tokens: { id: string; name: string; prefix: string; owner: string | null; state: TokenState; lastUsedAt: string | null }[];
+  tokens: {
+    id: string;
+    name: string;
+    prefix: string;
+    owner: string | null;
+    state: TokenState;
+    lastUsedAt: string | null;
+  }[];
   schedule: { cron: string | null; keep: number | null } | null;
   offsite: { bucket: string; endpoint: string | null; prefix: string; encrypted: boolean; secretSet: boolean } | null;
   alertChannels: { id: string; name: string; type: string; enabled: boolean; events: string[]; secretSet: boolean }[];

@@ -21,9 +21,7 @@ export type InspectRequest = {
   [K in keyof InspectTasks]: { task: K; args: Parameters<InspectTasks[K]>[0]; nativeBinding?: string };
 }[keyof InspectTasks];
 export type InspectReply =
-  | { ok: true; result: unknown }
-  | { ok: false; message: string; code?: string }
-  | { progress: CompareProgress };
+  { ok: true; result: unknown } | { ok: false; message: string; code?: string } | { progress: CompareProgress };
 
 /** Page cache per file: bounded, so a comparison's memory stays flat (SQLite's default is 2 MB). */
 const CACHE_KIB = 16 * 1024;

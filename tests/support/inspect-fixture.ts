@@ -34,7 +34,11 @@ function insertAudit(db: Database.Database, from: number, count: number): void {
   );
   db.transaction(() => {
     for (let i = from; i < from + count; i++) {
-      insert.run(`audit-${String(i).padStart(6, "0")}`, `event ${i}`, new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString());
+      insert.run(
+        `audit-${String(i).padStart(6, "0")}`,
+        `event ${i}`,
+        new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
+      );
     }
   })();
 }
@@ -62,10 +66,12 @@ export function backupDatabase(dir = tempDir()): string {
     NOW,
     NOW,
   );
-  db.prepare(`INSERT INTO "RecoveryCode" (id, userId, codeHash) VALUES ('rc-1', 'u-bob', ?)`).run(KNOWN_SECRETS.recoveryCodeHash);
-  db.prepare(`INSERT INTO "Session" (id, userId, expiresAt) VALUES (?, 'u-alice', '2099-01-01T00:00:00.000+00:00')`).run(
-    KNOWN_SECRETS.sessionId,
+  db.prepare(`INSERT INTO "RecoveryCode" (id, userId, codeHash) VALUES ('rc-1', 'u-bob', ?)`).run(
+    KNOWN_SECRETS.recoveryCodeHash,
   );
+  db.prepare(
+    `INSERT INTO "Session" (id, userId, expiresAt) VALUES (?, 'u-alice', '2099-01-01T00:00:00.000+00:00')`,
+  ).run(KNOWN_SECRETS.sessionId);
   db.prepare(
     `INSERT INTO "AlertChannel" (id, name, type, enabled, configJson, secret, eventsJson, updatedAt) VALUES ('c-hook', 'ops-hook', 'webhook', 1, '{"url":"https://hooks.test/x","preset":"generic"}', ?, '["backup.overdue"]', ?)`,
   ).run(KNOWN_SECRETS.channelSecret, NOW);
@@ -73,7 +79,14 @@ export function backupDatabase(dir = tempDir()): string {
   setting.run("backup.schedule", JSON.stringify({ cron: null, keep: 7 }), NOW);
   setting.run(
     "offsite.target",
-    JSON.stringify({ bucket: "ops-backups", endpoint: null, prefix: "opstage", accessKeyId: "AKIAEXAMPLE", secretAccessKey: KNOWN_SECRETS.offsiteSecret, recipient: null }),
+    JSON.stringify({
+      bucket: "ops-backups",
+      endpoint: null,
+      prefix: "opstage",
+      accessKeyId: "AKIAEXAMPLE",
+      secretAccessKey: KNOWN_SECRETS.offsiteSecret,
+      recipient: null,
+    }),
     NOW,
   );
   insertAudit(db, 0, 100);
@@ -99,7 +112,9 @@ export function liveDatabase(backup: string, dir = tempDir()): string {
   ).run(NOW, NOW);
   db.prepare(`UPDATE "ApiToken" SET revokedAt = ? WHERE name = 'host-cron'`).run(NOW);
   db.prepare(`DELETE FROM "ApiToken" WHERE name = 'ci'`).run();
-  db.prepare(`UPDATE "SystemSetting" SET valueJson = ? WHERE key = 'backup.schedule'`).run(JSON.stringify({ cron: "0 3 * * *", keep: 7 }));
+  db.prepare(`UPDATE "SystemSetting" SET valueJson = ? WHERE key = 'backup.schedule'`).run(
+    JSON.stringify({ cron: "0 3 * * *", keep: 7 }),
+  );
   db.prepare(`UPDATE "AuditEvent" SET message = 'edited' WHERE id = 'audit-000007'`).run();
   insertAudit(db, 100, AUDIT_EVENTS_REMOVED);
   db.close();

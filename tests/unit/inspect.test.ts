@@ -126,7 +126,8 @@ describe("browse", () => {
     assert.equal(pages, 3);
 
     let everything = JSON.stringify(contents);
-    for (const table of contents.tables) everything += JSON.stringify(await backupRows(live, table.name, { after: null, limit: 500 }, shipped));
+    for (const table of contents.tables)
+      everything += JSON.stringify(await backupRows(live, table.name, { after: null, limit: 500 }, shipped));
     const domain = await backupDomainView(live, shipped);
     everything += JSON.stringify(domain);
     assertNoSecret("browse", everything);
@@ -139,7 +140,10 @@ describe("browse", () => {
         ["carol", "viewer", "ACTIVE", "off"],
       ],
     );
-    assert.deepEqual(domain.tokens.map((t) => [t.name, t.state]), [["host-cron", "revoked"]]);
+    assert.deepEqual(
+      domain.tokens.map((t) => [t.name, t.state]),
+      [["host-cron", "revoked"]],
+    );
     assert.deepEqual(domain.schedule, { cron: "0 3 * * *", keep: 7 });
     assert.equal(domain.offsite?.bucket, "ops-backups");
     assert.equal(domain.offsite?.secretSet, true);
@@ -157,8 +161,14 @@ describe("browse", () => {
     const csv = await collect(exportTable(live, "AuditEvent", "csv", shipped));
     assert.equal(csv.trimEnd().split("\r\n").length, 1 + 100 + AUDIT_EVENTS_REMOVED);
     const ndjson = await collect(exportTable(live, "User", "ndjson", shipped));
-    const users = ndjson.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
-    assert.deepEqual(users.map((u) => u.username), ["alice", "bob", "carol"]);
+    const users = ndjson
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      users.map((u) => u.username),
+      ["alice", "bob", "carol"],
+    );
     assert.ok(users.every((u) => u.passwordHash === MASKED));
   });
 
@@ -199,7 +209,8 @@ describe("refusals use verify's words", () => {
     const bytes = readFileSync(live);
     const pageSize = bytes.readUInt16BE(16);
     // Overwrite pages in the middle (the audit events' b-tree) with garbage.
-    for (let page = 8; page < bytes.length / pageSize - 2; page += 3) bytes.fill(0x5a, page * pageSize, page * pageSize + 200);
+    for (let page = 8; page < bytes.length / pageSize - 2; page += 3)
+      bytes.fill(0x5a, page * pageSize, page * pageSize + 200);
     writeFileSync(file, bytes);
     await refusedWith(file, () => compareFiles({ path: backup, label: "a" }, { path: file, label: "b" }, shipped));
   });
@@ -237,7 +248,8 @@ describe("the mask list", () => {
       if (model && field && /hash|secret|password|key|token|code/i.test(field[1]!)) found.push(`${model}.${field[1]}`);
     }
     const masked = new Set(MASK_RULES.map((rule) => `${rule.table}.${rule.column}`));
-    for (const column of found) assert.ok(masked.has(column) || notSecret.has(column), `${column} is not in MASK_RULES`);
+    for (const column of found)
+      assert.ok(masked.has(column) || notSecret.has(column), `${column} is not in MASK_RULES`);
     assert.ok(masked.has("Session.id"));
   });
 });

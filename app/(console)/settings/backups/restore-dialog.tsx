@@ -15,6 +15,7 @@ import { formatInZone } from "@/lib/time-format";
 import { apiRequest } from "../../api-client";
 import { VerdictBadge } from "../../verdict-badge";
 import { When } from "../../when";
+import { RestorePreview } from "./[name]/restore-preview";
 
 export type BackupRow = BackupsOverview["backups"][number];
 
@@ -120,6 +121,8 @@ export function RestoreDialog({
             )}
           </div>
         </section>
+
+        {verified?.restorable && <RestorePreview name={entry.name} />}
 
         <section aria-labelledby="restore-step-effects" className="text-sm">
           <h3 id="restore-step-effects" className="font-semibold">
