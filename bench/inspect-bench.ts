@@ -89,7 +89,14 @@ async function main() {
     const get = (url: string, init: RequestInit = {}) =>
       fetch(`${server.url}${url}`, { ...init, headers: { Cookie: cookie, "Content-Type": "application/json" } });
     const base = (name: string) => `/api/admin/backups/${encodeURIComponent(name)}`;
-    const runs: { cpMs: number; firstPageMs: number; contentsMs: number; compareMs: number; rssGrowth: number }[] = [];
+    const runs: {
+      cpMs: number;
+      firstPageMs: number;
+      contentsMs: number;
+      sizesMs: number;
+      compareMs: number;
+      rssGrowth: number;
+    }[] = [];
     for (let run = 0; run < RUNS; run++) {
       const cpMs = cpAndFsync(fromFile, path.join(dataDir, "cp-target.db"));
 
@@ -104,6 +111,12 @@ async function main() {
       if (contents.status !== 200) throw new Error(`inspect: ${contents.status} ${await contents.text()}`);
       await contents.json();
       const contentsMs = performance.now() - started;
+
+      started = performance.now();
+      const sizes = await get(`${base(TO)}/inspect?sizes=1`);
+      if (sizes.status !== 200) throw new Error(`sizes: ${sizes.status} ${await sizes.text()}`);
+      await sizes.json();
+      const sizesMs = performance.now() - started;
 
       const rss = rssSampler(server.process.pid!);
       started = performance.now();
@@ -121,9 +134,9 @@ async function main() {
       if (job.state !== "done") throw new Error(`compare: ${JSON.stringify(job.error)}`);
       const audit = job.result!.tables.find((t) => t.table === "AuditEvent");
       log(
-        `run ${run + 1}: cp+fsync ${cpMs.toFixed(0)} ms, first page ${firstPageMs.toFixed(0)} ms, tables+views ${contentsMs.toFixed(0)} ms, compare ${compareMs.toFixed(0)} ms (${(compareMs / cpMs).toFixed(2)}× cp), RSS growth ${mb(memory.growth).toFixed(1)} MB; found ${audit?.added} added, ${audit?.removed} removed, ${audit?.changed} changed`,
+        `run ${run + 1}: cp+fsync ${cpMs.toFixed(0)} ms, first page ${firstPageMs.toFixed(0)} ms, tables+views ${contentsMs.toFixed(0)} ms, sizes ${sizesMs.toFixed(0)} ms, compare ${compareMs.toFixed(0)} ms (${(compareMs / cpMs).toFixed(2)}× cp), RSS growth ${mb(memory.growth).toFixed(1)} MB; found ${audit?.added} added, ${audit?.removed} removed, ${audit?.changed} changed`,
       );
-      runs.push({ cpMs, firstPageMs, contentsMs, compareMs, rssGrowth: memory.growth });
+      runs.push({ cpMs, firstPageMs, contentsMs, sizesMs, compareMs, rssGrowth: memory.growth });
     }
     const summary = {
       sizeMb: SIZE_MB,
@@ -132,6 +145,7 @@ async function main() {
       cpFsyncMs: median(runs.map((r) => r.cpMs)),
       firstPageMs: median(runs.map((r) => r.firstPageMs)),
       tablesAndViewsMs: median(runs.map((r) => r.contentsMs)),
+      sizesMs: median(runs.map((r) => r.sizesMs)),
       compareMs: median(runs.map((r) => r.compareMs)),
       compareOverCp: median(runs.map((r) => r.compareMs / r.cpMs)),
       rssGrowthMB: {
@@ -145,7 +159,8 @@ async function main() {
         `| inspect, ${SIZE_MB} MB backups (median of ${RUNS}) | |`,
         "|---|---|",
         `| browse: first page of the largest table | ${summary.firstPageMs.toFixed(0)} ms |`,
-        `| browse: tables (counts, dbstat sizes) and domain views | ${summary.tablesAndViewsMs.toFixed(0)} ms |`,
+        `| browse: tables (row counts) and domain views | ${summary.tablesAndViewsMs.toFixed(0)} ms |`,
+        `| browse: table sizes (dbstat, every page) | ${summary.sizesMs.toFixed(0)} ms |`,
         `| compare, 1 % of rows differ | ${summary.compareMs.toFixed(0)} ms |`,
         `| cp + fsync of one file | ${summary.cpFsyncMs.toFixed(0)} ms |`,
         `| compare ÷ cp (per run, median) | ${summary.compareOverCp.toFixed(2)}× |`,

@@ -74,8 +74,13 @@ async function inWorker<T>(files: string[], shipped: MigrationFile[], run: () =>
   }
 }
 
-export function backupContents(file: string, shipped: MigrationFile[]): Promise<BackupContents> {
-  return inWorker([file], shipped, () => runInspectTask("contents", { path: file }));
+/** The tables with their row counts; with `sizes`, also what each occupies (a pass over every page). */
+export function backupContents(
+  file: string,
+  shipped: MigrationFile[],
+  options: { sizes?: boolean } = {},
+): Promise<BackupContents> {
+  return inWorker([file], shipped, () => runInspectTask("contents", { path: file, sizes: options.sizes ?? false }));
 }
 
 export function backupDomainView(file: string, shipped: MigrationFile[]): Promise<DomainView> {

@@ -66,17 +66,19 @@ export function toCell(value: unknown): Cell {
 }
 
 /**
- * Every table with its row count and its size. Sizes come from SQLite's dbstat virtual table
+ * Every table with its row count and, when asked, its size. Sizes come from SQLite's dbstat virtual table
  * (better-sqlite3's SQLite is built with SQLITE_ENABLE_DBSTAT_VTAB), summed per table over the
  * table's b-tree and its indexes' — the pages it really occupies in the file.
  */
-export function listTables(db: Db, fileBytes: number): BackupContents {
+export function listTables(db: Db, fileBytes: number, withSizes: boolean): BackupContents {
   const sizes = new Map<string, number>();
-  const bytes = db
-    .prepare(
-      `SELECT s.tbl_name AS name, SUM(d.pgsize) AS bytes FROM dbstat('main', 1) AS d JOIN sqlite_schema AS s ON s.name = d.name GROUP BY s.tbl_name`,
-    )
-    .all() as { name: string; bytes: number }[];
+  const bytes = !withSizes
+    ? []
+    : (db
+        .prepare(
+          `SELECT s.tbl_name AS name, SUM(d.pgsize) AS bytes FROM dbstat('main', 1) AS d JOIN sqlite_schema AS s ON s.name = d.name GROUP BY s.tbl_name`,
+        )
+        .all() as { name: string; bytes: number }[]);
   for (const row of bytes) sizes.set(row.name, row.bytes);
   const tables: TableSummary[] = tableNames(db).map((name) => {
     const shape = tableShape(db, name);
@@ -84,7 +86,7 @@ export function listTables(db: Db, fileBytes: number): BackupContents {
     return {
       name,
       rows,
-      bytes: sizes.get(name) ?? 0,
+      bytes: withSizes ? (sizes.get(name) ?? 0) : null,
       columns: shape.columns,
       key: shape.key,
       masked: maskedColumns(name).filter((column) => shape.columns.includes(column)),

@@ -7,8 +7,11 @@ export type Cell = string | number | null;
 export type TableSummary = {
   name: string;
   rows: number;
-  /** Bytes of its pages (table and indexes), from SQLite's dbstat. */
-  bytes: number;
+  /**
+   * Bytes of its pages (table and indexes), from SQLite's dbstat; null when not asked for (dbstat
+   * reads every page of the file: 1-2 s per GB, so the first answer leaves it out).
+   */
+  bytes: number | null;
   columns: string[];
   /** The columns that identify a row: the primary key, or ["rowid"] when it has none. */
   key: string[];

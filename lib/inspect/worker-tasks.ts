@@ -11,7 +11,7 @@ import { assertOpstageDatabase, domainView, listTables, readRows, type Db } from
 import type { BackupContents, CompareProgress, Comparison, DomainView, RowsPage } from "./types";
 
 export type InspectTasks = {
-  contents: (args: { path: string }) => BackupContents;
+  contents: (args: { path: string; sizes: boolean }) => BackupContents;
   rows: (args: { path: string; table: string; after: string | null; limit: number }) => RowsPage;
   domain: (args: { path: string }) => DomainView;
   compare: (args: { from: string; to: string; labels: { from: string; to: string } }) => Comparison;
@@ -48,7 +48,7 @@ function withFile<T>(path: string, fn: (db: Db) => T): T {
 let report: (progress: CompareProgress) => void = () => {};
 
 const tasks: InspectTasks = {
-  contents: ({ path }) => withFile(path, (db) => listTables(db, statSync(path).size)),
+  contents: ({ path, sizes }) => withFile(path, (db) => listTables(db, statSync(path).size, sizes)),
   rows: ({ path, table, after, limit }) => withFile(path, (db) => readRows(db, table, after, limit)),
   domain: ({ path }) => withFile(path, (db) => domainView(db)),
   compare: ({ from, to, labels }) =>

@@ -129,6 +129,9 @@ describe("as the owner", () => {
         await text(exported);
       }
     }
+    const sized = await api(`${base()}/inspect?sizes=1`, cookies.owner!);
+    const sizes = JSON.parse(await text(sized)) as { tables: { name: string; bytes: number }[] };
+    assert.ok(sizes.tables.every((t) => t.bytes > 0));
     const missing = await api(`${base()}/inspect/rows?table=Nope`, cookies.owner!);
     assert.equal(missing.status, 404);
   });

@@ -9,7 +9,7 @@ import type { BackupContents, Cell, DomainView, RowsPage } from "@/lib/inspect/t
 import { apiRequest } from "../../../api-client";
 import { ScrollRegion } from "../../../scroll-region";
 import { ComparisonProgress, ComparisonView } from "./comparison-view";
-import { useComparison } from "./use-comparison";
+import { compareUrlOf, useComparison } from "./use-comparison";
 
 type Inspection = BackupContents & { name: string; domain: DomainView };
 
@@ -60,7 +60,7 @@ function DomainViews({ domain }: { domain: DomainView }) {
         What it holds
       </h2>
       <div className="mt-3 grid gap-6 lg:grid-cols-2">
-        <div>
+        <div className="min-w-0">
           <h3 className="mb-1 text-sm font-semibold">Users</h3>
           <SimpleTable
             label="Users in the backup"
@@ -74,7 +74,7 @@ function DomainViews({ domain }: { domain: DomainView }) {
             ])}
           />
         </div>
-        <div>
+        <div className="min-w-0">
           <h3 className="mb-1 text-sm font-semibold">API tokens</h3>
           <SimpleTable
             label="API tokens in the backup"
@@ -82,7 +82,7 @@ function DomainViews({ domain }: { domain: DomainView }) {
             rows={domain.tokens.map((t) => [t.name, t.prefix, t.owner, t.state])}
           />
         </div>
-        <div>
+        <div className="min-w-0">
           <h3 className="mb-1 text-sm font-semibold">Schedule and offsite target</h3>
           <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
             <dt className="text-slate-600">Schedule</dt>
@@ -98,7 +98,7 @@ function DomainViews({ domain }: { domain: DomainView }) {
             </dd>
           </dl>
         </div>
-        <div>
+        <div className="min-w-0">
           <h3 className="mb-1 text-sm font-semibold">Alert channels</h3>
           <SimpleTable
             label="Alert channels in the backup"
@@ -148,10 +148,10 @@ function TableRows({ name, table }: { name: string; table: string }) {
       <div className="flex flex-wrap items-center gap-3 text-sm">
         <h3 className="font-semibold">{table}</h3>
         <span className="text-slate-600">page {cursors.length}</span>
-        <a href={exportHref("csv")} download className="text-sky-800 underline">
+        <a href={exportHref("csv")} download className="text-indigo-700 underline">
           Export {table} as CSV
         </a>
-        <a href={exportHref("ndjson")} download className="text-sky-800 underline">
+        <a href={exportHref("ndjson")} download className="text-indigo-700 underline">
           Export as NDJSON
         </a>
       </div>
@@ -211,6 +211,16 @@ function TableRows({ name, table }: { name: string; table: string }) {
 
 function Tables({ name, contents }: { name: string; contents: BackupContents }) {
   const [table, setTable] = useState<string | null>(null);
+  const sized = useQuery({
+    queryKey: ["backup-sizes", name],
+    queryFn: () => apiRequest<BackupContents>(`/api/admin/backups/${encodeURIComponent(name)}/inspect?sizes=1`),
+    staleTime: Infinity,
+  });
+  const sizeOf = (tableName: string) => {
+    if (sized.isError) return "unknown";
+    const bytes = sized.data?.tables.find((t) => t.name === tableName)?.bytes;
+    return bytes === undefined || bytes === null ? "measuring…" : formatBytes(bytes);
+  };
   return (
     <section className={card} aria-labelledby="tables-heading">
       <h2 id="tables-heading" className="text-lg font-semibold">
@@ -246,13 +256,13 @@ function Tables({ name, contents }: { name: string; contents: BackupContents }) 
                     type="button"
                     onClick={() => setTable(t.name)}
                     aria-pressed={table === t.name}
-                    className="text-sky-800 underline"
+                    className="text-indigo-700 underline"
                   >
                     {t.name}
                   </button>
                 </td>
                 <td className={`${td} text-right tabular-nums`}>{t.rows.toLocaleString("en-US")}</td>
-                <td className={`${td} text-right tabular-nums`}>{formatBytes(t.bytes)}</td>
+                <td className={`${td} text-right tabular-nums`}>{sizeOf(t.name)}</td>
                 <td className={`${td} text-slate-700`}>{t.masked.join(", ") || "—"}</td>
               </tr>
             ))}
@@ -266,7 +276,7 @@ function Tables({ name, contents }: { name: string; contents: BackupContents }) 
 
 function Compare({ name, others }: { name: string; others: string[] }) {
   const [against, setAgainst] = useState("live");
-  const { start, job, pollError, cancel } = useComparison(name);
+  const { start, job, pollError, cancel } = useComparison(compareUrlOf(name));
   const running = job?.state === "running";
   return (
     <section className={card} aria-labelledby="compare-heading" data-testid="compare">
@@ -302,7 +312,7 @@ function Compare({ name, others }: { name: string; others: string[] }) {
         <button
           type="submit"
           disabled={running || start.isPending}
-          className="rounded-md bg-slate-800 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-50"
+          className="rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-600 disabled:opacity-50"
         >
           Compare with this backup
         </button>

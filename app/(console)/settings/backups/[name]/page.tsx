@@ -19,7 +19,7 @@ export default async function BackupPage({ params }: { params: Promise<{ name: s
     <div className="space-y-6">
       <div>
         <p className="text-sm">
-          <Link href="/settings/backups" className="text-sky-800 underline">
+          <Link href="/settings/backups" className="text-indigo-700 underline">
             ← Backups
           </Link>
         </p>

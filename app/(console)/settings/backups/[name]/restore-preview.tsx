@@ -5,12 +5,16 @@
 // apply them.
 import { useEffect } from "react";
 import { ComparisonProgress, ComparisonView } from "./comparison-view";
-import { useComparison } from "./use-comparison";
+import { compareUrlOf, useComparison } from "./use-comparison";
 
 const KEPT_BY_RESTORE = ["schedule", "offsite target", "alert channel"];
 
-export function RestorePreview({ name }: { name: string }) {
-  const { start, job, pollError, cancel } = useComparison(name);
+/**
+ * `name`: the stored backup to restore. `compareUrl`: another compare endpoint answering the same
+ * way (a moment of the replica prepared into a temp file), when the source is not a stored backup.
+ */
+export function RestorePreview({ name, compareUrl }: { name: string; compareUrl?: string }) {
+  const { start, job, pollError, cancel } = useComparison(compareUrl ?? compareUrlOf(name));
   const { mutate } = start;
   useEffect(() => {
     mutate({ against: "live" });

@@ -9,8 +9,13 @@ import { apiRequest } from "../../../api-client";
 /** What the comparison is against: the live database, or another stored backup. */
 export type CompareAgainst = { against: "live" } | { against: "backup"; name: string };
 
-export function useComparison(name: string) {
-  const base = `/api/admin/backups/${encodeURIComponent(name)}/compare`;
+/** The compare endpoint of a stored backup. */
+export function compareUrlOf(name: string): string {
+  return `/api/admin/backups/${encodeURIComponent(name)}/compare`;
+}
+
+/** `base`: a compare endpoint (POST starts, GET ?id= polls, DELETE ?id= cancels). */
+export function useComparison(base: string) {
   const start = useMutation({
     mutationFn: (against: CompareAgainst) =>
       apiRequest<ComparisonJob>(base, { method: "POST", body: JSON.stringify(against) }),
