@@ -274,6 +274,14 @@ export function domainView(db: Db, schema = "main"): DomainView {
   const total = auditTable
     ? (db.prepare(`SELECT COUNT(*) AS n FROM ${quoteName(schema)}."AuditEvent"`).get() as { n: number }).n
     : 0;
+  const tokenNames = new Map(tokens.map((token) => [token.id, token.name]));
+  // The audit log names its actor by id: the user's or token's name reads better, when it is known.
+  const actorName = (type: string, id: string | null) => {
+    const kind = type.toLowerCase();
+    if (!id) return kind;
+    const name = type === "USER" ? usernames.get(id) : type === "TOKEN" ? tokenNames.get(id) : id;
+    return `${kind} ${name ?? id}`;
+  };
   return {
     users: users.map((user) => ({
       username: user.username,
@@ -323,7 +331,7 @@ export function domainView(db: Db, schema = "main"): DomainView {
       newest: newest.map((event) => ({
         createdAt: event.createdAt,
         action: event.action,
-        actor: event.actorId ? `${event.actorType.toLowerCase()} ${event.actorId}` : event.actorType.toLowerCase(),
+        actor: actorName(event.actorType, event.actorId),
         result: event.result,
         message: event.message,
       })),

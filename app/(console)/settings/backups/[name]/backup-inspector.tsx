@@ -5,10 +5,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { formatBytes } from "@/lib/format";
-import type { BackupContents, Cell, DomainView, RowsPage } from "@/lib/inspect/types";
+import type { BackupContents, DomainView, RowsPage } from "@/lib/inspect/types";
 import { apiRequest } from "../../../api-client";
 import { ScrollRegion } from "../../../scroll-region";
-import { ComparisonProgress, ComparisonView } from "./comparison-view";
+import { ComparisonProgress, ComparisonView, showCell } from "./comparison-view";
 import { compareUrlOf, useComparison } from "./use-comparison";
 
 type Inspection = BackupContents & { name: string; domain: DomainView };
@@ -16,12 +16,6 @@ type Inspection = BackupContents & { name: string; domain: DomainView };
 const card = "rounded-lg border border-slate-200 bg-white p-4 sm:p-6";
 const th = "border-b border-slate-200 px-2 py-1 text-left font-medium whitespace-nowrap";
 const td = "border-b border-slate-100 px-2 py-1 align-top";
-
-function show(cell: Cell): string {
-  if (cell === null) return "NULL";
-  const text = String(cell);
-  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
-}
 
 function SimpleTable({ label, head, rows }: { label: string; head: string[]; rows: (string | number | null)[][] }) {
   if (rows.length === 0) return <p className="text-sm text-slate-600">None.</p>;
@@ -177,8 +171,8 @@ function TableRows({ name, table }: { name: string; table: string }) {
               {page.data.rows.map((row, i) => (
                 <tr key={i}>
                   {row.map((cell, j) => (
-                    <td key={j} className={`${td} max-w-[24rem] break-all`}>
-                      {show(cell)}
+                    <td key={j} className={`${td} whitespace-nowrap`}>
+                      {showCell(cell, 60)}
                     </td>
                   ))}
                 </tr>

@@ -7,11 +7,14 @@ import type { Cell, Comparison, ComparisonJob, TableDiff } from "@/lib/inspect/t
 
 const count = (n: number) => n.toLocaleString("en-US");
 
-function show(cell: Cell): string {
+/** A cell as text, cut at `max` characters (a long message or JSON value would push the row wide). */
+export function showCell(cell: Cell, max = 80): string {
   if (cell === null) return "NULL";
   const text = String(cell);
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+const show = (cell: Cell) => showCell(cell);
 
 function RowList({ title, columns, rows }: { title: string; columns: string[]; rows: Cell[][] }) {
   if (rows.length === 0) return null;
