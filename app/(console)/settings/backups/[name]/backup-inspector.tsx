@@ -288,12 +288,12 @@ function Compare({ name, others }: { name: string; others: string[] }) {
           start.mutate(against === "live" ? { against: "live" } : { against: "backup", name: against });
         }}
       >
-        <label className="text-sm">
+        <label className="max-w-full min-w-0 text-sm">
           <span className="block text-slate-700">From</span>
           <select
             value={against}
             onChange={(event) => setAgainst(event.target.value)}
-            className="mt-1 rounded-md border border-slate-400 bg-white px-2 py-1 text-sm"
+            className="mt-1 w-full max-w-full rounded-md border border-slate-400 bg-white px-2 py-1 text-sm"
           >
             <option value="live">the live database</option>
             {others.map((other) => (
