@@ -164,8 +164,22 @@ function compareByRowid(db: Db, plan: Plan, sink: Sink, step: (units: number) =>
   const findInFrom = byKey(MAIN);
   const keyOf = (row: unknown[]) => keyIndexes.map((i) => row[i]);
   const span = plan.span!;
-  for (let low = span.min; low <= span.max; low += ROWID_STEP) {
-    const high = Math.min(span.max, low + ROWID_STEP - 1);
+  // Ranges of ROWID_STEP rowids, or, when the rowids are sparse (an INTEGER PRIMARY KEY of
+  // random values in a foreign table), ranges of ROWID_STEP rows of `from`: fixed steps would
+  // then be mostly empty and never end. (Finding those bounds reads the rows once more, so
+  // it is only done when needed.)
+  const rows = (schema: string) =>
+    (db.prepare(`SELECT COUNT(*) AS n FROM ${schema}.${quoteName(table)}`).get() as { n: number }).n;
+  const sparse = span.max - span.min > 4 * (rows(MAIN) + rows(OTHER)) + ROWID_STEP;
+  const nthRowid = db
+    .prepare(`SELECT rowid FROM ${fromTable} WHERE rowid >= ? ORDER BY rowid LIMIT 1 OFFSET ${ROWID_STEP}`)
+    .pluck();
+  const highAfter = (low: number) => {
+    if (!sparse) return Math.min(span.max, low + ROWID_STEP - 1);
+    const bound = nthRowid.get(low) as number | undefined;
+    return bound === undefined ? span.max : bound - 1;
+  };
+  for (let low = span.min, high = highAfter(low); low <= span.max; low = high + 1, high = highAfter(low)) {
     for (const row of fromSide.iterate(low, high) as IterableIterator<unknown[]>) {
       const before = row.slice(0, n);
       const hasTo = row[n] === 1;

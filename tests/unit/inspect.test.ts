@@ -104,6 +104,25 @@ describe("compare", () => {
   });
 });
 
+test("a foreign table with sparse integer keys is compared in bounded steps", async () => {
+  const make = (file: string, extra: string) => {
+    const db = openDatabase(file);
+    db.exec(`CREATE TABLE "Sparse" (id INTEGER PRIMARY KEY, v TEXT)`);
+    db.exec(`INSERT INTO "Sparse" VALUES (1, 'a'), (4611686018427387, 'b'), (9007199254740000, 'c')${extra}`);
+    db.close();
+  };
+  const dir = tempDir();
+  const a = path.join(dir, "a.db");
+  const b = path.join(dir, "b.db");
+  writeFileSync(a, readFileSync(backup));
+  writeFileSync(b, readFileSync(backup));
+  make(a, "");
+  make(b, ", (123456789012345, 'd')");
+  const result = await compareFiles({ path: a, label: "a" }, { path: b, label: "b" }, shipped);
+  const sparse = result.tables.find((t) => t.table === "Sparse")!;
+  assert.deepEqual([sparse.added, sparse.removed, sparse.changed], [1, 0, 0]);
+});
+
 describe("browse", () => {
   test("tables with row counts and sizes, pages by key, secrets masked everywhere", async () => {
     const contents = await backupContents(live, shipped, { sizes: true });
