@@ -3,7 +3,7 @@
 // restore changes, before the typed confirmation. Lines about the settings a restore keeps from
 // this instance (schedule, offsite target, alert channels) are shown apart: the restore does not
 // apply them.
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { ComparisonProgress, ComparisonView } from "./comparison-view";
 import { compareUrlOf, useComparison } from "./use-comparison";
 
@@ -14,11 +14,25 @@ const KEPT_BY_RESTORE = ["schedule", "offsite target", "alert channel"];
  * way (a moment of the replica prepared into a temp file), when the source is not a stored backup.
  */
 export function RestorePreview({ name, compareUrl }: { name: string; compareUrl?: string }) {
-  const { start, job, pollError, cancel } = useComparison(compareUrl ?? compareUrlOf(name));
+  const url = compareUrl ?? compareUrlOf(name);
+  const { start, job, pollError, cancel } = useComparison(url);
   const { mutate } = start;
   useEffect(() => {
     mutate({ against: "live" });
   }, [mutate]);
+  // Closing the dialog cancels a comparison still running: it holds a database lease that a
+  // restore would wait for, and nobody would read its result.
+  const running = useRef<string | null>(null);
+  useEffect(() => {
+    running.current = job?.state === "running" ? job.id : null;
+  }, [job]);
+  useEffect(
+    () => () => {
+      const id = running.current;
+      if (id) void fetch(`${url}?id=${encodeURIComponent(id)}`, { method: "DELETE" }).catch(() => {});
+    },
+    [url],
+  );
   return (
     <section aria-labelledby="restore-step-preview" className="text-sm" data-testid="restore-preview">
       <h3 id="restore-step-preview" className="font-semibold">
