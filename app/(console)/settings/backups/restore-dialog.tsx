@@ -13,6 +13,7 @@ import { formatInZone } from "@/lib/time-format";
 import { apiRequest } from "../../api-client";
 import { VerdictBadge } from "../../verdict-badge";
 import { When } from "../../when";
+import { RestorePreview } from "./[name]/restore-preview";
 import {
   CheckStepResult,
   ConfirmStep,
@@ -107,6 +108,7 @@ export function RestoreDialog({
           what="This backup"
         />
       </RestoreStep>
+      {verify.data?.restorable && <RestorePreview name={entry.name} />}
       <RestoreStep id="restore-step-effects" title="Step 2 — What the restore does">
         <RestoreEffects
           since={`this backup was made (${formatInZone(entry.createdAt, serverZone)})`}
