@@ -191,6 +191,12 @@ const envSchema = z.object({
     .string()
     .regex(DURATION_PATTERN, "must be a duration such as 60s or 5m")
     .default("60s"),
+  // How long a checked moment (Settings → Replication: restored into a temp file and verified)
+  // waits for the owner's confirmation before its file is removed.
+  OPSTAGE_RESTORE_CHECK_TTL: z
+    .string()
+    .regex(DURATION_PATTERN, "must be a duration such as 15m or 900s")
+    .default("15m"),
   // What start-up does when the data folder holds no opstage.db: nothing (a new install), or bring
   // the database back from the newest offsite copy that verifies, or from the replica's latest moment.
   OPSTAGE_RESTORE_ON_EMPTY: z
@@ -274,6 +280,8 @@ export type ReplicationEnvironment = {
   retention: string;
   uploadTimeout: string;
   alertAfter: string;
+  /** How long a checked moment waits for confirmation (OPSTAGE_RESTORE_CHECK_TTL). */
+  restoreCheckTtl: string;
 };
 
 export type OffsiteEnvironment = {
@@ -482,6 +490,7 @@ function replicationEnvironment(e: z.infer<typeof envSchema>): ReplicationEnviro
     retention: e.OPSTAGE_REPLICATION_RETENTION,
     uploadTimeout: e.OPSTAGE_REPLICATION_UPLOAD_TIMEOUT,
     alertAfter: e.OPSTAGE_REPLICATION_ALERT_AFTER,
+    restoreCheckTtl: e.OPSTAGE_RESTORE_CHECK_TTL,
   };
 }
 

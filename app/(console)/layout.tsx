@@ -4,6 +4,7 @@ import type { Role } from "@/lib/generated/prisma/client";
 import { BackupHealthBanner } from "./backup-health-banner";
 import { ConsoleNav } from "./console-nav";
 import { requirePageRole } from "./require-page-role";
+import { RestoreBanner } from "./restore-banner";
 import { SignOutButton } from "./sign-out-button";
 
 export const dynamic = "force-dynamic";
@@ -46,6 +47,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
         </div>
       </header>
       {user.role === "owner" && <BackupHealthBanner />}
+      {user.role === "owner" && <RestoreBanner />}
       <main id="main" tabIndex={-1} className="mx-auto max-w-5xl px-4 py-6 focus:outline-none sm:px-6 sm:py-8">
         {children}
       </main>

@@ -14,6 +14,7 @@ import {
   prepareRestore,
   retirePreRestores,
   takeRestoreMarker,
+  type PreparedRestore,
   type RestoreReport,
 } from "../backup/restore";
 import type { Config } from "../config";
@@ -29,6 +30,7 @@ import {
   restoreReplicaToTemp,
   type ReplicaRestore,
 } from "../replication/point-in-time";
+import { claimMomentCheck, type MomentCheck } from "../replication/moment-check";
 import { withServicesPaused } from "./services";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
@@ -39,6 +41,8 @@ export async function restoreFromConsole(input: {
   name: string;
   /** Restore this file instead of the stored backup `name` (a replica's point-in-time restore). */
   file?: string;
+  /** Already copied and verified (a checked moment, moment-check.ts): installed as it is. */
+  prepared?: PreparedRestore;
   shipped: MigrationFile[];
   /** Keep this instance's schedule (default) instead of the backup's own. */
   keepSettings: boolean;
@@ -49,13 +53,14 @@ export async function restoreFromConsole(input: {
   const { config, shipped } = input;
   const log = (message: string) => logger().info(`restore: ${message}`);
   if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
-  const file = input.file ?? backupPath(config.backupDir, input.name);
-  const prepared = await prepareRestore({
-    config,
-    file,
-    shipped,
-    ...(input.file ? { label: input.name, refusalAdvice: REPLICA_REFUSAL_ADVICE } : {}),
-  });
+  const prepared =
+    input.prepared ??
+    (await prepareRestore({
+      config,
+      file: input.file ?? backupPath(config.backupDir, input.name),
+      shipped,
+      ...(input.file ? { label: input.name, refusalAdvice: REPLICA_REFUSAL_ADVICE } : {}),
+    }));
   log(`verified a copy of ${input.name}; replacing the database`);
 
   // Paused, then started again on the file in place: Litestream follows the file it opened, so it
@@ -140,5 +145,24 @@ export async function restoreMomentFromConsole(
     return { ...report, moment: restored.moment, requested: restored.requested, generation: restored.generation };
   } finally {
     discardReplicaRestore(restored.file);
+  }
+}
+
+/**
+ * Installs a moment checked before (moment-check.ts): the verified copy that the owner saw
+ * verified is what goes in place; the replica is not read again. The check is gone afterwards,
+ * whether the install succeeded or failed.
+ */
+export async function restoreCheckedMomentFromConsole(
+  input: Omit<Parameters<typeof restoreFromConsole>[0], "name" | "file" | "prepared"> & { checkId: string },
+): Promise<RestoreReport & { moment: string; requested: string; generation: MomentCheck["generation"] }> {
+  if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
+  const { checkId, ...rest } = input;
+  const { prepared, check, release } = claimMomentCheck(input.config, checkId);
+  try {
+    const report = await restoreFromConsole({ ...rest, name: prepared.label!, prepared });
+    return { ...report, moment: check.moment, requested: check.requested, generation: check.generation };
+  } finally {
+    release();
   }
 }

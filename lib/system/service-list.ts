@@ -10,6 +10,7 @@ import { reconcilerService } from "../background/reconciler";
 import { backupSchedulerService } from "../backup/schedule";
 import { snapshotWorkersService } from "../backup/worker";
 import { offsiteCopyOutcome } from "../offsite/queue";
+import { momentCheckSweeperService } from "../replication/moment-check";
 import { litestreamService } from "../replication/supervisor";
 import type { Service } from "../service";
 import { createAuditedBackup } from "./audited-backup";
@@ -24,6 +25,7 @@ export const SERVICES: readonly Service[] = [
   // After the lanes it feeds: at start (and after a restore's pause) it queues what is undone.
   reconcilerService,
   auditRetentionService,
+  momentCheckSweeperService,
   backupHealthMonitorService,
   // The heartbeat of a scheduled run waits for its offsite copy (backup/schedule.ts).
   backupSchedulerService(createAuditedBackup, offsiteCopyOutcome),

@@ -96,7 +96,7 @@ describe("restore phases", () => {
     const kept = path.join(config.backupDir, report.preRestore!);
     assert.equal(statSync(kept).ino, liveInode, "the pre-restore backup is the replaced file itself");
     assert.equal(queryOne<{ n: number }>(kept, `SELECT count(*) AS n FROM ApiToken WHERE revokedAt IS NOT NULL`).n, 1);
-    assert.deepEqual(report.changes?.tokens, [{ name: "nightly", prefix: "opst_abcd", was: "revoked" }]);
+    assert.deepEqual(report.changes?.tokens, [{ id: "t1", name: "nightly", prefix: "opst_abcd", was: "revoked" }]);
     assert.deepEqual(report.changes?.users, [{ username: "ann", changes: ["password"] }]);
     const manifest = () => JSON.parse(readFileSync(`${kept}.json`, "utf8")) as { sha256: string | null; kind: string };
     assert.equal(manifest().kind, "pre-restore");
