@@ -56,7 +56,29 @@ export const PRE_RESTORE_KEEP = 3;
 
 export type RestoreMarker = { file: string; sha256: string; restoredAt: string; preRestore: string | null };
 
+/**
+ * Milliseconds each step took (the benchmark and the CLI report them). copyMs and checkMs run side
+ * by side, so the prepare phase takes about the larger of the two, not their sum.
+ */
+export type RestorePhases = {
+  /** Step 1: copy into the temp file, hashed on the way, fsync'ed. */
+  copyMs: number;
+  /** Step 1, beside the copy: quick_check or integrity_check of the backup. */
+  checkMs: number;
+  /** Step 2: the checksum compared and "can this build start on it" (opens the copy, reads its migrations). */
+  verifyMs: number;
+  /** Step 3: the live database's WAL folded in and WAL mode left. */
+  walMs?: number;
+  /** Step 4: the schedule carried over into the copy (one small commit in it). */
+  carryOverMs?: number;
+  /** Step 5: the replaced database kept (its manifest, then a hard link). */
+  keepMs?: number;
+  /** Steps 6-7: the rename over opstage.db, the folder's fsync, the marker. */
+  swapMs?: number;
+};
+
 export type RestoreReport = RestoreMarker & {
+  phasesMs: RestorePhases;
   pendingMigrations: number;
   changes: RestoreChanges | null;
   deletedPreRestores: string[];
@@ -70,7 +92,20 @@ function crashIf(point: CrashPoint, at: CrashPoint | undefined): void {
 }
 
 /** `label` names the source in the report and audit when its file name says nothing (a replica's restore). */
-export type PreparedRestore = { source: string; temp: string; verification: FileVerification; label?: string };
+export type PreparedRestore = {
+  source: string;
+  temp: string;
+  verification: FileVerification;
+  label?: string;
+  phasesMs: Pick<RestorePhases, "copyMs" | "checkMs" | "verifyMs">;
+};
+
+/** Resolves as `work` does, and records when it settled (milliseconds since `since`). */
+function timed<T>(work: Promise<T>, since: number, record: (ms: number) => void): Promise<T> {
+  const done = () => record(performance.now() - since);
+  work.then(done, done);
+  return work;
+}
 
 /** Steps 1–2: a verified copy of `file` beside the database, or RestoreError (and nothing left). */
 export async function prepareRestore(input: {
@@ -106,14 +141,21 @@ export async function prepareRestore(input: {
     // (every page and b-tree sound) is then enough, and 3-4× faster on indexed tables; files with
     // nothing to compare (uploads, copies by hand) get the full integrity_check.
     const quick = Boolean(manifest?.sha256);
-    const [sha256, integrity] = await Promise.all([copyFileHashed(source, temp), checkIntegrity(source, { quick })]);
+    const phasesMs = { copyMs: 0, checkMs: 0, verifyMs: 0 };
+    const started = performance.now();
+    const [sha256, integrity] = await Promise.all([
+      timed(copyFileHashed(source, temp), started, (ms) => (phasesMs.copyMs = ms)),
+      timed(checkIntegrity(source, { quick }), started, (ms) => (phasesMs.checkMs = ms)),
+    ]);
     if (fileIdentity(source) !== before) {
       throw new RestoreError(
         `${source} changed while it was being copied and checked; nothing was changed. Try again.`,
       );
     }
     crashIf("after-copy", crashAt);
+    const verifyStarted = performance.now();
     const verification = await verifyDatabaseFile(temp, shipped, manifest?.sha256 ?? null, { sha256, integrity });
+    phasesMs.verifyMs = performance.now() - verifyStarted;
     if (!verification.restorable) {
       // The advice is for a damaged file; a file from a newer version or another app needs none.
       const damaged = verification.state === "corrupt" || verification.state === "not-sqlite";
@@ -124,7 +166,7 @@ export async function prepareRestore(input: {
       throw new RestoreError(`Refusing to restore ${input.label ?? source}: ${detail}`);
     }
     crashIf("after-verify", crashAt);
-    return { source, temp, verification, label: input.label };
+    return { source, temp, verification, label: input.label, phasesMs };
   } catch (error) {
     discardTempFile(temp);
     if (isDiskFull(error))
@@ -199,6 +241,13 @@ export async function installRestore(input: {
 }): Promise<RestoreReport> {
   const { config, prepared, crashAt } = input;
   const { temp, verification } = input.prepared;
+  const phasesMs: RestorePhases = { ...prepared.phasesMs };
+  let lap = performance.now();
+  const endOf = (phase: "walMs" | "carryOverMs" | "keepMs" | "swapMs") => {
+    const now = performance.now();
+    phasesMs[phase] = now - lap;
+    lap = now;
+  };
   try {
     let preRestore: string | null = null;
     let changes: RestoreChanges | null = null;
@@ -208,8 +257,10 @@ export async function installRestore(input: {
       const unreadableName = `opstage-unreadable-${Date.now()}.db`;
       const readable = retireWal(config.databasePath, path.join(config.backupDir, `${unreadableName}.orphan`));
       crashIf("after-wal", crashAt);
+      endOf("walMs");
       preRestore = readable ? backupFileName(new Date(), "pre-restore") : unreadableName;
       if (readable) changes = carryOverAndCompare(config.databasePath, temp, input.keepSettings);
+      endOf("carryOverMs");
       ensureDir(config.backupDir);
       // The manifest first: start-up removes a pre-restore link that is still the live database
       // (a crash before the swap) only when its manifest says what it is (start-cleanup.ts).
@@ -235,6 +286,7 @@ export async function installRestore(input: {
         throw error;
       });
       crashIf("after-snapshot", crashAt);
+      endOf("keepMs");
     } else {
       for (const suffix of ["-wal", "-shm"]) rmSync(`${config.databasePath}${suffix}`, { force: true });
     }
@@ -251,7 +303,8 @@ export async function installRestore(input: {
     const markerTemp = tempPathFor(config.dataDir, RESTORE_MARKER);
     await writeFile(markerTemp, `${JSON.stringify(marker, null, 2)}\n`);
     await commitTempFile(markerTemp, path.join(config.dataDir, RESTORE_MARKER));
-    return { ...marker, pendingMigrations: verification.pendingMigrations, changes, deletedPreRestores: [] };
+    endOf("swapMs");
+    return { ...marker, phasesMs, pendingMigrations: verification.pendingMigrations, changes, deletedPreRestores: [] };
   } catch (error) {
     discardTempFile(temp);
     throw error;
