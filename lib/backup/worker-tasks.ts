@@ -559,12 +559,16 @@ const WORKER_NICE = 5;
 // Runs only as the worker thread's entry (dist/snapshot-worker.cjs), never when imported for types.
 // A worker is started ahead of need and runs one task after another, each sent only once the one
 // before has replied (worker.ts).
-if (parentPort && (workerData as { opstageWorker?: boolean } | undefined)?.opstageWorker) {
+const startedAs = workerData as { opstageWorker?: boolean; urgent?: boolean } | undefined;
+if (parentPort && startedAs?.opstageWorker) {
   // Below the server's main thread: on Linux a thread's nice value is its own (setpriority with
   // pid 0 is the calling thread), so the copy and its hash yield a contended core to the thread
   // that answers the console. Best effort.
+  // An urgent worker (worker.ts: a restore, which its operator waits for) keeps the server's own
+  // priority: at nice 5 it also yields to every other process on the host, and a restore on a
+  // busy host took 5× its copy's time.
   try {
-    setPriority(WORKER_NICE);
+    if (!startedAs.urgent) setPriority(WORKER_NICE);
   } catch {
     // not permitted here: run at the server's own priority
   }

@@ -46,8 +46,8 @@ import type {
 
 export type { CopyEvent, IntegrityResult, SnapshotMethod, SnapshotResult } from "./worker-tasks";
 
-function startWorker(): Worker {
-  const worker = new Worker(findAppPath("dist/snapshot-worker.cjs"), { workerData: { opstageWorker: true } });
+function startWorker(urgent = false): Worker {
+  const worker = new Worker(findAppPath("dist/snapshot-worker.cjs"), { workerData: { opstageWorker: true, urgent } });
   // An idle spare must not keep a process (the CLI, a test) alive; a busy worker does.
   worker.unref();
   // A spare that dies while waiting is forgotten (its error would otherwise be unhandled and end
@@ -104,19 +104,27 @@ export const snapshotWorkersService: Service = {
   },
 };
 
+/**
+ * Runs `task` on a worker thread. An urgent task (a restore: someone waits for it, and the console
+ * waits for nothing it does) gets a thread of its own at the server's priority, ended afterwards;
+ * the others take a spare, which runs below the server's main thread (worker-tasks.ts).
+ */
 function runTask<K extends keyof WorkerTasks>(
   task: K,
   args: Parameters<WorkerTasks[K]>[0],
   onEvent?: (event: CopyEvent) => void,
+  urgent = false,
 ): ReturnType<WorkerTasks[K]> {
   const request = { task, args, nativeBinding: loadedSqliteBinding() } as WorkerRequest;
   return new Promise((resolve, reject) => {
-    const worker = takeWorker();
+    const worker = urgent ? startWorker(true) : takeWorker();
+    if (urgent) worker.ref();
     const onMessage = (message: WorkerReply | CopyEvent) => {
       if ("event" in message) return onEvent?.(message);
       done();
       if (message.ok) {
-        keepOrEnd(worker);
+        if (urgent) void worker.terminate();
+        else keepOrEnd(worker);
         resolve(message.result as never);
       } else {
         void worker.terminate();
@@ -232,9 +240,16 @@ export function snapshotDatabase(
   });
 }
 
-/** Copies a file into a new one (never overwriting), fsync'ed, hashing it on the way; returns the sha256. */
-export function copyFileHashed(source: string, destination: string): Promise<string> {
-  return runTask("copy", { source, destination });
+/**
+ * Copies a file into a new one (never overwriting), fsync'ed, hashing it on the way; returns the
+ * sha256. `urgent`: at the server's priority (runTask).
+ */
+export function copyFileHashed(
+  source: string,
+  destination: string,
+  options: { urgent?: boolean } = {},
+): Promise<string> {
+  return runTask("copy", { source, destination }, undefined, options.urgent);
 }
 
 /** The sha256 (hex) of a file, computed off the main thread. */
@@ -248,6 +263,9 @@ export function hashFile(path: string): Promise<string> {
  * content against its table's (O(N) instead of O(N log N); 0.5 s against 2.0 s for 300 MB of
  * indexed rows here).
  */
-export function checkIntegrity(path: string, options: { quick?: boolean } = {}): Promise<IntegrityResult> {
-  return runTask("check", { path, quick: options.quick ?? false });
+export function checkIntegrity(
+  path: string,
+  options: { quick?: boolean; urgent?: boolean } = {},
+): Promise<IntegrityResult> {
+  return runTask("check", { path, quick: options.quick ?? false }, undefined, options.urgent);
 }
