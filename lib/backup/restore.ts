@@ -2,10 +2,12 @@
 // so that a refused restore changes nothing and costs the console no downtime:
 //
 // prepareRestore — nothing is locked, the console keeps serving:
-//   1. copy the backup into a temp file beside opstage.db, hashing it on the way, fsync — and,
-//      side by side in a second worker, check the backup's integrity (quick_check when its
-//      manifest has a checksum to compare, else integrity_check; the two together take as long
-//      as the slower one, not their sum);
+//   1. copy the backup into a temp file beside opstage.db, hashed on a second thread as it is
+//      written, fsync — the only pass over the file when the backup's manifest records a passing
+//      proof of these bytes (see prepareRestore); else, side by side in a third worker, check the
+//      backup's integrity (quick_check when its manifest has a checksum to compare, else
+//      integrity_check; copy and check take as long as the slower one, not their sum). The
+//      restore's threads run at the server's priority: someone is waiting for them;
 //   2. verify: the copy's sha256 against the manifest, the backup's integrity, and whether this
 //      build can start on the copy. The backup must not have changed during step 1 (same inode,
 //      size, mtime and ctime before and after), so the bytes checked are the bytes copied: what

@@ -57,7 +57,8 @@ export type WorkerTasks = {
   }) => Promise<SnapshotResult>;
   /** Hashes the chunks a snapshot queues (chunk-hashing.ts); the snapshot reads the digest from the queue. */
   hashChunks: (args: { pool: ChunkPool; queue: HashQueue }) => Promise<void>;
-  copy: (args: { source: string; destination: string }) => Promise<string>;
+  /** With lendFrom and hashOn: hashed by the thread running hashChunks on that queue, as a snapshot's copy. */
+  copy: (args: { source: string; destination: string; lendFrom?: ChunkPool; hashOn?: HashQueue }) => Promise<string>;
   hash: (args: { path: string }) => Promise<string>;
   check: (args: { path: string; quick: boolean }) => Promise<IntegrityResult>;
 };
@@ -512,10 +513,10 @@ const tasks: WorkerTasks = {
     return { method: "backup-api", sha256, fallbackReason: copied.fallbackReason };
   },
 
-  async copy({ source, destination }) {
+  async copy({ source, destination, lendFrom, hashOn }) {
     const fd = fs.openSync(source, "r");
     try {
-      return await copyBytes(fd, destination, fs.fstatSync(fd).size);
+      return await copyBytes(fd, destination, fs.fstatSync(fd).size, { lendFrom, hashOn });
     } finally {
       fs.closeSync(fd);
     }

@@ -33,7 +33,7 @@ import { loadedSqliteBinding } from "../db/sqlite-binding";
 import { logger } from "../log";
 import { processSingleton } from "../process-singleton";
 import type { Service } from "../service";
-import { abortHashing, createHashQueue } from "./chunk-hashing";
+import { abortHashing, createHashQueue, type HashQueue } from "./chunk-hashing";
 import { returnLentSlot, slotBuffer, takeChunkPool } from "./chunk-pool";
 import type {
   CopyEvent,
@@ -161,6 +161,18 @@ export type CopyProgress = Exclude<CopyEvent, { event: "lent" }>;
  */
 export type LentChunk = (position: number, chunk: Buffer, giveBack: () => void) => void;
 
+/** A copy and its hashing thread: either may end (fail, die) while the other waits for it. */
+function pairWithHashing(copied: Promise<unknown>, hashed: Promise<void>, queue: HashQueue, destination: string): void {
+  // The abort wakes the other; after the digest it changes nothing.
+  const stop = () => abortHashing(queue);
+  void copied.then(stop, stop);
+  void hashed.then(stop, (error: Error) => {
+    stop();
+    // The copy then fails for want of its sha256, saying only that the hashing thread stopped.
+    logger().error(`the hashing thread of the copy to ${destination} failed: ${error.message}`);
+  });
+}
+
 /**
  * Writes a consistent copy of the live database at `sourcePath` to `destinationPath` (a new
  * file), in rollback-journal mode and fsync'ed. Returns which way it was taken (see the top of
@@ -220,17 +232,7 @@ export function snapshotDatabase(
     },
   );
   const hashed = hashOn ? runTask("hashChunks", { pool: lendFrom!, queue: hashOn }) : undefined;
-  if (hashed) {
-    // Either thread may end (fail, die) while the other waits for it: the abort wakes the other.
-    // After the digest it changes nothing.
-    const stop = () => abortHashing(hashOn!);
-    void copied.then(stop, stop);
-    void hashed.then(stop, (error: Error) => {
-      stop();
-      // The copy then fails for want of its sha256, saying only that the hashing thread stopped.
-      logger().error(`the hashing thread of the copy to ${destinationPath} failed: ${error.message}`);
-    });
-  }
+  if (hashed) pairWithHashing(copied, hashed, hashOn!, destinationPath);
   if (!lending) return copied;
   // Settled once both threads have answered: their workers then wait for the next task, and the
   // pool is free for the next download, which may start as soon as this one resolves.
@@ -242,14 +244,28 @@ export function snapshotDatabase(
 
 /**
  * Copies a file into a new one (never overwriting), fsync'ed, hashing it on the way; returns the
- * sha256. `urgent`: at the server's priority (runTask).
+ * sha256 of the bytes written. The hash runs on a second thread, chunk by chunk as the copy
+ * writes them (chunk-hashing.ts, as a download's snapshot): the copy then takes about as long as
+ * the slower of `cp` and `sha256sum` on two cores, not their sum. A chunk's slot is read into,
+ * written from and hashed before it is reused, so what is hashed is what was written.
+ * `urgent`: both threads at the server's priority (runTask).
  */
 export function copyFileHashed(
   source: string,
   destination: string,
   options: { urgent?: boolean } = {},
 ): Promise<string> {
-  return runTask("copy", { source, destination }, undefined, options.urgent);
+  const lending = takeChunkPool();
+  const pool = lending.pool;
+  const queue = createHashQueue(pool);
+  const copied = runTask("copy", { source, destination, lendFrom: pool, hashOn: queue }, undefined, options.urgent);
+  const hashed = runTask("hashChunks", { pool, queue }, undefined, options.urgent);
+  pairWithHashing(copied, hashed, queue, destination);
+  // Settled once both threads have answered: the pool is free for the next copy then.
+  return Promise.allSettled([copied, hashed]).then(() => {
+    lending.release();
+    return copied;
+  });
 }
 
 /** The sha256 (hex) of a file, computed off the main thread. */
