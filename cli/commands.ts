@@ -336,6 +336,7 @@ async function restoreCommand(args: string[]): Promise<void> {
     crashAt: config.testRestoreCrashAt,
   });
   console.log(`Restored ${file} as ${config.databasePath} (sha256 ${report.sha256}).`);
+  if (report.integrityBy) console.log(`Integrity: ${report.integrityBy}.`);
   console.log(describeRestorePhases(report.phasesMs));
   console.log(
     report.preRestore

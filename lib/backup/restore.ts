@@ -56,7 +56,14 @@ export const RESTORE_MARKER = ".restored.json";
 /** Restores keep this many pre-restore backups; older ones are deleted after each restore. */
 export const PRE_RESTORE_KEEP = 3;
 
-export type RestoreMarker = { file: string; sha256: string; restoredAt: string; preRestore: string | null };
+export type RestoreMarker = {
+  file: string;
+  sha256: string;
+  restoredAt: string;
+  preRestore: string | null;
+  /** What proved the restored bytes sound (prepareRestore); absent in markers older than it. */
+  integrityBy?: string;
+};
 
 /**
  * Milliseconds each step took (the benchmark and the CLI report them). copyMs and checkMs run side
@@ -100,6 +107,7 @@ export type PreparedRestore = {
   verification: FileVerification;
   label?: string;
   phasesMs: Pick<RestorePhases, "copyMs" | "checkMs" | "verifyMs">;
+  integrityBy: string;
 };
 
 /**
@@ -158,8 +166,12 @@ export async function prepareRestore(input: {
     //   beside the copy (every page and b-tree sound; 3-4× faster than integrity_check on
     //   indexed tables).
     // Files with nothing to compare (uploads, copies by hand) get the full integrity_check.
-    const proven = Boolean(manifest?.sha256 && manifest.verification?.restorable);
+    const proof = manifest?.sha256 && manifest.verification?.restorable ? manifest.verification : null;
+    const proven = proof !== null;
     const quick = Boolean(manifest?.sha256);
+    const integrityBy = proof
+      ? `integrity_check by the backup's proof of ${proof.at} (same sha256)`
+      : `${quick ? "quick_check" : "integrity_check"} during the restore`;
     const phasesMs = { copyMs: 0, checkMs: 0, verifyMs: 0 };
     const started = performance.now();
     const [sha256, integrity] = await Promise.all([
@@ -187,7 +199,7 @@ export async function prepareRestore(input: {
       throw new RestoreError(`Refusing to restore ${input.label ?? source}: ${detail}`);
     }
     crashIf("after-verify", crashAt);
-    return { source, temp, verification, label: input.label, phasesMs };
+    return { source, temp, verification, label: input.label, phasesMs, integrityBy };
   } catch (error) {
     discardTempFile(temp);
     if (isDiskFull(error))
@@ -320,6 +332,7 @@ export async function installRestore(input: {
       sha256: verification.sha256,
       restoredAt: new Date().toISOString(),
       preRestore,
+      integrityBy: prepared.integrityBy,
     };
     const markerTemp = tempPathFor(config.dataDir, RESTORE_MARKER);
     await writeFile(markerTemp, `${JSON.stringify(marker, null, 2)}\n`);

@@ -77,6 +77,7 @@ describe("restore phases", () => {
     db.close();
     const expected = sha256(backup);
     const prepared = await prepareRestore({ config, file: backup, shipped });
+    assert.equal(prepared.integrityBy, "integrity_check during the restore", "a file with no manifest");
     assert.equal(prepared.verification.sha256, expected);
     writeFileSync(backup, "replaced by something else after it was chosen ".repeat(200));
     const report = await installRestore({ config, prepared, keepSettings: false });
@@ -93,11 +94,13 @@ describe("restore phases", () => {
     assert.equal(proof.restorable, true, proof.detail);
     const prepared = await prepareRestore({ config, file: stored, shipped });
     assert.equal(prepared.phasesMs.checkMs, 0, "no quick_check ran beside the copy");
+    assert.equal(prepared.integrityBy, `integrity_check by the backup's proof of ${proof.at} (same sha256)`);
     assert.equal(prepared.verification.sha256, sha256(stored));
     const report = await installRestore({ config, prepared, keepSettings: true });
     assert.equal(sha256(config.databasePath), sha256(stored), "the installed bytes are the proven bytes");
     assert.equal(integrityOf(config.databasePath), "ok");
     assert.ok(report.phasesMs.copyMs > 0 && report.phasesMs.swapMs !== undefined, JSON.stringify(report.phasesMs));
+    assert.equal(report.integrityBy, prepared.integrityBy, "the marker (and so the audit) says what proved it");
   });
 
   test("a proven backup damaged after its proof is refused: its sha256 no longer matches the manifest", async () => {
