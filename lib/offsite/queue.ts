@@ -205,6 +205,7 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
   const backupGone = () => !existsSync(path.join(/* turbopackIgnore: true */ backupDir, name));
   let lastError = prior?.error;
   try {
+    if (kind === "scheduled" && (await shareNewestCopy(config, target, client, name, save))) return;
     const attemptOnce = async (attempt: number) => {
       if (signal.aborted) throw new StoppedError("the server is stopping");
       const uploading = (upload?: { key: string; uploadId: string }) =>
@@ -335,10 +336,69 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
         kind,
       },
     });
-    if (kind === "scheduled") await applyRetention(target, client);
+    if (kind === "scheduled") await applyRetention(target, client, backupDir);
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * A scheduled backup of an unchanged database is not uploaded again: its state points at the
+ * newest copy already in the bucket (reuse.ts says when). Only scheduled backups: a manual or
+ * pre-upgrade backup is one a person (or an upgrade) asked for, and gets a copy of its own.
+ * True when shared (state done, audited, retention applied).
+ */
+async function shareNewestCopy(
+  config: CopyRequest["config"],
+  target: OffsiteTarget,
+  client: S3Client,
+  name: string,
+  save: (state: OffsiteCopyState) => Promise<void>,
+): Promise<boolean> {
+  const startedAt = Date.now();
+  const { findSharableCopy } = await import("./reuse");
+  const decision = await findSharableCopy(client, target, config.backupDir, name, lane().stopping.signal);
+  if (!decision.shared) {
+    logger().info(`offsite copy of ${name}: uploaded (${decision.reason})`);
+    return false;
+  }
+  const copy = decision.shared;
+  const durationMs = Date.now() - startedAt;
+  await save({
+    status: "done",
+    at: new Date().toISOString(),
+    attempts: 0,
+    key: copy.key,
+    sha256: copy.sha256,
+    bytes: copy.bytes,
+    encrypted: copy.encrypted,
+    durationMs,
+    shared: { from: copy.sharedFrom, sameAs: copy.sameAs },
+  });
+  const why =
+    copy.sameAs === "sha256"
+      ? "the same sha256"
+      : `the same data as ${copy.comparedWith} apart from backup bookkeeping`;
+  logger().info(`offsite copy of ${name}: not uploaded again, shares ${copy.key} (${why})`);
+  await recordAuditSafely({
+    actor: SYSTEM_ACTOR,
+    action: "backup.offsite.reused",
+    result: "SUCCESS",
+    targetType: "backup",
+    targetId: name,
+    message: `same data as ${copy.sharedFrom}; not uploaded again`,
+    metadata: {
+      key: copy.key,
+      bucket: target.bucket,
+      sha256: copy.sha256,
+      sharedFrom: copy.sharedFrom,
+      comparedWith: copy.comparedWith,
+      sameAs: copy.sameAs,
+      durationMs,
+    },
+  });
+  await applyRetention(target, client, config.backupDir);
+  return true;
 }
 
 /** When this process started: multipart uploads begun before it are nobody's any more. */
@@ -413,10 +473,18 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function applyRetention(target: OffsiteTarget, client: S3Client): Promise<void> {
+async function applyRetention(target: OffsiteTarget, client: S3Client, backupDir: string): Promise<void> {
   const [{ applyRemoteRetention }, { describeS3Error }] = await Promise.all([import("./remote"), import("./s3")]);
   try {
-    const deleted = await applyRemoteRetention(client, target);
+    // An object a backup's state shares stays while that backup is kept here (deleting the backup
+    // it was uploaded from does not delete it).
+    const shared = new Set(
+      listCopyStateNames(backupDir)
+        .map((name) => readCopyState(backupDir, name))
+        .filter((state) => state?.status === "done" && state.shared && state.key)
+        .map((state) => state!.key!),
+    );
+    const deleted = await applyRemoteRetention(client, target, shared);
     if (deleted.length === 0) return;
     logger().info(`offsite retention deleted ${deleted.join(", ")}`);
     await recordAuditSafely({

@@ -81,10 +81,17 @@ export async function listRemoteCopies(client: S3Client, target: OffsiteTarget):
   return copies.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name));
 }
 
-/** Deletes the scheduled copies beyond the newest `keep`; returns their names. */
-export async function applyRemoteRetention(client: S3Client, target: OffsiteTarget): Promise<string[]> {
+/**
+ * Deletes the scheduled copies beyond the newest `keep`, except the objects in `sharedKeys` (a
+ * newer backup's state points at them: reuse.ts); returns their names.
+ */
+export async function applyRemoteRetention(
+  client: S3Client,
+  target: OffsiteTarget,
+  sharedKeys: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
   const scheduled = (await listRemoteCopies(client, target)).filter((copy) => copy.kind === "scheduled");
-  const doomed = scheduled.slice(target.keepScheduled);
+  const doomed = scheduled.slice(target.keepScheduled).filter((copy) => !sharedKeys.has(objectKey(target, copy.name)));
   if (doomed.length === 0) return [];
   // One DeleteObject per key, not DeleteObjects: that one requires a Content-MD5 header, which
   // newer SDKs replace with a CRC32 checksum that several S3-compatible stores reject. The object
