@@ -205,7 +205,11 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
   const backupGone = () => !existsSync(path.join(/* turbopackIgnore: true */ backupDir, name));
   let lastError = prior?.error;
   try {
-    if (kind === "scheduled" && (await shareNewestCopy(config, target, client, name, save))) return;
+    // In the copy lane: the decision waits for the upload before it (the previous run's copy,
+    // usually), so that it can share that copy rather than upload beside it.
+    if (kind === "scheduled" && (await l.uploads.add(() => shareNewestCopy(config, target, client, name, save)))) {
+      return;
+    }
     const attemptOnce = async (attempt: number) => {
       if (signal.aborted) throw new StoppedError("the server is stopping");
       const uploading = (upload?: { key: string; uploadId: string }) =>
@@ -484,7 +488,10 @@ async function applyRetention(target: OffsiteTarget, client: S3Client, backupDir
         .filter((state) => state?.status === "done" && state.shared && state.key)
         .map((state) => state!.key!),
     );
-    const deleted = await applyRemoteRetention(client, target, shared);
+    const { deleted, keptShared } = await applyRemoteRetention(client, target, shared);
+    if (keptShared.length > 0) {
+      logger().info(`offsite retention kept ${keptShared.join(", ")}: shared by newer backups kept here`);
+    }
     if (deleted.length === 0) return;
     logger().info(`offsite retention deleted ${deleted.join(", ")}`);
     await recordAuditSafely({
