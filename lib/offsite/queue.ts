@@ -399,6 +399,7 @@ async function shareNewestCopy(
       comparedWith: copy.comparedWith,
       sameAs: copy.sameAs,
       durationMs,
+      kind: "scheduled",
     },
   });
   await applyRetention(target, client, config.backupDir);
