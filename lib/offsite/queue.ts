@@ -12,6 +12,7 @@ import PQueue from "p-queue";
 import pRetry from "p-retry";
 import { listBackups } from "../backup/catalog";
 import { BackupNameError } from "../backup/files";
+import { readManifest } from "../backup/manifest";
 import { KnownError } from "../errors";
 import { logger } from "../log";
 import { processSingleton } from "../process-singleton";
@@ -27,7 +28,7 @@ import {
   writeCopyState,
   type OffsiteCopyState,
 } from "./copy-state";
-import { COPY_ATTEMPTS } from "./copy-status";
+import { COPY_ATTEMPTS, isRetrying } from "./copy-status";
 import { loadOffsiteTarget, type OffsiteKind, type OffsiteTarget } from "./target";
 
 export { COPY_ATTEMPTS };
@@ -207,8 +208,9 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
   try {
     // In the copy lane: the decision waits for the upload before it (the previous run's copy,
     // usually), so that it can share that copy rather than upload beside it.
-    if (kind === "scheduled" && (await l.uploads.add(() => shareNewestCopy(config, target, client, name, save)))) {
-      return;
+    if (kind === "scheduled") {
+      await olderFirstAttempts(backupDir, name, signal);
+      if (await l.uploads.add(() => shareNewestCopy(config, target, client, name, save))) return;
     }
     const attemptOnce = async (attempt: number) => {
       if (signal.aborted) throw new StoppedError("the server is stopping");
@@ -343,6 +345,29 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
     if (kind === "scheduled") await applyRetention(target, client, backupDir);
   } finally {
     client.destroy();
+  }
+}
+
+/**
+ * Waits while an older backup's copy in this process is on its first attempt: the previous run's
+ * copy, which this one may share, can still be loading the S3 SDK when this one is queued. Not
+ * while it retries (a failing copy delays a newer one by one attempt at most, as in the lane).
+ * Polled: the state of the older copy is a file, written by its own attempts.
+ */
+async function olderFirstAttempts(backupDir: string, name: string, signal: AbortSignal): Promise<void> {
+  const createdAt = readManifest(backupDir, name)?.createdAt ?? "";
+  const prefix = `${backupDir}\0`;
+  for (;;) {
+    const waiting = [...lane().copies.entries()].filter(([key]) => {
+      if (!key.startsWith(prefix)) return false;
+      const older = key.slice(prefix.length);
+      const olderAt = readManifest(backupDir, older)?.createdAt ?? "";
+      if (olderAt > createdAt || (olderAt === createdAt && older >= name)) return false;
+      const state = readCopyState(backupDir, older);
+      return state?.status !== "done" && state?.status !== "failed" && !isRetrying(state);
+    });
+    if (waiting.length === 0 || signal.aborted) return;
+    await Promise.race([Promise.all(waiting.map(([, copy]) => copy)), abortableSleep(200, signal)]);
   }
 }
 
