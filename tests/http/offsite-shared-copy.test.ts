@@ -131,8 +131,9 @@ test("unchanged scheduled runs upload one object; a new user is uploaded; a shar
     assert.equal(backup.state!.key, first!.state!.key, `${backup.name} names the first run's object`);
     assert.deepEqual(backup.state!.shared, { from: first!.name, sameAs: "data" });
   }
+  // Audited just after the state is written.
+  await waitFor("every shared copy audited", () => auditCount("backup.offsite.reused") === later.length);
   assert.equal(auditCount("backup.offsite.copied"), 1);
-  assert.equal(auditCount("backup.offsite.reused"), later.length);
 
   // The console's list and `opstage list` say it.
   const listed = (await (await api("/api/admin/backups")).json()) as {
