@@ -8,7 +8,7 @@ import { recordAuditSafely } from "../lib/audit/record";
 import { createAuditedBackup } from "../lib/system/audited-backup";
 import { listBackups } from "../lib/backup/catalog";
 import { snapshotToFile } from "../lib/backup/export";
-import { unreadableFileReason } from "../lib/backup/files";
+import { resolveBackupArgument, unreadableFileReason } from "../lib/backup/files";
 import { readManifest } from "../lib/backup/manifest";
 import { PRE_RESTORE_KEEP, restoreDatabase, RestoreError, type RestorePhases } from "../lib/backup/restore";
 import { describeRestoreChanges } from "../lib/backup/restore-changes";
@@ -52,14 +52,16 @@ Usage:
   opstage config                                 where the data is, as configured (opens nothing)
   opstage migrate status                         applied and pending migrations
   opstage backup [--out FILE]                    online snapshot into the backup folder, or to FILE
-  opstage verify FILE                            checksum, integrity, restorable into this version?
+  opstage verify FILE|NAME                       checksum, integrity, restorable into this version?
+                                                 (NAME: a stored backup as "opstage list" prints it)
   opstage list                                   stored backups, newest first
   opstage offsite list                           copies in the offsite bucket, newest first
   opstage offsite fetch NAME [--identity-file FILE|-]
                                                  download a copy into the backup folder, verified;
                                                  an encrypted one needs its age identity (file or stdin)
-  opstage restore FILE [--yes] [--backup-settings]
-                                                 replace opstage.db with FILE (server stopped); keeps
+  opstage restore FILE|NAME [--yes] [--backup-settings]
+                                                 replace opstage.db with FILE or the stored backup
+                                                 NAME (server stopped); keeps
                                                  this instance's backup schedule unless --backup-settings
   opstage restore --at TIME [--yes] [--backup-settings] [--identity-file FILE|-]
                                                  replace opstage.db with the replica as it was at TIME
@@ -252,12 +254,12 @@ async function offsiteFetchCommand(args: string[]): Promise<void> {
 }
 
 async function verifyCommand(args: string[]): Promise<void> {
-  if (args.length !== 1) throw new UsageError("verify takes one FILE");
-  const file = path.resolve(args[0]!);
+  if (args.length !== 1) throw new UsageError("verify takes one FILE or NAME");
+  const { backupDir } = getConfig();
+  const file = resolveBackupArgument(args[0]!, backupDir);
   const unreadable = unreadableFileReason(file);
   if (unreadable) throw new UsageError(unreadable);
   // A file in the backup folder is checked against its manifest's checksum too.
-  const { backupDir } = getConfig();
   const manifest = path.dirname(file) === backupDir ? readManifest(backupDir, path.basename(file)) : null;
   const result = await verifyDatabaseFile(file, readMigrationFiles(migrationsDir()), manifest?.sha256 ?? null);
   console.log(`${file}: ${result.state} — ${result.detail}`);
@@ -318,9 +320,9 @@ async function restoreCommand(args: string[]): Promise<void> {
   if (values["identity-file"] !== undefined) {
     throw new UsageError("--identity-file goes with --at (an encrypted replica); a backup file is not encrypted");
   }
-  if (positionals.length !== 1) throw new UsageError("restore takes one FILE");
+  if (positionals.length !== 1) throw new UsageError("restore takes one FILE or NAME");
   const config = getConfig();
-  const file = path.resolve(positionals[0]!);
+  const file = resolveBackupArgument(positionals[0]!, config.backupDir);
   if (!values.yes) {
     if (!process.stdin.isTTY) throw new UsageError("restore replaces the database: pass --yes to confirm");
     const answer = await ask(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start: install, build, and serve the console on http://localhost:8080 with its data in
 # ./data. The first start creates the owner and prints its password (unless OPSTAGE_ADMIN_* are set).
-# Install and build are skipped when nothing changed since the last build.
+# Install and build are skipped when nothing changed since the last build (any build: this
+# script's, the test command's or a hand-run scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/source-fingerprint.sh
@@ -12,8 +13,7 @@ if [[ -n "$fingerprint" && -f .next/standalone/cli.mjs && "$(cat "$stamp" 2>/dev
   echo "==> nothing changed since the last build; starting it"
 else
   bash scripts/install.sh
-  bash scripts/build.sh
-  [[ -n "$fingerprint" ]] && echo "$fingerprint" > "$stamp"
+  bash scripts/build.sh # writes the fingerprint it was built from
 fi
 
 source scripts/lib/quickstart-env.sh

@@ -32,6 +32,11 @@ npx --no-install depcruise --config .dependency-cruiser.cjs lib app pages cli in
   echo "Imports between folders must point down (.dependency-cruiser.cjs says why): move what needs both folders up, or what both need down."
   exit 1
 }
+echo "==> links in the README and docs/ (remark-validate-links: files and headings exist)"
+npx --no-install remark --frail --quiet --no-stdout README.md docs || {
+  echo "A link in README.md or docs/ points at a file or heading that does not exist (above)."
+  exit 1
+}
 bash scripts/build.sh
 
 log=$(mktemp)

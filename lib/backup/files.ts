@@ -57,6 +57,21 @@ export function unreadableFileReason(file: string): string | null {
 }
 
 /**
+ * The file an operator means by `given`: a path as typed, or — when no such file exists and it is
+ * a bare name — the stored backup of that name, as `opstage list` prints it. A path that exists
+ * wins, so a command that worked with a path before works the same.
+ */
+export function resolveBackupArgument(given: string, backupDir: string): string {
+  const asPath = path.resolve(given);
+  if (existsSync(asPath) || given.includes("/") || given.includes(path.sep)) return asPath;
+  const stored = path.join(backupDir, given);
+  if (isSafeBackupName(given) && existsSync(stored)) return stored;
+  throw new BackupNameError(
+    `${given} is neither a file nor a stored backup in ${backupDir}. Give a path, or a name as "opstage list" prints it.`,
+  );
+}
+
+/**
  * The path of backup `name` in `backupDir`, for reading or deleting. Refuses unsafe names and
  * anything that is not a regular file there: a symlink is never followed out of the folder.
  */

@@ -66,6 +66,30 @@ describe("opstage CLI", () => {
     }
   });
 
+  test("verify and restore take a stored backup's name as list prints it", () => {
+    const made = runCli(dataDir, ["backup"]);
+    assert.equal(made.code, 0, made.stderr);
+    const name = path.basename(/Wrote (\S+\.db) /.exec(made.stdout)![1]!);
+    const listed = runCli(dataDir, ["list"])
+      .stdout.split("\n")
+      .find((line) => line.startsWith(name));
+    assert.ok(listed, `list prints ${name}`);
+
+    const verified = runCli(dataDir, ["verify", name]);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /matches the manifest/);
+
+    const restored = runCli(dataDir, ["restore", name, "--yes"]);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, /Restored/);
+    assert.equal(integrityOf(path.join(dataDir, "opstage.db")), "ok");
+
+    const unknown = runCli(dataDir, ["restore", "opstage-20000101T000000.000Z.db", "--yes"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /is neither a file nor a stored backup in .*opstage list/);
+    assert.equal(unknown.stderr.trim().split("\n").length, 1, "one line");
+  });
+
   test("usage errors exit 2", () => {
     assert.equal(runCli(dataDir, ["verify"]).code, 2);
     const folder = runCli(dataDir, ["verify", tempDir()]);

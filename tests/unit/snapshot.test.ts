@@ -165,19 +165,33 @@ describe("online snapshot", () => {
     // the mark) without sorting anything. A quiet, fully checkpointed database is the case where
     // the read would get lock 0 unless the snapshot commits a frame first.
     const dir = tempDir();
-    const { file, db: writer } = makeSourceDb(dir, 60_000);
+    const { file, db: writer } = makeSourceDb(dir, 100_000);
     writer.pragma("wal_autocheckpoint = 0");
     writer.pragma("wal_checkpoint(TRUNCATE)");
-    let next = 60_001;
+    let next = 100_001;
     const insert = writer.prepare("INSERT INTO seq (n, payload) VALUES (?, 'w')");
     const heldBack: CheckpointRow[] = [];
-    const writing = keepCommitting(() => {
-      insert.run(next++);
-      const [result] = writer.pragma("wal_checkpoint(PASSIVE)") as CheckpointRow[];
-      // busy: the snapshot's own checkpoint was running. log > checkpointed: frames held back.
-      if (result && result.busy === 0 && result.log > result.checkpointed) heldBack.push(result);
+    // The writer starts once the copy has, its read transaction open: the database is then quiet
+    // when the read begins, whatever the timing. (A writer running before it leaves an unfolded
+    // frame of its own now and then, and the read gets a mark without the snapshot's help; or its
+    // checkpoint folds the snapshot's frame just before the read, and the read gets lock 0.)
+    let writing: ReturnType<typeof keepCommitting> | undefined;
+    const startWriting = () => {
+      writing ??= keepCommitting(() => {
+        insert.run(next++);
+        const [result] = writer.pragma("wal_checkpoint(PASSIVE)") as CheckpointRow[];
+        // busy: the snapshot's own checkpoint was running. log > checkpointed: frames held back.
+        if (result && result.busy === 0 && result.log > result.checkpointed) heldBack.push(result);
+      });
+    };
+    const backup = await createBackup({
+      databasePath: file,
+      backupDir: path.join(dir, "backups"),
+      kind: "manual",
+      actor: TEST_ACTOR,
+      observer: { started: startWriting, copied: () => {} },
     });
-    const backup = await backUp(file, path.join(dir, "backups"));
+    assert.ok(writing, "the copy started");
     await writing.stop();
     writer.close();
 
@@ -185,7 +199,7 @@ describe("online snapshot", () => {
     assert.ok(heldBack.length >= 3, `the writer checkpointed while the copy held WAL frames back (${heldBack.length})`);
     const stoppedAtZero = heldBack.filter((result) => result.checkpointed === 0);
     assert.deepEqual(stoppedAtZero, [], "no checkpoint during the copy was stopped by read lock 0");
-    assertWholePrefix(backup.path, 60_000);
+    assertWholePrefix(backup.path, 100_000);
   });
 
   test("the copy brings the WAL file back into memory, so that writers reusing it read nothing from disk", async () => {
