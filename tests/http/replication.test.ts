@@ -380,6 +380,115 @@ describe("restore to a moment through a check", () => {
   });
 });
 
+describe("a checked moment compared with the live database (the restore dialog's preview)", () => {
+  test("rows written after the moment show as removed; owners only; cancel keeps the check; an unknown check says what to do", async () => {
+    const dataDir = tempDir();
+    const replicaDir = tempDir("opstage-replica-");
+    const server = await startServer({ dataDir, env: fileReplicationEnv(replicaDir) });
+    const checkFiles = () =>
+      readdirSync(dataDir).filter((name) => name.startsWith(".tmp-") && !/-(wal|shm)$/.test(name));
+    try {
+      const owner = await signIn(server.url, "owner", "owner-password-123");
+      const call = (url: string, cookie: string, method = "POST", body?: unknown) =>
+        fetch(`${server.url}${url}`, {
+          method,
+          headers: { Cookie: cookie, "Content-Type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      // The moment: the replica's newest data now. The users made next are written after it.
+      const window = await waitFor("the replica's window", async () => {
+        const body = (await (await call("/api/admin/replication", owner, "GET")).json()) as {
+          window: { from: string; to: string } | null;
+        };
+        return body.window;
+      });
+      const others: Record<string, string> = {};
+      for (const [username, role] of [
+        ["olga", "operator"],
+        ["vic", "viewer"],
+      ] as const) {
+        const made = await call("/api/admin/users", owner, "POST", {
+          username,
+          role,
+          password: `${role}-password-123`,
+        });
+        assert.equal(made.status, 201, await made.text());
+        others[role] = await signIn(server.url, username, `${role}-password-123`);
+      }
+      const checked = await call("/api/admin/replication/restore/check", owner, "POST", { at: window.to });
+      const check = (await checked.json()) as { checkId: string; moment: string };
+      assert.equal(checked.status, 200, JSON.stringify(check));
+      const compareUrl = `/api/admin/replication/restore/check/${check.checkId}/compare`;
+
+      for (const [role, cookie] of Object.entries(others)) {
+        for (const [method, url, body] of [
+          ["POST", compareUrl, { against: "live" }],
+          ["GET", `${compareUrl}?id=anything`, undefined],
+          ["DELETE", `${compareUrl}?id=anything`, undefined],
+        ] as const) {
+          assert.equal((await call(url, cookie, method, body)).status, 403, `${role}: ${method} ${url}`);
+        }
+      }
+
+      const unknown = await call(
+        "/api/admin/replication/restore/check/0123456789abcdef0123456789abcdef/compare",
+        owner,
+        "POST",
+        { against: "live" },
+      );
+      const unknownText = await unknown.text();
+      assert.equal(unknown.status, 404, unknownText);
+      assert.match(
+        unknownText,
+        /no checked moment 0123456789abcdef0123456789abcdef .*Check the moment again, then compare it/,
+      );
+
+      type Job = {
+        id: string;
+        state: string;
+        from: string;
+        to: string;
+        result: { domain: string[]; tables: { table: string; added: number; removed: number }[] } | null;
+      };
+      const started = await call(compareUrl, owner, "POST", { against: "live" });
+      let job = (await started.json()) as Job;
+      assert.equal(started.status, 202, JSON.stringify(job));
+      assert.equal(job.from, "the live database");
+      assert.match(job.to, /^replica the folder .* as of /);
+      job = await waitFor("the comparison to end", async () => {
+        const polled = (await (await call(`${compareUrl}?id=${job.id}`, owner, "GET")).json()) as Job;
+        return polled.state === "running" ? null : polled;
+      });
+      assert.equal(job.state, "done", JSON.stringify(job));
+      const users = job.result!.tables.find((table) => table.table === "User");
+      assert.deepEqual({ added: users?.added, removed: users?.removed }, { added: 0, removed: 2 });
+      assert.ok(job.result!.domain.includes("user olga removed"), job.result!.domain.join("\n"));
+      assert.ok(job.result!.domain.includes("user vic removed"), job.result!.domain.join("\n"));
+      assert.match(job.result!.domain.join("\n"), /audit events? removed/);
+      const audit = (await (await call("/api/admin/audit?action=backup.compared", owner, "GET")).json()) as {
+        events?: { targetId: string | null }[];
+      };
+      assert.ok(
+        audit.events?.some((event) => event.targetId === job.to),
+        `the comparison is audited: ${JSON.stringify(audit)}`,
+      );
+
+      // Cancelled at once: the job says so, and the check is still there to install or discard.
+      const again = (await (await call(compareUrl, owner, "POST", { against: "live" })).json()) as Job;
+      const cancelled = await call(`${compareUrl}?id=${again.id}`, owner, "DELETE");
+      assert.equal(cancelled.status, 200);
+      assert.equal(((await cancelled.json()) as Job).state, "cancelled");
+      assert.equal(checkFiles().length, 2, `the checked copy and its record stay: ${checkFiles().join(", ")}`);
+      assert.equal((await call(`/api/admin/replication/restore/check/${check.checkId}`, owner, "DELETE")).status, 200);
+      assert.deepEqual(checkFiles(), []);
+      const afterDiscard = await call(compareUrl, owner, "POST", { against: "live" });
+      assert.equal(afterDiscard.status, 404);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("replication over SFTP (OpenSSH sshd)", () => {
   test("replicates to sshd, rides out 30 s without it (one alert), and the console restores a moment", async () => {
     const sftp = await startSftpServer();
