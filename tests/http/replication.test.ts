@@ -395,12 +395,22 @@ describe("a checked moment compared with the live database (the restore dialog's
           headers: { Cookie: cookie, "Content-Type": "application/json" },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
-      // The moment: the replica's newest data now. The users made next are written after it.
-      const window = await waitFor("the replica's window", async () => {
+      const replicaWindow = async () => {
         const body = (await (await call("/api/admin/replication", owner, "GET")).json()) as {
           window: { from: string; to: string } | null;
         };
         return body.window;
+      };
+      // The moment: the replica's newest data once a write a second past its first snapshot has
+      // reached it (the snapshot's own second is not a moment it can restore). The users made
+      // next are written after it.
+      const first = await waitFor("the replica's window", replicaWindow);
+      await waitFor("a second past the first snapshot", () => Date.now() > Date.parse(first.from) + 1000);
+      const token = await call("/api/admin/tokens", owner, "POST", { name: "before-the-moment", expiresInDays: null });
+      assert.equal(token.status, 201, await token.text());
+      const window = await waitFor("the write in the replica", async () => {
+        const now = await replicaWindow();
+        return now && Date.parse(now.to) > Date.parse(first.from) ? now : null;
       });
       const others: Record<string, string> = {};
       for (const [username, role] of [
