@@ -90,7 +90,7 @@ export function startComparison(
 }
 
 /** What a comparison calls the live database. */
-export const LIVE_LABEL = "the live database";
+const LIVE_LABEL = "the live database";
 
 /**
  * Starts comparing the live database with `to`, i.e. what a restore of `to` changes (or joins

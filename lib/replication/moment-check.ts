@@ -8,7 +8,7 @@
 // sweeps (files.ts, removeStaleTempFiles): the verified copy and a small JSON record that says
 // what it is. Nothing about a check lives only in memory, so a restart can never leave a check
 // whose file nobody removes; the in-memory set below only keeps the sweeper off a check that an
-// install is using at that moment, and the readers set keeps it off a check being compared.
+// install is using at that moment, and the readers map keeps it off a check being compared.
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";

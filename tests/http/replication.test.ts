@@ -252,6 +252,34 @@ describe("replication to a folder", () => {
   });
 });
 
+/** A JSON request to the server (its address read at each call: a test may restart it). */
+function apiCaller(serverUrl: () => string) {
+  return (url: string, cookie: string, method = "POST", body?: unknown) =>
+    fetch(`${serverUrl()}${url}`, {
+      method,
+      headers: { Cookie: cookie, "Content-Type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+}
+
+/** Makes olga (operator) and vic (viewer), signed in: each role with its session cookie. */
+async function operatorAndViewer(serverUrl: string, ownerCookie: string): Promise<[string, string][]> {
+  const signedIn: [string, string][] = [];
+  for (const [username, role] of [
+    ["olga", "operator"],
+    ["vic", "viewer"],
+  ] as const) {
+    const made = await apiCaller(() => serverUrl)("/api/admin/users", ownerCookie, "POST", {
+      username,
+      role,
+      password: `${role}-password-123`,
+    });
+    assert.equal(made.status, 201, await made.text());
+    signedIn.push([role, await signIn(serverUrl, username, `${role}-password-123`)]);
+  }
+  return signedIn;
+}
+
 describe("restore to a moment through a check", () => {
   test("check, cancel, expiry and start remove the checked file; only owners; bad moments say what to do; the install uses the checked file", async () => {
     const dataDir = tempDir();
@@ -262,29 +290,14 @@ describe("restore to a moment through a check", () => {
     const checkFiles = () => readdirSync(dataDir).filter((name) => name.startsWith(".tmp-"));
     try {
       const owner = await signIn(server.url, "owner", "owner-password-123");
-      const call = (url: string, cookie: string, method = "POST", body?: unknown) =>
-        fetch(`${server.url}${url}`, {
-          method,
-          headers: { Cookie: cookie, "Content-Type": "application/json" },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
+      const call = apiCaller(() => server.url);
       const window = await waitFor("the replica's window", async () => {
         const body = (await (await call("/api/admin/replication", owner, "GET")).json()) as {
           window: { from: string; to: string } | null;
         };
         return body.window;
       });
-      for (const [username, role] of [
-        ["olga", "operator"],
-        ["vic", "viewer"],
-      ] as const) {
-        const made = await call("/api/admin/users", owner, "POST", {
-          username,
-          role,
-          password: `${role}-password-123`,
-        });
-        assert.equal(made.status, 201, await made.text());
-        const cookie = await signIn(server.url, username, `${role}-password-123`);
+      for (const [role, cookie] of await operatorAndViewer(server.url, owner)) {
         for (const [url, method, body] of [
           ["/api/admin/replication/restore/check", "POST", { at: window.to }],
           ["/api/admin/replication/restore/check/0123456789abcdef0123456789abcdef", "DELETE", undefined],
@@ -389,12 +402,7 @@ describe("a checked moment compared with the live database (the restore dialog's
       readdirSync(dataDir).filter((name) => name.startsWith(".tmp-") && !/-(wal|shm)$/.test(name));
     try {
       const owner = await signIn(server.url, "owner", "owner-password-123");
-      const call = (url: string, cookie: string, method = "POST", body?: unknown) =>
-        fetch(`${server.url}${url}`, {
-          method,
-          headers: { Cookie: cookie, "Content-Type": "application/json" },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
+      const call = apiCaller(() => server.url);
       const replicaWindow = async () => {
         const body = (await (await call("/api/admin/replication", owner, "GET")).json()) as {
           window: { from: string; to: string } | null;
@@ -412,25 +420,13 @@ describe("a checked moment compared with the live database (the restore dialog's
         const now = await replicaWindow();
         return now && Date.parse(now.to) > Date.parse(first.from) ? now : null;
       });
-      const others: Record<string, string> = {};
-      for (const [username, role] of [
-        ["olga", "operator"],
-        ["vic", "viewer"],
-      ] as const) {
-        const made = await call("/api/admin/users", owner, "POST", {
-          username,
-          role,
-          password: `${role}-password-123`,
-        });
-        assert.equal(made.status, 201, await made.text());
-        others[role] = await signIn(server.url, username, `${role}-password-123`);
-      }
+      const others = await operatorAndViewer(server.url, owner);
       const checked = await call("/api/admin/replication/restore/check", owner, "POST", { at: window.to });
       const check = (await checked.json()) as { checkId: string; moment: string };
       assert.equal(checked.status, 200, JSON.stringify(check));
       const compareUrl = `/api/admin/replication/restore/check/${check.checkId}/compare`;
 
-      for (const [role, cookie] of Object.entries(others)) {
+      for (const [role, cookie] of others) {
         for (const [method, url, body] of [
           ["POST", compareUrl, { against: "live" }],
           ["GET", `${compareUrl}?id=anything`, undefined],
