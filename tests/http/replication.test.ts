@@ -262,6 +262,31 @@ function apiCaller(serverUrl: () => string) {
     });
 }
 
+/**
+ * The replica's window once its end is a moment it can restore: a write a second past its first
+ * snapshot has reached it (the snapshot's own second is not such a moment; a window read too soon
+ * has nothing else).
+ */
+async function restorableWindow(
+  call: ReturnType<typeof apiCaller>,
+  owner: string,
+): Promise<{ from: string; to: string }> {
+  const replicaWindow = async () => {
+    const body = (await (await call("/api/admin/replication", owner, "GET")).json()) as {
+      window: { from: string; to: string } | null;
+    };
+    return body.window;
+  };
+  const first = await waitFor("the replica's window", replicaWindow);
+  await waitFor("a second past the first snapshot", () => Date.now() > Date.parse(first.from) + 1000);
+  const token = await call("/api/admin/tokens", owner, "POST", { name: "before-the-moment", expiresInDays: null });
+  assert.equal(token.status, 201, await token.text());
+  return waitFor("the write in the replica", async () => {
+    const now = await replicaWindow();
+    return now && Date.parse(now.to) > Date.parse(first.from) ? now : null;
+  });
+}
+
 /** Makes olga (operator) and vic (viewer), signed in: each role with its session cookie. */
 async function operatorAndViewer(serverUrl: string, ownerCookie: string): Promise<[string, string][]> {
   const signedIn: [string, string][] = [];
@@ -291,12 +316,7 @@ describe("restore to a moment through a check", () => {
     try {
       const owner = await signIn(server.url, "owner", "owner-password-123");
       const call = apiCaller(() => server.url);
-      const window = await waitFor("the replica's window", async () => {
-        const body = (await (await call("/api/admin/replication", owner, "GET")).json()) as {
-          window: { from: string; to: string } | null;
-        };
-        return body.window;
-      });
+      const window = await restorableWindow(call, owner);
       for (const [role, cookie] of await operatorAndViewer(server.url, owner)) {
         for (const [url, method, body] of [
           ["/api/admin/replication/restore/check", "POST", { at: window.to }],
@@ -403,23 +423,8 @@ describe("a checked moment compared with the live database (the restore dialog's
     try {
       const owner = await signIn(server.url, "owner", "owner-password-123");
       const call = apiCaller(() => server.url);
-      const replicaWindow = async () => {
-        const body = (await (await call("/api/admin/replication", owner, "GET")).json()) as {
-          window: { from: string; to: string } | null;
-        };
-        return body.window;
-      };
-      // The moment: the replica's newest data once a write a second past its first snapshot has
-      // reached it (the snapshot's own second is not a moment it can restore). The users made
-      // next are written after it.
-      const first = await waitFor("the replica's window", replicaWindow);
-      await waitFor("a second past the first snapshot", () => Date.now() > Date.parse(first.from) + 1000);
-      const token = await call("/api/admin/tokens", owner, "POST", { name: "before-the-moment", expiresInDays: null });
-      assert.equal(token.status, 201, await token.text());
-      const window = await waitFor("the write in the replica", async () => {
-        const now = await replicaWindow();
-        return now && Date.parse(now.to) > Date.parse(first.from) ? now : null;
-      });
+      // The moment: the window's end now. The users made next are written after it.
+      const window = await restorableWindow(call, owner);
       const others = await operatorAndViewer(server.url, owner);
       const checked = await call("/api/admin/replication/restore/check", owner, "POST", { at: window.to });
       const check = (await checked.json()) as { checkId: string; moment: string };
