@@ -48,20 +48,21 @@ test("an owner restores a moment: picker, check, typed confirmation, restored", 
   await expect(zones).toContainText("(your time, America/New_York)");
   await expectAccessibleEverywhere(page, "Replication with a moment picked");
 
-  // Opened on a phone: the title and the buttons are in view. Checked, then cancelled: the
-  // checked file is removed.
+  // Opened on a phone: the title and the buttons are in view. Checked, then cancelled (its
+  // preview may still be comparing, with a "Cancel comparison" button of its own): the checked
+  // file is removed.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByRole("button", { name: "Check this moment…" }).click();
   const dialog = page.getByRole("dialog", { name: "Restore the replica to a moment?" });
   await expect(dialog.getByRole("heading", { name: "Restore the replica to a moment?" })).toBeInViewport();
-  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeInViewport();
+  await expect(dialog.getByRole("button", { name: "Cancel", exact: true })).toBeInViewport();
   await expect(dialog.getByRole("button", { name: "Restore this moment" })).toBeInViewport();
   await expect(dialog.getByTestId("restore-verify")).toContainText("Verified: Restorable into this version", {
     timeout: 30_000,
   });
   await expect(dialog.getByRole("heading", { name: "Restore the replica to a moment?" })).toBeInViewport();
   expect(checkFiles()).toHaveLength(1);
-  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await dialog.getByRole("button", { name: "Cancel", exact: true }).click();
   await expect(dialog).toBeHidden();
   await expect.poll(checkFiles).toEqual([]);
   await page.setViewportSize({ width: 1280, height: 800 });
