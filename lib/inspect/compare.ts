@@ -28,6 +28,8 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 type Sink = {
   diff: TableDiff;
+  /** How many rows of each kind `first` keeps (FIRST_ROWS unless the caller asked for more). */
+  limit: number;
   mask: (row: Cell[]) => Cell[];
   keyIndexes: number[];
 };
@@ -46,12 +48,12 @@ function newDiff(table: string, shape: TableShape): TableDiff {
 
 function addRow(sink: Sink, kind: "added" | "removed", row: unknown[]): void {
   sink.diff[kind]++;
-  if (sink.diff.first[kind].length < FIRST_ROWS) sink.diff.first[kind].push(sink.mask(row.map(toCell)));
+  if (sink.diff.first[kind].length < sink.limit) sink.diff.first[kind].push(sink.mask(row.map(toCell)));
 }
 
 function changeRow(sink: Sink, before: unknown[], after: unknown[]): void {
   sink.diff.changed++;
-  if (sink.diff.first.changed.length >= FIRST_ROWS) return;
+  if (sink.diff.first.changed.length >= sink.limit) return;
   const columns = sink.diff.columns.filter((_, i) => !sameValue(before[i], after[i]));
   const maskedBefore = sink.mask(before.map(toCell));
   const change: ChangedRow = {
@@ -72,7 +74,7 @@ function oneSided(db: Db, schema: string, table: string, kind: "added" | "remove
   const shape = tableShape(db, table, schema);
   const diff = newDiff(table, shape);
   diff.only = kind === "added" ? "to" : "from";
-  const sink: Sink = { diff, mask: rowMasker(table, shape.columns), keyIndexes: [] };
+  const sink: Sink = { diff, limit: FIRST_ROWS, mask: rowMasker(table, shape.columns), keyIndexes: [] };
   const source = `${quoteName(schema)}.${quoteName(table)}`;
   const count = (db.prepare(`SELECT COUNT(*) AS n FROM ${source}`).get() as { n: number }).n;
   const first = db
@@ -340,11 +342,16 @@ export function domainLines(db: Db, tables: TableDiff[], views: { from: DomainVi
   return lines;
 }
 
-/** Compares `main` (from) with the ATTACHed `other` (to), inside one read transaction on both. */
+/**
+ * Compares `main` (from) with the ATTACHed `other` (to), inside one read transaction on both.
+ * `sampleRows` keeps more than FIRST_ROWS differing rows of the tables it names (a caller that
+ * must see every differing row of a small table, e.g. to tell bookkeeping from data).
+ */
 export function compareAttached(
   db: Db,
   labels: { from: string; to: string },
   onProgress: (progress: CompareProgress) => void,
+  sampleRows: Record<string, number> = {},
 ): Comparison {
   const started = Date.now();
   db.exec("BEGIN");
@@ -373,6 +380,7 @@ export function compareAttached(
       if (plan.columnsOnOneSide.length > 0) diff.columnsOnOneSide = plan.columnsOnOneSide;
       const sink: Sink = {
         diff,
+        limit: Math.max(FIRST_ROWS, sampleRows[plan.table] ?? 0),
         mask: rowMasker(plan.table, plan.columns),
         keyIndexes: plan.shape.key.map((c) => plan.columns.indexOf(c)).filter((i) => i >= 0),
       };

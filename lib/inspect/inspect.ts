@@ -100,15 +100,24 @@ export function backupRows(
   );
 }
 
-/** What changes when `from` becomes `to` (the restore preview: from = live, to = the backup). */
+/**
+ * What changes when `from` becomes `to` (the restore preview: from = live, to = the backup).
+ * `sampleRows`: how many differing rows to return for the tables named (FIRST_ROWS otherwise).
+ */
 export function compareFiles(
   from: { path: string; label: string },
   to: { path: string; label: string },
   shipped: MigrationFile[],
-  options: { onProgress?: (progress: CompareProgress) => void; signal?: AbortSignal } = {},
+  options: {
+    onProgress?: (progress: CompareProgress) => void;
+    signal?: AbortSignal;
+    sampleRows?: Record<string, number>;
+  } = {},
 ): Promise<Comparison> {
+  const { sampleRows, ...taskOptions } = options;
+  const labels = { from: from.label, to: to.label };
   return inWorker([from.path, to.path], shipped, () =>
-    runInspectTask("compare", { from: from.path, to: to.path, labels: { from: from.label, to: to.label } }, options),
+    runInspectTask("compare", { from: from.path, to: to.path, labels, sampleRows }, taskOptions),
   );
 }
 

@@ -14,7 +14,12 @@ export type InspectTasks = {
   contents: (args: { path: string; sizes: boolean }) => BackupContents;
   rows: (args: { path: string; table: string; after: string | null; limit: number }) => RowsPage;
   domain: (args: { path: string }) => DomainView;
-  compare: (args: { from: string; to: string; labels: { from: string; to: string } }) => Comparison;
+  compare: (args: {
+    from: string;
+    to: string;
+    labels: { from: string; to: string };
+    sampleRows?: Record<string, number>;
+  }) => Comparison;
 };
 
 export type InspectRequest = {
@@ -51,7 +56,7 @@ const tasks: InspectTasks = {
   contents: ({ path, sizes }) => withFile(path, (db) => listTables(db, statSync(path).size, sizes)),
   rows: ({ path, table, after, limit }) => withFile(path, (db) => readRows(db, table, after, limit)),
   domain: ({ path }) => withFile(path, (db) => domainView(db)),
-  compare: ({ from, to, labels }) =>
+  compare: ({ from, to, labels, sampleRows }) =>
     withFile(from, (db) => {
       // ATTACH opens the file with the main connection's flags: read-only as well.
       db.prepare("ATTACH DATABASE ? AS other").run(to);
@@ -62,7 +67,7 @@ const tasks: InspectTasks = {
         // Say which side is refused: the caller verifies that file to explain why.
         throw Object.assign(error as Error, { side: "to" });
       }
-      return compareAttached(db, labels, (progress) => report(progress));
+      return compareAttached(db, labels, (progress) => report(progress), sampleRows);
     }),
 };
 

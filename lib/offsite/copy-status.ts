@@ -24,6 +24,12 @@ export type OffsiteCopyState = {
   upload?: { key: string; uploadId: string };
   /** 0-100 while uploading (from memory: the server process that uploads). */
   percent?: number;
+  /**
+   * Done without an upload: `key` is the copy of this older backup, which holds the same bytes
+   * ("sha256") or the same data apart from Opstage's own record of its backups ("data").
+   * Offsite retention keeps an object while a backup's state shares it.
+   */
+  shared?: { from: string; sameAs: "sha256" | "data" };
 };
 
 /** Whether the copy is between two attempts, or in one after an earlier failed. */
@@ -34,7 +40,7 @@ export function isRetrying(state: OffsiteCopyState | null): boolean {
   );
 }
 
-/** One line for lists: "done", "uploading 42%", "retrying: attempt 2 of 8 failed …", "failed …". */
+/** One line for lists: "done", "done (same data as …; not uploaded again)", "uploading 42%", "retrying: attempt 2 of 8 failed …", "failed …". */
 export function describeCopyState(state: OffsiteCopyState | null): string {
   if (!state) return "—";
   if (state.status === "uploading") {
@@ -47,5 +53,7 @@ export function describeCopyState(state: OffsiteCopyState | null): string {
       : "pending";
   }
   if (state.status === "failed") return `failed after ${state.attempts} attempts: ${state.error}`;
+  const encrypted = state.encrypted ? "encrypted, " : "";
+  if (state.shared) return `done (${encrypted}same data as ${state.shared.from}; not uploaded again)`;
   return state.encrypted ? "done (encrypted)" : "done";
 }

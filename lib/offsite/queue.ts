@@ -12,6 +12,7 @@ import PQueue from "p-queue";
 import pRetry from "p-retry";
 import { listBackups } from "../backup/catalog";
 import { BackupNameError } from "../backup/files";
+import { readManifest } from "../backup/manifest";
 import { KnownError } from "../errors";
 import { logger } from "../log";
 import { processSingleton } from "../process-singleton";
@@ -27,7 +28,7 @@ import {
   writeCopyState,
   type OffsiteCopyState,
 } from "./copy-state";
-import { COPY_ATTEMPTS } from "./copy-status";
+import { COPY_ATTEMPTS, isRetrying } from "./copy-status";
 import { loadOffsiteTarget, type OffsiteKind, type OffsiteTarget } from "./target";
 
 export { COPY_ATTEMPTS };
@@ -205,6 +206,12 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
   const backupGone = () => !existsSync(path.join(/* turbopackIgnore: true */ backupDir, name));
   let lastError = prior?.error;
   try {
+    // In the copy lane: the decision waits for the upload before it (the previous run's copy,
+    // usually), so that it can share that copy rather than upload beside it.
+    if (kind === "scheduled") {
+      await olderFirstAttempts(backupDir, name, signal);
+      if (await l.uploads.add(() => shareNewestCopy(config, target, client, name, save))) return;
+    }
     const attemptOnce = async (attempt: number) => {
       if (signal.aborted) throw new StoppedError("the server is stopping");
       const uploading = (upload?: { key: string; uploadId: string }) =>
@@ -335,10 +342,93 @@ async function copyWithRetries({ config, name, kind }: CopyRequest, l: CopyLane)
         kind,
       },
     });
-    if (kind === "scheduled") await applyRetention(target, client);
+    if (kind === "scheduled") await applyRetention(target, client, backupDir);
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * Waits while an older backup's copy in this process is on its first attempt: the previous run's
+ * copy, which this one may share, can still be loading the S3 SDK when this one is queued. Not
+ * while it retries (a failing copy delays a newer one by one attempt at most, as in the lane).
+ * Polled: the state of the older copy is a file, written by its own attempts.
+ */
+async function olderFirstAttempts(backupDir: string, name: string, signal: AbortSignal): Promise<void> {
+  const createdAt = readManifest(backupDir, name)?.createdAt ?? "";
+  const prefix = `${backupDir}\0`;
+  for (;;) {
+    const waiting = [...lane().copies.entries()].filter(([key]) => {
+      if (!key.startsWith(prefix)) return false;
+      const older = key.slice(prefix.length);
+      const olderAt = readManifest(backupDir, older)?.createdAt ?? "";
+      if (olderAt > createdAt || (olderAt === createdAt && older >= name)) return false;
+      const state = readCopyState(backupDir, older);
+      return state?.status !== "done" && state?.status !== "failed" && !isRetrying(state);
+    });
+    if (waiting.length === 0 || signal.aborted) return;
+    await Promise.race([Promise.all(waiting.map(([, copy]) => copy)), abortableSleep(200, signal)]);
+  }
+}
+
+/**
+ * A scheduled backup of an unchanged database is not uploaded again: its state points at the
+ * newest copy already in the bucket (reuse.ts says when). Only scheduled backups: a manual or
+ * pre-upgrade backup is one a person (or an upgrade) asked for, and gets a copy of its own.
+ * True when shared (state done, audited, retention applied).
+ */
+async function shareNewestCopy(
+  config: CopyRequest["config"],
+  target: OffsiteTarget,
+  client: S3Client,
+  name: string,
+  save: (state: OffsiteCopyState) => Promise<void>,
+): Promise<boolean> {
+  const startedAt = Date.now();
+  const { findSharableCopy } = await import("./reuse");
+  const decision = await findSharableCopy(client, target, config.backupDir, name, lane().stopping.signal);
+  if (!decision.shared) {
+    logger().info(`offsite copy of ${name}: uploaded (${decision.reason})`);
+    return false;
+  }
+  const copy = decision.shared;
+  const durationMs = Date.now() - startedAt;
+  await save({
+    status: "done",
+    at: new Date().toISOString(),
+    attempts: 0,
+    key: copy.key,
+    sha256: copy.sha256,
+    bytes: copy.bytes,
+    encrypted: copy.encrypted,
+    durationMs,
+    shared: { from: copy.sharedFrom, sameAs: copy.sameAs },
+  });
+  const why =
+    copy.sameAs === "sha256"
+      ? "the same sha256"
+      : `the same data as ${copy.comparedWith} apart from backup bookkeeping`;
+  logger().info(`offsite copy of ${name}: not uploaded again, shares ${copy.key} (${why})`);
+  await recordAuditSafely({
+    actor: SYSTEM_ACTOR,
+    action: "backup.offsite.reused",
+    result: "SUCCESS",
+    targetType: "backup",
+    targetId: name,
+    message: `same data as ${copy.sharedFrom}; not uploaded again`,
+    metadata: {
+      key: copy.key,
+      bucket: target.bucket,
+      sha256: copy.sha256,
+      sharedFrom: copy.sharedFrom,
+      comparedWith: copy.comparedWith,
+      sameAs: copy.sameAs,
+      durationMs,
+      kind: "scheduled",
+    },
+  });
+  await applyRetention(target, client, config.backupDir);
+  return true;
 }
 
 /** When this process started: multipart uploads begun before it are nobody's any more. */
@@ -413,10 +503,21 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function applyRetention(target: OffsiteTarget, client: S3Client): Promise<void> {
+async function applyRetention(target: OffsiteTarget, client: S3Client, backupDir: string): Promise<void> {
   const [{ applyRemoteRetention }, { describeS3Error }] = await Promise.all([import("./remote"), import("./s3")]);
   try {
-    const deleted = await applyRemoteRetention(client, target);
+    // An object a backup's state shares stays while that backup is kept here (deleting the backup
+    // it was uploaded from does not delete it).
+    const shared = new Set(
+      listCopyStateNames(backupDir)
+        .map((name) => readCopyState(backupDir, name))
+        .filter((state) => state?.status === "done" && state.shared && state.key)
+        .map((state) => state!.key!),
+    );
+    const { deleted, keptShared } = await applyRemoteRetention(client, target, shared);
+    if (keptShared.length > 0) {
+      logger().info(`offsite retention kept ${keptShared.join(", ")}: shared by newer backups kept here`);
+    }
     if (deleted.length === 0) return;
     logger().info(`offsite retention deleted ${deleted.join(", ")}`);
     await recordAuditSafely({

@@ -81,11 +81,20 @@ export async function listRemoteCopies(client: S3Client, target: OffsiteTarget):
   return copies.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name));
 }
 
-/** Deletes the scheduled copies beyond the newest `keep`; returns their names. */
-export async function applyRemoteRetention(client: S3Client, target: OffsiteTarget): Promise<string[]> {
+/**
+ * Deletes the scheduled copies beyond the newest `keep`, except the objects in `sharedKeys` (a
+ * local backup's state shares them: reuse.ts). Returns the names deleted and those kept for that.
+ */
+export async function applyRemoteRetention(
+  client: S3Client,
+  target: OffsiteTarget,
+  sharedKeys: ReadonlySet<string> = new Set(),
+): Promise<{ deleted: string[]; keptShared: string[] }> {
   const scheduled = (await listRemoteCopies(client, target)).filter((copy) => copy.kind === "scheduled");
-  const doomed = scheduled.slice(target.keepScheduled);
-  if (doomed.length === 0) return [];
+  const beyond = scheduled.slice(target.keepScheduled);
+  const isShared = (copy: RemoteCopy) => sharedKeys.has(objectKey(target, copy.name));
+  const doomed = beyond.filter((copy) => !isShared(copy));
+  const keptShared = beyond.filter(isShared).map((copy) => copy.name);
   // One DeleteObject per key, not DeleteObjects: that one requires a Content-MD5 header, which
   // newer SDKs replace with a CRC32 checksum that several S3-compatible stores reject. The object
   // first, then its manifest: a crash in between leaves a manifest listed as "not present",
@@ -94,5 +103,5 @@ export async function applyRemoteRetention(client: S3Client, target: OffsiteTarg
     await client.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: objectKey(target, copy.name) }));
     await client.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: objectKey(target, `${copy.name}.json`) }));
   }
-  return doomed.map((copy) => copy.name);
+  return { deleted: doomed.map((copy) => copy.name), keptShared };
 }

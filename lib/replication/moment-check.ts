@@ -58,6 +58,8 @@ export type MomentCheck = {
 type CheckRecord = MomentCheck & {
   /** The verified copy's name in the data folder. */
   file: string;
+  /** What proved the copy's integrity at the check (restore.ts, PreparedRestore). */
+  integrityBy?: string;
   /** What the report and the audit call it: "replica … as of …". */
   label: string;
 };
@@ -145,6 +147,7 @@ export async function checkMoment(input: {
     expiresAt: new Date(now + momentCheckTtlMs(config)).toISOString(),
     file: path.basename(prepared.temp),
     label,
+    integrityBy: `${prepared.integrityBy} (at the check of the moment)`,
   };
   try {
     ensureDir(config.dataDir);
@@ -191,9 +194,17 @@ export function claimMomentCheck(
     throw new MomentCheckError("not_found", `The check of ${record.moment} expired and was removed. ${EXPIRED_ADVICE}`);
   }
   inUse.add(checkId);
-  const { file: _file, label, ...check } = record;
+  const { file: _file, label, integrityBy, ...check } = record;
   return {
-    prepared: { source: file, temp: file, verification: record.verification, label },
+    // Copied, checked and verified at the check: the install does none of it again.
+    prepared: {
+      source: file,
+      temp: file,
+      verification: record.verification,
+      label,
+      phasesMs: { copyMs: 0, checkMs: 0, verifyMs: 0 },
+      integrityBy: integrityBy ?? "integrity_check at the check of the moment",
+    },
     check,
     release: () => {
       removeCheck(config.dataDir, checkId, record);

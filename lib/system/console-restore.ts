@@ -15,6 +15,7 @@ import {
   retirePreRestores,
   takeRestoreMarker,
   type PreparedRestore,
+  type RestorePhases,
   type RestoreReport,
 } from "../backup/restore";
 import type { Config } from "../config";
@@ -35,6 +36,22 @@ import { withServicesPaused } from "./services";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
 
+/** The restore's own steps (restore.ts) and what the console adds around the swap, in milliseconds. */
+export type ConsoleRestorePhases = RestorePhases & {
+  /** Services stopped and the exclusive lease taken (requests in flight drained). */
+  pauseMs: number;
+  /** The new file migrated as a start would, and put back in WAL mode. */
+  reopenMs: number;
+  /** The restore audited in the new file, the owner ensured. */
+  auditMs: number;
+  /** Services started again on the new file. */
+  resumeMs: number;
+  /** From the request's start of the restore to its answer. */
+  totalMs: number;
+};
+
+export type ConsoleRestoreReport = RestoreReport & { phasesMs: ConsoleRestorePhases };
+
 export async function restoreFromConsole(input: {
   config: Config;
   /** A stored backup's name, or (with `file`) a label for what is restored. */
@@ -49,8 +66,10 @@ export async function restoreFromConsole(input: {
   actor: AuditActor;
   actorLabel: string;
   origin: RequestOrigin;
-}): Promise<RestoreReport> {
+}): Promise<ConsoleRestoreReport> {
   const { config, shipped } = input;
+  const started = performance.now();
+  const around = { pauseMs: 0, reopenMs: 0, auditMs: 0, resumeMs: 0 };
   const log = (message: string) => logger().info(`restore: ${message}`);
   if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
   const prepared =
@@ -67,20 +86,27 @@ export async function restoreFromConsole(input: {
   // starts a new generation on the restored one (another database); the scheduler reads its
   // settings anew.
   let report: RestoreReport;
+  const pausing = performance.now();
+  let resuming = 0;
   try {
     report = await withServicesPaused(() =>
       withDatabaseReleased(async () => {
+        around.pauseMs = performance.now() - pausing;
         let installed: RestoreReport;
+        let reopening = 0;
         try {
           installed = await installRestore({ config, prepared, keepSettings: input.keepSettings });
           log(`installed ${installed.file}; the replaced database is ${installed.preRestore}`);
         } finally {
           // Whatever happened, serve again on the file now in place (the old one when the swap
           // failed): migrate it as a start would.
+          reopening = performance.now();
           const db = getAppDatabase();
           await migrateOnStart(db, shipped, APP_VERSION, config, log);
           enableWal(db);
+          around.reopenMs = performance.now() - reopening;
         }
+        const auditing = performance.now();
         const marker = takeRestoreMarker(config.dataDir);
         await recordAuditSafely({
           actor: input.actor,
@@ -97,9 +123,12 @@ export async function restoreFromConsole(input: {
             `the restored database had no users; created ${bootstrap.user.username} with password ${bootstrap.generatedPassword}`,
           );
         }
+        around.auditMs = performance.now() - auditing;
+        resuming = performance.now();
         return installed;
       }),
     );
+    around.resumeMs = performance.now() - resuming;
   } catch (error) {
     // Refused before the swap (requests still running past the drain time): drop the copy.
     discardTempFile(prepared.temp);
@@ -118,7 +147,13 @@ export async function restoreFromConsole(input: {
     );
   }
   notify(restoreDoneEvent(report.file, input.actorLabel, report.preRestore));
-  return { ...report, deletedPreRestores };
+  const phasesMs = { ...report.phasesMs, ...around, totalMs: performance.now() - started };
+  log(
+    `done in ${Math.round(phasesMs.totalMs)} ms: ${Object.entries(phasesMs)
+      .map(([phase, ms]) => `${phase.replace(/Ms$/, "")} ${Math.round(ms)}`)
+      .join(", ")}`,
+  );
+  return { ...report, phasesMs, deletedPreRestores };
 }
 
 /**
@@ -132,7 +167,7 @@ export async function restoreMomentFromConsole(
     /** The age identity of an encrypted replica: used for this restore only, never stored or logged. */
     identityText?: string | null;
   },
-): Promise<RestoreReport & { moment: string; requested: string; generation: ReplicaRestore["generation"] }> {
+): Promise<ConsoleRestoreReport & { moment: string; requested: string; generation: ReplicaRestore["generation"] }> {
   if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
   const { identityText, ...rest } = input;
   const restored = await restoreReplicaToTemp(input.config, input.at, { identityText });

@@ -140,9 +140,11 @@ describe("the heartbeat with an offsite target", () => {
   });
 
   const { count, pings, setSchedule } = runProbes(() => ({ dataDir, monitor, server, cookie }));
+  /** Copies done: uploaded, or shared with the previous run's copy (an unchanged database). */
+  const copiesDone = () => count("backup.offsite.copied") + count("backup.offsite.reused");
   /** Every success ping so far followed an offsite copy: never more pings than copies. */
   const pingsFollowCopies = () => {
-    const [sent, copied] = [pings(""), count("backup.offsite.copied")];
+    const [sent, copied] = [pings(""), copiesDone()];
     assert.ok(sent <= copied, `${sent} success pings, but only ${copied} offsite copies done`);
   };
 
@@ -152,6 +154,8 @@ describe("the heartbeat with an offsite target", () => {
       pingsFollowCopies();
       return pings("") >= 2;
     });
+    // Nothing changed between those runs: the second shares the first's copy, and pings all the same.
+    assert.ok(count("backup.offsite.reused") >= 1, "an unchanged run's copy is shared");
     await setSchedule(null);
 
     // The store down: the backups succeed, their copies fail for good, the monitor hears /fail.
@@ -174,7 +178,7 @@ describe("the heartbeat with an offsite target", () => {
     }
     await waitFor(
       "the copies in flight to end",
-      () => count("backup.offsite.failed") + count("backup.offsite.copied") === count("backup.sqlite.created"),
+      () => count("backup.offsite.failed") + copiesDone() === count("backup.sqlite.created"),
       60_000,
     );
 
@@ -205,12 +209,12 @@ describe("the heartbeat with an offsite target", () => {
     } finally {
       rmSync(filler);
     }
-    // One ping per run: success per copied run, /fail per copy failed for good or backup failed.
+    // One ping per run: success per copied (or shared) run, /fail per copy failed for good or
+    // backup failed.
     await waitFor(
       "one ping per run",
       () =>
-        pings("") === count("backup.offsite.copied") &&
-        pings("/fail") === count("backup.offsite.failed") + count("backup.sqlite.failed"),
+        pings("") === copiesDone() && pings("/fail") === count("backup.offsite.failed") + count("backup.sqlite.failed"),
       30_000,
       () => `${JSON.stringify(monitor.received)}`,
     );

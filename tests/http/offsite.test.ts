@@ -282,10 +282,20 @@ describe("copies", () => {
     });
     assert.equal(schedule.status, 200, schedule.text);
     let scheduled: BackupRow[] = [];
+    let users = 0;
     try {
       scheduled = await until("four scheduled backups", async () => {
         const { body } = await api("/api/admin/backups");
         const rows = (body.backups as BackupRow[]).filter((b) => b.kind === "scheduled");
+        // A user after each run: each run has data of its own, so each is uploaded (an unchanged
+        // run would share the previous copy: offsite-shared-copy.test.ts).
+        if (rows.length >= users) {
+          const made = await api("/api/admin/users", {
+            method: "POST",
+            body: JSON.stringify({ username: `retention-${++users}`, role: "viewer", password: "viewer-password-123" }),
+          });
+          assert.equal(made.status, 201, made.text);
+        }
         return rows.length >= 4 ? rows : undefined;
       });
     } finally {
