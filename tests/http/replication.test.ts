@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
+import Database from "better-sqlite3";
 import { runCli, startServer, type RunningServer } from "../support/server";
 import { signIn } from "../support/session";
 import { startSftpServer } from "../support/sftp-server";
@@ -485,6 +486,15 @@ describe("a checked moment compared with the live database (the restore dialog's
       );
 
       // Cancelled at once: the job says so, and the check is still there to install or discard.
+      // 200,000 audit rows more in the live database first, so that the comparison is still
+      // reading when the cancel arrives (the small database above compares in milliseconds).
+      const live = new Database(path.join(dataDir, "opstage.db"));
+      live.pragma("busy_timeout = 5000");
+      live.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+        INSERT INTO AuditEvent (id, actorType, action, result, message, createdAt)
+        SELECT printf('bulk%07d', i), 'SYSTEM', 'bulk.row', 'SUCCESS', 'a row written after the moment',
+          '2026-01-01T00:00:00.000+00:00' FROM n`);
+      live.close();
       const again = (await (await call(compareUrl, owner, "POST", { against: "live" })).json()) as Job;
       const cancelled = await call(`${compareUrl}?id=${again.id}`, owner, "DELETE");
       assert.equal(cancelled.status, 200);
