@@ -48,32 +48,44 @@ test("an owner restores a moment: picker, check, typed confirmation, restored", 
   await expect(zones).toContainText("(your time, America/New_York)");
   await expectAccessibleEverywhere(page, "Replication with a moment picked");
 
-  // Opened on a phone: the title and the buttons are in view. Checked, then cancelled: the
-  // checked file is removed.
+  // Opened on a phone: the title and the buttons are in view. Checked, then cancelled (its
+  // preview may still be comparing, with a "Cancel comparison" button of its own): the checked
+  // file is removed.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByRole("button", { name: "Check this moment…" }).click();
   const dialog = page.getByRole("dialog", { name: "Restore the replica to a moment?" });
   await expect(dialog.getByRole("heading", { name: "Restore the replica to a moment?" })).toBeInViewport();
-  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeInViewport();
+  await expect(dialog.getByRole("button", { name: "Cancel", exact: true })).toBeInViewport();
   await expect(dialog.getByRole("button", { name: "Restore this moment" })).toBeInViewport();
   await expect(dialog.getByTestId("restore-verify")).toContainText("Verified: Restorable into this version", {
     timeout: 30_000,
   });
   await expect(dialog.getByRole("heading", { name: "Restore the replica to a moment?" })).toBeInViewport();
   expect(checkFiles()).toHaveLength(1);
-  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await dialog.getByRole("button", { name: "Cancel", exact: true }).click();
   await expect(dialog).toBeHidden();
   await expect.poll(checkFiles).toEqual([]);
   await page.setViewportSize({ width: 1280, height: 800 });
 
+  // A token made after the moment: the restore dialog's preview shows the restore takes it away.
+  const created = await page.request.post("/api/admin/tokens", { data: { name: "e2e-moment", expiresInDays: null } });
+  expect(created.status()).toBe(201);
   await page.getByRole("button", { name: "Check this moment…" }).click();
   await expect(dialog.getByTestId("restore-verify")).toContainText("Verified", { timeout: 30_000 });
   await expect(dialog.getByTestId("moment-restored")).toContainText(/\(server, (Etc\/)?UTC\)/);
+  const preview = dialog.getByTestId("restore-preview");
+  await expect(preview).toContainText(/the live database → the replica at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
+  await expect(preview.getByTestId("compare-domain")).toContainText("token e2e-moment: works → gone", {
+    timeout: 30_000,
+  });
+  await expect(preview.locator('[data-testid="compare-table"][data-table="ApiToken"]')).toContainText(
+    "0 added, 1 removed",
+  );
   await expect(dialog.getByTestId("restore-effects")).toContainText("kept in the pre-restore backup");
   await expect(dialog.getByTestId("restore-effects")).toContainText("Kept from this instance: the backup schedule");
   const restore = dialog.getByRole("button", { name: "Restore this moment" });
   await expect(restore).toBeDisabled();
-  await expectAccessibleEverywhere(page, "the moment restore dialog, checked");
+  await expectAccessibleEverywhere(page, "the moment restore dialog, checked, with its preview");
 
   const confirm = dialog.getByLabel("Type the moment as the server shows it to confirm");
   const expected = (await confirm.getAttribute("placeholder"))!;

@@ -4,6 +4,7 @@
 // is a cache of something that can be computed again, so it lives in memory (the last few,
 // for the page that polls it).
 import { randomUUID } from "node:crypto";
+import { acquireSharedLease } from "../db/lease";
 import { KnownError } from "../errors";
 import { logger } from "../log";
 import type { MigrationFile } from "../migrate/files";
@@ -86,6 +87,34 @@ export function startComparison(
   all.push(entry);
   while (all.length > KEPT_JOBS) all.shift();
   return job;
+}
+
+/** What a comparison calls the live database. */
+const LIVE_LABEL = "the live database";
+
+/**
+ * Starts comparing the live database with `to`, i.e. what a restore of `to` changes (or joins
+ * that comparison). The live file is read under a shared database lease held until the
+ * comparison ends, so that a restore cannot swap it meanwhile; inside a request it is counted on
+ * the request's own lease (lib/db/lease.ts). `onEnd` is called then too, whatever the outcome.
+ */
+export async function startComparisonWithLive(
+  databasePath: string,
+  to: CompareSide,
+  shipped: MigrationFile[],
+  onEnd: () => void = () => {},
+): Promise<ComparisonJob> {
+  let release: () => void;
+  try {
+    release = await acquireSharedLease();
+  } catch (error) {
+    onEnd();
+    throw error;
+  }
+  return startComparison({ path: databasePath, label: LIVE_LABEL }, to, shipped, () => {
+    release();
+    onEnd();
+  });
 }
 
 export function comparisonJob(id: string): ComparisonJob {

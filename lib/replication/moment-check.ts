@@ -8,12 +8,13 @@
 // sweeps (files.ts, removeStaleTempFiles): the verified copy and a small JSON record that says
 // what it is. Nothing about a check lives only in memory, so a restart can never leave a check
 // whose file nobody removes; the in-memory set below only keeps the sweeper off a check that an
-// install is using at that moment.
+// install is using at that moment, and the readers map keeps it off a check being compared.
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config";
 import { KnownError } from "../errors";
+import { processSingleton } from "../process-singleton";
 import { writeFile } from "node:fs/promises";
 import { commitTempFile, ensureDir, tempPathFor } from "../backup/files";
 import { prepareRestore, type PreparedRestore } from "../backup/restore";
@@ -66,6 +67,14 @@ type CheckRecord = MomentCheck & {
 /** Checks an install is using right now: the sweeper leaves them alone. */
 const inUse = new Set<string>();
 
+/**
+ * Checks a comparison is reading right now (check id → how many, and whether the check was
+ * removed meanwhile so its file goes once the last reader lets go). On globalThis: the compare
+ * route and the sweeper (started from instrumentation) are separate bundles (process-singleton.ts).
+ */
+type Readers = Map<string, { count: number; discard: (() => void) | null }>;
+const readers = () => processSingleton<Readers>("moment-check-readers", () => new Map());
+
 function recordPath(dataDir: string, checkId: string): string {
   return path.join(/* turbopackIgnore: true */ dataDir, `${RECORD_PREFIX}${checkId}.json`);
 }
@@ -86,9 +95,14 @@ function readRecord(dataDir: string, checkId: string): CheckRecord | null {
 }
 
 function removeCheck(dataDir: string, checkId: string, record: CheckRecord | null): void {
-  // With the -wal and -shm that verifying it (SQLite opening a WAL-mode file) may leave beside it.
-  if (record) discardReplicaRestore(path.join(/* turbopackIgnore: true */ dataDir, record.file));
   rmSync(/* turbopackIgnore: true */ recordPath(dataDir, checkId), { force: true });
+  if (!record) return;
+  // With the -wal and -shm that verifying it (SQLite opening a WAL-mode file) may leave beside it.
+  const discard = () => discardReplicaRestore(path.join(/* turbopackIgnore: true */ dataDir, record.file));
+  // A comparison still reading the file keeps it until it ends: the check itself is gone now.
+  const reading = readers().get(checkId);
+  if (reading) reading.discard = discard;
+  else discard();
 }
 
 /**
@@ -199,6 +213,51 @@ export function claimMomentCheck(
   };
 }
 
+/**
+ * The checked copy of a moment, for a comparison to read (never to write): its path, what to call
+ * it, and release(), to call once the comparison ends. Until then the sweeper leaves the check
+ * alone even past its expiry (it goes at the first sweep after), and a cancel or an install
+ * removes the check at once but its file only after release(). An unknown, expired or installing
+ * check is refused with what to do.
+ */
+export function readMomentCheck(
+  config: Config,
+  checkId: string,
+): { path: string; label: string; moment: string; release: () => void } {
+  const record = readRecord(config.dataDir, checkId);
+  if (!record || inUse.has(checkId)) {
+    throw new MomentCheckError(
+      "not_found",
+      `There is no checked moment ${checkId} (cancelled, expired, already restored, or the server restarted). Check the moment again, then compare it.`,
+    );
+  }
+  const file = path.join(/* turbopackIgnore: true */ config.dataDir, record.file);
+  if (Date.parse(record.expiresAt) <= Date.now() || !existsSync(/* turbopackIgnore: true */ file)) {
+    removeCheck(config.dataDir, checkId, record);
+    throw new MomentCheckError(
+      "not_found",
+      `The check of ${record.moment} expired and was removed. Check the moment again, then compare it.`,
+    );
+  }
+  const all = readers();
+  const reading = all.get(checkId) ?? { count: 0, discard: null };
+  reading.count++;
+  all.set(checkId, reading);
+  let released = false;
+  return {
+    path: file,
+    label: record.label,
+    moment: record.moment,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--reading.count > 0) return;
+      all.delete(checkId);
+      reading.discard?.();
+    },
+  };
+}
+
 /** Removes every expired check (and a record whose file is gone). Returns the check ids removed. */
 export function sweepExpiredMomentChecks(config: Config, now: number = Date.now()): string[] {
   let names: string[];
@@ -211,7 +270,7 @@ export function sweepExpiredMomentChecks(config: Config, now: number = Date.now(
   for (const name of names) {
     if (!name.startsWith(RECORD_PREFIX) || !name.endsWith(".json")) continue;
     const checkId = name.slice(RECORD_PREFIX.length, -".json".length);
-    if (!CHECK_ID.test(checkId) || inUse.has(checkId)) continue;
+    if (!CHECK_ID.test(checkId) || inUse.has(checkId) || readers().has(checkId)) continue;
     const record = readRecord(config.dataDir, checkId);
     if (record && Date.parse(record.expiresAt) > now) continue;
     removeCheck(config.dataDir, checkId, record);

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
+import Database from "better-sqlite3";
 import { runCli, startServer, type RunningServer } from "../support/server";
 import { signIn } from "../support/session";
 import { startSftpServer } from "../support/sftp-server";
@@ -252,6 +253,59 @@ describe("replication to a folder", () => {
   });
 });
 
+/** A JSON request to the server (its address read at each call: a test may restart it). */
+function apiCaller(serverUrl: () => string) {
+  return (url: string, cookie: string, method = "POST", body?: unknown) =>
+    fetch(`${serverUrl()}${url}`, {
+      method,
+      headers: { Cookie: cookie, "Content-Type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+}
+
+/**
+ * The replica's window once its end is a moment it can restore: a write a second past its first
+ * snapshot has reached it (the snapshot's own second is not such a moment; a window read too soon
+ * has nothing else).
+ */
+async function restorableWindow(
+  call: ReturnType<typeof apiCaller>,
+  owner: string,
+): Promise<{ from: string; to: string }> {
+  const replicaWindow = async () => {
+    const body = (await (await call("/api/admin/replication", owner, "GET")).json()) as {
+      window: { from: string; to: string } | null;
+    };
+    return body.window;
+  };
+  const first = await waitFor("the replica's window", replicaWindow);
+  await waitFor("a second past the first snapshot", () => Date.now() > Date.parse(first.from) + 1000);
+  const token = await call("/api/admin/tokens", owner, "POST", { name: "before-the-moment", expiresInDays: null });
+  assert.equal(token.status, 201, await token.text());
+  return waitFor("the write in the replica", async () => {
+    const now = await replicaWindow();
+    return now && Date.parse(now.to) > Date.parse(first.from) ? now : null;
+  });
+}
+
+/** Makes olga (operator) and vic (viewer), signed in: each role with its session cookie. */
+async function operatorAndViewer(serverUrl: string, ownerCookie: string): Promise<[string, string][]> {
+  const signedIn: [string, string][] = [];
+  for (const [username, role] of [
+    ["olga", "operator"],
+    ["vic", "viewer"],
+  ] as const) {
+    const made = await apiCaller(() => serverUrl)("/api/admin/users", ownerCookie, "POST", {
+      username,
+      role,
+      password: `${role}-password-123`,
+    });
+    assert.equal(made.status, 201, await made.text());
+    signedIn.push([role, await signIn(serverUrl, username, `${role}-password-123`)]);
+  }
+  return signedIn;
+}
+
 describe("restore to a moment through a check", () => {
   test("check, cancel, expiry and start remove the checked file; only owners; bad moments say what to do; the install uses the checked file", async () => {
     const dataDir = tempDir();
@@ -262,29 +316,9 @@ describe("restore to a moment through a check", () => {
     const checkFiles = () => readdirSync(dataDir).filter((name) => name.startsWith(".tmp-"));
     try {
       const owner = await signIn(server.url, "owner", "owner-password-123");
-      const call = (url: string, cookie: string, method = "POST", body?: unknown) =>
-        fetch(`${server.url}${url}`, {
-          method,
-          headers: { Cookie: cookie, "Content-Type": "application/json" },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-      const window = await waitFor("the replica's window", async () => {
-        const body = (await (await call("/api/admin/replication", owner, "GET")).json()) as {
-          window: { from: string; to: string } | null;
-        };
-        return body.window;
-      });
-      for (const [username, role] of [
-        ["olga", "operator"],
-        ["vic", "viewer"],
-      ] as const) {
-        const made = await call("/api/admin/users", owner, "POST", {
-          username,
-          role,
-          password: `${role}-password-123`,
-        });
-        assert.equal(made.status, 201, await made.text());
-        const cookie = await signIn(server.url, username, `${role}-password-123`);
+      const call = apiCaller(() => server.url);
+      const window = await restorableWindow(call, owner);
+      for (const [role, cookie] of await operatorAndViewer(server.url, owner)) {
         for (const [url, method, body] of [
           ["/api/admin/replication/restore/check", "POST", { at: window.to }],
           ["/api/admin/replication/restore/check/0123456789abcdef0123456789abcdef", "DELETE", undefined],
@@ -374,6 +408,102 @@ describe("restore to a moment through a check", () => {
       assert.ok(report.preRestore);
       assert.deepEqual(checkFiles(), [], "the installed check leaves no file");
       assert.match(server.output(), /restore: installed replica the folder/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("a checked moment compared with the live database (the restore dialog's preview)", () => {
+  test("rows written after the moment show as removed; owners only; cancel keeps the check; an unknown check says what to do", async () => {
+    const dataDir = tempDir();
+    const replicaDir = tempDir("opstage-replica-");
+    const server = await startServer({ dataDir, env: fileReplicationEnv(replicaDir) });
+    const checkFiles = () =>
+      readdirSync(dataDir).filter((name) => name.startsWith(".tmp-") && !/-(wal|shm)$/.test(name));
+    try {
+      const owner = await signIn(server.url, "owner", "owner-password-123");
+      const call = apiCaller(() => server.url);
+      // The moment: the window's end now. The users made next are written after it.
+      const window = await restorableWindow(call, owner);
+      const others = await operatorAndViewer(server.url, owner);
+      const checked = await call("/api/admin/replication/restore/check", owner, "POST", { at: window.to });
+      const check = (await checked.json()) as { checkId: string; moment: string };
+      assert.equal(checked.status, 200, JSON.stringify(check));
+      const compareUrl = `/api/admin/replication/restore/check/${check.checkId}/compare`;
+
+      for (const [role, cookie] of others) {
+        for (const [method, url, body] of [
+          ["POST", compareUrl, { against: "live" }],
+          ["GET", `${compareUrl}?id=anything`, undefined],
+          ["DELETE", `${compareUrl}?id=anything`, undefined],
+        ] as const) {
+          assert.equal((await call(url, cookie, method, body)).status, 403, `${role}: ${method} ${url}`);
+        }
+      }
+
+      const unknown = await call(
+        "/api/admin/replication/restore/check/0123456789abcdef0123456789abcdef/compare",
+        owner,
+        "POST",
+        { against: "live" },
+      );
+      const unknownText = await unknown.text();
+      assert.equal(unknown.status, 404, unknownText);
+      assert.match(
+        unknownText,
+        /no checked moment 0123456789abcdef0123456789abcdef .*Check the moment again, then compare it/,
+      );
+
+      type Job = {
+        id: string;
+        state: string;
+        from: string;
+        to: string;
+        result: { domain: string[]; tables: { table: string; added: number; removed: number }[] } | null;
+      };
+      const started = await call(compareUrl, owner, "POST", { against: "live" });
+      let job = (await started.json()) as Job;
+      assert.equal(started.status, 202, JSON.stringify(job));
+      assert.equal(job.from, "the live database");
+      assert.match(job.to, /^replica the folder .* as of /);
+      job = await waitFor("the comparison to end", async () => {
+        const polled = (await (await call(`${compareUrl}?id=${job.id}`, owner, "GET")).json()) as Job;
+        return polled.state === "running" ? null : polled;
+      });
+      assert.equal(job.state, "done", JSON.stringify(job));
+      const users = job.result!.tables.find((table) => table.table === "User");
+      assert.deepEqual({ added: users?.added, removed: users?.removed }, { added: 0, removed: 2 });
+      assert.ok(job.result!.domain.includes("user olga removed"), job.result!.domain.join("\n"));
+      assert.ok(job.result!.domain.includes("user vic removed"), job.result!.domain.join("\n"));
+      assert.match(job.result!.domain.join("\n"), /audit events? removed/);
+      const audit = (await (await call("/api/admin/audit?action=backup.compared", owner, "GET")).json()) as {
+        events?: { targetId: string | null }[];
+      };
+      assert.ok(
+        audit.events?.some((event) => event.targetId === job.to),
+        `the comparison is audited: ${JSON.stringify(audit)}`,
+      );
+
+      // Cancelled at once: the job says so, and the check is still there to install or discard.
+      // 200,000 audit rows more in the live database first, so that the comparison is still
+      // reading when the cancel arrives (the small database above compares in milliseconds).
+      const live = new Database(path.join(dataDir, "opstage.db"));
+      live.pragma("busy_timeout = 5000");
+      live.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+        INSERT INTO AuditEvent (id, actorType, action, result, message, createdAt)
+        SELECT printf('bulk%07d', i), 'SYSTEM', 'bulk.row', 'SUCCESS', 'a row written after the moment',
+          '2026-01-01T00:00:00.000+00:00' FROM n`);
+      live.close();
+      const again = (await (await call(compareUrl, owner, "POST", { against: "live" })).json()) as Job;
+      const cancelled = await call(`${compareUrl}?id=${again.id}`, owner, "DELETE");
+      assert.equal(cancelled.status, 200);
+      assert.equal(((await cancelled.json()) as Job).state, "cancelled");
+      assert.equal(checkFiles().length, 2, `the checked copy and its record stay: ${checkFiles().join(", ")}`);
+      assert.equal((await call(`/api/admin/replication/restore/check/${check.checkId}`, owner, "DELETE")).status, 200);
+      assert.deepEqual(checkFiles(), []);
+      const afterDiscard = await call(compareUrl, owner, "POST", { against: "live" });
+      assert.equal(afterDiscard.status, 404);
     } finally {
       await server.stop();
     }

@@ -1,11 +1,12 @@
 "use client";
 // Restore to a moment with the same care as a stored backup (restore-steps.tsx): first the check
 // — the server restores the replica as it was then into a temp file beside the live database and
-// verifies it, nothing is replaced — then what is lost / reverts / kept, the moment typed to
-// confirm, and the destructive button, which installs that very checked file. The checked file
-// is removed when the dialog is cancelled or closed (or the page left); the server also removes
-// it when the check expires and at start. An encrypted replica's identity is asked here, sent
-// with the check only, and never kept by the page.
+// verifies it, nothing is replaced — then what the restore changes (the live database compared
+// with that checked file, as a stored backup's preview is), what is lost / reverts / kept, the
+// moment typed to confirm, and the destructive button, which installs that very checked file. The
+// checked file is removed when the dialog is cancelled or closed (or the page left); the server
+// also removes it when the check expires and at start. An encrypted replica's identity is asked
+// here, sent with the check only, and never kept by the page.
 import { useMutation } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -23,6 +24,7 @@ import {
   RestoreProgress,
   RestoreStep,
 } from "../backups/restore-steps";
+import { RestorePreview } from "../backups/[name]/restore-preview";
 
 /** The moment in the server's zone and the viewer's, each named. */
 export function MomentInZones({ at, serverZone, testId }: { at: string; serverZone: string; testId?: string }) {
@@ -228,6 +230,13 @@ export function MomentRestoreDialog({
         onCheck={() => startCheck(identity)}
         check={check}
       />
+      {checked?.verification.restorable && (
+        <RestorePreview
+          name={checked.replicaLabel}
+          compareUrl={`/api/admin/replication/restore/check/${encodeURIComponent(checked.checkId)}/compare`}
+          target={checked.moment === "latest" ? "the replica's newest moment" : `the replica at ${expected}`}
+        />
+      )}
       <RestoreStep id="moment-step-effects" title="Step 2 — What the restore does">
         <RestoreEffects
           since={

@@ -12,8 +12,17 @@ const KEPT_BY_RESTORE = ["schedule", "offsite target", "alert channel"];
 /**
  * `name`: the stored backup to restore. `compareUrl`: another compare endpoint answering the same
  * way (a moment of the replica prepared into a temp file), when the source is not a stored backup.
+ * `target`: what the heading calls the source ("this backup" unless said).
  */
-export function RestorePreview({ name, compareUrl }: { name: string; compareUrl?: string }) {
+export function RestorePreview({
+  name,
+  compareUrl,
+  target = "this backup",
+}: {
+  name: string;
+  compareUrl?: string;
+  target?: string;
+}) {
   const url = compareUrl ?? compareUrlOf(name);
   const { start, job, pollError, cancel } = useComparison(url);
   const { mutate } = start;
@@ -36,7 +45,7 @@ export function RestorePreview({ name, compareUrl }: { name: string; compareUrl?
   return (
     <section aria-labelledby="restore-step-preview" className="text-sm" data-testid="restore-preview">
       <h3 id="restore-step-preview" className="font-semibold">
-        What the restore changes (the live database → this backup)
+        What the restore changes (the live database → {target})
       </h3>
       <div className="mt-1 space-y-2">
         {start.isPending && <p className="text-slate-700">Starting the comparison…</p>}

@@ -6,18 +6,16 @@
 // The live database is read by a read-only connection in the worker, in one read transaction
 // (a consistent moment), under a database lease so that a restore cannot swap the file meanwhile.
 import { z } from "zod";
-import { guardedRoute, jsonError } from "@/app/api/_shared/http";
+import { comparisonJobRoutes, comparisonStarted } from "@/app/api/_shared/comparison-routes";
+import { guardedRoute } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { recordAuditSafely } from "@/lib/audit/record";
 import { auditActorOf } from "@/lib/auth/actor";
 import { getConfig } from "@/lib/config";
-import { acquireSharedLease } from "@/lib/db/lease";
-import { cancelComparison, comparisonJob, startComparison } from "@/lib/inspect/comparison-job";
+import { startComparison, startComparisonWithLive } from "@/lib/inspect/comparison-job";
 import { inspectableBackupPath } from "@/lib/inspect/inspect";
 import { BACKUP_PERMISSIONS } from "@/lib/roles";
 import { shippedMigrations } from "@/lib/system/diagnostics";
-
-const LIVE_LABEL = "the live database";
 
 const BODY = z.union([
   z.object({ against: z.literal("live") }),
@@ -32,12 +30,13 @@ export const POST = guardedRoute<{ name: string }>(
     const { backupDir, databasePath } = getConfig();
     const to = { path: inspectableBackupPath(backupDir, name), label: name };
     const live = body.against === "live";
-    const from = live
-      ? { path: databasePath, label: LIVE_LABEL }
-      : { path: inspectableBackupPath(backupDir, body.name), label: body.name };
-    // Counted on this request's lease and held until the comparison ends (lib/db/lease.ts).
-    const release = live ? await acquireSharedLease() : () => {};
-    const job = startComparison(from, to, shippedMigrations(), release);
+    const job = live
+      ? await startComparisonWithLive(databasePath, to, shippedMigrations())
+      : startComparison(
+          { path: inspectableBackupPath(backupDir, body.name), label: body.name },
+          to,
+          shippedMigrations(),
+        );
     await recordAuditSafely({
       actor: auditActorOf(actor),
       action: "backup.compared",
@@ -47,22 +46,10 @@ export const POST = guardedRoute<{ name: string }>(
       origin,
       metadata: { against: live ? "live" : body.name },
     });
-    return Response.json(job, { status: 202, headers: { "Cache-Control": "no-store" } });
+    return comparisonStarted(job);
   },
 );
 
-function jobId(request: Request): string | null {
-  return new URL(request.url).searchParams.get("id");
-}
-
-export const GET = guardedRoute<{ name: string }>(BACKUP_PERMISSIONS.inspect, async (request) => {
-  const id = jobId(request);
-  if (!id) return jsonError(400, "invalid_input", "Say which comparison: ?id=JOB (POST answers it).");
-  return Response.json(comparisonJob(id), { headers: { "Cache-Control": "no-store" } });
-});
-
-export const DELETE = guardedRoute<{ name: string }>(BACKUP_PERMISSIONS.inspect, async (request) => {
-  const id = jobId(request);
-  if (!id) return jsonError(400, "invalid_input", "Say which comparison: ?id=JOB.");
-  return Response.json(await cancelComparison(id));
-});
+const jobRoutes = comparisonJobRoutes<{ name: string }>(BACKUP_PERMISSIONS.inspect);
+export const GET = jobRoutes.GET;
+export const DELETE = jobRoutes.DELETE;
