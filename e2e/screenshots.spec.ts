@@ -55,7 +55,7 @@ test("the documentation's six states", async ({ browser, baseURL }) => {
     expect((await page.request.post("/api/admin/backups")).status()).toBe(201);
     await expect(async () => {
       await page.goto("/");
-      await expect(page.locator('[data-testid=backup-health-row][data-source=offsite] span').first()).toHaveText(
+      await expect(page.locator("[data-testid=backup-health-row][data-source=offsite] span").first()).toHaveText(
         /retrying|failing/,
         { timeout: 1_000 },
       );
@@ -83,7 +83,10 @@ test("the documentation's six states", async ({ browser, baseURL }) => {
   // 4. The restore dialog on a phone (the viewport only: the dialog is what the phone shows).
   const phone = await ownerPage(browser, baseURL, { phone: true });
   await phone.goto("/settings/backups");
-  await phone.getByRole("button", { name: /^Actions for / }).first().click();
+  await phone
+    .getByRole("button", { name: /^Actions for / })
+    .first()
+    .click();
   await phone.getByRole("menuitem", { name: /^Restore / }).click();
   await expect(phone.getByRole("dialog")).toBeVisible();
   await phone.waitForTimeout(1_000); // its verification step settles; a picture, not a check

@@ -2,6 +2,7 @@
 // The stored backups: a table from 640 px up (the name column stays in view while the rest
 // scrolls sideways), one card per backup below that. Each backup has one Actions menu, holding
 // only what the viewer's role may do.
+import { Fragment } from "react";
 import type { BackupAction } from "@/lib/roles";
 import { formatBytes } from "@/lib/format";
 import { describeCopyState } from "@/lib/offsite/copy-status";
@@ -119,9 +120,9 @@ export function BackupList({
               >
                 <th
                   scope="row"
-                  className={`${sticky} max-w-[16rem] py-2 pr-3 text-left font-mono text-xs font-normal break-all`}
+                  className={`${sticky} max-w-[20rem] py-2 pr-3 text-left font-mono text-xs font-normal [overflow-wrap:anywhere]`}
                 >
-                  {entry.name}
+                  <BreakableName name={entry.name} />
                 </th>
                 <td className="py-2 pr-3">{entry.kind}</td>
                 <td className="py-2 pr-3 text-xs">
@@ -192,4 +193,15 @@ export function BackupList({
       </ul>
     </>
   );
+}
+
+/** A backup's name, allowed to wrap only after its hyphens: one line at 1280 px, two at most. */
+function BreakableName({ name }: { name: string }) {
+  const parts = name.split(/(?<=-)/);
+  return parts.map((part, index) => (
+    <Fragment key={index}>
+      {index > 0 && <wbr />}
+      {part}
+    </Fragment>
+  ));
 }
