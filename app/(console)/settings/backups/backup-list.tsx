@@ -120,7 +120,7 @@ export function BackupList({
               >
                 <th
                   scope="row"
-                  className={`${sticky} max-w-[20rem] py-2 pr-3 text-left font-mono text-xs font-normal [overflow-wrap:anywhere]`}
+                  className={`${sticky} min-w-[17rem] max-w-[20rem] py-2 pr-3 text-left font-mono text-xs font-normal`}
                 >
                   <BreakableName name={entry.name} />
                 </th>
@@ -195,7 +195,10 @@ export function BackupList({
   );
 }
 
-/** A backup's name, allowed to wrap only after its hyphens: one line at 1280 px, two at most. */
+/**
+ * A backup's name, allowed to wrap only after its hyphens: in a column at least 17rem wide, one
+ * line for a plain name and two for a pre-restore or uploaded one, never a break mid-timestamp.
+ */
 function BreakableName({ name }: { name: string }) {
   const parts = name.split(/(?<=-)/);
   return parts.map((part, index) => (
