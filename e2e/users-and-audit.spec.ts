@@ -182,6 +182,7 @@ test("owner changes the generated password, creates an operator and a viewer, re
   await owner.goto("/settings/audit");
   await owner.getByLabel("Keep audit events (days; empty = forever)").fill("400");
   await owner.getByRole("button", { name: "Save retention" }).click();
+  await confirmInDialog(owner, "Keep audit events for 400 days?", "Save and delete older events");
   await expect(owner.getByTestId("retention-saved")).toBeVisible();
   await owner.goto("/settings/audit?action=audit.retention");
   await expect(owner.getByTestId("audit-action")).toHaveText(["audit.retention.changed"]);
