@@ -201,10 +201,14 @@ export function BackupList({
  */
 function BreakableName({ name }: { name: string }) {
   const parts = name.split(/(?<=-)/);
-  return parts.map((part, index) => (
-    <Fragment key={index}>
-      {index > 0 && <wbr />}
-      {part}
-    </Fragment>
-  ));
+  return (
+    <span data-testid="backup-name">
+      {parts.map((part, index) => (
+        <Fragment key={index}>
+          {index > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </span>
+  );
 }
