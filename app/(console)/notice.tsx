@@ -53,7 +53,7 @@ function NoticeCard({ notice, id }: { notice: Notice; id: string }) {
       <button
         type="button"
         aria-label="Dismiss"
-        onClick={() => toast.dismiss(id)}
+        onClick={() => notify(id, null)}
         className="-my-0.5 rounded px-1 leading-none opacity-80 hover:opacity-100"
       >
         <svg aria-hidden="true" viewBox="0 0 12 12" className="h-3 w-3" stroke="currentColor" strokeWidth="1.8">
@@ -64,13 +64,30 @@ function NoticeCard({ notice, id }: { notice: Notice; id: string }) {
   );
 }
 
+// sonner keeps a dismissed toast on screen for its exit animation (about 200 ms), and a toast
+// created under the same id meanwhile is merged into it and removed with it: a notice raised
+// just after the panel's last one was taken away (a file picked, then Upload pressed at once)
+// waits until the old one is gone.
+const EXIT_MS = 400;
+const dismissedAt = new Map<string, number>();
+const waiting = new Map<string, ReturnType<typeof setTimeout>>();
+
 /** Shows `notice` as the toast `id` (replacing that id's last one); null takes it away. */
 export function notify(id: string, notice: Notice | null) {
+  clearTimeout(waiting.get(id));
+  waiting.delete(id);
   if (!notice) {
+    if (toast.getToasts().some((shown) => shown.id === id)) dismissedAt.set(id, Date.now());
     toast.dismiss(id);
     return;
   }
-  toast.custom(() => <NoticeCard notice={notice} id={id} />, { id, duration: DURATION[notice.tone] });
+  const show = () => {
+    waiting.delete(id);
+    toast.custom(() => <NoticeCard notice={notice} id={id} />, { id, duration: DURATION[notice.tone] });
+  };
+  const wait = (dismissedAt.get(id) ?? 0) + EXIT_MS - Date.now();
+  if (wait > 0) waiting.set(id, setTimeout(show, wait));
+  else show();
 }
 
 /** The notice of an API failure: its message, and a sign-in link when the session has ended. */
