@@ -156,6 +156,12 @@ async function userStates(page: Page, label: string, what: (state: string) => st
   await checkState(page, what("users, delete dialog"));
   await page.keyboard.press("Escape");
   await expect(dialog).toBeHidden();
+
+  // The audit list and the Overview name the new user, not its id.
+  await page.goto("/settings/audit?action=user.created");
+  await expect(page.getByTestId("audit-target-name").filter({ hasText: username })).toHaveCount(1);
+  await page.goto("/");
+  await expect(page.getByTestId("audit-target-name").filter({ hasText: username })).toHaveCount(1);
 }
 
 /** My account: the sign-out-everywhere question, and a refused password change. */
