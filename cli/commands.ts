@@ -10,7 +10,7 @@ import { listBackups } from "../lib/backup/catalog";
 import { snapshotToFile } from "../lib/backup/export";
 import { unreadableFileReason } from "../lib/backup/files";
 import { readManifest } from "../lib/backup/manifest";
-import { PRE_RESTORE_KEEP, restoreDatabase, RestoreError } from "../lib/backup/restore";
+import { PRE_RESTORE_KEEP, restoreDatabase, RestoreError, type RestorePhases } from "../lib/backup/restore";
 import { describeRestoreChanges } from "../lib/backup/restore-changes";
 import { verifyDatabaseFile } from "../lib/backup/verify";
 import { formatBytes } from "../lib/format";
@@ -290,6 +290,12 @@ function listCommand(): void {
   }
 }
 
+/** One line: the time each step took (copy and check ran side by side). */
+function describeRestorePhases(phasesMs: RestorePhases): string {
+  const parts = Object.entries(phasesMs).map(([phase, ms]) => `${phase.replace(/Ms$/, "")} ${Math.round(ms)}`);
+  return `Phases (ms; copy and check side by side): ${parts.join(", ")}.`;
+}
+
 async function restoreCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -330,6 +336,8 @@ async function restoreCommand(args: string[]): Promise<void> {
     crashAt: config.testRestoreCrashAt,
   });
   console.log(`Restored ${file} as ${config.databasePath} (sha256 ${report.sha256}).`);
+  if (report.integrityBy) console.log(`Integrity: ${report.integrityBy}.`);
+  console.log(describeRestorePhases(report.phasesMs));
   console.log(
     report.preRestore
       ? `The replaced database is kept as ${path.join(config.backupDir, report.preRestore)}.`

@@ -191,6 +191,21 @@ const envSchema = z.object({
     .string()
     .regex(DURATION_PATTERN, "must be a duration such as 60s or 5m")
     .default("60s"),
+  // How long a checked moment (Settings → Replication: restored into a temp file and verified)
+  // waits for the owner's confirmation before its file is removed.
+  OPSTAGE_RESTORE_CHECK_TTL: z
+    .string()
+    .regex(DURATION_PATTERN, "must be a duration such as 15m or 900s")
+    .default("15m"),
+  // What start-up does when the data folder holds no opstage.db: nothing (a new install), or bring
+  // the database back from the newest offsite copy that verifies, or from the replica's latest moment.
+  OPSTAGE_RESTORE_ON_EMPTY: z
+    .enum(["off", "offsite", "replica"], { error: "must be off, offsite or replica" })
+    .default("off"),
+  // The age identity (AGE-SECRET-KEY-1… file) that decrypts offsite copies at a restore on an
+  // empty start; read then, never stored. The replica's falls back to it.
+  OPSTAGE_OFFSITE_AGE_IDENTITY_FILE: z.string().min(1, "must not be empty").optional(),
+  OPSTAGE_REPLICATION_AGE_IDENTITY_FILE: z.string().min(1, "must not be empty").optional(),
   // Fault injection for the restore tests only: the restore CLI kills itself after this step.
   OPSTAGE_TEST_RESTORE_CRASH_AT: z
     .enum(["after-verify", "after-snapshot", "after-copy", "after-wal", "after-rename"])
@@ -239,6 +254,17 @@ export type Config = {
   };
   /** Continuous replication with Litestream (OPSTAGE_REPLICATION_*). */
   replication: ReplicationEnvironment;
+  /** OPSTAGE_RESTORE_ON_EMPTY and the identity files it may need (absolute paths). */
+  restoreOnEmpty: RestoreOnEmptyEnvironment;
+};
+
+export type RestoreOnEmptyEnvironment = {
+  /** Where a start with no opstage.db brings the database back from; "off": a new install. */
+  source: "off" | "offsite" | "replica";
+  /** OPSTAGE_OFFSITE_AGE_IDENTITY_FILE: decrypts encrypted offsite copies. */
+  offsiteIdentityFile: string | undefined;
+  /** OPSTAGE_REPLICATION_AGE_IDENTITY_FILE, else the offsite one: decrypts an encrypted replica. */
+  replicaIdentityFile: string | undefined;
 };
 
 export type ReplicationEnvironment = {
@@ -254,6 +280,8 @@ export type ReplicationEnvironment = {
   retention: string;
   uploadTimeout: string;
   alertAfter: string;
+  /** How long a checked moment waits for confirmation (OPSTAGE_RESTORE_CHECK_TTL). */
+  restoreCheckTtl: string;
 };
 
 export type OffsiteEnvironment = {
@@ -370,6 +398,7 @@ export function parseConfig(env: Environment, consumer: ConfigConsumer = "server
       retryFirstDelayMs: e.OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS,
     },
     replication: replicationEnvironment(e),
+    restoreOnEmpty: restoreOnEmptyEnvironment(e),
   };
   refuseSharedFolders(config);
   return config;
@@ -461,6 +490,40 @@ function replicationEnvironment(e: z.infer<typeof envSchema>): ReplicationEnviro
     retention: e.OPSTAGE_REPLICATION_RETENTION,
     uploadTimeout: e.OPSTAGE_REPLICATION_UPLOAD_TIMEOUT,
     alertAfter: e.OPSTAGE_REPLICATION_ALERT_AFTER,
+    restoreCheckTtl: e.OPSTAGE_RESTORE_CHECK_TTL,
+  };
+}
+
+function restoreOnEmptyEnvironment(e: z.infer<typeof envSchema>): RestoreOnEmptyEnvironment {
+  const source = e.OPSTAGE_RESTORE_ON_EMPTY;
+  // A start on an empty data folder has no database to read a target saved in the console from:
+  // what it restores from must be in the environment.
+  if (source === "offsite") {
+    for (const [variable, value] of [
+      ["OPSTAGE_OFFSITE_BUCKET", e.OPSTAGE_OFFSITE_BUCKET],
+      ["OPSTAGE_OFFSITE_ACCESS_KEY_ID", e.OPSTAGE_OFFSITE_ACCESS_KEY_ID],
+      ["OPSTAGE_OFFSITE_SECRET_ACCESS_KEY", e.OPSTAGE_OFFSITE_SECRET_ACCESS_KEY],
+    ] as const) {
+      if (!value) {
+        throw new ConfigError(
+          variable,
+          "is required when OPSTAGE_RESTORE_ON_EMPTY=offsite: an empty start reads the offsite target from the environment only",
+        );
+      }
+    }
+  }
+  if (source === "replica" && e.OPSTAGE_REPLICATION === "off") {
+    throw new ConfigError(
+      "OPSTAGE_REPLICATION",
+      "is required when OPSTAGE_RESTORE_ON_EMPTY=replica: set the same OPSTAGE_REPLICATION_* values the server replicated with",
+    );
+  }
+  const absolute = (file: string | undefined) =>
+    file === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ file);
+  return {
+    source,
+    offsiteIdentityFile: absolute(e.OPSTAGE_OFFSITE_AGE_IDENTITY_FILE),
+    replicaIdentityFile: absolute(e.OPSTAGE_REPLICATION_AGE_IDENTITY_FILE ?? e.OPSTAGE_OFFSITE_AGE_IDENTITY_FILE),
   };
 }
 

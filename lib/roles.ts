@@ -33,6 +33,8 @@ export const BACKUP_PERMISSIONS = {
   upload: "owner",
   schedule: "owner",
   offsite: "owner",
+  /** Browse, compare and export a backup's contents (masked, but users, tokens and the audit log). */
+  inspect: "owner",
 } as const satisfies Record<string, Role>;
 
 export type BackupAction = keyof typeof BACKUP_PERMISSIONS;

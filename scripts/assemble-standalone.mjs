@@ -16,6 +16,7 @@ const copies = [
   ["dist/cli/cli.mjs", `${target}/cli.mjs`],
   ["dist/cli/cli-chunks", `${target}/cli-chunks`],
   ["dist/snapshot-worker.cjs", `${target}/dist/snapshot-worker.cjs`],
+  ["dist/inspect-worker.cjs", `${target}/dist/inspect-worker.cjs`],
   // The pinned Litestream binary (lib/replication/binary.ts), where the image has it.
   ["node_modules/@flydotio/litestream-linux-x64/litestream", `${target}/bin/litestream`],
 ];

@@ -4,6 +4,7 @@ import type { Role } from "@/lib/generated/prisma/client";
 import { BackupHealthBanner } from "./backup-health-banner";
 import { ConsoleNav, type NavItem } from "./console-nav";
 import { requirePageRole } from "./require-page-role";
+import { RestoreBanner } from "./restore-banner";
 import { SignOutButton } from "./sign-out-button";
 import { ConsoleToaster } from "./toaster";
 
@@ -49,6 +50,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
         </div>
       </header>
       {user.role === "owner" && <BackupHealthBanner />}
+      {user.role === "owner" && <RestoreBanner />}
       <main id="main" tabIndex={-1} className="mx-auto max-w-5xl px-4 py-6 focus:outline-none sm:px-6 sm:py-8">
         {children}
       </main>

@@ -20,7 +20,8 @@ export type RevertedUser = {
   changes: ("password" | "role" | "status" | "comes back" | "gone")[];
   role?: { now: string; restored: string };
 };
-export type RevertedToken = { name: string; prefix: string; was: "revoked" | "deleted" };
+/** `id`: absent in the audit events of restores made before it was recorded. */
+export type RevertedToken = { id?: string; name: string; prefix: string; was: "revoked" | "deleted" };
 export type RestoreChanges = {
   users: RevertedUser[];
   /** Tokens usable in the restored database that were revoked or deleted since: revoke them again. */
@@ -159,8 +160,9 @@ function compareTokens(current: TokenRow[], restored: TokenRow[]): RevertedToken
   const back: RevertedToken[] = [];
   for (const token of restored.filter(usable)) {
     const mine = now.get(token.id);
-    if (!mine) back.push({ name: token.name, prefix: token.prefix, was: "deleted" });
-    else if (mine.revokedAt !== null) back.push({ name: token.name, prefix: token.prefix, was: "revoked" });
+    if (!mine) back.push({ id: token.id, name: token.name, prefix: token.prefix, was: "deleted" });
+    else if (mine.revokedAt !== null)
+      back.push({ id: token.id, name: token.name, prefix: token.prefix, was: "revoked" });
   }
   // Revoked ones first: those were taken away on purpose.
   return back.sort((a, b) => (a.was === b.was ? 0 : a.was === "revoked" ? -1 : 1));

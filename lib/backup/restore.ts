@@ -2,10 +2,12 @@
 // so that a refused restore changes nothing and costs the console no downtime:
 //
 // prepareRestore — nothing is locked, the console keeps serving:
-//   1. copy the backup into a temp file beside opstage.db, hashing it on the way, fsync — and,
-//      side by side in a second worker, check the backup's integrity (quick_check when its
-//      manifest has a checksum to compare, else integrity_check; the two together take as long
-//      as the slower one, not their sum);
+//   1. copy the backup into a temp file beside opstage.db, hashed on a second thread as it is
+//      written, fsync — the only pass over the file when the backup's manifest records a passing
+//      proof of these bytes (see prepareRestore); else, side by side in a third worker, check the
+//      backup's integrity (quick_check when its manifest has a checksum to compare, else
+//      integrity_check; copy and check take as long as the slower one, not their sum). The
+//      restore's threads run at the server's priority: someone is waiting for them;
 //   2. verify: the copy's sha256 against the manifest, the backup's integrity, and whether this
 //      build can start on the copy. The backup must not have changed during step 1 (same inode,
 //      size, mtime and ctime before and after), so the bytes checked are the bytes copied: what
@@ -39,7 +41,7 @@ import { carryOverAndCompare, type RestoreChanges } from "./restore-changes";
 import { applyRetention } from "./retention";
 import { diskFreeBytes, isDiskFull } from "./space";
 import { verifyDatabaseFile, type FileVerification } from "./verify";
-import { checkIntegrity, copyFileHashed, hashFile } from "./worker";
+import { checkIntegrity, copyFileHashed, hashFile, type IntegrityResult } from "./worker";
 
 /** The restore was refused; nothing was changed. */
 export class RestoreError extends KnownError {
@@ -54,9 +56,38 @@ export const RESTORE_MARKER = ".restored.json";
 /** Restores keep this many pre-restore backups; older ones are deleted after each restore. */
 export const PRE_RESTORE_KEEP = 3;
 
-export type RestoreMarker = { file: string; sha256: string; restoredAt: string; preRestore: string | null };
+export type RestoreMarker = {
+  file: string;
+  sha256: string;
+  restoredAt: string;
+  preRestore: string | null;
+  /** What proved the restored bytes sound (prepareRestore); absent in markers older than it. */
+  integrityBy?: string;
+};
+
+/**
+ * Milliseconds each step took (the benchmark and the CLI report them). copyMs and checkMs run side
+ * by side, so the prepare phase takes about the larger of the two, not their sum.
+ */
+export type RestorePhases = {
+  /** Step 1: copy into the temp file, hashed on the way, fsync'ed. */
+  copyMs: number;
+  /** Step 1, beside the copy: quick_check or integrity_check of the backup. */
+  checkMs: number;
+  /** Step 2: the checksum compared and "can this build start on it" (opens the copy, reads its migrations). */
+  verifyMs: number;
+  /** Step 3: the live database's WAL folded in and WAL mode left. */
+  walMs?: number;
+  /** Step 4: the schedule carried over into the copy (one small commit in it). */
+  carryOverMs?: number;
+  /** Step 5: the replaced database kept (its manifest, then a hard link). */
+  keepMs?: number;
+  /** Steps 6-7: the rename over opstage.db, the folder's fsync, the marker. */
+  swapMs?: number;
+};
 
 export type RestoreReport = RestoreMarker & {
+  phasesMs: RestorePhases;
   pendingMigrations: number;
   changes: RestoreChanges | null;
   deletedPreRestores: string[];
@@ -70,7 +101,28 @@ function crashIf(point: CrashPoint, at: CrashPoint | undefined): void {
 }
 
 /** `label` names the source in the report and audit when its file name says nothing (a replica's restore). */
-export type PreparedRestore = { source: string; temp: string; verification: FileVerification; label?: string };
+export type PreparedRestore = {
+  source: string;
+  temp: string;
+  verification: FileVerification;
+  label?: string;
+  phasesMs: Pick<RestorePhases, "copyMs" | "checkMs" | "verifyMs">;
+  integrityBy: string;
+};
+
+/**
+ * The integrity of a backup whose manifest records a passing proof of the bytes with its sha256
+ * (prepareRestore: it counts only when the copy's sha256 equals the manifest's; verify.ts
+ * compares the two before it looks at this).
+ */
+const PROVEN_BY_ITS_PROOF: IntegrityResult = { sqlite: true, integrity: ["ok"], check: "integrity_check" };
+
+/** Resolves as `work` does, and records when it settled (milliseconds since `since`). */
+function timed<T>(work: Promise<T>, since: number, record: (ms: number) => void): Promise<T> {
+  const done = () => record(performance.now() - since);
+  work.then(done, done);
+  return work;
+}
 
 /** Steps 1–2: a verified copy of `file` beside the database, or RestoreError (and nothing left). */
 export async function prepareRestore(input: {
@@ -102,18 +154,41 @@ export async function prepareRestore(input: {
   try {
     const before = fileIdentity(source);
     // A backup with a checksum in its manifest is restored only if the copy's sha256 equals it:
-    // the very bytes a snapshot wrote from a database SQLite itself kept consistent. quick_check
-    // (every page and b-tree sound) is then enough, and 3-4× faster on indexed tables; files with
-    // nothing to compare (uploads, copies by hand) get the full integrity_check.
+    // the very bytes a snapshot wrote from a database SQLite itself kept consistent. Its integrity
+    // is then proven in one of two ways:
+    // - its manifest records a proof that found it restorable (proof.ts: verify.ts ran a full
+    //   integrity_check, and that proof either matched this same sha256 or recorded it). Equal
+    //   sha256, equal bytes: the bytes written to the temp file are the bytes that passed
+    //   integrity_check, whose verdict depends on nothing else. Nothing reads the file a second
+    //   time: the copy is the only pass over it (a quick_check beside it doubled the CPU time of
+    //   a restore, most of it on a 2-core host).
+    // - no proof yet (a backup just made, its proof still running): quick_check of the backup
+    //   beside the copy (every page and b-tree sound; 3-4× faster than integrity_check on
+    //   indexed tables).
+    // Files with nothing to compare (uploads, copies by hand) get the full integrity_check.
+    const proof = manifest?.sha256 && manifest.verification?.restorable ? manifest.verification : null;
+    const proven = proof !== null;
     const quick = Boolean(manifest?.sha256);
-    const [sha256, integrity] = await Promise.all([copyFileHashed(source, temp), checkIntegrity(source, { quick })]);
+    const integrityBy = proof
+      ? `integrity_check by the backup's proof of ${proof.at} (same sha256)`
+      : `${quick ? "quick_check" : "integrity_check"} during the restore`;
+    const phasesMs = { copyMs: 0, checkMs: 0, verifyMs: 0 };
+    const started = performance.now();
+    const [sha256, integrity] = await Promise.all([
+      timed(copyFileHashed(source, temp, { urgent: true }), started, (ms) => (phasesMs.copyMs = ms)),
+      proven
+        ? PROVEN_BY_ITS_PROOF
+        : timed(checkIntegrity(source, { quick, urgent: true }), started, (ms) => (phasesMs.checkMs = ms)),
+    ]);
     if (fileIdentity(source) !== before) {
       throw new RestoreError(
         `${source} changed while it was being copied and checked; nothing was changed. Try again.`,
       );
     }
     crashIf("after-copy", crashAt);
+    const verifyStarted = performance.now();
     const verification = await verifyDatabaseFile(temp, shipped, manifest?.sha256 ?? null, { sha256, integrity });
+    phasesMs.verifyMs = performance.now() - verifyStarted;
     if (!verification.restorable) {
       // The advice is for a damaged file; a file from a newer version or another app needs none.
       const damaged = verification.state === "corrupt" || verification.state === "not-sqlite";
@@ -124,7 +199,7 @@ export async function prepareRestore(input: {
       throw new RestoreError(`Refusing to restore ${input.label ?? source}: ${detail}`);
     }
     crashIf("after-verify", crashAt);
-    return { source, temp, verification, label: input.label };
+    return { source, temp, verification, label: input.label, phasesMs, integrityBy };
   } catch (error) {
     discardTempFile(temp);
     if (isDiskFull(error))
@@ -199,6 +274,13 @@ export async function installRestore(input: {
 }): Promise<RestoreReport> {
   const { config, prepared, crashAt } = input;
   const { temp, verification } = input.prepared;
+  const phasesMs: RestorePhases = { ...prepared.phasesMs };
+  let lap = performance.now();
+  const endOf = (phase: "walMs" | "carryOverMs" | "keepMs" | "swapMs") => {
+    const now = performance.now();
+    phasesMs[phase] = now - lap;
+    lap = now;
+  };
   try {
     let preRestore: string | null = null;
     let changes: RestoreChanges | null = null;
@@ -208,8 +290,10 @@ export async function installRestore(input: {
       const unreadableName = `opstage-unreadable-${Date.now()}.db`;
       const readable = retireWal(config.databasePath, path.join(config.backupDir, `${unreadableName}.orphan`));
       crashIf("after-wal", crashAt);
+      endOf("walMs");
       preRestore = readable ? backupFileName(new Date(), "pre-restore") : unreadableName;
       if (readable) changes = carryOverAndCompare(config.databasePath, temp, input.keepSettings);
+      endOf("carryOverMs");
       ensureDir(config.backupDir);
       // The manifest first: start-up removes a pre-restore link that is still the live database
       // (a crash before the swap) only when its manifest says what it is (start-cleanup.ts).
@@ -235,6 +319,7 @@ export async function installRestore(input: {
         throw error;
       });
       crashIf("after-snapshot", crashAt);
+      endOf("keepMs");
     } else {
       for (const suffix of ["-wal", "-shm"]) rmSync(`${config.databasePath}${suffix}`, { force: true });
     }
@@ -247,11 +332,13 @@ export async function installRestore(input: {
       sha256: verification.sha256,
       restoredAt: new Date().toISOString(),
       preRestore,
+      integrityBy: prepared.integrityBy,
     };
     const markerTemp = tempPathFor(config.dataDir, RESTORE_MARKER);
     await writeFile(markerTemp, `${JSON.stringify(marker, null, 2)}\n`);
     await commitTempFile(markerTemp, path.join(config.dataDir, RESTORE_MARKER));
-    return { ...marker, pendingMigrations: verification.pendingMigrations, changes, deletedPreRestores: [] };
+    endOf("swapMs");
+    return { ...marker, phasesMs, pendingMigrations: verification.pendingMigrations, changes, deletedPreRestores: [] };
   } catch (error) {
     discardTempFile(temp);
     throw error;

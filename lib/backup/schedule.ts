@@ -59,6 +59,7 @@ export class BackupScheduler {
   private job: Cron | null = null;
   /** Set by start(), before the timer is armed. */
   private makeBackup: AuditedBackupMaker | null = null;
+  private offsiteOutcome: OffsiteOutcomeReader | null = null;
   private settings: ScheduleSettings;
   private running = false;
   /** Between start() and stop(): only then is the timer armed (a restore pauses the scheduler). */
@@ -71,8 +72,9 @@ export class BackupScheduler {
   }
 
   /** Loads the saved settings (or the configured first values) and starts the timer. */
-  async start(makeBackup: AuditedBackupMaker): Promise<void> {
+  async start(makeBackup: AuditedBackupMaker, offsiteOutcome: OffsiteOutcomeReader | null = null): Promise<void> {
     this.makeBackup = makeBackup;
+    this.offsiteOutcome = offsiteOutcome;
     this.started = true;
     this.settings = (await readSystemSetting<ScheduleSettings>(SETTINGS_KEY)) ?? this.config.backupSchedule;
     this.arm();
@@ -101,6 +103,13 @@ export class BackupScheduler {
       lastRun: await readSystemSetting<LastRun>(LAST_RUN_KEY),
       running: this.running,
     };
+  }
+
+  private async pingAfterOffsiteCopy(outcomeOf: OffsiteOutcomeReader, name: string): Promise<void> {
+    const outcome = await outcomeOf(this.config, name).catch(() => "none" as const);
+    // Stopped by the server's stop: the next start finishes the copy, and the next run pings.
+    if (outcome === "stopped") return;
+    await sendHeartbeat(this.config, outcome !== "failed");
   }
 
   private disarm(): void {
@@ -165,10 +174,23 @@ export class BackupScheduler {
       logger().error({ err: error }, "could not record the scheduled run"),
     );
     alertOnOutcome(lastRun, previous);
-    await sendHeartbeat(this.config, lastRun.ok);
+    if (lastRun.ok && lastRun.name && this.offsiteOutcome) {
+      // With an offsite target the success ping waits for the run's offsite copy (retries
+      // included), and a copy that failed for good pings /fail: the monitor's green then means
+      // "backed up and offsite". Not awaited: the run (which a stop waits for) ends now.
+      void this.pingAfterOffsiteCopy(this.offsiteOutcome, lastRun.name);
+    } else {
+      await sendHeartbeat(this.config, lastRun.ok);
+    }
     return lastRun;
   }
 }
+
+/** Outcome of a backup's offsite copy, once it has ended (lib/offsite/queue.ts offsiteCopyOutcome). */
+export type OffsiteOutcomeReader = (
+  config: Pick<Config, "backupDir">,
+  name: string,
+) => Promise<"none" | "done" | "failed" | "stopped">;
 
 /** One alert per failed run, and one notice when a run succeeds after a failure. */
 function alertOnOutcome(run: LastRun, previous: LastRun | null): void {
@@ -197,10 +219,13 @@ export function getScheduler(config: Config): BackupScheduler {
   return processSingleton("scheduler", () => new BackupScheduler(config));
 }
 
-export function backupSchedulerService(makeBackup: AuditedBackupMaker): Service {
+export function backupSchedulerService(
+  makeBackup: AuditedBackupMaker,
+  offsiteOutcome: OffsiteOutcomeReader | null = null,
+): Service {
   return {
     name: "backup scheduler",
-    start: (config) => getScheduler(config).start(makeBackup),
+    start: (config) => getScheduler(config).start(makeBackup, offsiteOutcome),
     stop: () => existingProcessSingleton<BackupScheduler>("scheduler")?.stop(),
   };
 }

@@ -57,7 +57,8 @@ export type WorkerTasks = {
   }) => Promise<SnapshotResult>;
   /** Hashes the chunks a snapshot queues (chunk-hashing.ts); the snapshot reads the digest from the queue. */
   hashChunks: (args: { pool: ChunkPool; queue: HashQueue }) => Promise<void>;
-  copy: (args: { source: string; destination: string }) => Promise<string>;
+  /** With lendFrom and hashOn: hashed by the thread running hashChunks on that queue, as a snapshot's copy. */
+  copy: (args: { source: string; destination: string; lendFrom?: ChunkPool; hashOn?: HashQueue }) => Promise<string>;
   hash: (args: { path: string }) => Promise<string>;
   check: (args: { path: string; quick: boolean }) => Promise<IntegrityResult>;
 };
@@ -512,10 +513,10 @@ const tasks: WorkerTasks = {
     return { method: "backup-api", sha256, fallbackReason: copied.fallbackReason };
   },
 
-  async copy({ source, destination }) {
+  async copy({ source, destination, lendFrom, hashOn }) {
     const fd = fs.openSync(source, "r");
     try {
-      return await copyBytes(fd, destination, fs.fstatSync(fd).size);
+      return await copyBytes(fd, destination, fs.fstatSync(fd).size, { lendFrom, hashOn });
     } finally {
       fs.closeSync(fd);
     }
@@ -559,12 +560,16 @@ const WORKER_NICE = 5;
 // Runs only as the worker thread's entry (dist/snapshot-worker.cjs), never when imported for types.
 // A worker is started ahead of need and runs one task after another, each sent only once the one
 // before has replied (worker.ts).
-if (parentPort && (workerData as { opstageWorker?: boolean } | undefined)?.opstageWorker) {
+const startedAs = workerData as { opstageWorker?: boolean; urgent?: boolean } | undefined;
+if (parentPort && startedAs?.opstageWorker) {
   // Below the server's main thread: on Linux a thread's nice value is its own (setpriority with
   // pid 0 is the calling thread), so the copy and its hash yield a contended core to the thread
   // that answers the console. Best effort.
+  // An urgent worker (worker.ts: a restore, which its operator waits for) keeps the server's own
+  // priority: at nice 5 it also yields to every other process on the host, and a restore on a
+  // busy host took 5× its copy's time.
   try {
-    setPriority(WORKER_NICE);
+    if (!startedAs.urgent) setPriority(WORKER_NICE);
   } catch {
     // not permitted here: run at the server's own priority
   }

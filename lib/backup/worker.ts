@@ -33,7 +33,7 @@ import { loadedSqliteBinding } from "../db/sqlite-binding";
 import { logger } from "../log";
 import { processSingleton } from "../process-singleton";
 import type { Service } from "../service";
-import { abortHashing, createHashQueue } from "./chunk-hashing";
+import { abortHashing, createHashQueue, type HashQueue } from "./chunk-hashing";
 import { returnLentSlot, slotBuffer, takeChunkPool } from "./chunk-pool";
 import type {
   CopyEvent,
@@ -46,8 +46,8 @@ import type {
 
 export type { CopyEvent, IntegrityResult, SnapshotMethod, SnapshotResult } from "./worker-tasks";
 
-function startWorker(): Worker {
-  const worker = new Worker(findAppPath("dist/snapshot-worker.cjs"), { workerData: { opstageWorker: true } });
+function startWorker(urgent = false): Worker {
+  const worker = new Worker(findAppPath("dist/snapshot-worker.cjs"), { workerData: { opstageWorker: true, urgent } });
   // An idle spare must not keep a process (the CLI, a test) alive; a busy worker does.
   worker.unref();
   // A spare that dies while waiting is forgotten (its error would otherwise be unhandled and end
@@ -104,19 +104,27 @@ export const snapshotWorkersService: Service = {
   },
 };
 
+/**
+ * Runs `task` on a worker thread. An urgent task (a restore: someone waits for it, and the console
+ * waits for nothing it does) gets a thread of its own at the server's priority, ended afterwards;
+ * the others take a spare, which runs below the server's main thread (worker-tasks.ts).
+ */
 function runTask<K extends keyof WorkerTasks>(
   task: K,
   args: Parameters<WorkerTasks[K]>[0],
   onEvent?: (event: CopyEvent) => void,
+  urgent = false,
 ): ReturnType<WorkerTasks[K]> {
   const request = { task, args, nativeBinding: loadedSqliteBinding() } as WorkerRequest;
   return new Promise((resolve, reject) => {
-    const worker = takeWorker();
+    const worker = urgent ? startWorker(true) : takeWorker();
+    if (urgent) worker.ref();
     const onMessage = (message: WorkerReply | CopyEvent) => {
       if ("event" in message) return onEvent?.(message);
       done();
       if (message.ok) {
-        keepOrEnd(worker);
+        if (urgent) void worker.terminate();
+        else keepOrEnd(worker);
         resolve(message.result as never);
       } else {
         void worker.terminate();
@@ -152,6 +160,18 @@ export type CopyProgress = Exclude<CopyEvent, { event: "lent" }>;
  * until giveBack() is called, which must be called once, whether the chunk was used or not.
  */
 export type LentChunk = (position: number, chunk: Buffer, giveBack: () => void) => void;
+
+/** A copy and its hashing thread: either may end (fail, die) while the other waits for it. */
+function pairWithHashing(copied: Promise<unknown>, hashed: Promise<void>, queue: HashQueue, destination: string): void {
+  // The abort wakes the other; after the digest it changes nothing.
+  const stop = () => abortHashing(queue);
+  void copied.then(stop, stop);
+  void hashed.then(stop, (error: Error) => {
+    stop();
+    // The copy then fails for want of its sha256, saying only that the hashing thread stopped.
+    logger().error(`the hashing thread of the copy to ${destination} failed: ${error.message}`);
+  });
+}
 
 /**
  * Writes a consistent copy of the live database at `sourcePath` to `destinationPath` (a new
@@ -212,17 +232,7 @@ export function snapshotDatabase(
     },
   );
   const hashed = hashOn ? runTask("hashChunks", { pool: lendFrom!, queue: hashOn }) : undefined;
-  if (hashed) {
-    // Either thread may end (fail, die) while the other waits for it: the abort wakes the other.
-    // After the digest it changes nothing.
-    const stop = () => abortHashing(hashOn!);
-    void copied.then(stop, stop);
-    void hashed.then(stop, (error: Error) => {
-      stop();
-      // The copy then fails for want of its sha256, saying only that the hashing thread stopped.
-      logger().error(`the hashing thread of the copy to ${destinationPath} failed: ${error.message}`);
-    });
-  }
+  if (hashed) pairWithHashing(copied, hashed, hashOn!, destinationPath);
   if (!lending) return copied;
   // Settled once both threads have answered: their workers then wait for the next task, and the
   // pool is free for the next download, which may start as soon as this one resolves.
@@ -232,9 +242,30 @@ export function snapshotDatabase(
   });
 }
 
-/** Copies a file into a new one (never overwriting), fsync'ed, hashing it on the way; returns the sha256. */
-export function copyFileHashed(source: string, destination: string): Promise<string> {
-  return runTask("copy", { source, destination });
+/**
+ * Copies a file into a new one (never overwriting), fsync'ed, hashing it on the way; returns the
+ * sha256 of the bytes written. The hash runs on a second thread, chunk by chunk as the copy
+ * writes them (chunk-hashing.ts, as a download's snapshot): the copy then takes about as long as
+ * the slower of `cp` and `sha256sum` on two cores, not their sum. A chunk's slot is read into,
+ * written from and hashed before it is reused, so what is hashed is what was written.
+ * `urgent`: both threads at the server's priority (runTask).
+ */
+export function copyFileHashed(
+  source: string,
+  destination: string,
+  options: { urgent?: boolean } = {},
+): Promise<string> {
+  const lending = takeChunkPool();
+  const pool = lending.pool;
+  const queue = createHashQueue(pool);
+  const copied = runTask("copy", { source, destination, lendFrom: pool, hashOn: queue }, undefined, options.urgent);
+  const hashed = runTask("hashChunks", { pool, queue }, undefined, options.urgent);
+  pairWithHashing(copied, hashed, queue, destination);
+  // Settled once both threads have answered: the pool is free for the next copy then.
+  return Promise.allSettled([copied, hashed]).then(() => {
+    lending.release();
+    return copied;
+  });
 }
 
 /** The sha256 (hex) of a file, computed off the main thread. */
@@ -248,6 +279,9 @@ export function hashFile(path: string): Promise<string> {
  * content against its table's (O(N) instead of O(N log N); 0.5 s against 2.0 s for 300 MB of
  * indexed rows here).
  */
-export function checkIntegrity(path: string, options: { quick?: boolean } = {}): Promise<IntegrityResult> {
-  return runTask("check", { path, quick: options.quick ?? false });
+export function checkIntegrity(
+  path: string,
+  options: { quick?: boolean; urgent?: boolean } = {},
+): Promise<IntegrityResult> {
+  return runTask("check", { path, quick: options.quick ?? false }, undefined, options.urgent);
 }

@@ -125,6 +125,23 @@ export function offsiteCopyQueued(backupDir: string, name: string): boolean {
   return lane().copies.has(`${backupDir}\0${name}`);
 }
 
+/** How a backup's offsite copy ended: none taken (no target, or not this kind), or its state. */
+export type OffsiteCopyOutcome = "none" | "done" | "failed" | "stopped";
+
+/**
+ * Waits for this backup's copy in this process (retries included) and says how it ended;
+ * "stopped" when the server stopped it first (the reconciler resumes it at the next start).
+ * Never throws.
+ */
+export async function offsiteCopyOutcome(config: Pick<Config, "backupDir">, name: string): Promise<OffsiteCopyOutcome> {
+  const key = `${config.backupDir}\0${name}`;
+  // A copy a restore's pause stopped is queued again as it ends: a new promise under the same key.
+  for (let running = lane().copies.get(key); running; running = lane().copies.get(key)) await running;
+  const state = readCopyState(config.backupDir, name);
+  if (!state) return "none";
+  return state.status === "done" ? "done" : state.status === "failed" ? "failed" : "stopped";
+}
+
 /** Resolves when every queued copy has finished (the CLI waits before it exits). */
 export async function offsiteCopiesSettled(): Promise<void> {
   const l = lane();

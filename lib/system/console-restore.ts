@@ -14,6 +14,8 @@ import {
   prepareRestore,
   retirePreRestores,
   takeRestoreMarker,
+  type PreparedRestore,
+  type RestorePhases,
   type RestoreReport,
 } from "../backup/restore";
 import type { Config } from "../config";
@@ -29,9 +31,26 @@ import {
   restoreReplicaToTemp,
   type ReplicaRestore,
 } from "../replication/point-in-time";
+import { claimMomentCheck, type MomentCheck } from "../replication/moment-check";
 import { withServicesPaused } from "./services";
 import { migrateOnStart } from "./upgrade";
 import { APP_VERSION } from "../version";
+
+/** The restore's own steps (restore.ts) and what the console adds around the swap, in milliseconds. */
+export type ConsoleRestorePhases = RestorePhases & {
+  /** Services stopped and the exclusive lease taken (requests in flight drained). */
+  pauseMs: number;
+  /** The new file migrated as a start would, and put back in WAL mode. */
+  reopenMs: number;
+  /** The restore audited in the new file, the owner ensured. */
+  auditMs: number;
+  /** Services started again on the new file. */
+  resumeMs: number;
+  /** From the request's start of the restore to its answer. */
+  totalMs: number;
+};
+
+export type ConsoleRestoreReport = RestoreReport & { phasesMs: ConsoleRestorePhases };
 
 export async function restoreFromConsole(input: {
   config: Config;
@@ -39,43 +58,55 @@ export async function restoreFromConsole(input: {
   name: string;
   /** Restore this file instead of the stored backup `name` (a replica's point-in-time restore). */
   file?: string;
+  /** Already copied and verified (a checked moment, moment-check.ts): installed as it is. */
+  prepared?: PreparedRestore;
   shipped: MigrationFile[];
   /** Keep this instance's schedule (default) instead of the backup's own. */
   keepSettings: boolean;
   actor: AuditActor;
   actorLabel: string;
   origin: RequestOrigin;
-}): Promise<RestoreReport> {
+}): Promise<ConsoleRestoreReport> {
   const { config, shipped } = input;
+  const started = performance.now();
+  const around = { pauseMs: 0, reopenMs: 0, auditMs: 0, resumeMs: 0 };
   const log = (message: string) => logger().info(`restore: ${message}`);
   if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
-  const file = input.file ?? backupPath(config.backupDir, input.name);
-  const prepared = await prepareRestore({
-    config,
-    file,
-    shipped,
-    ...(input.file ? { label: input.name, refusalAdvice: REPLICA_REFUSAL_ADVICE } : {}),
-  });
+  const prepared =
+    input.prepared ??
+    (await prepareRestore({
+      config,
+      file: input.file ?? backupPath(config.backupDir, input.name),
+      shipped,
+      ...(input.file ? { label: input.name, refusalAdvice: REPLICA_REFUSAL_ADVICE } : {}),
+    }));
   log(`verified a copy of ${input.name}; replacing the database`);
 
   // Paused, then started again on the file in place: Litestream follows the file it opened, so it
   // starts a new generation on the restored one (another database); the scheduler reads its
   // settings anew.
   let report: RestoreReport;
+  const pausing = performance.now();
+  let resuming = 0;
   try {
     report = await withServicesPaused(() =>
       withDatabaseReleased(async () => {
+        around.pauseMs = performance.now() - pausing;
         let installed: RestoreReport;
+        let reopening = 0;
         try {
           installed = await installRestore({ config, prepared, keepSettings: input.keepSettings });
           log(`installed ${installed.file}; the replaced database is ${installed.preRestore}`);
         } finally {
           // Whatever happened, serve again on the file now in place (the old one when the swap
           // failed): migrate it as a start would.
+          reopening = performance.now();
           const db = getAppDatabase();
           await migrateOnStart(db, shipped, APP_VERSION, config, log);
           enableWal(db);
+          around.reopenMs = performance.now() - reopening;
         }
+        const auditing = performance.now();
         const marker = takeRestoreMarker(config.dataDir);
         await recordAuditSafely({
           actor: input.actor,
@@ -92,9 +123,12 @@ export async function restoreFromConsole(input: {
             `the restored database had no users; created ${bootstrap.user.username} with password ${bootstrap.generatedPassword}`,
           );
         }
+        around.auditMs = performance.now() - auditing;
+        resuming = performance.now();
         return installed;
       }),
     );
+    around.resumeMs = performance.now() - resuming;
   } catch (error) {
     // Refused before the swap (requests still running past the drain time): drop the copy.
     discardTempFile(prepared.temp);
@@ -113,7 +147,13 @@ export async function restoreFromConsole(input: {
     );
   }
   notify(restoreDoneEvent(report.file, input.actorLabel, report.preRestore));
-  return { ...report, deletedPreRestores };
+  const phasesMs = { ...report.phasesMs, ...around, totalMs: performance.now() - started };
+  log(
+    `done in ${Math.round(phasesMs.totalMs)} ms: ${Object.entries(phasesMs)
+      .map(([phase, ms]) => `${phase.replace(/Ms$/, "")} ${Math.round(ms)}`)
+      .join(", ")}`,
+  );
+  return { ...report, phasesMs, deletedPreRestores };
 }
 
 /**
@@ -127,7 +167,7 @@ export async function restoreMomentFromConsole(
     /** The age identity of an encrypted replica: used for this restore only, never stored or logged. */
     identityText?: string | null;
   },
-): Promise<RestoreReport & { moment: string; requested: string; generation: ReplicaRestore["generation"] }> {
+): Promise<ConsoleRestoreReport & { moment: string; requested: string; generation: ReplicaRestore["generation"] }> {
   if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
   const { identityText, ...rest } = input;
   const restored = await restoreReplicaToTemp(input.config, input.at, { identityText });
@@ -140,5 +180,24 @@ export async function restoreMomentFromConsole(
     return { ...report, moment: restored.moment, requested: restored.requested, generation: restored.generation };
   } finally {
     discardReplicaRestore(restored.file);
+  }
+}
+
+/**
+ * Installs a moment checked before (moment-check.ts): the verified copy that the owner saw
+ * verified is what goes in place; the replica is not read again. The check is gone afterwards,
+ * whether the install succeeded or failed.
+ */
+export async function restoreCheckedMomentFromConsole(
+  input: Omit<Parameters<typeof restoreFromConsole>[0], "name" | "file" | "prepared"> & { checkId: string },
+): Promise<RestoreReport & { moment: string; requested: string; generation: MomentCheck["generation"] }> {
+  if (exclusiveSince() !== null) throw new LeaseBusyError("A restore is already in progress; nothing was changed.");
+  const { checkId, ...rest } = input;
+  const { prepared, check, release } = claimMomentCheck(input.config, checkId);
+  try {
+    const report = await restoreFromConsole({ ...rest, name: prepared.label!, prepared });
+    return { ...report, moment: check.moment, requested: check.requested, generation: check.generation };
+  } finally {
+    release();
   }
 }

@@ -9,6 +9,8 @@ import { copyLaneService, proofLaneService } from "../background/lanes";
 import { reconcilerService } from "../background/reconciler";
 import { backupSchedulerService } from "../backup/schedule";
 import { snapshotWorkersService } from "../backup/worker";
+import { offsiteCopyOutcome } from "../offsite/queue";
+import { momentCheckSweeperService } from "../replication/moment-check";
 import { litestreamService } from "../replication/supervisor";
 import type { Service } from "../service";
 import { createAuditedBackup } from "./audited-backup";
@@ -23,6 +25,8 @@ export const SERVICES: readonly Service[] = [
   // After the lanes it feeds: at start (and after a restore's pause) it queues what is undone.
   reconcilerService,
   auditRetentionService,
+  momentCheckSweeperService,
   backupHealthMonitorService,
-  backupSchedulerService(createAuditedBackup),
+  // The heartbeat of a scheduled run waits for its offsite copy (backup/schedule.ts).
+  backupSchedulerService(createAuditedBackup, offsiteCopyOutcome),
 ];

@@ -23,9 +23,11 @@ import { notify } from "../alerts/notify";
 import { restoreDoneEvent, upgradeAppliedEvent } from "./lifecycle-alerts";
 import { healthReport } from "./health-report";
 import { publishHealthReport } from "./published-health";
+import { restoreOnEmptyStart, RestoreOnEmptyError, type EmptyStartRestore } from "./restore-on-empty";
 import { startServices } from "./services";
 import { stopOnSignals } from "./shutdown";
 import { getScheduler } from "../backup/schedule";
+import { existsSync } from "node:fs";
 
 const log = (message: string) => logger().info(message);
 
@@ -36,7 +38,12 @@ function exitWith(message: string): never {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof MigrationError || error instanceof DataDirLockedError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof MigrationError ||
+    error instanceof DataDirLockedError ||
+    error instanceof RestoreOnEmptyError
+  ) {
     return error.message;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -72,6 +79,15 @@ function installExitCheckpoint(replicating: boolean): void {
   });
 }
 
+function describeEmptyStartRestore(restored: EmptyStartRestore): string {
+  const what =
+    restored.source === "offsite"
+      ? `offsite copy ${restored.copy} from ${restored.from}`
+      : `the replica at ${restored.from}, its latest moment${restored.generationEnd ? ` (${restored.generationEnd}, generation ${restored.generation})` : ""}`;
+  const skipped = restored.skipped.length > 0 ? `; ${restored.skipped.length} newer cop(ies) did not verify` : "";
+  return `${what}${skipped}`;
+}
+
 export async function startOpstage(): Promise<void> {
   try {
     const config = getConfig();
@@ -98,6 +114,14 @@ export async function startOpstage(): Promise<void> {
     if (links.length > 0)
       log(`removed ${links.join(", ")}: a restore stopped before replacing the database it was keeping`);
 
+    // Before anything creates opstage.db: an empty data folder over a disaster must get the
+    // database back, never a new one with a fresh owner.
+    let restoredOnEmpty: EmptyStartRestore | null = null;
+    if (config.restoreOnEmpty.source !== "off" && !existsSync(config.databasePath)) {
+      restoredOnEmpty = await restoreOnEmptyStart(config, log);
+      log(`restored on an empty start: ${describeEmptyStartRestore(restoredOnEmpty)}`);
+    }
+
     const db = getAppDatabase();
     const { applied, status, snapshot } = await migrateOnStart(
       db,
@@ -122,9 +146,12 @@ export async function startOpstage(): Promise<void> {
         result: "SUCCESS",
         targetType: "backup",
         targetId: restored.file,
-        metadata: { ...restored },
+        metadata: restoredOnEmpty ? { ...restored, onEmptyStart: restoredOnEmpty } : { ...restored },
       });
-      notify(restoreDoneEvent(restored.file, "the command line", restored.preRestore));
+      const by = restoredOnEmpty
+        ? `a start on an empty data folder (OPSTAGE_RESTORE_ON_EMPTY=${restoredOnEmpty.source})`
+        : "the command line";
+      notify(restoreDoneEvent(restored.file, by, restored.preRestore));
     }
     if (applied.length > 0) notify(upgradeAppliedEvent(status.latestApplied, applied, snapshot?.name ?? null));
 

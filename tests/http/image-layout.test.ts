@@ -5,9 +5,11 @@
 // makes the server, the health check or the CLI fail here.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { generateIdentity, identityToRecipient } from "age-encryption";
+import { startS3Server } from "../support/s3-server";
 import { projectRoot, runCli, startServer, type RunningServer } from "../support/server";
 import { signIn } from "../support/session";
 import { tempDir } from "../support/temp";
@@ -158,4 +160,40 @@ test("the CLI runs inside the image", () => {
   const created = runCli(dataDir, ["user", "create", "ivan", "--role", "operator"], "ivan-password-123\n", appDir);
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /Created operator ivan/);
+});
+
+test("the server is gone, in the image: an empty data folder with OPSTAGE_RESTORE_ON_EMPTY=offsite starts with the users", async () => {
+  const s3 = await startS3Server();
+  try {
+    const identity = await generateIdentity();
+    const keyFile = path.join(tempDir("opstage-key-"), "age.key");
+    writeFileSync(keyFile, `${identity}\n`, { mode: 0o600 });
+    const offsite = { ...s3.env("image"), OPSTAGE_OFFSITE_AGE_RECIPIENT: await identityToRecipient(identity) };
+    // The image's CLI makes a backup and waits for its encrypted offsite copy.
+    const backup = runCli(dataDir, ["backup"], "", appDir, offsite);
+    assert.equal(backup.code, 0, `${backup.stdout}${backup.stderr}`);
+    assert.ok(
+      s3.keys("image").some((key) => key.endsWith(".db.age")),
+      `an encrypted copy in the bucket: ${s3.keys("image").join(", ")}`,
+    );
+    const revived = await startServer({
+      dataDir: tempDir(),
+      appDir,
+      env: {
+        ...stage.env,
+        ...offsite,
+        OPSTAGE_RESTORE_ON_EMPTY: "offsite",
+        OPSTAGE_OFFSITE_AGE_IDENTITY_FILE: keyFile,
+      },
+    });
+    try {
+      assert.match(revived.output(), /restored on an empty start: offsite copy /);
+      await signIn(revived.url, "owner", "owner-password-123");
+      await signIn(revived.url, "ivan", "ivan-password-123");
+    } finally {
+      await revived.stop();
+    }
+  } finally {
+    await s3.stop();
+  }
 });

@@ -121,6 +121,26 @@ describe("an encrypted replica", () => {
           headers: { Cookie: cookie, "Content-Type": "application/json" },
           body: JSON.stringify({ at: "latest", identity }),
         });
+      // The console's check step takes the identity the same way, and refuses without it.
+      const check = (identity?: string) =>
+        fetch(`${server.url}/api/admin/replication/restore/check`, {
+          method: "POST",
+          headers: { Cookie: cookie, "Content-Type": "application/json" },
+          body: JSON.stringify({ at: "latest", identity }),
+        });
+      const unchecked = await check();
+      assert.equal(unchecked.status, 400);
+      assert.match(await unchecked.text(), new RegExp(`encrypted to ${key.recipient}: give its age identity`));
+      const checked = await check(readFileSync(key.file, "utf8"));
+      const result = (await checked.json()) as { checkId: string; verification: { restorable: boolean } };
+      assert.equal(checked.status, 200, JSON.stringify(result));
+      assert.equal(result.verification.restorable, true);
+      const cancelled = await fetch(`${server.url}/api/admin/replication/restore/check/${result.checkId}`, {
+        method: "DELETE",
+        headers: { Cookie: cookie },
+      });
+      assert.equal(cancelled.status, 200);
+
       const without = await restore();
       const refusal = (await without.json()) as { error: { message: string } };
       assert.equal(without.status, 400, JSON.stringify(refusal));

@@ -252,6 +252,134 @@ describe("replication to a folder", () => {
   });
 });
 
+describe("restore to a moment through a check", () => {
+  test("check, cancel, expiry and start remove the checked file; only owners; bad moments say what to do; the install uses the checked file", async () => {
+    const dataDir = tempDir();
+    const replicaDir = tempDir("opstage-replica-");
+    // A short life for a check, so that its expiry is seen in seconds.
+    const env = { ...fileReplicationEnv(replicaDir), OPSTAGE_RESTORE_CHECK_TTL: "3s" };
+    let server = await startServer({ dataDir, env });
+    const checkFiles = () => readdirSync(dataDir).filter((name) => name.startsWith(".tmp-"));
+    try {
+      const owner = await signIn(server.url, "owner", "owner-password-123");
+      const call = (url: string, cookie: string, method = "POST", body?: unknown) =>
+        fetch(`${server.url}${url}`, {
+          method,
+          headers: { Cookie: cookie, "Content-Type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      const window = await waitFor("the replica's window", async () => {
+        const body = (await (await call("/api/admin/replication", owner, "GET")).json()) as {
+          window: { from: string; to: string } | null;
+        };
+        return body.window;
+      });
+      for (const [username, role] of [
+        ["olga", "operator"],
+        ["vic", "viewer"],
+      ] as const) {
+        const made = await call("/api/admin/users", owner, "POST", {
+          username,
+          role,
+          password: `${role}-password-123`,
+        });
+        assert.equal(made.status, 201, await made.text());
+        const cookie = await signIn(server.url, username, `${role}-password-123`);
+        for (const [url, method, body] of [
+          ["/api/admin/replication/restore/check", "POST", { at: window.to }],
+          ["/api/admin/replication/restore/check/0123456789abcdef0123456789abcdef", "DELETE", undefined],
+          ["/api/admin/replication/restore", "POST", { checkId: "0123456789abcdef0123456789abcdef" }],
+          ["/api/admin/restore/notice", "POST", { eventId: "x" }],
+        ] as const) {
+          assert.equal((await call(url, cookie, method, body)).status, 403, `${role}: ${method} ${url}`);
+        }
+      }
+      assert.deepEqual(checkFiles(), [], "a refused request leaves nothing");
+
+      // Bad moments: a clear 400 saying what to give instead.
+      const refusal = async (body: unknown) => {
+        const answer = await call("/api/admin/replication/restore/check", owner, "POST", body);
+        const text = await answer.text();
+        assert.equal(answer.status, 400, text);
+        return (JSON.parse(text) as { error: { message: string } }).error.message;
+      };
+      assert.match(await refusal({ at: "yesterday 10:00" }), /give an ISO 8601 time with its zone, such as/);
+      assert.match(await refusal({ at: "2026-01-01T10:00:00" }), /give an ISO 8601 time with its zone/);
+      assert.match(
+        await refusal({ at: "2001-01-01T00:00:00Z" }),
+        /The replica has no data for 2001-01-01T00:00:00\.000Z\. It can restore moments within: \S+ – \S+/,
+      );
+      assert.match(await refusal({}), /Send \{ at:/);
+      assert.deepEqual(checkFiles(), [], "a refused check leaves nothing");
+
+      type Check = { checkId: string; moment: string; verification: { restorable: boolean; detail: string } };
+      const check = async () => {
+        const answer = await call("/api/admin/replication/restore/check", owner, "POST", { at: window.to });
+        const body = (await answer.json()) as Check;
+        assert.equal(answer.status, 200, JSON.stringify(body));
+        assert.equal(body.verification.restorable, true, body.verification.detail);
+        assert.match(body.verification.detail, /Restorable into this version/);
+        return body;
+      };
+
+      // Cancelled: the checked file and its record go at once; a second cancel is a 404.
+      const cancelled = await check();
+      const kept = checkFiles().filter((name) => !/-(wal|shm)$/.test(name));
+      assert.equal(kept.length, 2, `the checked copy and its record: ${checkFiles().join(", ")}`);
+      assert.equal(
+        (await call(`/api/admin/replication/restore/check/${cancelled.checkId}`, owner, "DELETE")).status,
+        200,
+      );
+      assert.deepEqual(checkFiles(), []);
+      assert.equal(
+        (await call(`/api/admin/replication/restore/check/${cancelled.checkId}`, owner, "DELETE")).status,
+        404,
+      );
+      const gone = await call("/api/admin/replication/restore", owner, "POST", { checkId: cancelled.checkId });
+      assert.equal(gone.status, 404);
+      assert.match(await gone.text(), /no checked moment .*Check the moment again/);
+
+      // Expired: the server's sweeper removes it; installing it is refused.
+      const expired = await check();
+      await waitFor("the expired check to be removed", () => checkFiles().length === 0, 15_000);
+      assert.equal(
+        (await call("/api/admin/replication/restore", owner, "POST", { checkId: expired.checkId })).status,
+        404,
+      );
+
+      // Left by a stopped server: removed at start.
+      await check();
+      await server.stop();
+      server = await startServer({ dataDir, env: { ...env, OPSTAGE_RESTORE_CHECK_TTL: "15m" } });
+      assert.deepEqual(checkFiles(), [], "start-up removes a check the last run left");
+
+      // Installed: the checked file itself goes in place (nothing is left), audited as before.
+      const owner2 = await signIn(server.url, "owner", "owner-password-123");
+      const answer = await fetch(`${server.url}/api/admin/replication/restore/check`, {
+        method: "POST",
+        headers: { Cookie: owner2, "Content-Type": "application/json" },
+        body: JSON.stringify({ at: window.to }),
+      });
+      const installing = (await answer.json()) as Check;
+      assert.equal(answer.status, 200, JSON.stringify(installing));
+      const restored = await fetch(`${server.url}/api/admin/replication/restore`, {
+        method: "POST",
+        headers: { Cookie: owner2, "Content-Type": "application/json" },
+        body: JSON.stringify({ checkId: installing.checkId }),
+      });
+      const report = (await restored.json()) as { moment: string; file: string; preRestore: string | null };
+      assert.equal(restored.status, 200, JSON.stringify(report));
+      assert.equal(report.moment, installing.moment);
+      assert.match(report.file, /^replica the folder .* as of /);
+      assert.ok(report.preRestore);
+      assert.deepEqual(checkFiles(), [], "the installed check leaves no file");
+      assert.match(server.output(), /restore: installed replica the folder/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("replication over SFTP (OpenSSH sshd)", () => {
   test("replicates to sshd, rides out 30 s without it (one alert), and the console restores a moment", async () => {
     const sftp = await startSftpServer();

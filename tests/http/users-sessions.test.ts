@@ -136,6 +136,18 @@ describe("who may call each route", () => {
       { method: "DELETE", path: "/api/admin/backups/no-such.db", minimum: "owner", allowed: 404 },
       { method: "PUT", path: "/api/admin/backups/upload?name=..db", minimum: "owner", allowed: 400 },
       { method: "POST", path: "/api/admin/restore", json: {}, minimum: "owner", allowed: 400 },
+      { method: "GET", path: "/api/admin/backups/no-such.db/inspect", minimum: "owner", allowed: 404 },
+      { method: "GET", path: "/api/admin/backups/no-such.db/inspect/rows?table=User", minimum: "owner", allowed: 404 },
+      { method: "GET", path: "/api/admin/backups/no-such.db/export?table=User", minimum: "owner", allowed: 404 },
+      {
+        method: "POST",
+        path: "/api/admin/backups/no-such.db/compare",
+        json: { against: "live" },
+        minimum: "owner",
+        allowed: 404,
+      },
+      { method: "GET", path: "/api/admin/backups/no-such.db/compare?id=none", minimum: "owner", allowed: 404 },
+      { method: "DELETE", path: "/api/admin/backups/no-such.db/compare?id=none", minimum: "owner", allowed: 404 },
       { method: "PUT", path: "/api/admin/backup-schedule", json: {}, minimum: "owner", allowed: 400 },
       { method: "POST", path: "/api/admin/backup/sqlite?via=api", minimum: "owner", allowed: 200 },
     ];

@@ -138,13 +138,14 @@ describe("backup permissions", () => {
       upload: false,
       schedule: false,
       offsite: false,
+      inspect: false,
     });
     const operator = backupAbilities("operator");
     assert.ok(operator.create && operator.verify && operator.list);
-    for (const action of ["download", "restore", "delete", "upload", "schedule", "offsite"] as const) {
+    for (const action of ["download", "restore", "delete", "upload", "schedule", "offsite", "inspect"] as const) {
       assert.equal(canBackup("operator", action), false, action);
       assert.equal(canBackup("owner", action), true, action);
     }
-    assert.equal(Object.keys(BACKUP_PERMISSIONS).length, 9);
+    assert.equal(Object.keys(BACKUP_PERMISSIONS).length, 10);
   });
 });

@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import { ConfigError, parseConfig } from "../../lib/config";
 import { durationMs, prepareLitestream } from "../../lib/replication/litestream-config";
 import { parseRestoreMoment, PointInTimeError } from "../../lib/replication/point-in-time";
+import { goDurationMs, lagWords, restorableWindow, spanHolding } from "../../lib/replication/restorable-window";
 import { tempDir } from "../support/temp";
 
 const SECRET = "s".repeat(32);
@@ -41,6 +42,7 @@ describe("replication settings", () => {
         retention: "72h",
         uploadTimeout: "60s",
         alertAfter: "60s",
+        restoreCheckTtl: "15m",
       },
     );
   });
@@ -152,5 +154,30 @@ describe("replication settings", () => {
     for (const bad of ["2026-01-02 03:04", "2026-01-02T03:04:05", "yesterday", "2999-01-01T00:00:00Z"]) {
       assert.throws(() => parseRestoreMoment(bad), PointInTimeError, bad);
     }
+  });
+
+  test("the restorable window spans every generation; a lag below a second or below zero is up to date", () => {
+    const generations = [
+      { generation: "b", lag: "-203ms", start: "2026-12-07T15:40:00Z", end: "2026-12-07T15:42:59Z" },
+      { generation: "a", lag: "2h0m5s", start: "2026-12-07T10:00:00Z", end: "2026-12-07T10:05:00Z" },
+    ];
+    const window = restorableWindow(generations)!;
+    assert.deepEqual([window.from, window.to], ["2026-12-07T10:00:00Z", "2026-12-07T15:42:59Z"]);
+    assert.deepEqual(
+      window.spans.map((span) => span.generation),
+      ["a", "b"],
+    );
+    assert.equal(spanHolding(window.spans, Date.parse("2026-12-07T10:03:00Z"))?.generation, "a");
+    assert.equal(spanHolding(window.spans, Date.parse("2026-12-07T15:42:59.500Z"))?.generation, "b");
+    assert.equal(spanHolding(window.spans, Date.parse("2026-12-07T12:00:00Z")), null, "between two generations");
+    assert.equal(restorableWindow([]), null);
+    assert.equal(lagWords("-203ms"), "up to date (less than a second)");
+    assert.equal(lagWords("450ms"), "up to date (less than a second)");
+    assert.equal(lagWords("1.5s"), "2 s behind");
+    assert.equal(lagWords("2m3s"), "2 min behind");
+    assert.equal(lagWords("2h0m5s"), "2.0 h behind");
+    assert.equal(lagWords(null), "unknown");
+    assert.equal(goDurationMs("1m2.5s"), 62_500);
+    assert.equal(goDurationMs("soon"), null);
   });
 });

@@ -3,10 +3,13 @@
 // restore keeps only the newest pre-restore backups.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { listBackups } from "../../lib/backup/catalog";
+import { backupFileName, ensureDir } from "../../lib/backup/files";
+import { writeManifest } from "../../lib/backup/manifest";
+import { verifyBackup } from "../../lib/backup/verify";
 import { installRestore, prepareRestore, PRE_RESTORE_KEEP, restoreDatabase } from "../../lib/backup/restore";
 import { completeUnhashedBackups } from "../../lib/backup/start-cleanup";
 import { parseConfig } from "../../lib/config";
@@ -40,18 +43,86 @@ function dataDirWithBackup() {
 
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
+/** `file` stored in the backup folder as a manual backup whose manifest records its sha256. */
+async function storeAsBackup(config: ReturnType<typeof parseConfig>, file: string): Promise<string> {
+  ensureDir(config.backupDir);
+  const name = backupFileName(new Date(), "manual");
+  const stored = path.join(config.backupDir, name);
+  copyFileSync(file, stored);
+  await writeManifest(config.backupDir, {
+    name,
+    kind: "manual",
+    sha256: sha256(stored),
+    bytes: statSync(stored).size,
+    createdAt: new Date().toISOString(),
+    appVersion: "test",
+    lastMigration: null,
+    databaseBytes: null,
+    durationMs: null,
+    actor: { type: "SYSTEM", id: null, label: "test" },
+  });
+  return stored;
+}
+
+/** A page in the middle of the file overwritten: the b-tree no longer reads. */
+function damagePage(file: string): void {
+  const damaged = readFileSync(file);
+  damaged.fill(0xa5, 2 * 4096, 3 * 4096);
+  writeFileSync(file, damaged);
+}
+
 describe("restore phases", () => {
   test("what is verified is what is installed, even when the chosen file changes afterwards", async () => {
     const { config, db, backup } = dataDirWithBackup();
     db.close();
     const expected = sha256(backup);
     const prepared = await prepareRestore({ config, file: backup, shipped });
+    assert.equal(prepared.integrityBy, "integrity_check during the restore", "a file with no manifest");
     assert.equal(prepared.verification.sha256, expected);
     writeFileSync(backup, "replaced by something else after it was chosen ".repeat(200));
     const report = await installRestore({ config, prepared, keepSettings: false });
     assert.equal(report.sha256, expected);
     assert.equal(sha256(config.databasePath), expected, "the installed bytes are the verified bytes");
     assert.equal(integrityOf(config.databasePath), "ok");
+  });
+
+  test("a stored backup whose proof passed is installed after one pass (the copy): no check reads it again", async () => {
+    const { config, db, backup } = dataDirWithBackup();
+    db.close();
+    const stored = await storeAsBackup(config, backup);
+    const proof = await verifyBackup(config.backupDir, path.basename(stored), shipped);
+    assert.equal(proof.restorable, true, proof.detail);
+    const prepared = await prepareRestore({ config, file: stored, shipped });
+    assert.equal(prepared.phasesMs.checkMs, 0, "no quick_check ran beside the copy");
+    assert.equal(prepared.integrityBy, `integrity_check by the backup's proof of ${proof.at} (same sha256)`);
+    assert.equal(prepared.verification.sha256, sha256(stored));
+    const report = await installRestore({ config, prepared, keepSettings: true });
+    assert.equal(sha256(config.databasePath), sha256(stored), "the installed bytes are the proven bytes");
+    assert.equal(integrityOf(config.databasePath), "ok");
+    assert.ok(report.phasesMs.copyMs > 0 && report.phasesMs.swapMs !== undefined, JSON.stringify(report.phasesMs));
+    assert.equal(report.integrityBy, prepared.integrityBy, "the marker (and so the audit) says what proved it");
+  });
+
+  test("a proven backup damaged after its proof is refused: its sha256 no longer matches the manifest", async () => {
+    const { config, db, backup } = dataDirWithBackup();
+    db.close();
+    const stored = await storeAsBackup(config, backup);
+    assert.equal((await verifyBackup(config.backupDir, path.basename(stored), shipped)).restorable, true);
+    damagePage(stored);
+    const before = sha256(config.databasePath);
+    await assert.rejects(prepareRestore({ config, file: stored, shipped }), /does not match the manifest/);
+    assert.equal(sha256(config.databasePath), before, "the live database is untouched");
+  });
+
+  test("an unproven stored backup gets quick_check beside the copy, which refuses a damaged one", async () => {
+    const { config, db, backup } = dataDirWithBackup();
+    db.close();
+    damagePage(backup);
+    // Its manifest's sha256 is that of the damaged bytes: only the check can tell.
+    const stored = await storeAsBackup(config, backup);
+    const before = sha256(config.databasePath);
+    await assert.rejects(prepareRestore({ config, file: stored, shipped }), /quick_check failed/);
+    assert.equal(sha256(config.databasePath), before, "the live database is untouched");
   });
 
   test("a refused replica restore names the moment, not its temp file, and says what to do", async () => {
@@ -96,7 +167,7 @@ describe("restore phases", () => {
     const kept = path.join(config.backupDir, report.preRestore!);
     assert.equal(statSync(kept).ino, liveInode, "the pre-restore backup is the replaced file itself");
     assert.equal(queryOne<{ n: number }>(kept, `SELECT count(*) AS n FROM ApiToken WHERE revokedAt IS NOT NULL`).n, 1);
-    assert.deepEqual(report.changes?.tokens, [{ name: "nightly", prefix: "opst_abcd", was: "revoked" }]);
+    assert.deepEqual(report.changes?.tokens, [{ id: "t1", name: "nightly", prefix: "opst_abcd", was: "revoked" }]);
     assert.deepEqual(report.changes?.users, [{ username: "ann", changes: ["password"] }]);
     const manifest = () => JSON.parse(readFileSync(`${kept}.json`, "utf8")) as { sha256: string | null; kind: string };
     assert.equal(manifest().kind, "pre-restore");

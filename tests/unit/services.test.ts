@@ -92,6 +92,6 @@ describe("services registry", () => {
     const names = SERVICES.map((service) => service.name);
     assert.equal(new Set(names).size, names.length);
     assert.equal(names.at(-1), "backup scheduler");
-    assert.equal(names.length, 9);
+    assert.equal(names.length, 10);
   });
 });

@@ -11,6 +11,8 @@ export type MenuAction = {
   name: string;
   onSelect?: () => void;
   href?: string;
+  /** With href: a page to go to, not a file to download. */
+  navigate?: boolean;
   danger?: boolean;
   /** Why it cannot be used now (shown in the menu), or undefined when it can. */
   unavailable?: string;
@@ -106,7 +108,7 @@ export function ActionMenu({ label, actions }: { label: string; actions: MenuAct
                 key={action.label}
                 role="menuitem"
                 href={action.href}
-                download
+                download={action.navigate ? undefined : true}
                 aria-label={action.name}
                 className={`${item} text-slate-800`}
                 onClick={() => close(true)}

@@ -40,6 +40,14 @@ function actionsFor(entry: BackupRow, can: Record<BackupAction, boolean>, on: Ro
       href: `/api/admin/backups/${encodeURIComponent(name)}`,
     });
   }
+  if (can.inspect) {
+    actions.push({
+      label: "Browse and compare",
+      name: `Browse and compare ${name}`,
+      href: `/settings/backups/${encodeURIComponent(name)}`,
+      navigate: true,
+    });
+  }
   if (can.verify) actions.push({ label: "Verify", name: `Verify ${name}`, onSelect: () => on.verify(name) });
   if (can.offsite && entry.offsite?.status === "failed") {
     actions.push({

@@ -13,13 +13,17 @@ export default async function ReplicationPage() {
     <div className="space-y-8">
       <div>
         <h1 className="text-2xl font-semibold">Replication</h1>
-        <p className="text-sm text-slate-500">
+        <p className="text-sm text-slate-600">
           Litestream ships every change of <code className="font-mono">opstage.db</code> to a replica within seconds, so
           a lost disk costs seconds of changes, not everything since the last backup. Any moment in the replica&apos;s
           window can be restored.
         </p>
       </div>
-      <ReplicationPanel initial={initial} canRestore={canBackup(user.role, "restore")} />
+      <ReplicationPanel
+        initial={initial}
+        canRestore={canBackup(user.role, "restore")}
+        serverZone={Intl.DateTimeFormat().resolvedOptions().timeZone}
+      />
     </div>
   );
 }
