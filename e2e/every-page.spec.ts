@@ -268,6 +268,16 @@ for (const who of ROLES) {
       if (who.role === "owner") {
         await tokenStates(page, label, what);
         await userStates(page, label, what);
+        // The pages reached from others rather than from the nav: inside a backup, and what the
+        // last restore changed (its empty state when there was none).
+        const listed = (await (await page.request.get("/api/admin/backups")).json()) as { backups: { name: string }[] };
+        await page.goto(`/settings/backups/${encodeURIComponent(listed.backups[0]!.name)}`);
+        await expect(page).toHaveTitle("Inside a backup · Opstage CE");
+        await expect(page.locator("main h1").first()).toBeVisible();
+        await checkState(page, what("inside a backup"));
+        await page.goto("/settings/restore-changes");
+        await expect(page).toHaveTitle("What the restore changed · Opstage CE");
+        await checkState(page, what("what the restore changed"));
       }
 
       // The header: Sign out in view; on a phone the nav is behind a Menu button.
