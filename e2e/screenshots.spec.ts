@@ -12,9 +12,22 @@ test.skip(process.env.OPSTAGE_SCREENSHOTS !== "1", "set OPSTAGE_SCREENSHOTS=1 to
 
 const folder = () => path.join(projectRoot, "docs", "screenshots", process.env.OPSTAGE_SCREENSHOTS_DIR ?? "after");
 
-async function shoot(page: Page, name: string) {
+/** Once what fades in (a notice, a dialog) has arrived. */
+async function settled(page: Page) {
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => animation.effect?.getTiming().iterations !== Infinity)
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
+}
+
+async function shoot(page: Page, name: string, fullPage = true) {
   mkdirSync(folder(), { recursive: true });
-  await page.screenshot({ path: path.join(folder(), `${name}.png`), fullPage: true });
+  await settled(page);
+  await page.screenshot({ path: path.join(folder(), `${name}.png`), fullPage });
 }
 
 async function ownerPage(
@@ -90,8 +103,7 @@ test("the documentation's six states", async ({ browser, baseURL }) => {
   await phone.getByRole("menuitem", { name: /^Restore / }).click();
   await expect(phone.getByRole("dialog")).toBeVisible();
   await phone.waitForTimeout(1_000); // its verification step settles; a picture, not a check
-  mkdirSync(folder(), { recursive: true });
-  await phone.screenshot({ path: path.join(folder(), "restore-dialog-phone.png") });
+  await shoot(phone, "restore-dialog-phone", false);
   await phone.keyboard.press("Escape");
   await phone.context().close();
 
@@ -102,7 +114,7 @@ test("the documentation's six states", async ({ browser, baseURL }) => {
   await page.getByRole("button", { name: "Save schedule" }).click();
   await expect(page.getByTestId("schedule-message")).toBeVisible();
   await cron.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join(folder(), "bad-schedule.png") });
+  await shoot(page, "bad-schedule", false);
 
   // 6. The Users form after the server refused it (the username is taken).
   await page.goto("/settings/users");
@@ -111,5 +123,5 @@ test("the documentation's six states", async ({ browser, baseURL }) => {
   await form.getByLabel("Display name").fill("Olga again");
   await form.getByRole("button", { name: "Create user" }).click();
   await expect(page.getByText(/already|taken|exists/i).first()).toBeVisible();
-  await page.screenshot({ path: path.join(folder(), "users-form-error.png") });
+  await shoot(page, "users-form-error", false);
 });
