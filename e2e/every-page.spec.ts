@@ -96,9 +96,9 @@ async function backupsStates(page: Page, role: Role, what: (state: string) => st
   await page.getByRole("menuitem", { name: /^Delete / }).click();
   const dialog = page.getByRole("dialog", { name: /^Delete .*\?$/ });
   await expect(dialog).toBeVisible();
-  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await expect(dialog.getByRole("button", { name: "Cancel", exact: true })).toBeFocused();
   await checkState(page, what("backups, delete dialog"));
-  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await dialog.getByRole("button", { name: "Cancel", exact: true }).click();
   await expect(dialog).toBeHidden();
 
   const cron = page.getByLabel("Schedule (cron, empty = off)");
@@ -152,7 +152,7 @@ async function userStates(page: Page, label: string, what: (state: string) => st
 
   await page.locator(`[data-username="${username}"]`).getByRole("button", { name: "Delete" }).click();
   const dialog = page.getByRole("dialog", { name: `Delete user ${username}?` });
-  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await expect(dialog.getByRole("button", { name: "Cancel", exact: true })).toBeFocused();
   await checkState(page, what("users, delete dialog"));
   await page.keyboard.press("Escape");
   await expect(dialog).toBeHidden();
@@ -169,7 +169,7 @@ async function accountStates(page: Page, what: (state: string) => string) {
   await page.goto("/settings/account");
   await page.getByRole("button", { name: "Sign out everywhere" }).click();
   const dialog = page.getByRole("dialog", { name: "Sign out everywhere?" });
-  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await expect(dialog.getByRole("button", { name: "Cancel", exact: true })).toBeFocused();
   await checkState(page, what("account, sign out everywhere dialog"));
   await page.keyboard.press("Escape");
   await expect(dialog).toBeHidden();

@@ -77,7 +77,7 @@ export async function followNav(page: Page, label: string) {
 export async function confirmInDialog(page: Page, title: string | RegExp, action: string) {
   const dialog = page.getByRole("dialog", { name: title });
   await expect(dialog).toBeVisible();
-  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await expect(dialog.getByRole("button", { name: "Cancel", exact: true })).toBeFocused();
   await dialog.getByRole("button", { name: action, exact: true }).click();
   await expect(dialog).toBeHidden();
 }
