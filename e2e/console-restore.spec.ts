@@ -56,7 +56,7 @@ test("an owner restores a stored backup through the restore dialog and is sent t
   await readmeScreenshot(page, "restore-dialog");
 
   // Cancel closes it and gives focus back to the menu's button; nothing was restored.
-  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await dialog.getByRole("button", { name: "Cancel", exact: true }).click();
   await expect(dialog).toBeHidden();
   await expect(actions).toBeFocused();
 

@@ -56,7 +56,7 @@ test("the restore dialog previews what the restore changes, before the typed con
   await expect(dialog.getByRole("button", { name: `Restore ${name}` })).toBeDisabled();
   await checkBothSchemes(page, "restore dialog with its preview");
   await attachScreenshot(page, testInfo, "restore-preview");
-  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await dialog.getByRole("button", { name: "Cancel", exact: true }).click();
   await expect(dialog).toBeHidden();
 });
 

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { E2E, signInThroughForm } from "./fixture";
+import { confirmInDialog } from "./page-checks";
 import { SQLITE_MAGIC } from "../tests/support/db";
 
 test("an owner creates a token, a script uses it, the schedule makes a backup, which is verified and deleted", async ({
@@ -49,9 +50,9 @@ test("an owner creates a token, a script uses it, the schedule makes a backup, w
   await page.getByRole("menuitem", { name: `Verify ${name}` }).click();
   await expect(page.getByTestId("backups-message")).toContainText("Restorable into this version");
   await expect(row).toContainText("restorable");
-  page.once("dialog", (dialog) => void dialog.accept());
   await row.getByRole("button", { name: `Actions for ${name}` }).click();
   await page.getByRole("menuitem", { name: `Delete ${name}` }).click();
+  await confirmInDialog(page, `Delete ${name}?`, "Delete backup");
   await expect(page.getByTestId("backups-message")).toContainText(`Deleted ${name}`);
   await expect(row).toHaveCount(0);
 });

@@ -35,6 +35,16 @@ export async function expectFitsViewport(page: Page, what: string) {
 
 /** axe-core (WCAG 2 A/AA): no serious or critical violation. */
 export async function expectNoSeriousAxeViolations(page: Page, what: string) {
+  // Once what is fading in has arrived (a notice, a menu): axe measures the colours as they are
+  // now, and half-way through a fade any text is low-contrast. Endless animations never finish.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => animation.effect?.getTiming().iterations !== Infinity)
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   const serious = results.violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
@@ -47,4 +57,27 @@ export async function expectNoSeriousAxeViolations(page: Page, what: string) {
 
 export async function attachScreenshot(page: Page, testInfo: TestInfo, name: string) {
   await testInfo.attach(name, { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+}
+
+/**
+ * Follows a console nav link by its name, as a person at 1280 px does: a settings page is behind
+ * the "Settings" disclosure for owners, a plain link otherwise.
+ */
+export async function followNav(page: Page, label: string) {
+  const nav = page.getByRole("navigation", { name: "Console" });
+  const link = nav.getByRole("link", { name: label, exact: true });
+  if (!(await link.first().isVisible())) await nav.getByRole("button", { name: /^Settings/ }).click();
+  await link.first().click();
+}
+
+/**
+ * Answers the console's confirm dialog (confirm-dialog.tsx): it names the object in its title,
+ * opens with Cancel focused, and `action` does it.
+ */
+export async function confirmInDialog(page: Page, title: string | RegExp, action: string) {
+  const dialog = page.getByRole("dialog", { name: title });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole("button", { name: "Cancel", exact: true })).toBeFocused();
+  await dialog.getByRole("button", { name: action, exact: true }).click();
+  await expect(dialog).toBeHidden();
 }

@@ -72,7 +72,7 @@ test("after a restore: the banner, What changed with Revoke, and Undo through th
   await page.getByRole("main").getByRole("button", { name: "Undo this restore" }).click();
   const dialog = page.getByRole("dialog", { name: `Restore ${preRestore}?` });
   await expect(dialog.getByRole("heading", { name: `Restore ${preRestore}?` })).toBeInViewport();
-  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeInViewport();
+  await expect(dialog.getByRole("button", { name: "Cancel", exact: true })).toBeInViewport();
   await expect(dialog.getByRole("button", { name: `Restore ${preRestore}` })).toBeInViewport();
   await expect(dialog.getByTestId("restore-verify")).toContainText("Verified", { timeout: 30_000 });
   await expect(dialog.getByRole("heading", { name: `Restore ${preRestore}?` })).toBeInViewport();

@@ -3,7 +3,13 @@
 // Users. Both pages at 1280 and 390 px, light and dark, free of serious axe violations.
 import { expect, test, type Browser, type Page, type TestInfo } from "@playwright/test";
 import { E2E, signInThroughForm } from "./fixture";
-import { attachScreenshot, expectFitsViewport, expectNoSeriousAxeViolations, WIDTHS } from "./page-checks";
+import {
+  attachScreenshot,
+  confirmInDialog,
+  expectFitsViewport,
+  expectNoSeriousAxeViolations,
+  WIDTHS,
+} from "./page-checks";
 
 // The second browser says it is Chrome on Windows, so its row is told apart from the first's.
 const WINDOWS_CHROME =
@@ -28,6 +34,7 @@ test("a second browser ended from the first's list is signed out at its next req
   await expect(theirs).toHaveCount(1);
 
   await theirs.getByRole("button", { name: /^End the session of Chrome 131/ }).click();
+  await confirmInDialog(first, "End the session of Chrome 131 on Windows 10?", "End session");
   await expect(first.getByTestId("sessions-notice")).toContainText("Ended the session of Chrome 131 on Windows 10");
   await expect(theirs).toHaveCount(0);
   expect((await second.request.get("/api/account")).status()).toBe(401);
@@ -45,8 +52,8 @@ test("an owner ends a user's sessions from Users", async ({ browser }) => {
   await owner.locator(`[data-username="${E2E.operator.username}"]`).getByRole("button", { name: "Sessions" }).click();
   const list = owner.getByRole("region", { name: `Sessions of ${E2E.operator.username}` });
   await expect(list.getByTestId("session-row").filter({ hasText: "Chrome 131 on Windows 10" })).toHaveCount(1);
-  owner.once("dialog", (dialog) => dialog.accept());
   await owner.getByRole("button", { name: "End all", exact: true }).click();
+  await confirmInDialog(owner, `End every session of ${E2E.operator.username}?`, "End all");
   await expect(owner.getByTestId("sessions-notice")).toContainText("Ended");
   await expect(list.getByText("No active sessions.")).toBeVisible();
   expect((await operator.request.get("/api/account")).status()).toBe(401);

@@ -4,6 +4,7 @@ import { expect, test, type Browser, type BrowserContext, type Page } from "@pla
 import { readFileSync } from "node:fs";
 import { startServer, type RunningServer } from "../tests/support/server";
 import { tempDir } from "../tests/support/temp";
+import { confirmInDialog, followNav } from "./page-checks";
 
 let server: RunningServer;
 let generatedPassword: string;
@@ -53,7 +54,7 @@ test("owner changes the generated password, creates an operator and a viewer, re
   expect(new URL(owner.url()).origin).toBe(server.url);
 
   // My account: the generated password is replaced; this browser stays signed in.
-  await owner.getByRole("link", { name: "My account" }).click();
+  await followNav(owner, "My account");
   await owner.getByLabel("Current password").fill(generatedPassword);
   await owner.getByLabel("New password", { exact: true }).fill("owner-chosen-password-1");
   await owner.getByLabel("New password again").fill("owner-chosen-password-1");
@@ -63,7 +64,7 @@ test("owner changes the generated password, creates an operator and a viewer, re
   await expect(owner.getByTestId("current-user")).toBeVisible();
 
   // Users: an operator with a chosen password, a viewer with a generated one.
-  await owner.getByRole("link", { name: "Users" }).click();
+  await followNav(owner, "Users");
   const newUser = owner.getByRole("form", { name: "New user" });
   await newUser.getByLabel("Username").fill("olga");
   await newUser.getByLabel("Display name").fill("Olga Operator");
@@ -82,7 +83,9 @@ test("owner changes the generated password, creates an operator and a viewer, re
 
   // The last owner cannot be demoted: one clear error, the role stays.
   await owner.getByLabel("Role of admin").selectOption("viewer");
-  await expect(owner.getByTestId("users-error")).toContainText("last active owner");
+  await confirmInDialog(owner, "Make admin a viewer?", "Make viewer");
+  await expect(owner.getByTestId("users-message")).toContainText("last active owner");
+  await expect(owner.getByTestId("users-message")).toHaveAttribute("data-tone", "error");
   await expect(owner.getByLabel("Role of admin")).toHaveValue("owner");
 
   // Each role in its own browser sees what it may.
@@ -107,9 +110,9 @@ test("owner changes the generated password, creates an operator and a viewer, re
   expect(operatorToken.status()).toBe(403);
 
   // Reset the operator's password while its session is open: its next request is refused.
-  await owner.getByRole("link", { name: "Users" }).click();
-  owner.once("dialog", (dialog) => dialog.accept());
+  await followNav(owner, "Users");
   await owner.locator('[data-username="olga"]').getByRole("button", { name: "Reset password" }).click();
+  await confirmInDialog(owner, "Reset the password of olga?", "Reset password");
   await expect(owner.getByText("Password for olga")).toBeVisible();
   const olgaPassword = (await owner.getByTestId("generated-password").textContent())!.trim();
   const refused = await operator.request.get("/api/admin/backups");
@@ -119,7 +122,7 @@ test("owner changes the generated password, creates an operator and a viewer, re
   await signIn(operator, "olga", olgaPassword);
 
   // The audit log, filtered to the user changes (the filter is in the URL), then exported.
-  await owner.getByRole("link", { name: "Audit log" }).click();
+  await followNav(owner, "Audit log");
   const filters = owner.getByRole("form", { name: "Audit filters" });
   await filters.getByLabel("Action starts with").fill("user.");
   await filters.getByRole("button", { name: "Filter" }).click();
@@ -179,6 +182,7 @@ test("owner changes the generated password, creates an operator and a viewer, re
   await owner.goto("/settings/audit");
   await owner.getByLabel("Keep audit events (days; empty = forever)").fill("400");
   await owner.getByRole("button", { name: "Save retention" }).click();
+  await confirmInDialog(owner, "Keep audit events for 400 days?", "Save and delete older events");
   await expect(owner.getByTestId("retention-saved")).toBeVisible();
   await owner.goto("/settings/audit?action=audit.retention");
   await expect(owner.getByTestId("audit-action")).toHaveText(["audit.retention.changed"]);

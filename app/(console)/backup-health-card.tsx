@@ -1,5 +1,6 @@
 // The Overview's backup card: one line per source (local backups, offsite) with its state.
 import type { BackupHealth, HealthState } from "@/lib/system/backup-health";
+import { formatInZone } from "@/lib/time-format";
 
 const TONE: Record<HealthState, string> = {
   ok: "bg-emerald-50 text-emerald-700",
@@ -28,7 +29,7 @@ export function BackupHealthCard({ health }: { health: BackupHealth }) {
             <dt className="text-slate-500">{row.label}</dt>
             <dd>
               <span className={`mr-2 rounded px-1.5 py-0.5 text-xs ${TONE[row.state]}`}>{row.state}</span>
-              {row.at ? `${row.at.replace("T", " ").slice(0, 19)} UTC — ` : ""}
+              {row.at ? `${formatInZone(row.at, "UTC", true)} — ` : ""}
               {row.detail}
             </dd>
           </div>

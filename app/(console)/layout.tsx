@@ -2,29 +2,32 @@ import type { ReactNode } from "react";
 import { hasRole } from "@/lib/roles";
 import type { Role } from "@/lib/generated/prisma/client";
 import { BackupHealthBanner } from "./backup-health-banner";
-import { ConsoleNav } from "./console-nav";
+import { ConsoleNav, type NavItem } from "./console-nav";
 import { requirePageRole } from "./require-page-role";
 import { RestoreBanner } from "./restore-banner";
 import { SignOutButton } from "./sign-out-button";
+import { ConsoleToaster } from "./toaster";
 
 export const dynamic = "force-dynamic";
 
 // Every console page, one line each (so pages added on other branches merge as one line).
-const NAV: { href: string; label: string; minimum: Role }[] = [
+// A role sees only the pages it can use (the others answer 404 to it). The "Settings" group is
+// one disclosure in the wide nav, so the row fits 1280 px.
+const NAV: (NavItem & { minimum: Role })[] = [
   { href: "/", label: "Overview", minimum: "viewer" },
   { href: "/settings/backups", label: "Backups", minimum: "viewer" },
   { href: "/settings/replication", label: "Replication", minimum: "viewer" },
-  { href: "/settings/tokens", label: "API tokens", minimum: "viewer" },
   { href: "/settings/diagnostics", label: "Diagnostics", minimum: "viewer" },
-  { href: "/settings/users", label: "Users", minimum: "owner" },
-  { href: "/settings/alerts", label: "Alerts", minimum: "owner" },
   { href: "/settings/audit", label: "Audit log", minimum: "viewer" },
-  { href: "/settings/account", label: "My account", minimum: "viewer" },
+  { href: "/settings/users", label: "Users", minimum: "owner", group: "Settings" },
+  { href: "/settings/alerts", label: "Alerts", minimum: "owner", group: "Settings" },
+  { href: "/settings/tokens", label: "API tokens", minimum: "owner", group: "Settings" },
+  { href: "/settings/account", label: "My account", minimum: "viewer", group: "Settings" },
 ];
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const { user } = await requirePageRole("viewer");
-  const items = NAV.filter((item) => hasRole(user.role, item.minimum)).map(({ href, label }) => ({ href, label }));
+  const items = NAV.filter((item) => hasRole(user.role, item.minimum)).map(({ minimum: _, ...item }) => item);
   return (
     <div className="min-h-screen">
       <a
@@ -51,6 +54,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
       <main id="main" tabIndex={-1} className="mx-auto max-w-5xl px-4 py-6 focus:outline-none sm:px-6 sm:py-8">
         {children}
       </main>
+      <ConsoleToaster />
     </div>
   );
 }

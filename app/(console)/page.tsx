@@ -5,6 +5,8 @@ import { getConfig } from "@/lib/config";
 import { getAppDatabase } from "@/lib/db/app-database";
 import { collectDiagnostics } from "@/lib/system/diagnostics";
 import { formatBytes } from "@/lib/format";
+import { formatInZone } from "@/lib/time-format";
+import { AuditTarget } from "./audit-target";
 import { BackupHealthCard } from "./backup-health-card";
 import { EmptyRow } from "./empty-row";
 import { requirePageRole } from "./require-page-role";
@@ -20,12 +22,13 @@ export default async function OverviewPage() {
   return (
     <div className="space-y-8">
       <h1 className="text-2xl font-semibold">Overview</h1>
+      {/* The state first: whether the data is safe matters more than the version. */}
+      <BackupHealthCard health={health} />
       <div className="grid gap-4 sm:grid-cols-3">
         <Card label="Version" value={`${diagnostics.version} (${diagnostics.edition})`} />
         <Card label="Database size" value={formatBytes(diagnostics.databaseBytes)} />
         <Card label="Latest migration" value={diagnostics.migrations.latest ?? "—"} />
       </div>
-      <BackupHealthCard health={health} />
       <section>
         <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
           <h2 className="text-lg font-medium">Recent activity</h2>
@@ -42,7 +45,7 @@ export default async function OverviewPage() {
           <table className="w-full text-sm">
             <thead className="bg-slate-50 text-left text-slate-600">
               <tr>
-                <th className="px-4 py-2 font-medium">When (UTC)</th>
+                <th className="px-4 py-2 font-medium">When</th>
                 <th className="px-4 py-2 font-medium">Action</th>
                 <th className="px-4 py-2 font-medium">Result</th>
                 <th className="px-4 py-2 font-medium">Target</th>
@@ -52,11 +55,13 @@ export default async function OverviewPage() {
               {events.map((event) => (
                 <tr key={event.id} className="border-t border-slate-100">
                   <td className="px-4 py-2 whitespace-nowrap text-slate-600">
-                    {event.createdAt.toISOString().replace("T", " ").slice(0, 19)}
+                    {formatInZone(event.createdAt, "UTC", true)}
                   </td>
                   <td className="px-4 py-2 font-mono text-xs">{event.action}</td>
                   <td className="px-4 py-2">{event.result}</td>
-                  <td className="px-4 py-2 text-slate-600">{event.targetId ?? ""}</td>
+                  <td className="px-4 py-2 text-slate-600">
+                    <AuditTarget event={event} />
+                  </td>
                 </tr>
               ))}
               {events.length === 0 && <EmptyRow columns={4}>Nothing yet.</EmptyRow>}

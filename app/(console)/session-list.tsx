@@ -4,7 +4,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "./api-client";
 import { EmptyRow } from "./empty-row";
-import { NoticeRegion, useNotice } from "./notice";
+import { useConfirm } from "./confirm-dialog";
+import { useNotice } from "./notice";
 import { ScrollRegion } from "./scroll-region";
 import { formatInZone, relativeAge } from "@/lib/time-format";
 
@@ -21,7 +22,7 @@ export type SessionRow = {
 
 const smallButton = "rounded-md border border-slate-300 px-2.5 py-1 text-xs hover:bg-slate-50 disabled:opacity-60";
 // Red text needs a lighter red on the dark page (globals.css mirrors slate only).
-const dangerText = "text-red-700 dark:text-red-300";
+const dangerText = "text-red-700";
 
 export function SessionList({
   listUrl,
@@ -38,7 +39,8 @@ export function SessionList({
   onEndedCurrent?: () => void;
 }) {
   const queryClient = useQueryClient();
-  const { notice, setNotice, fail } = useNotice();
+  const { setNotice, fail } = useNotice("sessions-notice");
+  const { confirm, dialog } = useConfirm();
   const sessions = useQuery({ queryKey: ["sessions", listUrl], queryFn: () => apiRequest<SessionRow[]>(listUrl) });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["sessions", listUrl] });
 
@@ -68,7 +70,7 @@ export function SessionList({
   const others = rows.filter((row) => !row.current).length;
   return (
     <div className="space-y-3">
-      <NoticeRegion notice={notice} testId="sessions-notice" />
+      {dialog}
       {/* relative: the header's sr-only text is absolutely placed, and must not reach past the region. */}
       <ScrollRegion label={label} className="relative">
         <table className="w-full text-sm" data-testid="session-list">
@@ -107,8 +109,14 @@ export function SessionList({
                     disabled={endOne.isPending}
                     aria-label={`End the session of ${row.browser} on ${row.os}${row.current ? " (this one)" : ""}`}
                     onClick={() => {
-                      if (!row.current || window.confirm("End this session? You will be signed out here."))
-                        endOne.mutate(row);
+                      confirm({
+                        title: `End the session of ${row.browser} on ${row.os}?`,
+                        detail: row.current
+                          ? "It is the one you are using: you will be signed out here."
+                          : "That browser is signed out at once.",
+                        action: "End session",
+                        onConfirm: () => endOne.mutate(row),
+                      });
                     }}
                   >
                     End
@@ -130,7 +138,12 @@ export function SessionList({
         className={`${smallButton} ${dangerText}`}
         disabled={endMany.isPending || others === 0}
         onClick={() => {
-          if (window.confirm(endAll.confirm)) endMany.mutate();
+          confirm({
+            title: endAll.confirm,
+            detail: "Each of those browsers is signed out at once.",
+            action: endAll.label,
+            onConfirm: () => endMany.mutate(),
+          });
         }}
       >
         {endAll.label}

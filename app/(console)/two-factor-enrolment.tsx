@@ -59,7 +59,7 @@ export function TwoFactorEnrolment({ onEnabled }: { onEnabled: () => void }) {
           Set up two-factor sign-in
         </button>
         {start.isError && (
-          <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+          <p role="alert" className="text-sm text-red-700">
             {start.error.message}
           </p>
         )}
@@ -107,7 +107,7 @@ export function TwoFactorEnrolment({ onEnabled }: { onEnabled: () => void }) {
         </button>
       </form>
       {confirm.isError && (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+        <p role="alert" className="text-sm text-red-700">
           {confirm.error.message}
         </p>
       )}

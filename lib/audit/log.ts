@@ -133,16 +133,50 @@ async function whereOf(
 
 const NEWEST_FIRST: Prisma.AuditEventOrderByWithRelationInput[] = [{ createdAt: "desc" }, { id: "desc" }];
 
-export type AuditRow = AuditEvent & { actorName: string | null };
+/**
+ * An event with the names people know: the acting user's username, and the target's (a user's
+ * username, a token's or alert channel's name) where the target is kept by id. Null when the
+ * thing is gone or the target is already a name (a backup, a setting, a sign-in's username).
+ */
+export type AuditRow = AuditEvent & { actorName: string | null; targetName: string | null };
 
-/** Usernames for the USER actors among `events` (one query per page or batch). */
+const idsOf = (events: AuditEvent[], keep: (event: AuditEvent) => string | null) => [
+  ...new Set(events.map(keep).filter((id): id is string => Boolean(id))),
+];
+
+/** The names for `events` (one query per kind per page or batch). */
 async function withActorNames(events: AuditEvent[]): Promise<AuditRow[]> {
-  const ids = [...new Set(events.filter((e) => e.actorType === "USER" && e.actorId).map((e) => e.actorId!))];
-  const users = ids.length
-    ? await getPrisma().user.findMany({ where: { id: { in: ids } }, select: { id: true, username: true } })
-    : [];
+  const prisma = getPrisma();
+  const targetIds = (type: string) => idsOf(events, (e) => (e.targetType === type ? e.targetId : null));
+  const userIds = [
+    ...new Set([...idsOf(events, (e) => (e.actorType === "USER" ? e.actorId : null)), ...targetIds("user")]),
+  ];
+  const [users, tokens, channels] = await Promise.all([
+    userIds.length
+      ? prisma.user.findMany({ where: { id: { in: userIds } }, select: { id: true, username: true } })
+      : [],
+    targetIds("token").length
+      ? prisma.apiToken.findMany({ where: { id: { in: targetIds("token") } }, select: { id: true, name: true } })
+      : [],
+    targetIds("alert-channel").length
+      ? prisma.alertChannel.findMany({
+          where: { id: { in: targetIds("alert-channel") } },
+          select: { id: true, name: true },
+        })
+      : [],
+  ]);
   const names = new Map(users.map((user) => [user.id, user.username]));
-  return events.map((event) => ({ ...event, actorName: event.actorId ? (names.get(event.actorId) ?? null) : null }));
+  const targetNames: Record<string, Map<string, string>> = {
+    user: names,
+    token: new Map(tokens.map((token) => [token.id, token.name])),
+    "alert-channel": new Map(channels.map((channel) => [channel.id, channel.name])),
+  };
+  return events.map((event) => ({
+    ...event,
+    actorName: event.actorId ? (names.get(event.actorId) ?? null) : null,
+    targetName:
+      event.targetType && event.targetId ? (targetNames[event.targetType]?.get(event.targetId) ?? null) : null,
+  }));
 }
 
 export async function listAuditEvents(

@@ -10,7 +10,7 @@ import { logger } from "../log";
 import { clientAddress } from "./client-address";
 import { safeCallbackPath } from "./safe-callback";
 import { createSession, endSession } from "./sessions";
-import { signInWithCredentials } from "./sign-in";
+import { signInRefusalCode, signInWithCredentials } from "./sign-in";
 
 // next-auth v4 derives its own URL from NEXTAUTH_URL or, with AUTH_TRUST_HOST, from the request's
 // Host / X-Forwarded-* headers. Without either it assumes http://localhost:3000 and redirects
@@ -85,7 +85,7 @@ export function getAuthOptions(): NextAuthOptions {
           const code = credentials?.code?.trim() || null;
           const outcome = await signInWithCredentials(username, password, code, origin);
           // A thrown message reaches the login form as signIn()'s `error` (the code step's cue).
-          if (!outcome.ok && outcome.reason !== "invalid") throw new Error(outcome.reason);
+          if (!outcome.ok && outcome.reason !== "invalid") throw new Error(signInRefusalCode(outcome));
           if (!outcome.ok) return null;
           const session = await createSession(outcome.user.id, config.sessionTtlSeconds, origin);
           return { id: outcome.user.id, sessionId: session.id };

@@ -17,7 +17,18 @@ const codeLimiter = processSingleton("second-factor-limiter", () => new LoginLim
 export type SignInOutcome =
   | { ok: true; user: User }
   /** invalid: any wrong or refused password, said the same way whatever the reason. */
-  | { ok: false; reason: "invalid" | "second_factor_required" | "second_factor_invalid" | "second_factor_throttled" };
+  | { ok: false; reason: "invalid" | "second_factor_required" | "second_factor_invalid" | "second_factor_throttled" }
+  /**
+   * The attempt budget is spent: said as such, with when to try again. It tells nothing about the
+   * username: the budget is charged before the user is looked up, the same for one that does
+   * not exist, and a right password waits like a wrong one.
+   */
+  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+
+/** The refusal as the login form receives it (signIn()'s `error`): "throttled:900" carries the wait. */
+export function signInRefusalCode(outcome: Exclude<SignInOutcome, { ok: true }>): string {
+  return outcome.reason === "throttled" ? `throttled:${outcome.retryAfterSeconds}` : outcome.reason;
+}
 
 /** A refused sign-in: a wrong credential (FAILURE) or a spent budget (DENIED). */
 async function refused(
@@ -57,7 +68,7 @@ export async function signInWithCredentials(
       `${reservation.reason}; retry in ${reservation.retryAfterSeconds} s`,
       origin,
     );
-    return { ok: false, reason: "invalid" };
+    return { ok: false, reason: "throttled", retryAfterSeconds: reservation.retryAfterSeconds };
   }
 
   const prisma = getPrisma();

@@ -8,7 +8,7 @@ import { logger } from "../log";
 import type { Config } from "../config";
 import { getPrisma } from "../db/prisma";
 import { readSystemSetting } from "../db/raw-reads";
-import { SCHEDULE_SETTINGS_RULE } from "../schedule-rules";
+import { SCHEDULE_SETTINGS_RULE, scheduleProblem } from "../schedule-rules";
 import { applyRetention } from "./retention";
 import { alertEvent } from "../alerts/events";
 import { sendHeartbeat } from "../alerts/heartbeat";
@@ -40,10 +40,7 @@ async function writeSetting(key: string, value: unknown): Promise<void> {
 export function validateSchedule(input: ScheduleSettings): ScheduleSettings {
   const parsed = SCHEDULE_SETTINGS_RULE.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path[0] === "keep" ? "Keep" : "The schedule";
-  const hint = issue.path[0] === "keep" ? "" : ", or empty for off";
-  throw new ScheduleError(`${field} ${issue.message}${hint}.`);
+  throw new ScheduleError(scheduleProblem(input)!);
 }
 
 /**

@@ -1,5 +1,6 @@
-// The shape of a backup's offsite copy state and its one-line description. No imports: the
-// console's client components show it too.
+// The shape of a backup's offsite copy state and its one-line description. Only pure imports:
+// the console's client components show it too.
+import { formatInZone } from "../time-format";
 /** Attempts per copy; the waits between them double from OPSTAGE_OFFSITE_RETRY_FIRST_DELAY_MS. */
 export const COPY_ATTEMPTS = 8;
 
@@ -49,7 +50,7 @@ export function describeCopyState(state: OffsiteCopyState | null): string {
   }
   if (state.status === "pending") {
     return state.error
-      ? `retrying: attempt ${state.attempts} of ${COPY_ATTEMPTS} failed (${state.error}); next at ${new Date(state.nextAttemptAt ?? state.at).toLocaleTimeString()}`
+      ? `retrying: attempt ${state.attempts} of ${COPY_ATTEMPTS} failed (${state.error}); next at ${formatInZone(state.nextAttemptAt ?? state.at, "UTC", true)}`
       : "pending";
   }
   if (state.status === "failed") return `failed after ${state.attempts} attempts: ${state.error}`;

@@ -14,6 +14,7 @@ import { readCopyState } from "../offsite/copy-state";
 import { COPY_ATTEMPTS, isRetrying, type OffsiteCopyState } from "../offsite/copy-status";
 import { loadOffsiteTarget } from "../offsite/target";
 import { localReplicationStatus, type ReplicationStatus } from "../replication/status";
+import { formatInZone } from "../time-format";
 
 export type HealthState = "ok" | "retrying" | "overdue" | "failing" | "unknown";
 
@@ -73,7 +74,7 @@ export function backupsRow(
   if (cron && lastRun && !lastRun.ok) {
     return row(
       "failing",
-      `The last scheduled backup (${lastRun.at}) failed: ${lastRun.error ?? "unknown error"}. Fix the cause; the next run will tell.`,
+      `The last scheduled backup (${formatInZone(lastRun.at, "UTC", true)}) failed: ${lastRun.error ?? "unknown error"}. Fix the cause; the next run will tell.`,
     );
   }
   const age = lastGood ? now.getTime() - new Date(lastGood.createdAt).getTime() : null;
@@ -98,12 +99,12 @@ export function backupsRow(
   }
   return row(
     "ok",
-    `${lastGood.name} (${lastGood.kind}, ${ago(age ?? 0)} old, verified ${lastGood.provenAt}).${cron ? "" : " No schedule is on."}`,
+    `${lastGood.name} (${lastGood.kind}, ${ago(age ?? 0)} old, verified ${lastGood.provenAt ? formatInZone(lastGood.provenAt, "UTC") : "never"}).${cron ? "" : " No schedule is on."}`,
   );
 }
 
 function timeOf(iso: string | undefined): string {
-  return iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "soon";
+  return iso ? formatInZone(iso, "UTC", true) : "soon";
 }
 
 /**

@@ -1,6 +1,7 @@
 "use client";
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
+import { formatInZone } from "@/lib/time-format";
 
 const submitClass =
   "w-full rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60";
@@ -14,6 +15,19 @@ const CODE_ERRORS: Record<string, string> = {
   second_factor_throttled:
     "Too many wrong codes for this account: wait 15 minutes and try again, or use a recovery code later.",
 };
+
+/**
+ * A spent sign-in budget ("throttled:900"): when to try again, in minutes and as a time in the
+ * viewer's own zone. It says nothing about the username (the server throttles unknown ones alike).
+ */
+function throttledMessage(error: string): string | null {
+  const match = /^throttled:(\d+)$/.exec(error);
+  if (!match) return null;
+  const seconds = Number(match[1]);
+  const at = formatInZone(new Date(Date.now() + seconds * 1000), Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const wait = seconds < 60 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
+  return `Too many sign-in attempts. Try again in ${wait} (at ${at}).`;
+}
 
 export function LoginForm({ next }: { next: string }) {
   const [error, setError] = useState<string | null>(null);
@@ -40,7 +54,11 @@ export function LoginForm({ next }: { next: string }) {
       setCredentials({ username, password });
       return;
     }
-    setError(CODE_ERRORS[result?.error ?? ""] ?? "Wrong username or password, or the account is disabled.");
+    setError(
+      CODE_ERRORS[result?.error ?? ""] ??
+        throttledMessage(result?.error ?? "") ??
+        "Wrong username or password, or the account is disabled.",
+    );
     if (!result?.error?.startsWith("second_factor")) setCredentials(null);
   }
 

@@ -1,8 +1,10 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useRef, type FormEvent } from "react";
 import { apiRequest } from "../../api-client";
+import { useConfirm } from "../../confirm-dialog";
+import { useNotice } from "../../notice";
 import { SessionList } from "../../session-list";
 import { TwoFactorSection } from "./two-factor-section";
 
@@ -13,27 +15,34 @@ const buttonClass =
 export function AccountPanel({ displayName }: { displayName: string }) {
   const router = useRouter();
   const queryClient = useQueryClient();
-  const [notice, setNotice] = useState<string | null>(null);
+  const { setNotice, fail } = useNotice("account-notice");
+  const { confirm, dialog } = useConfirm();
+  // Cleared only once the server took the change: a refusal leaves what was typed.
+  const passwordForm = useRef<HTMLFormElement>(null);
 
   const rename = useMutation({
     mutationFn: (name: string) =>
       apiRequest("/api/account", { method: "PATCH", body: JSON.stringify({ displayName: name }) }),
     onSuccess: () => {
-      setNotice("Display name saved.");
+      setNotice({ tone: "success", text: "Display name saved." });
       router.refresh();
     },
+    onError: fail,
   });
   const changePassword = useMutation({
     mutationFn: (input: { currentPassword: string; newPassword: string }) =>
       apiRequest("/api/account/password", { method: "POST", body: JSON.stringify(input) }),
     onSuccess: () => {
-      setNotice("Password changed. Your other sessions have been signed out.");
+      passwordForm.current?.reset();
+      setNotice({ tone: "success", text: "Password changed. Your other sessions have been signed out." });
       void queryClient.invalidateQueries({ queryKey: ["sessions"] });
     },
+    onError: fail,
   });
   const everywhere = useMutation({
     mutationFn: () => apiRequest("/api/account/sign-out-everywhere", { method: "POST" }),
     onSuccess: () => window.location.assign("/login"),
+    onError: fail,
   });
 
   function onRename(event: FormEvent<HTMLFormElement>) {
@@ -46,26 +55,15 @@ export function AccountPanel({ displayName }: { displayName: string }) {
     const form = new FormData(event.currentTarget);
     const newPassword = String(form.get("newPassword") ?? "");
     if (newPassword !== String(form.get("confirmPassword") ?? "")) {
-      changePassword.reset();
-      setNotice(null);
-      window.alert("The two new passwords differ; type them again.");
+      setNotice({ tone: "error", text: "The two new passwords differ; type them again." });
       return;
     }
     changePassword.mutate({ currentPassword: String(form.get("currentPassword") ?? ""), newPassword });
-    event.currentTarget.reset();
   }
 
   return (
     <div className="space-y-6">
-      {notice && (
-        <p
-          role="status"
-          data-testid="account-notice"
-          className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800"
-        >
-          {notice}
-        </p>
-      )}
+      {dialog}
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="mb-3 text-lg font-medium">Display name</h2>
         <form onSubmit={onRename} className="flex flex-wrap items-end gap-3">
@@ -77,7 +75,6 @@ export function AccountPanel({ displayName }: { displayName: string }) {
             Save name
           </button>
         </form>
-        {rename.isError && <p className="mt-3 text-sm text-red-700">{rename.error.message}</p>}
       </section>
 
       <section className="rounded-lg border border-slate-200 bg-white p-6">
@@ -85,7 +82,7 @@ export function AccountPanel({ displayName }: { displayName: string }) {
         <p className="mb-3 text-sm text-slate-500">
           At least 12 characters. Changing it signs out your other sessions.
         </p>
-        <form onSubmit={onPassword} className="space-y-3">
+        <form ref={passwordForm} onSubmit={onPassword} className="space-y-3">
           <label className="block text-sm">
             <span className="text-slate-600">Current password</span>
             <input
@@ -122,11 +119,6 @@ export function AccountPanel({ displayName }: { displayName: string }) {
             Change password
           </button>
         </form>
-        {changePassword.isError && (
-          <p role="alert" className="mt-3 text-sm text-red-700">
-            {changePassword.error.message}
-          </p>
-        )}
       </section>
 
       <TwoFactorSection />
@@ -153,13 +145,19 @@ export function AccountPanel({ displayName }: { displayName: string }) {
           <p className="mb-3 text-sm text-slate-500">Signs out every browser signed in as you, this one included.</p>
           <button
             type="button"
-            onClick={() => everywhere.mutate()}
+            onClick={() =>
+              confirm({
+                title: "Sign out everywhere?",
+                detail: "Every browser signed in as you is signed out, this one included.",
+                action: "Sign out everywhere",
+                onConfirm: () => everywhere.mutate(),
+              })
+            }
             disabled={everywhere.isPending}
-            className="rounded-md border border-slate-300 px-3 py-1.5 text-sm text-red-700 hover:bg-slate-50 dark:text-red-300"
+            className="rounded-md border border-slate-300 px-3 py-1.5 text-sm text-red-700 hover:bg-slate-50"
           >
             Sign out everywhere
           </button>
-          {everywhere.isError && <p className="mt-3 text-sm text-red-700">{everywhere.error.message}</p>}
         </div>
       </section>
     </div>

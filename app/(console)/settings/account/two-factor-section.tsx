@@ -2,8 +2,9 @@
 // My account → Two-factor sign-in: set it up, renew the recovery codes, or turn it off (the
 // current password for either; off is refused while OPSTAGE_REQUIRE_2FA asks it of the role).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { apiRequest } from "../../api-client";
+import { useConfirm } from "../../confirm-dialog";
 import { RecoveryCodes, TwoFactorEnrolment } from "../../two-factor-enrolment";
 import { formatInZone } from "@/lib/time-format";
 
@@ -22,13 +23,22 @@ export function TwoFactorSection() {
         method: "POST",
         body: JSON.stringify({ password }),
       }),
-    onSuccess: (result) => setCodes(result.recoveryCodes),
+    onSuccess: (result) => {
+      form.current?.reset();
+      setCodes(result.recoveryCodes);
+    },
   });
   const turnOff = useMutation({
     mutationFn: (password: string) =>
       apiRequest("/api/account/two-factor", { method: "DELETE", body: JSON.stringify({ password }) }),
-    onSuccess: () => void refresh(),
+    onSuccess: () => {
+      form.current?.reset();
+      void refresh();
+    },
   });
+  const { confirm, dialog } = useConfirm();
+  // Cleared only once the server took the password: a refusal leaves it, to correct.
+  const form = useRef<HTMLFormElement>(null);
 
   // One password field, two buttons: the one pressed says what to do.
   function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -36,18 +46,22 @@ export function TwoFactorSection() {
     const action = (event.nativeEvent as SubmitEvent).submitter?.getAttribute("value");
     const password = String(new FormData(event.currentTarget).get("password") ?? "");
     if (action === "off") {
-      if (!window.confirm("Turn two-factor sign-in off? The password alone will sign in.")) return;
-      turnOff.mutate(password);
+      confirm({
+        title: "Turn two-factor sign-in off?",
+        detail: "The password alone will sign in as you.",
+        action: "Turn off",
+        onConfirm: () => turnOff.mutate(password),
+      });
     } else {
       renew.mutate(password);
     }
-    event.currentTarget.reset();
   }
 
   const data = status.data;
   const failure = renew.error ?? turnOff.error;
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-6" aria-labelledby="two-factor-heading">
+      {dialog}
       <h2 id="two-factor-heading" className="mb-1 text-lg font-medium">
         Two-factor sign-in
       </h2>
@@ -69,7 +83,12 @@ export function TwoFactorSection() {
           {codes ? (
             <RecoveryCodes codes={codes} onSaved={() => setCodes(null)} />
           ) : (
-            <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-3" aria-label="Change two-factor sign-in">
+            <form
+              ref={form}
+              onSubmit={onSubmit}
+              className="flex flex-wrap items-end gap-3"
+              aria-label="Change two-factor sign-in"
+            >
               <label className="block text-sm">
                 <span className="text-slate-600">Current password</span>
                 <input
@@ -88,7 +107,7 @@ export function TwoFactorSection() {
                   type="submit"
                   value="off"
                   disabled={turnOff.isPending}
-                  className={`${smallButton} text-red-700 dark:text-red-300`}
+                  className={`${smallButton} text-red-700`}
                 >
                   Turn off
                 </button>
@@ -98,12 +117,12 @@ export function TwoFactorSection() {
         </div>
       )}
       {failure && (
-        <p role="alert" className="mt-3 text-sm text-red-700 dark:text-red-300">
+        <p role="alert" className="mt-3 text-sm text-red-700">
           {failure.message}
         </p>
       )}
       {status.isError && (
-        <p role="alert" className="mt-3 text-sm text-red-700 dark:text-red-300">
+        <p role="alert" className="mt-3 text-sm text-red-700">
           {status.error.message}
         </p>
       )}

@@ -5,6 +5,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { PublicChannel } from "@/lib/alerts/channels";
 import { apiRequest } from "../../api-client";
+import { useConfirm } from "../../confirm-dialog";
+import { useNotice } from "../../notice";
 import { EmptyRow } from "../../empty-row";
 
 const input = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm";
@@ -34,7 +36,7 @@ function AddChannelForm({ events }: { events: AlertsList["events"] }) {
     secret: "",
   });
   const [chosen, setChosen] = useState<string[]>(events.map((event) => event.type));
-  const [message, setMessage] = useState<string | null>(null);
+  const { setNotice, fail } = useNotice("alerts-message");
   const set = (field: keyof typeof form) => (event: { target: { value: string } }) =>
     setForm({ ...form, [field]: event.target.value });
   const add = useMutation({
@@ -64,11 +66,11 @@ function AddChannelForm({ events }: { events: AlertsList["events"] }) {
         }),
       }),
     onSuccess: (channel) => {
-      setMessage(`Added ${channel.name}. Send a test to check it.`);
+      setNotice({ tone: "success", text: `Added ${channel.name}. Send a test to check it.` });
       setForm({ ...form, name: "", secret: "" });
       void queryClient.invalidateQueries({ queryKey: ["alerts"] });
     },
-    onError: (error: Error) => setMessage(error.message),
+    onError: fail,
   });
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -174,7 +176,6 @@ function AddChannelForm({ events }: { events: AlertsList["events"] }) {
       >
         Add channel
       </button>
-      {message && <p className="text-sm text-slate-700">{message}</p>}
     </form>
   );
 }
@@ -185,14 +186,18 @@ export function AlertsPanel() {
     queryKey: ["alerts"],
     queryFn: () => apiRequest<AlertsList>("/api/admin/alerts"),
   });
-  const [message, setMessage] = useState<string | null>(null);
+  const { setNotice, fail: onError } = useNotice("alerts-message");
+  const { confirm, dialog } = useConfirm();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["alerts"] });
-  const onError = (failure: Error) => setMessage(failure.message);
   const test = useMutation({
     mutationFn: (channel: PublicChannel) =>
       apiRequest<{ ok: boolean; message: string }>(`/api/admin/alerts/${channel.id}/test`, { method: "POST" }),
     onSuccess: (result, channel) =>
-      setMessage(result.ok ? result.message : `Test through ${channel.name} failed: ${result.message}`),
+      setNotice(
+        result.ok
+          ? { tone: "success", text: result.message }
+          : { tone: "error", text: `Test through ${channel.name} failed: ${result.message}` },
+      ),
     onError,
   });
   const toggle = useMutation({
@@ -207,13 +212,16 @@ export function AlertsPanel() {
           config: channel.config,
         }),
       }),
-    onSuccess: () => void refresh(),
+    onSuccess: (_result, channel) => {
+      setNotice({ tone: "success", text: `Turned ${channel.name} ${channel.enabled ? "off" : "on"}.` });
+      void refresh();
+    },
     onError,
   });
   const remove = useMutation({
     mutationFn: (channel: PublicChannel) => apiRequest(`/api/admin/alerts/${channel.id}`, { method: "DELETE" }),
     onSuccess: (_result, channel) => {
-      setMessage(`Deleted ${channel.name}.`);
+      setNotice({ tone: "success", text: `Deleted ${channel.name}.` });
       void refresh();
     },
     onError,
@@ -224,11 +232,7 @@ export function AlertsPanel() {
     <div className="space-y-6">
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="mb-3 text-lg font-medium">Channels</h2>
-        {message && (
-          <p data-testid="alerts-message" className="mb-4 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
-            {message}
-          </p>
-        )}
+        {dialog}
         <div className="overflow-x-auto">
           <table className="w-full text-sm">
             <thead className="text-left text-slate-500">
@@ -269,9 +273,14 @@ export function AlertsPanel() {
                     <button
                       type="button"
                       className={`${button} text-red-700`}
-                      onClick={() => {
-                        if (window.confirm(`Delete the channel ${channel.name}?`)) remove.mutate(channel);
-                      }}
+                      onClick={() =>
+                        confirm({
+                          title: `Delete the alert channel ${channel.name}?`,
+                          detail: "Nobody is told through it any more. This cannot be undone.",
+                          action: "Delete channel",
+                          onConfirm: () => remove.mutate(channel),
+                        })
+                      }
                     >
                       Delete
                     </button>

@@ -4,8 +4,10 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import type { FormEvent } from "react";
 import { apiRequest } from "../../api-client";
+import { AuditTarget } from "../../audit-target";
 import { EmptyRow } from "../../empty-row";
 import { ScrollRegion } from "../../scroll-region";
+import { formatInZone } from "@/lib/time-format";
 
 type AuditRow = {
   id: string;
@@ -17,6 +19,7 @@ type AuditRow = {
   result: string;
   targetType: string | null;
   targetId: string | null;
+  targetName: string | null;
   message: string | null;
 };
 type AuditPage = { events: AuditRow[]; nextCursor: string | null };
@@ -161,7 +164,7 @@ export function AuditPanel() {
         <table className="w-full text-sm">
           <thead className="bg-slate-50 text-left text-slate-500">
             <tr>
-              <th className="px-4 py-2 font-medium">When (UTC)</th>
+              <th className="px-4 py-2 font-medium">When</th>
               <th className="px-4 py-2 font-medium">Actor</th>
               <th className="px-4 py-2 font-medium">Action</th>
               <th className="px-4 py-2 font-medium">Result</th>
@@ -173,7 +176,7 @@ export function AuditPanel() {
               <tr key={event.id} data-testid="audit-row" className="border-t border-slate-100">
                 <td className="px-4 py-2 whitespace-nowrap text-slate-500">
                   <Link href={`/settings/audit/${event.id}`} className="hover:underline">
-                    {event.createdAt.replace("T", " ").slice(0, 19)}
+                    {formatInZone(event.createdAt, "UTC", true)}
                   </Link>
                 </td>
                 <td className="px-4 py-2">
@@ -185,7 +188,9 @@ export function AuditPanel() {
                   </Link>
                 </td>
                 <td className="px-4 py-2">{event.result}</td>
-                <td className="px-4 py-2 text-slate-600">{event.targetId ?? ""}</td>
+                <td className="px-4 py-2 text-slate-600">
+                  <AuditTarget event={event} />
+                </td>
               </tr>
             ))}
             {pages.isSuccess && rows.length === 0 && <EmptyRow columns={5}>No events match.</EmptyRow>}

@@ -2,6 +2,7 @@
 // The stored backups: a table from 640 px up (the name column stays in view while the rest
 // scrolls sideways), one card per backup below that. Each backup has one Actions menu, holding
 // only what the viewer's role may do.
+import { Fragment } from "react";
 import type { BackupAction } from "@/lib/roles";
 import { formatBytes } from "@/lib/format";
 import { describeCopyState } from "@/lib/offsite/copy-status";
@@ -127,9 +128,9 @@ export function BackupList({
               >
                 <th
                   scope="row"
-                  className={`${sticky} max-w-[16rem] py-2 pr-3 text-left font-mono text-xs font-normal break-all`}
+                  className={`${sticky} min-w-[17rem] max-w-[20rem] py-2 pr-3 text-left font-mono text-xs font-normal`}
                 >
-                  {entry.name}
+                  <BreakableName name={entry.name} />
                 </th>
                 <td className="py-2 pr-3">{entry.kind}</td>
                 <td className="py-2 pr-3 text-xs">
@@ -199,5 +200,23 @@ export function BackupList({
         {backups.length === 0 && <li className="py-6 text-center text-slate-600">No backups yet.</li>}
       </ul>
     </>
+  );
+}
+
+/**
+ * A backup's name, allowed to wrap only after its hyphens: in a column at least 17rem wide, one
+ * line for a plain name and two for a pre-restore or uploaded one, never a break mid-timestamp.
+ */
+function BreakableName({ name }: { name: string }) {
+  const parts = name.split(/(?<=-)/);
+  return (
+    <span data-testid="backup-name">
+      {parts.map((part, index) => (
+        <Fragment key={index}>
+          {index > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </span>
   );
 }

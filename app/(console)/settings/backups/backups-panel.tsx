@@ -5,7 +5,8 @@ import type { BackupAction } from "@/lib/roles";
 import type { Verification } from "@/lib/backup/manifest";
 import type { BackupsOverview } from "@/lib/system/backups-overview";
 import { apiRequest } from "../../api-client";
-import { NoticeRegion, useNotice } from "../../notice";
+import { useConfirm } from "../../confirm-dialog";
+import { useNotice } from "../../notice";
 import { BackupList } from "./backup-list";
 import { OffsitePanel } from "./offsite-panel";
 import { describeProgress, newTicket, pollProgress } from "./progress-poll";
@@ -25,7 +26,8 @@ export function BackupsPanel({ initial, can }: { initial: BackupsOverview; can: 
     refetchInterval: 5_000,
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["backups"] });
-  const { notice, setNotice, fail } = useNotice();
+  const { setNotice, fail } = useNotice("backups-message");
+  const { confirm, dialog } = useConfirm();
   const [restoring, setRestoring] = useState<BackupRow | null>(null);
 
   const create = useMutation({
@@ -114,9 +116,6 @@ export function BackupsPanel({ initial, can }: { initial: BackupsOverview; can: 
             <UploadForm onUploaded={() => void refresh()} />
           </div>
         )}
-        <div className="mb-4">
-          <NoticeRegion notice={notice} testId="backups-message" />
-        </div>
         <BackupList
           backups={data.backups}
           offsiteConfigured={data.offsiteConfigured}
@@ -127,11 +126,18 @@ export function BackupsPanel({ initial, can }: { initial: BackupsOverview; can: 
             retryCopy: (name) => retryCopy.mutate(name),
             restore: (entry) => setRestoring(entry),
             remove: (name) => {
-              if (window.confirm(`Delete ${name}? This cannot be undone.`)) remove.mutate(name);
+              confirm({
+                title: `Delete ${name}?`,
+                detail: "The backup file is deleted from the server. This cannot be undone.",
+                action: "Delete backup",
+                onConfirm: () => remove.mutate(name),
+              });
             },
           }}
         />
       </section>
+
+      {dialog}
 
       {restoring && (
         <RestoreDialog

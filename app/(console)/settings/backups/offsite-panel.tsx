@@ -8,6 +8,7 @@ import type { RemoteCopy } from "@/lib/offsite/remote";
 import type { PublicOffsiteTarget } from "@/lib/offsite/target";
 import { formatBytes } from "@/lib/format";
 import { apiRequest } from "../../api-client";
+import { useNotice } from "../../notice";
 import { formatInZone } from "@/lib/time-format";
 
 const input = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm disabled:bg-slate-50";
@@ -32,7 +33,7 @@ function TargetForm({ target }: { target: PublicOffsiteTarget }) {
     kinds: target.kinds as string[],
     keepScheduled: String(target.keepScheduled),
   });
-  const [result, setResult] = useState<string | null>(null);
+  const { setNotice, fail } = useNotice("offsite-message");
   const set = (field: keyof typeof form) => (event: { target: { value: string } }) =>
     setForm({ ...form, [field]: event.target.value });
   const save = useMutation({
@@ -49,20 +50,23 @@ function TargetForm({ target }: { target: PublicOffsiteTarget }) {
       }),
     onSuccess: () => {
       setForm({ ...form, secretAccessKey: "" });
-      setResult("Saved.");
+      setNotice({ tone: "success", text: "Saved the offsite target." });
       void queryClient.invalidateQueries({ queryKey: ["offsite"] });
     },
-    onError: (error: Error) => setResult(error.message),
+    onError: fail,
   });
   const test = useMutation({
     mutationFn: () => apiRequest<ConnectionResult>("/api/admin/offsite/test", { method: "POST" }),
     onSuccess: (outcome) =>
-      setResult(
+      setNotice(
         outcome.ok
-          ? `Connection works: wrote, read back and deleted a test object (${outcome.ms} ms).`
-          : `The ${outcome.step} step failed: ${outcome.message}`,
+          ? {
+              tone: "success",
+              text: `Connection works: wrote, read back and deleted a test object (${outcome.ms} ms).`,
+            }
+          : { tone: "error", text: `The ${outcome.step} step failed: ${outcome.message}` },
       ),
-    onError: (error: Error) => setResult(error.message),
+    onError: fail,
   });
   const text = (
     field: "endpoint" | "region" | "bucket" | "prefix" | "accessKeyId" | "recipient",
@@ -173,11 +177,6 @@ function TargetForm({ target }: { target: PublicOffsiteTarget }) {
           {test.isPending ? "Testing…" : "Test connection"}
         </button>
       </div>
-      {result && (
-        <p data-testid="offsite-message" className="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
-          {result}
-        </p>
-      )}
       <p className="text-xs text-slate-500">
         With a recipient set, copies are encrypted with age before they leave this machine: the server can encrypt but
         not decrypt. Keep the identity (AGE-SECRET-KEY-1…) somewhere else than this server — it is needed to restore.
@@ -189,7 +188,7 @@ function TargetForm({ target }: { target: PublicOffsiteTarget }) {
 function RemoteCopies() {
   const queryClient = useQueryClient();
   const [identity, setIdentity] = useState("");
-  const [message, setMessage] = useState<string | null>(null);
+  const { setNotice, fail } = useNotice("offsite-fetch-message");
   // Listing reads every copy's manifest from the store: on demand, not on a timer.
   const copies = useQuery({
     queryKey: ["offsite", "copies"],
@@ -204,10 +203,13 @@ function RemoteCopies() {
       }),
     onSuccess: (fetched) => {
       setIdentity("");
-      setMessage(`Fetched ${fetched.name}: ${fetched.detail} It is in Stored backups now: restore it from there.`);
+      setNotice({
+        tone: "success",
+        text: `Fetched ${fetched.name}: ${fetched.detail} It is in Stored backups now: restore it from there.`,
+      });
       void queryClient.invalidateQueries({ queryKey: ["backups"] });
     },
-    onError: (error: Error) => setMessage(error.message),
+    onError: fail,
   });
   return (
     <div className="space-y-3">
@@ -223,11 +225,6 @@ function RemoteCopies() {
           className={input}
         />
       </label>
-      {message && (
-        <p data-testid="offsite-fetch-message" className="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
-          {message}
-        </p>
-      )}
       <div className="flex items-center gap-3">
         <button type="button" className={button} disabled={copies.isFetching} onClick={() => void copies.refetch()}>
           {copies.isFetching ? "Listing…" : "Refresh the list"}

@@ -1,12 +1,15 @@
 "use client";
-// The schedule: presets or a cron expression, described in words as it is typed; it runs in the
-// server's time zone, which is named, with the viewer's own time beside each run.
+// The schedule: presets or a cron expression, described in words as it is typed — or, when the
+// server would refuse it, the refusal itself, in the server's words (lib/schedule-rules.ts runs
+// on both sides); it runs in the server's time zone, which is named, with the viewer's own time
+// beside each run.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { BackupsOverview } from "@/lib/system/backups-overview";
 import { CRON_PRESETS, describeCron } from "@/lib/cron-words";
+import { scheduleProblem } from "@/lib/schedule-rules";
 import { apiRequest } from "../../api-client";
-import { NoticeRegion, useNotice } from "../../notice";
+import { useNotice } from "../../notice";
 import { When } from "../../when";
 
 type Schedule = BackupsOverview["schedule"];
@@ -23,7 +26,7 @@ export function ScheduleForm({
   const queryClient = useQueryClient();
   const [cron, setCron] = useState(schedule.cron ?? "");
   const [keep, setKeep] = useState(String(schedule.keep));
-  const { notice, setNotice, fail } = useNotice();
+  const { notice, setNotice, fail } = useNotice("schedule-message");
   const save = useMutation({
     mutationFn: () =>
       apiRequest<Schedule>("/api/admin/backup-schedule", {
@@ -52,6 +55,7 @@ export function ScheduleForm({
     save.mutate();
   };
   const words = cron.trim() ? describeCron(cron) : null;
+  const problem = scheduleProblem({ cron, keep: Number(keep) });
   const last = schedule.lastRun;
   return (
     <form onSubmit={onSubmit} className="space-y-3">
@@ -89,6 +93,7 @@ export function ScheduleForm({
             placeholder="0 3 * * *"
             disabled={!canEdit}
             aria-describedby="cron-words"
+            aria-invalid={problem !== null && !problem.startsWith("Keep")}
             className="mt-1 block w-56 max-w-full rounded-md border border-slate-400 bg-white px-2 py-1.5 font-mono text-sm"
           />
         </label>
@@ -105,6 +110,8 @@ export function ScheduleForm({
               edited();
             }}
             disabled={!canEdit}
+            aria-describedby="cron-words"
+            aria-invalid={problem?.startsWith("Keep") === true}
             className="mt-1 block w-28 rounded-md border border-slate-400 bg-white px-2 py-1.5 text-sm"
           />
         </label>
@@ -118,14 +125,19 @@ export function ScheduleForm({
           </button>
         )}
       </div>
-      <p id="cron-words" data-testid="cron-words" className="text-sm text-slate-700">
-        {cron.trim()
-          ? words
-            ? `${words} (${serverZone})`
-            : "A custom expression; it is checked when you save."
-          : "Off: no scheduled backups."}
+      <p
+        id="cron-words"
+        data-testid="cron-words"
+        data-problem={problem !== null}
+        className={`text-sm ${problem ? "font-medium text-red-700" : "text-slate-700"}`}
+      >
+        {problem ??
+          (cron.trim()
+            ? words
+              ? `${words} (${serverZone})`
+              : "A custom expression the server accepts; its next run shows once saved."
+            : "Off: no scheduled backups.")}
       </p>
-      <NoticeRegion notice={notice} testId="schedule-message" />
       <dl className="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
         <dt className="text-slate-600">Next run</dt>
         <dd data-testid="schedule-next">

@@ -8,7 +8,7 @@ import type { BackupManifest } from "@/lib/backup/manifest";
 import { SQLITE_HEADER_BYTES, sqliteFileProblem } from "@/lib/backup/sqlite-header";
 import { formatBytes } from "@/lib/format";
 import { apiErrorOf } from "../../api-client";
-import { NoticeRegion, useNotice } from "../../notice";
+import { useNotice } from "../../notice";
 
 function send(file: File, onProgress: (loaded: number) => void): Promise<BackupManifest> {
   return new Promise((resolve, reject) => {
@@ -34,7 +34,7 @@ function send(file: File, onProgress: (loaded: number) => void): Promise<BackupM
 export function UploadForm({ onUploaded }: { onUploaded: () => void }) {
   const input = useRef<HTMLInputElement>(null);
   const [progress, setProgress] = useState<{ loaded: number; total: number } | null>(null);
-  const { notice, setNotice, fail } = useNotice();
+  const { setNotice, fail } = useNotice("upload-message");
 
   const upload = async (file: File) => {
     const head = new Uint8Array(await file.slice(0, SQLITE_HEADER_BYTES).arrayBuffer());
@@ -107,7 +107,6 @@ export function UploadForm({ onUploaded }: { onUploaded: () => void }) {
           </span>
         </div>
       )}
-      <NoticeRegion notice={notice} testId="upload-message" />
     </div>
   );
 }

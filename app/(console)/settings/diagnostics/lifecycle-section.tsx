@@ -2,6 +2,7 @@ import { lifecycleFacts } from "@/lib/system/lifecycle-facts";
 import { EmptyRow } from "../../empty-row";
 import { ScrollRegion } from "../../scroll-region";
 import { VerdictBadge } from "../../verdict-badge";
+import { formatInZone } from "@/lib/time-format";
 
 type Facts = Awaited<ReturnType<typeof lifecycleFacts>>;
 
@@ -26,7 +27,7 @@ export function LifecycleSection({ facts }: { facts: Facts }) {
           <caption className="mb-2 text-left text-sm font-medium text-slate-700">Upgrade history</caption>
           <thead className="text-left text-slate-500">
             <tr>
-              <th className="py-1 pr-3 font-medium">When (UTC)</th>
+              <th className="py-1 pr-3 font-medium">When</th>
               <th className="py-1 pr-3 font-medium">From → to</th>
               <th className="py-1 pr-3 font-medium">Migrations</th>
               <th className="py-1 font-medium">Snapshot taken first</th>
@@ -35,7 +36,7 @@ export function LifecycleSection({ facts }: { facts: Facts }) {
           <tbody>
             {facts.upgrades.map((row) => (
               <tr key={row.startedAt} className="border-t border-slate-100" data-testid="upgrade-row">
-                <td className="py-1 pr-3 whitespace-nowrap">{row.startedAt.replace("T", " ").slice(0, 19)}</td>
+                <td className="py-1 pr-3 whitespace-nowrap">{formatInZone(row.startedAt, "UTC", true)}</td>
                 <td className="py-1 pr-3">{`${row.fromVersion ?? "unknown"} → ${row.toVersion}`}</td>
                 <td className="py-1 pr-3 font-mono text-xs">{row.migrations.join(", ")}</td>
                 <td className="py-1 font-mono text-xs">{row.snapshotName ?? "—"}</td>

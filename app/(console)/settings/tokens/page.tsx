@@ -4,7 +4,7 @@ import { TokensPanel } from "./tokens-panel";
 export const metadata = { title: "API tokens · Opstage CE" };
 
 export default async function TokensPage() {
-  const { user } = await requirePageRole("viewer");
+  await requirePageRole("owner");
   return (
     <div className="space-y-8">
       <div>
@@ -14,11 +14,7 @@ export default async function TokensPage() {
           as the owner who created it, and stops working when that owner is demoted or disabled.
         </p>
       </div>
-      {user.role === "owner" ? (
-        <TokensPanel />
-      ) : (
-        <p className="text-sm text-slate-500">Only owners manage API tokens.</p>
-      )}
+      <TokensPanel />
     </div>
   );
 }

@@ -1,7 +1,9 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { apiRequest } from "../../api-client";
+import { useConfirm } from "../../confirm-dialog";
+import { useNotice } from "../../notice";
 import { EmptyRow } from "../../empty-row";
 import { ScrollRegion } from "../../scroll-region";
 import { formatInZone } from "@/lib/time-format";
@@ -24,32 +26,43 @@ export function TokensPanel() {
   const queryClient = useQueryClient();
   const tokens = useQuery({ queryKey: ["tokens"], queryFn: () => apiRequest<TokenRow[]>("/api/admin/tokens") });
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
+  const { setNotice, fail } = useNotice("tokens-message");
+  const { confirm, dialog } = useConfirm();
+  // Cleared only once the server took it: a refusal leaves what was typed.
+  const form = useRef<HTMLFormElement>(null);
   const create = useMutation({
     mutationFn: (input: { name: string; expiresInDays: number | null }) =>
       apiRequest<{ name: string; token: string }>("/api/admin/tokens", { method: "POST", body: JSON.stringify(input) }),
     onSuccess: (result) => {
+      form.current?.reset();
+      setNotice(null);
       setCreated(result);
       void queryClient.invalidateQueries({ queryKey: ["tokens"] });
     },
+    onError: fail,
   });
   const revoke = useMutation({
-    mutationFn: (id: string) => apiRequest(`/api/admin/tokens/${id}`, { method: "DELETE" }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["tokens"] }),
+    mutationFn: (token: TokenRow) => apiRequest(`/api/admin/tokens/${token.id}`, { method: "DELETE" }),
+    onSuccess: (_result, token) => {
+      setNotice({ tone: "success", text: `Revoked “${token.name}”.` });
+      void queryClient.invalidateQueries({ queryKey: ["tokens"] });
+    },
+    onError: fail,
   });
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const days = String(form.get("expiresInDays") ?? "").trim();
-    create.mutate({ name: String(form.get("name") ?? ""), expiresInDays: days ? Number(days) : null });
-    event.currentTarget.reset();
+    const fields = new FormData(event.currentTarget);
+    const days = String(fields.get("expiresInDays") ?? "").trim();
+    create.mutate({ name: String(fields.get("name") ?? ""), expiresInDays: days ? Number(days) : null });
   }
 
   return (
     <div className="space-y-6">
+      {dialog}
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="mb-3 text-lg font-medium">New token</h2>
-        <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-3">
+        <form ref={form} onSubmit={onSubmit} className="flex flex-wrap items-end gap-3">
           <label className="block text-sm">
             <span className="text-slate-600">Name</span>
             <input
@@ -78,7 +91,6 @@ export function TokensPanel() {
             Create token
           </button>
         </form>
-        {create.isError && <p className="mt-3 text-sm text-red-700">{create.error.message}</p>}
         {created && (
           <div className="mt-4 rounded-md border border-amber-200 bg-amber-50 p-4 text-sm">
             <p className="font-medium">Copy the token “{created.name}” now: it is shown only once.</p>
@@ -128,10 +140,14 @@ export function TokensPanel() {
                       <button
                         type="button"
                         className="rounded-md border border-slate-300 px-2.5 py-1 text-xs text-red-700 hover:bg-slate-50"
-                        onClick={() => {
-                          if (window.confirm(`Revoke “${token.name}”? Scripts using it stop working.`))
-                            revoke.mutate(token.id);
-                        }}
+                        onClick={() =>
+                          confirm({
+                            title: `Revoke the token “${token.name}”?`,
+                            detail: "Scripts using it stop working at once. This cannot be undone.",
+                            action: "Revoke token",
+                            onConfirm: () => revoke.mutate(token),
+                          })
+                        }
                       >
                         Revoke
                       </button>

@@ -1,8 +1,10 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { apiRequest } from "../../api-client";
+import { useConfirm } from "../../confirm-dialog";
+import { useNotice } from "../../notice";
 import { EmptyRow } from "../../empty-row";
 import { ScrollRegion } from "../../scroll-region";
 import { SessionList } from "../../session-list";
@@ -21,6 +23,12 @@ type UserRow = {
 };
 
 const ROLES: Role[] = ["owner", "operator", "viewer"];
+const ARTICLE: Record<Role, string> = { owner: "an", operator: "an", viewer: "a" };
+const ROLE_WORDS: Record<Role, string> = {
+  owner: "An owner manages everything: users, restores, downloads, API tokens.",
+  operator: "An operator backs up and verifies; nothing that hands out or replaces data.",
+  viewer: "A viewer only reads.",
+};
 // UTC, named: the same text on the server render and in every browser.
 const when = (iso: string | null) => (iso ? formatInZone(iso, "UTC") : "never");
 const inputClass = "mt-1 block rounded-md border border-slate-300 px-2 py-1.5 text-sm";
@@ -33,7 +41,10 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
   const [role, setRole] = useState("");
   const [status, setStatus] = useState("");
   const [secret, setSecret] = useState<{ username: string; password: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { setNotice, fail } = useNotice("users-message");
+  const { confirm, dialog } = useConfirm();
+  // Cleared only once the server took it: a refusal leaves what was typed, to correct.
+  const newUserForm = useRef<HTMLFormElement>(null);
   const [sessionsOf, setSessionsOf] = useState<UserRow | null>(null);
 
   const query = new URLSearchParams();
@@ -46,7 +57,7 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
   });
 
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["users"] });
-  const onError = (failure: Error) => setError(failure.message);
+  const onError = fail;
 
   const create = useMutation({
     mutationFn: (input: { username: string; displayName: string; role: Role; password: string | null }) =>
@@ -55,7 +66,8 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
         body: JSON.stringify(input),
       }),
     onSuccess: (result) => {
-      setError(null);
+      newUserForm.current?.reset();
+      setNotice({ tone: "success", text: `Created ${result.user.username} (${result.user.role}).` });
       setSecret(
         result.generatedPassword ? { username: result.user.username, password: result.generatedPassword } : null,
       );
@@ -66,12 +78,15 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
   const update = useMutation({
     mutationFn: ({ id, change }: { id: string; change: { role: Role } | { status: Status } }) =>
       apiRequest<UserRow>(`/api/admin/users/${id}`, { method: "PATCH", body: JSON.stringify(change) }),
-    onSuccess: () => {
-      setError(null);
+    onSuccess: (user) => {
+      setNotice({
+        tone: "success",
+        text: `${user.username} is now ${user.status === "ACTIVE" ? "an active" : "a disabled"} ${user.role}.`,
+      });
       void refresh();
     },
     onError: (failure: Error) => {
-      setError(failure.message);
+      fail(failure);
       void refresh();
     },
   });
@@ -82,15 +97,15 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
         body: JSON.stringify({ password: null }),
       }),
     onSuccess: (result) => {
-      setError(null);
+      setNotice({ tone: "success", text: `Reset the password of ${result.user.username}; their sessions ended.` });
       setSecret({ username: result.user.username, password: result.generatedPassword });
     },
     onError,
   });
   const remove = useMutation({
-    mutationFn: (id: string) => apiRequest(`/api/admin/users/${id}`, { method: "DELETE" }),
-    onSuccess: () => {
-      setError(null);
+    mutationFn: (user: UserRow) => apiRequest(`/api/admin/users/${user.id}`, { method: "DELETE" }),
+    onSuccess: (_result, user) => {
+      setNotice({ tone: "success", text: `Deleted ${user.username}.` });
       void refresh();
     },
     onError,
@@ -106,14 +121,13 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
       role: String(form.get("role")) as Role,
       password: password || null,
     });
-    event.currentTarget.reset();
   }
 
   return (
     <div className="space-y-6">
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="mb-3 text-lg font-medium">New user</h2>
-        <form onSubmit={onCreate} className="flex flex-wrap items-end gap-3" aria-label="New user">
+        <form ref={newUserForm} onSubmit={onCreate} className="flex flex-wrap items-end gap-3" aria-label="New user">
           <label className="block text-sm">
             <span className="text-slate-600">Username</span>
             <input name="username" required minLength={3} maxLength={64} className={`${inputClass} w-40`} />
@@ -160,11 +174,7 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
         )}
       </section>
 
-      {error && (
-        <p role="alert" data-testid="users-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-          {error}
-        </p>
-      )}
+      {dialog}
 
       <section className="rounded-lg border border-slate-200 bg-white p-6">
         <div className="mb-3 flex flex-wrap items-end gap-3">
@@ -227,7 +237,15 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
                     <select
                       aria-label={`Role of ${user.username}`}
                       value={user.role}
-                      onChange={(e) => update.mutate({ id: user.id, change: { role: e.target.value as Role } })}
+                      onChange={(e) => {
+                        const next = e.target.value as Role;
+                        confirm({
+                          title: `Make ${user.username} ${ARTICLE[next]} ${next}?`,
+                          detail: ROLE_WORDS[next],
+                          action: `Make ${next}`,
+                          onConfirm: () => update.mutate({ id: user.id, change: { role: next } }),
+                        });
+                      }}
                       className="rounded-md border border-slate-300 px-1.5 py-0.5 text-xs"
                     >
                       {ROLES.map((r) => (
@@ -255,10 +273,23 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
                       type="button"
                       className={smallButton}
                       onClick={() =>
-                        update.mutate({
-                          id: user.id,
-                          change: { status: user.status === "ACTIVE" ? "DISABLED" : "ACTIVE" },
-                        })
+                        confirm(
+                          user.status === "ACTIVE"
+                            ? {
+                                title: `Disable ${user.username}?`,
+                                detail:
+                                  "They cannot sign in, their sessions end at once, and API tokens they made stop working.",
+                                action: "Disable",
+                                onConfirm: () => update.mutate({ id: user.id, change: { status: "DISABLED" } }),
+                              }
+                            : {
+                                title: `Enable ${user.username}?`,
+                                detail: `They can sign in again as ${ARTICLE[user.role]} ${user.role}.`,
+                                action: "Enable",
+                                destructive: false,
+                                onConfirm: () => update.mutate({ id: user.id, change: { status: "ACTIVE" } }),
+                              },
+                        )
                       }
                     >
                       {user.status === "ACTIVE" ? "Disable" : "Enable"}
@@ -266,20 +297,28 @@ export function UsersPanel({ currentUserId }: { currentUserId: string }) {
                     <button
                       type="button"
                       className={smallButton}
-                      onClick={() => {
-                        if (window.confirm(`Reset the password of ${user.username}? Their sessions end at once.`))
-                          reset.mutate(user);
-                      }}
+                      onClick={() =>
+                        confirm({
+                          title: `Reset the password of ${user.username}?`,
+                          detail: "A new password is generated and shown once; their sessions end at once.",
+                          action: "Reset password",
+                          onConfirm: () => reset.mutate(user),
+                        })
+                      }
                     >
                       Reset password
                     </button>
                     <button
                       type="button"
-                      className={`${smallButton} text-red-700 dark:text-red-300`}
-                      onClick={() => {
-                        if (window.confirm(`Delete ${user.username}? Users with audit history can only be disabled.`))
-                          remove.mutate(user.id);
-                      }}
+                      className={`${smallButton} text-red-700`}
+                      onClick={() =>
+                        confirm({
+                          title: `Delete user ${user.username}?`,
+                          detail: "This cannot be undone. A user with audit history can only be disabled.",
+                          action: "Delete user",
+                          onConfirm: () => remove.mutate(user),
+                        })
+                      }
                     >
                       Delete
                     </button>
