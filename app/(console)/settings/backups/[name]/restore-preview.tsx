@@ -64,6 +64,15 @@ export function RestorePreview({
         )}
         {job && <ComparisonProgress job={job} onCancel={() => cancel.mutate()} />}
         {job?.result && <ComparisonView comparison={job.result} kept={KEPT_BY_RESTORE} />}
+        {job?.result && !job.result.identical && (
+          // The tables count rows of both files; a restore then carries some live rows over
+          // (lib/backup/restore-changes.ts), which a row count cannot show.
+          <p className="text-xs text-slate-700" data-testid="restore-preview-carried">
+            Rows of these tables are compared as they are in the two files. The restore then keeps, from the live
+            database: the sessions of users the backup also has (they stay signed in; you sign in again), the schedule
+            and its last run, the offsite target, the alert channels and alerts still to send.
+          </p>
+        )}
       </div>
     </section>
   );
