@@ -26,6 +26,7 @@ import { copyGeneratedDatabase } from "./generate-database";
 import { healthPoller } from "./health-poller";
 import { projectRoot, runCli, spawnServer, startServer } from "../tests/support/server";
 import { signIn } from "../tests/support/session";
+import { rssSampler } from "./rss-sampler";
 
 const { values } = parseArgs({
   options: { "size-mb": { type: "string", default: "200" }, runs: { type: "string", default: "3" } },
@@ -49,15 +50,6 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 // ---------------------------------------------------------------------------------------------
 // Probes
-
-/** Samples a process's resident memory (VmRSS) every 20 ms (50 Hz). */
-function rssSampler(pid: number) {
-  const read = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
-  const baseline = read();
-  let peak = baseline;
-  const timer = setInterval(() => (peak = Math.max(peak, read())), 20);
-  return { stop: () => (clearInterval(timer), { baseline, peak, growth: Math.max(0, peak - baseline) }) };
-}
 
 type WriterReport = { label: string; committed: number; errors: number; latencies: number[] };
 

@@ -5,7 +5,7 @@
 //
 //   npx tsx bench/inspect-bench.ts --size-mb 1024 [--runs 3]
 import { execFileSync } from "node:child_process";
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
@@ -14,6 +14,7 @@ import { copyGeneratedDatabase } from "./generate-database";
 import { projectRoot, startServer } from "../tests/support/server";
 import { signIn } from "../tests/support/session";
 import { tempDir } from "../tests/support/temp";
+import { rssSampler } from "./rss-sampler";
 
 const { values } = parseArgs({
   options: { "size-mb": { type: "string", default: "1024" }, runs: { type: "string", default: "3" } },
@@ -27,14 +28,6 @@ const TO = "opstage-20261201T000000.000Z-bench-to.db";
 const log = (message: string) => process.stderr.write(`[inspect-bench] ${message}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mb = (bytes: number) => bytes / 1048576;
-
-function rssSampler(pid: number) {
-  const read = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
-  const baseline = read();
-  let peak = baseline;
-  const timer = setInterval(() => (peak = Math.max(peak, read())), 20);
-  return { stop: () => (clearInterval(timer), { baseline, peak, growth: Math.max(0, peak - baseline) }) };
-}
 
 /** 1 % of the audit events differ: 0.5 % changed, 0.25 % deleted, 0.25 % added. */
 function differByOnePercent(file: string): { changed: number; removed: number; added: number } {

@@ -31,6 +31,7 @@ import type { OffsiteTarget } from "../lib/offsite/target";
 import { startS3Server } from "../tests/support/s3-server";
 import { projectRoot, startServer, type RunningServer } from "../tests/support/server";
 import { signIn } from "../tests/support/session";
+import { rssSampler } from "./rss-sampler";
 
 const { values } = parseArgs({
   options: { "size-mb": { type: "string", default: "200" }, runs: { type: "string", default: "3" } },
@@ -56,14 +57,6 @@ function generateDatabase(file: string, megabytes: number): void {
   })();
   enableWal(db);
   db.close();
-}
-
-function rssSampler(pid: number) {
-  const read = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
-  const baseline = read();
-  let peak = baseline;
-  const timer = setInterval(() => (peak = Math.max(peak, read())), 20);
-  return { stop: () => (clearInterval(timer), Math.max(0, peak - baseline)) };
 }
 
 function cpWithFsync(from: string, to: string): number {
@@ -168,7 +161,7 @@ async function main() {
           if (state?.status === "done" || state?.status === "failed") break;
           await sleep(20);
         }
-        const rssGrowth = sampler.stop();
+        const rssGrowth = sampler.stop().growth;
         if (state?.status !== "done")
           throw new Error(`the ${mode} copy of ${made.name} did not finish: ${state?.error ?? state?.status}`);
         const seconds = state.durationMs! / 1000;

@@ -34,9 +34,8 @@ export async function expectFitsViewport(page: Page, what: string) {
 }
 
 /** axe-core (WCAG 2 A/AA): no serious or critical violation. */
-export async function expectNoSeriousAxeViolations(page: Page, what: string) {
-  // Once what is fading in has arrived (a notice, a menu): axe measures the colours as they are
-  // now, and half-way through a fade any text is low-contrast. Endless animations never finish.
+/** Once what is fading in has arrived (a notice, a dialog, a menu); endless animations never finish. */
+export async function animationsSettled(page: Page) {
   await page.evaluate(() =>
     Promise.all(
       document
@@ -45,6 +44,11 @@ export async function expectNoSeriousAxeViolations(page: Page, what: string) {
         .map((animation) => animation.finished.catch(() => undefined)),
     ),
   );
+}
+
+export async function expectNoSeriousAxeViolations(page: Page, what: string) {
+  // axe measures the colours as they are now, and half-way through a fade any text is low-contrast.
+  await animationsSettled(page);
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   const serious = results.violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")

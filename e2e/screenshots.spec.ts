@@ -7,26 +7,15 @@ import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { projectRoot } from "../tests/support/server";
 import { E2E, signInThroughForm } from "./fixture";
+import { animationsSettled } from "./page-checks";
 
 test.skip(process.env.OPSTAGE_SCREENSHOTS !== "1", "set OPSTAGE_SCREENSHOTS=1 to take the documentation's pictures");
 
 const folder = () => path.join(projectRoot, "docs", "screenshots", process.env.OPSTAGE_SCREENSHOTS_DIR ?? "after");
 
-/** Once what fades in (a notice, a dialog) has arrived. */
-async function settled(page: Page) {
-  await page.evaluate(() =>
-    Promise.all(
-      document
-        .getAnimations()
-        .filter((animation) => animation.effect?.getTiming().iterations !== Infinity)
-        .map((animation) => animation.finished.catch(() => undefined)),
-    ),
-  );
-}
-
 async function shoot(page: Page, name: string, fullPage = true) {
   mkdirSync(folder(), { recursive: true });
-  await settled(page);
+  await animationsSettled(page);
   await page.screenshot({ path: path.join(folder(), `${name}.png`), fullPage });
 }
 
