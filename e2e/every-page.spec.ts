@@ -7,7 +7,14 @@
 // cost more than the checks. Screenshots of each page go into the report.
 import { expect, test, type Page } from "@playwright/test";
 import { E2E, signInThroughForm } from "./fixture";
-import { attachScreenshot, expectFitsViewport, expectNoSeriousAxeViolations, followNav, WIDTHS } from "./page-checks";
+import {
+  attachScreenshot,
+  expectFitsViewport,
+  expectNoSeriousAxeViolations,
+  followNav,
+  openSettingsMenu,
+  WIDTHS,
+} from "./page-checks";
 
 type Role = "owner" | "operator" | "viewer";
 
@@ -204,7 +211,7 @@ async function navStates(page: Page, role: Role, phone: boolean, what: (state: s
     );
   expect.soft(new Set(tops).size, `${what("nav")}: the nav's items sit on one line (tops ${tops})`).toBe(1);
   if (role === "owner") {
-    await nav.getByRole("button", { name: /^Settings/ }).click();
+    await openSettingsMenu(page);
     await expect(nav.getByRole("link", { name: "API tokens" })).toBeVisible();
     await checkState(page, what("settings menu open"));
     await page.keyboard.press("Escape");

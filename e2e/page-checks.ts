@@ -64,14 +64,29 @@ export async function attachScreenshot(page: Page, testInfo: TestInfo, name: str
 }
 
 /**
+ * Opens the nav's "Settings" disclosure. A click before React has hydrated the page opens
+ * nothing, so it clicks again until the disclosure says it is open (a click on an open one would
+ * close it).
+ */
+export async function openSettingsMenu(page: Page) {
+  const settings = page.getByRole("navigation", { name: "Console" }).getByRole("button", { name: /^Settings/ });
+  await expect(async () => {
+    if ((await settings.getAttribute("aria-expanded")) !== "true") await settings.click();
+    await expect(settings).toHaveAttribute("aria-expanded", "true", { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+}
+
+/**
  * Follows a console nav link by its name, as a person at 1280 px does: a settings page is behind
  * the "Settings" disclosure for owners, a plain link otherwise.
  */
 export async function followNav(page: Page, label: string) {
-  const nav = page.getByRole("navigation", { name: "Console" });
-  const link = nav.getByRole("link", { name: label, exact: true });
-  if (!(await link.first().isVisible())) await nav.getByRole("button", { name: /^Settings/ }).click();
-  await link.first().click();
+  const link = page
+    .getByRole("navigation", { name: "Console" })
+    .getByRole("link", { name: label, exact: true })
+    .first();
+  if (!(await link.isVisible())) await openSettingsMenu(page);
+  await link.click();
 }
 
 /**
