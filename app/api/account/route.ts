@@ -1,12 +1,11 @@
 // GET   /api/account — the caller's own account (any role).
 // PATCH /api/account — { displayName } (session only).
 import { z } from "zod";
+import { auditOwnAccount } from "@/app/api/_shared/account-audit";
 import { guardedRoute, knownFailureResponse } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
-import { recordAuditSafely } from "@/lib/audit/record";
 import { changeOwnDisplayName, getAccount } from "@/lib/auth/account";
-import { auditActorOf } from "@/lib/auth/actor";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 
@@ -24,13 +23,8 @@ export const PATCH = guardedRoute("viewer", async (request, { actor, origin }) =
   if (refused) return refused;
   try {
     const account = await changeOwnDisplayName(actor, input.displayName);
-    await recordAuditSafely({
-      actor: auditActorOf(actor),
-      action: "user.displayName.changed",
+    await auditOwnAccount(actor, origin, "user.displayName.changed", {
       result: "SUCCESS",
-      targetType: "user",
-      targetId: actor.user.id,
-      origin,
       metadata: { from: actor.user.displayName, to: account.displayName },
     });
     return Response.json(account, { headers: NO_STORE });

@@ -1,13 +1,12 @@
 // POST /api/account/password — { currentPassword, newPassword } (any role, session only). Ends
 // every other session of the caller; this browser gets a re-issued cookie and stays signed in.
 import { z } from "zod";
+import { auditOwnAccount } from "@/app/api/_shared/account-audit";
 import { guardedRoute, knownFailureResponse } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { reissuedSessionCookie } from "@/app/api/_shared/session-cookie";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
-import { recordAuditSafely } from "@/lib/audit/record";
 import { changeOwnPassword } from "@/lib/auth/account";
-import { auditActorOf } from "@/lib/auth/actor";
 
 const body = z.object({ currentPassword: z.string(), newPassword: z.string() });
 
@@ -17,29 +16,14 @@ export const POST = guardedRoute("viewer", async (request, { actor, origin }) =>
   if (refused) return refused;
   try {
     const session = await changeOwnPassword(actor, input.currentPassword, input.newPassword, origin);
-    await recordAuditSafely({
-      actor: auditActorOf(actor),
-      action: "user.password.changed",
-      result: "SUCCESS",
-      targetType: "user",
-      targetId: actor.user.id,
-      origin,
-    });
+    await auditOwnAccount(actor, origin, "user.password.changed", { result: "SUCCESS" });
     const headers = new Headers({ "Cache-Control": "no-store" });
     const cookie = session && (await reissuedSessionCookie(request, session.id));
     if (cookie) headers.append("Set-Cookie", cookie);
     return Response.json({ changed: true, otherSessionsEnded: true }, { headers });
   } catch (error) {
     if (error instanceof Error && error.name === "UserAdminError") {
-      await recordAuditSafely({
-        actor: auditActorOf(actor),
-        action: "user.password.changed",
-        result: "FAILURE",
-        targetType: "user",
-        targetId: actor.user.id,
-        message: error.message,
-        origin,
-      });
+      await auditOwnAccount(actor, origin, "user.password.changed", { result: "FAILURE", message: error.message });
     }
     return knownFailureResponse(error);
   }

@@ -3,12 +3,11 @@
 // DELETE /api/account/two-factor — { password }: turns it off, unless OPSTAGE_REQUIRE_2FA asks it
 //        of the caller's role.
 import { z } from "zod";
+import { auditOwnAccount } from "@/app/api/_shared/account-audit";
 import { guardedRoute, knownFailureResponse } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
-import { recordAuditSafely } from "@/lib/audit/record";
 import { turnOffOwnTwoFactor } from "@/lib/auth/account";
-import { auditActorOf } from "@/lib/auth/actor";
 import { twoFactorStatus } from "@/lib/auth/two-factor";
 import { twoFactorRequired } from "@/lib/auth/two-factor-policy";
 import { getConfig } from "@/lib/config";
@@ -33,25 +32,10 @@ export const DELETE = guardedRoute("viewer", async (request, { actor, origin }) 
     await turnOffOwnTwoFactor(actor, input.password);
   } catch (error) {
     if (error instanceof Error && "status" in error) {
-      await recordAuditSafely({
-        actor: auditActorOf(actor),
-        action: "user.2fa.disabled",
-        result: "FAILURE",
-        targetType: "user",
-        targetId: actor.user.id,
-        message: error.message,
-        origin,
-      });
+      await auditOwnAccount(actor, origin, "user.2fa.disabled", { result: "FAILURE", message: error.message });
     }
     return knownFailureResponse(error);
   }
-  await recordAuditSafely({
-    actor: auditActorOf(actor),
-    action: "user.2fa.disabled",
-    result: "SUCCESS",
-    targetType: "user",
-    targetId: actor.user.id,
-    origin,
-  });
+  await auditOwnAccount(actor, origin, "user.2fa.disabled", { result: "SUCCESS" });
   return Response.json({ enabled: false });
 });

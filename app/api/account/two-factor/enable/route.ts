@@ -2,11 +2,10 @@
 // up turns the second factor on (any role, session only; open before enrolment). Answers the ten
 // recovery codes, shown this once.
 import { z } from "zod";
+import { auditOwnAccount } from "@/app/api/_shared/account-audit";
 import { guardedRoute, knownFailureResponse } from "@/app/api/_shared/http";
 import { parseJsonBody } from "@/app/api/_shared/json-body";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
-import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/actor";
 import { confirmEnrolment } from "@/lib/auth/two-factor";
 
 export const POST = guardedRoute(
@@ -17,26 +16,11 @@ export const POST = guardedRoute(
     if (refused) return refused;
     try {
       const recoveryCodes = await confirmEnrolment(actor.user.id, input.code);
-      await recordAuditSafely({
-        actor: auditActorOf(actor),
-        action: "user.2fa.enabled",
-        result: "SUCCESS",
-        targetType: "user",
-        targetId: actor.user.id,
-        origin,
-      });
+      await auditOwnAccount(actor, origin, "user.2fa.enabled", { result: "SUCCESS" });
       return Response.json({ enabled: true, recoveryCodes }, { headers: { "Cache-Control": "no-store" } });
     } catch (error) {
       if (error instanceof Error && error.name === "TwoFactorError") {
-        await recordAuditSafely({
-          actor: auditActorOf(actor),
-          action: "user.2fa.enabled",
-          result: "FAILURE",
-          targetType: "user",
-          targetId: actor.user.id,
-          message: error.message,
-          origin,
-        });
+        await auditOwnAccount(actor, origin, "user.2fa.enabled", { result: "FAILURE", message: error.message });
       }
       return knownFailureResponse(error);
     }

@@ -1,10 +1,9 @@
 // POST /api/account/two-factor/enrolment — starts setting up a second factor (any role, session
 // only; open before enrolment): a new TOTP secret, as text and as a QR code for the
 // authenticator app. Nothing changes at sign-in until it is confirmed (../enable).
+import { auditOwnAccount } from "@/app/api/_shared/account-audit";
 import { guardedRoute, knownFailureResponse } from "@/app/api/_shared/http";
 import { refuseTokens } from "@/app/api/_shared/user-errors";
-import { recordAuditSafely } from "@/lib/audit/record";
-import { auditActorOf } from "@/lib/auth/actor";
 import { startEnrolment } from "@/lib/auth/two-factor";
 
 export const POST = guardedRoute(
@@ -14,14 +13,7 @@ export const POST = guardedRoute(
     if (refused) return refused;
     try {
       const enrolment = await startEnrolment(actor.user.id, actor.user.username);
-      await recordAuditSafely({
-        actor: auditActorOf(actor),
-        action: "user.2fa.enrolment.started",
-        result: "SUCCESS",
-        targetType: "user",
-        targetId: actor.user.id,
-        origin,
-      });
+      await auditOwnAccount(actor, origin, "user.2fa.enrolment.started", { result: "SUCCESS" });
       return Response.json(enrolment, { headers: { "Cache-Control": "no-store" } });
     } catch (error) {
       return knownFailureResponse(error);
