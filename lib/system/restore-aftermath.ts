@@ -29,7 +29,6 @@ export type RestoreAftermath = {
   preRestore: NonNullable<ReturnType<typeof backupRow>>;
   /** Null when the restore listed none (a restore from the CLI, audited at the next start). */
   changes: RestoreChanges | null;
-  tokens: TokenAfterRestore[];
   dismissed: boolean;
 };
 
@@ -59,8 +58,24 @@ export async function lastRestoreAftermath(config: Config, shipped: MigrationFil
   const preRestore = backupRow(config, shipped, metadata.preRestore);
   if (!preRestore) return null;
   const dismissed = await prisma.systemSetting.findUnique({ where: { key: RESTORE_NOTICE_DISMISSED_KEY } });
-  const changes = metadata.changes ?? null;
-  const tokens = await Promise.all(
+  return {
+    eventId: event.id,
+    restoredAt: metadata.restoredAt ?? event.createdAt.toISOString(),
+    source: metadata.file ?? event.targetId ?? "a backup",
+    by: metadata.by ?? null,
+    preRestore,
+    changes: metadata.changes ?? null,
+    dismissed: dismissed?.valueJson === JSON.stringify(event.id),
+  };
+}
+
+/**
+ * The tokens a restore made work again, each as it is now (for the "What changed" page only: the
+ * banner on every page does not need them).
+ */
+export function tokensAfterRestore(changes: RestoreChanges | null): Promise<TokenAfterRestore[]> {
+  const prisma = getPrisma();
+  return Promise.all(
     (changes?.tokens ?? []).map(async (token): Promise<TokenAfterRestore> => {
       // Restores audited before the token's id was recorded name it by its name and prefix.
       const found = token.id
@@ -69,16 +84,6 @@ export async function lastRestoreAftermath(config: Config, shipped: MigrationFil
       return { ...token, current: found ? { id: found.id, status: tokenStatus(found) } : null };
     }),
   );
-  return {
-    eventId: event.id,
-    restoredAt: metadata.restoredAt ?? event.createdAt.toISOString(),
-    source: metadata.file ?? event.targetId ?? "a backup",
-    by: metadata.by ?? null,
-    preRestore,
-    changes,
-    tokens,
-    dismissed: dismissed?.valueJson === JSON.stringify(event.id),
-  };
 }
 
 /** An owner dismissed the banner of the restore audited as `eventId` (a later restore shows it again). */

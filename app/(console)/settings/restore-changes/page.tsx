@@ -6,7 +6,7 @@ import Link from "next/link";
 import { ALERT_CHANNELS, ALERT_CHANNELS_LOST } from "@/lib/backup/restore-changes";
 import { getConfig } from "@/lib/config";
 import { BACKUP_PERMISSIONS } from "@/lib/roles";
-import { lastRestoreAftermath, type TokenAfterRestore } from "@/lib/system/restore-aftermath";
+import { lastRestoreAftermath, tokensAfterRestore, type TokenAfterRestore } from "@/lib/system/restore-aftermath";
 import { shippedMigrations } from "@/lib/system/diagnostics";
 import { DismissRestoreNotice, RevokeTokenButton, UndoRestoreButton } from "../../restore-aftermath-actions";
 import { requirePageRole } from "../../require-page-role";
@@ -47,6 +47,7 @@ export default async function RestoreChangesPage() {
     );
   }
   const { changes } = aftermath;
+  const tokens = await tokensAfterRestore(changes);
   const keptSettings = changes?.settings.differed.filter(
     (key) => key !== ALERT_CHANNELS && key !== ALERT_CHANNELS_LOST,
   );
@@ -113,11 +114,11 @@ export default async function RestoreChangesPage() {
               Revoked or deleted after the restored copy was made, so usable again now. Revoke each one that should stay
               revoked.
             </p>
-            {aftermath.tokens.length === 0 ? (
+            {tokens.length === 0 ? (
               <p className="mt-2 text-sm text-slate-600">None.</p>
             ) : (
               <ul className="mt-2 divide-y divide-slate-100 text-sm" data-testid="restore-changes-tokens">
-                {aftermath.tokens.map((token) => (
+                {tokens.map((token) => (
                   <li
                     key={`${token.prefix}-${token.name}`}
                     className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2"
