@@ -20,6 +20,7 @@ import { getAppDatabase } from "../lib/db/app-database";
 import { migrationsDir } from "../lib/db/paths";
 import { setWalCheckpointOwner } from "../lib/db/sqlite";
 import { getPrisma } from "../lib/db/prisma";
+import { withDatabaseReleased } from "../lib/db/runtime";
 import { isRole, ROLES } from "../lib/roles";
 import { resetTwoFactor } from "../lib/auth/two-factor";
 import { createUser, resetPassword } from "../lib/auth/users";
@@ -330,13 +331,15 @@ async function restoreCommand(args: string[]): Promise<void> {
     );
     if (answer.trim() !== "yes") throw new RestoreError("Not confirmed; nothing changed.");
   }
-  const report = await restoreDatabase({
-    config,
-    file,
-    shipped: readMigrationFiles(migrationsDir()),
-    keepSettings: !values["backup-settings"],
-    crashAt: config.testRestoreCrashAt,
-  });
+  const report = await withDatabaseReleased(() =>
+    restoreDatabase({
+      config,
+      file,
+      shipped: readMigrationFiles(migrationsDir()),
+      keepSettings: !values["backup-settings"],
+      crashAt: config.testRestoreCrashAt,
+    }),
+  );
   console.log(`Restored ${file} as ${config.databasePath} (sha256 ${report.sha256}).`);
   if (report.integrityBy) console.log(`Integrity: ${report.integrityBy}.`);
   console.log(describeRestorePhases(report.phasesMs));
@@ -380,15 +383,21 @@ async function restoreToMomentCommand(
   const restored = await restoreReplicaToTemp(config, moment, { identityText });
   let report;
   try {
-    report = await restoreDatabase({
-      config,
-      file: restored.file,
-      shipped: readMigrationFiles(migrationsDir()),
-      keepSettings: !options.backupSettings,
-      crashAt: config.testRestoreCrashAt,
-      label: `replica ${restored.replicaLabel} as of ${restored.moment}`,
-      refusalAdvice: REPLICA_REFUSAL_ADVICE,
-    });
+    // Reading the offsite target saved in the console (a replica may borrow its recipient) opened
+    // this process's own connection on opstage.db. The install leaves WAL mode, which SQLite
+    // refuses while another connection has the file open ("database is locked"): the process's
+    // connections are let go first, as the console's restore does.
+    report = await withDatabaseReleased(() =>
+      restoreDatabase({
+        config,
+        file: restored.file,
+        shipped: readMigrationFiles(migrationsDir()),
+        keepSettings: !options.backupSettings,
+        crashAt: config.testRestoreCrashAt,
+        label: `replica ${restored.replicaLabel} as of ${restored.moment}`,
+        refusalAdvice: REPLICA_REFUSAL_ADVICE,
+      }),
+    );
   } finally {
     discardReplicaRestore(restored.file);
   }

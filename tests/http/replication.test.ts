@@ -225,6 +225,14 @@ describe("replication to a folder", () => {
         () => fileReplicaGenerations(replicaDir).length === afterKill.length + 1,
       );
       assert.match(server.output(), /restored from replica the folder .* as of /);
+
+      // Turning back a bad change: restore --at with the database in place (server stopped).
+      // Reading the settings opens the CLI's own connection, which must not still hold the file
+      // when the install leaves WAL mode (it answered "database is locked").
+      await server.stop();
+      const undo = runCli(dataDir, ["restore", "--at", "latest", "--yes"], "", undefined, env);
+      assert.equal(undo.code, 0, undo.stderr);
+      assert.match(undo.stdout, /The replaced database is kept as .*pre-restore/);
     } finally {
       if (!stopped) await writer.stop().catch(() => undefined);
       await server.stop();
