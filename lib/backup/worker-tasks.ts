@@ -28,6 +28,7 @@ import {
   takeFreeSlot,
   takeReserveSlot,
 } from "./chunk-pool";
+import { type CheckPart, type PartResult, planCheck, runPart } from "./index-check";
 
 const fdatasync = promisify(fs.fdatasync);
 const readAt = promisify(fs.read);
@@ -61,6 +62,14 @@ export type WorkerTasks = {
   copy: (args: { source: string; destination: string; lendFrom?: ChunkPool; hashOn?: HashQueue }) => Promise<string>;
   hash: (args: { path: string }) => Promise<string>;
   check: (args: { path: string; quick: boolean }) => Promise<IntegrityResult>;
+  /** The parts of the parallel integrity check (index-check.ts); throws when the file cannot be read as SQLite. */
+  planCheck: (args: { path: string }) => Promise<CheckPart[]>;
+  /**
+   * Parts of it, on this thread's own read-only connection: each thread running this task with
+   * the same `next` (an Int32 counter in shared memory) takes the next part not yet taken, until
+   * none is left; throws when SQLite cannot read the file.
+   */
+  checkParts: (args: { path: string; parts: CheckPart[]; next: SharedArrayBuffer }) => Promise<PartResult[]>;
 };
 
 export type WorkerRequest = {
@@ -545,6 +554,33 @@ const tasks: WorkerTasks = {
       return { sqlite: false, integrity: [messageOf(error)], check };
     } finally {
       db?.close();
+    }
+  },
+
+  async planCheck({ path }) {
+    const db = openConnection(path, { fileMustExist: true, readonly: true });
+    try {
+      return planCheck(db);
+    } finally {
+      db.close();
+    }
+  },
+
+  async checkParts({ path, parts, next }) {
+    const db = openConnection(path, { fileMustExist: true, readonly: true });
+    const taken = new Int32Array(next);
+    const results: PartResult[] = [];
+    try {
+      for (let i = Atomics.add(taken, 0, 1); i < parts.length; i = Atomics.add(taken, 0, 1)) {
+        results.push(runPart(db, parts[i]!));
+      }
+      return results;
+    } catch (error) {
+      // The other threads stop at their next part: this file is not worth checking further.
+      Atomics.store(taken, 0, parts.length);
+      throw error;
+    } finally {
+      db.close();
     }
   },
 };

@@ -1,0 +1,156 @@
+// The parallel integrity check (lib/backup/index-check.ts, worker.ts checkIntegrityParallel: each
+// index's entries summed as hashes against its table's rows)
+// against SQLite's own integrity_check, on real files whose indexes were made to disagree with
+// their tables: an index no longer maintained while rows were inserted, updated or deleted (its
+// schema row removed meanwhile with writable_schema, then put back), and a non-unique index
+// declared UNIQUE over duplicate keys. quick_check passes on all of them; integrity_check and the
+// new check must both fail, and both pass on the sound file.
+import assert from "node:assert/strict";
+import { copyFileSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { planCheck, unexpectedPlan } from "../../lib/backup/index-check";
+import { checkIntegrityParallel } from "../../lib/backup/worker";
+import { integrityOf } from "../support/db";
+import { shippedMigrationsDir } from "../support/migrations";
+import { tempDir } from "../support/temp";
+
+function pragmaWords(file: string, pragma: string): string {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return (db.pragma(pragma) as Record<string, string>[]).map((row) => Object.values(row)[0]).join("; ");
+  } finally {
+    db.close();
+  }
+}
+
+/** A sound database: a table with a plain, a two-column, a UNIQUE and an autoindex (TEXT PRIMARY KEY). */
+function soundDatabase(): string {
+  const file = path.join(tempDir(), "sound.db");
+  const db = new Database(file);
+  db.exec(`
+    CREATE TABLE "Event" ("id" TEXT NOT NULL PRIMARY KEY, "kind" TEXT NOT NULL, "actor" TEXT, "at" INTEGER NOT NULL, "code" TEXT);
+    CREATE INDEX "Event_kind_idx" ON "Event"("kind");
+    CREATE INDEX "Event_kind_actor_idx" ON "Event"("kind", "actor");
+    CREATE UNIQUE INDEX "Event_code_key" ON "Event"("code");
+    CREATE TABLE "Plain" ("n" INTEGER PRIMARY KEY, "v" TEXT);
+  `);
+  const insert = db.prepare(`INSERT INTO "Event" VALUES (?, ?, ?, ?, ?)`);
+  db.transaction(() => {
+    for (let i = 0; i < 3000; i++) {
+      insert.run(`e${i}`, `kind-${i % 7}`, i % 5 === 0 ? null : `actor-${i % 13}`, i, i % 3 === 0 ? null : `c${i}`);
+    }
+  })();
+  db.close();
+  return file;
+}
+
+/**
+ * A copy of `file` in which `change` ran while the index `index` was not in the schema, so SQLite
+ * did not keep it up to date; `newSql` replaces the index's definition when given.
+ */
+function withStaleIndex(file: string, index: string, change: string, newSql?: string): string {
+  const copy = path.join(tempDir(), "damaged.db");
+  copyFileSync(file, copy);
+  let db = new Database(copy);
+  db.unsafeMode(true); // lifts SQLITE_DBCONFIG_DEFENSIVE, which forbids writable_schema
+  const row = db.prepare("SELECT * FROM sqlite_schema WHERE name = ?").get(index) as Record<string, unknown>;
+  db.pragma("writable_schema = ON");
+  db.prepare("DELETE FROM sqlite_schema WHERE name = ?").run(index);
+  db.close();
+  db = new Database(copy);
+  db.exec(change);
+  db.close();
+  db = new Database(copy);
+  db.unsafeMode(true);
+  db.pragma("writable_schema = ON");
+  db.prepare("INSERT INTO sqlite_schema (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, ?, ?)").run(
+    row.type,
+    row.name,
+    row.tbl_name,
+    row.rootpage,
+    newSql ?? row.sql,
+  );
+  db.close();
+  return copy;
+}
+
+const sound = soundDatabase();
+
+describe("parallel integrity check", () => {
+  test("a sound file passes both integrity_check and the check, with every index checked by its own queries", async () => {
+    assert.equal(integrityOf(sound), "ok");
+    const result = await checkIntegrityParallel(sound);
+    assert.deepEqual(result.integrity, ["ok"]);
+    assert.equal(result.sqlite, true);
+    assert.match(result.by, /^quick_check and 4 index\(es\) summed against their tables on 2 threads$/);
+    const db = new Database(sound, { readonly: true });
+    try {
+      const parts = planCheck(db);
+      assert.deepEqual(parts.map((part) => (part.kind === "entries" ? part.spec.index : part.kind)).sort(), [
+        "Event_code_key",
+        "Event_kind_actor_idx",
+        "Event_kind_idx",
+        "quick_check",
+        "rows",
+        "sqlite_autoindex_Event_1",
+      ]);
+      // The table is read through its own b-tree, every index alone (a covering-index SCAN).
+      for (const part of parts) {
+        if (part.kind === "rows" || part.kind === "entries") assert.equal(unexpectedPlan(db, part), undefined);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  // The last field: quick_check passes on it (SQLite 3.53's quick_check counts each index's
+  // entries against its table's rows, but never compares their content).
+  const damages: [string, () => string, RegExp, boolean][] = [
+    [
+      "rows inserted while the index was stale: rows missing from it",
+      () => withStaleIndex(sound, "Event_kind_actor_idx", `INSERT INTO "Event" VALUES ('x1', 'kind-1', 'a', 1, NULL)`),
+      /^wrong # of entries in index Event_kind_actor_idx: 3000 entries for 3001 rows$/,
+      false,
+    ],
+    [
+      "rows deleted while the index was stale: entries with no row",
+      () => withStaleIndex(sound, "Event_kind_idx", `DELETE FROM "Event" WHERE rowid % 100 = 0`),
+      /wrong # of entries in index Event_kind_idx/,
+      false,
+    ],
+    [
+      "a row updated while the index was stale: an entry with the old key, none with the new (counts equal)",
+      () => withStaleIndex(sound, "Event_kind_actor_idx", `UPDATE "Event" SET "actor" = 'renamed' WHERE "id" = 'e42'`),
+      /^index Event_kind_actor_idx does not match its table: its entries are not the rows' keys$/,
+      true,
+    ],
+    [
+      "a non-unique index declared UNIQUE over equal keys",
+      () =>
+        withStaleIndex(sound, "Event_kind_idx", "SELECT 1", `CREATE UNIQUE INDEX "Event_kind_idx" ON "Event"("kind")`),
+      /non-unique key\(s\) in index Event_kind_idx/,
+      true,
+    ],
+  ];
+  for (const [name, damage, expected, quickCheckPasses] of damages) {
+    test(`${name}: integrity_check and the check fail`, async () => {
+      const file = damage();
+      if (quickCheckPasses) assert.equal(pragmaWords(file, "quick_check"), "ok", "a damage quick_check does not see");
+      assert.notEqual(integrityOf(file), "ok");
+      const result = await checkIntegrityParallel(file);
+      assert.equal(result.sqlite, true);
+      assert.notDeepEqual(result.integrity, ["ok"]);
+      assert.ok(
+        result.integrity.some((problem) => expected.test(problem)),
+        result.integrity.join("; "),
+      );
+    });
+  }
+
+  test("a file that is not SQLite is not-sqlite, as integrity_check says", async () => {
+    const result = await checkIntegrityParallel(path.join(shippedMigrationsDir, "..", "schema.prisma"));
+    assert.equal(result.sqlite, false);
+  });
+});
