@@ -294,7 +294,7 @@ function listCommand(): void {
 }
 
 /** One line: the time each step took (copy and check ran side by side). */
-function describeRestorePhases(phasesMs: RestorePhases): string {
+function describeRestorePhases(phasesMs: RestorePhases & { replicaMs?: number }): string {
   const parts = Object.entries(phasesMs).map(([phase, ms]) => `${phase.replace(/Ms$/, "")} ${Math.round(ms)}`);
   return `Phases (ms; copy and check side by side): ${parts.join(", ")}.`;
 }
@@ -380,7 +380,9 @@ async function restoreToMomentCommand(
     if (answer.trim() !== "yes") throw new RestoreError("Not confirmed; nothing changed.");
   }
   const identityText = await readIdentityText(options.identityFile);
+  const replicaStarted = performance.now();
   const restored = await restoreReplicaToTemp(config, moment, { identityText });
+  const replicaMs = performance.now() - replicaStarted;
   let report;
   try {
     // Reading the offsite target saved in the console (a replica may borrow its recipient) opened
@@ -396,6 +398,7 @@ async function restoreToMomentCommand(
         crashAt: config.testRestoreCrashAt,
         label: `replica ${restored.replicaLabel} as of ${restored.moment}`,
         refusalAdvice: REPLICA_REFUSAL_ADVICE,
+        adopt: true,
       }),
     );
   } finally {
@@ -407,6 +410,10 @@ async function restoreToMomentCommand(
   console.log(
     `Restored ${config.databasePath} to ${restored.moment === "latest" ? "the latest state in the replica" : restored.moment} from ${restored.replicaLabel}${generation} (sha256 ${report.sha256}).`,
   );
+  if (report.integrityBy) console.log(`Integrity: ${report.integrityBy}.`);
+  // The moment restored by Litestream first, then the restore's own phases (its "copy" is the
+  // hash of Litestream's file, which is installed without a copy).
+  console.log(describeRestorePhases({ replicaMs, ...report.phasesMs }));
   console.log(
     report.preRestore
       ? `The replaced database is kept as ${path.join(config.backupDir, report.preRestore)}.`

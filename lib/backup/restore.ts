@@ -4,10 +4,12 @@
 // prepareRestore — nothing is locked, the console keeps serving:
 //   1. copy the backup into a temp file beside opstage.db, hashed on a second thread as it is
 //      written, fsync — the only pass over the file when the backup's manifest records a passing
-//      proof of these bytes (see prepareRestore); else, side by side in a third worker, check the
-//      backup's integrity (quick_check when its manifest has a checksum to compare, else
-//      integrity_check; copy and check take as long as the slower one, not their sum). The
-//      restore's threads run at the server's priority: someone is waiting for them;
+//      proof of these bytes (see prepareRestore); else, side by side in more workers, check the
+//      backup's integrity (quick_check when its manifest has a checksum to compare, else the
+//      full check on two threads, index-check.ts; copy and check take as long as the slower one,
+//      not their sum). A replica's moment, restored into the data folder for this restore, is
+//      not copied: it is hashed and checked where it is (`adopt`). The restore's threads run at
+//      the server's priority: someone is waiting for them;
 //   2. verify: the copy's sha256 against the manifest, the backup's integrity, and whether this
 //      build can start on the copy. The backup must not have changed during step 1 (same inode,
 //      size, mtime and ctime before and after), so the bytes checked are the bytes copied: what
@@ -41,7 +43,7 @@ import { carryOverAndCompare, type RestoreChanges } from "./restore-changes";
 import { applyRetention } from "./retention";
 import { diskFreeBytes, isDiskFull } from "./space";
 import { verifyDatabaseFile, type FileVerification } from "./verify";
-import { checkIntegrity, copyFileHashed, hashFile, type IntegrityResult } from "./worker";
+import { checkIntegrity, checkIntegrityParallel, copyFileHashed, hashFile, type IntegrityResult } from "./worker";
 
 /** The restore was refused; nothing was changed. */
 export class RestoreError extends KnownError {
@@ -70,9 +72,9 @@ export type RestoreMarker = {
  * by side, so the prepare phase takes about the larger of the two, not their sum.
  */
 export type RestorePhases = {
-  /** Step 1: copy into the temp file, hashed on the way, fsync'ed. */
+  /** Step 1: copy into the temp file, hashed on the way, fsync'ed (an adopted file: only hashed). */
   copyMs: number;
-  /** Step 1, beside the copy: quick_check or integrity_check of the backup. */
+  /** Step 1, beside the copy: quick_check or the full check (index-check.ts) of the backup. */
   checkMs: number;
   /** Step 2: the checksum compared and "can this build start on it" (opens the copy, reads its migrations). */
   verifyMs: number;
@@ -124,7 +126,7 @@ function timed<T>(work: Promise<T>, since: number, record: (ms: number) => void)
   return work;
 }
 
-/** Steps 1–2: a verified copy of `file` beside the database, or RestoreError (and nothing left). */
+/** Steps 1–2: a verified copy of `file` beside the database (or `file` itself, adopted), or RestoreError (and nothing left). */
 export async function prepareRestore(input: {
   config: Config;
   file: string;
@@ -133,6 +135,12 @@ export async function prepareRestore(input: {
   label?: string;
   /** What to do instead when the file is refused (a replica's restore: another moment). */
   refusalAdvice?: string;
+  /**
+   * The file is this restore's own, written into the data folder for it (a replica's moment,
+   * which Litestream restored there): it is checked and installed where it is, not copied. If the
+   * restore is refused, it is removed.
+   */
+  adopt?: boolean;
 }): Promise<PreparedRestore> {
   const { config, shipped, crashAt } = input;
   const source = path.resolve(input.file);
@@ -140,8 +148,11 @@ export async function prepareRestore(input: {
   if (unreadable) throw new RestoreError(unreadable);
   if (source === config.databasePath) throw new RestoreError("That is the live database itself.");
   ensureDir(config.dataDir);
+  if (input.adopt && path.dirname(source) !== config.dataDir) {
+    throw new Error(`Only a file in ${config.dataDir} can be restored without a copy, not ${source}.`);
+  }
   const bytes = statSync(source).size;
-  const free = diskFreeBytes(config.dataDir);
+  const free = input.adopt ? Infinity : diskFreeBytes(config.dataDir);
   if (free < bytes) {
     throw new RestoreError(
       `Not enough free space in ${config.dataDir} to restore ${path.basename(source)}: ` +
@@ -150,7 +161,7 @@ export async function prepareRestore(input: {
   }
   const manifest =
     path.dirname(source) === config.backupDir ? readManifest(config.backupDir, path.basename(source)) : null;
-  const temp = tempPathFor(config.dataDir, "opstage.db");
+  const temp = input.adopt ? source : tempPathFor(config.dataDir, "opstage.db");
   try {
     const before = fileIdentity(source);
     // A backup with a checksum in its manifest is restored only if the copy's sha256 equals it:
@@ -165,21 +176,30 @@ export async function prepareRestore(input: {
     // - no proof yet (a backup just made, its proof still running): quick_check of the backup
     //   beside the copy (every page and b-tree sound; 3-4× faster than integrity_check on
     //   indexed tables).
-    // Files with nothing to compare (uploads, copies by hand) get the full integrity_check.
+    // Files with nothing to compare (uploads, copies by hand, a replica's moment) get the full
+    // check: integrity_check's guarantee, proven in parts on two threads (index-check.ts), 3×
+    // faster than integrity_check on one.
     const proof = manifest?.sha256 && manifest.verification?.restorable ? manifest.verification : null;
-    const proven = proof !== null;
     const quick = Boolean(manifest?.sha256);
-    const integrityBy = proof
-      ? `integrity_check by the backup's proof of ${proof.at} (same sha256)`
-      : `${quick ? "quick_check" : "integrity_check"} during the restore`;
     const phasesMs = { copyMs: 0, checkMs: 0, verifyMs: 0 };
     const started = performance.now();
-    const [sha256, integrity] = await Promise.all([
-      timed(copyFileHashed(source, temp, { urgent: true }), started, (ms) => (phasesMs.copyMs = ms)),
-      proven
-        ? PROVEN_BY_ITS_PROOF
-        : timed(checkIntegrity(source, { quick, urgent: true }), started, (ms) => (phasesMs.checkMs = ms)),
+    const check = proof
+      ? Promise.resolve({
+          ...PROVEN_BY_ITS_PROOF,
+          by: `integrity_check by the backup's proof of ${proof.at} (same sha256)`,
+        })
+      : quick
+        ? checkIntegrity(source, { quick, urgent: true }).then((result) => ({ ...result, by: "quick_check" }))
+        : checkIntegrityParallel(source, { urgent: true });
+    // An adopted file is already where it is installed from, and on disk (Litestream fsyncs what
+    // it restores): hashing it is the only pass besides the check.
+    const [sha256, { by, ...integrity }] = await Promise.all([
+      input.adopt
+        ? timed(hashFile(source, { urgent: true }), started, (ms) => (phasesMs.copyMs = ms))
+        : timed(copyFileHashed(source, temp, { urgent: true }), started, (ms) => (phasesMs.copyMs = ms)),
+      proof ? check : timed(check, started, (ms) => (phasesMs.checkMs = ms)),
     ]);
+    const integrityBy = proof ? by : `${by} during the restore`;
     if (fileIdentity(source) !== before) {
       throw new RestoreError(
         `${source} changed while it was being copied and checked; nothing was changed. Try again.`,
@@ -377,6 +397,7 @@ export async function restoreDatabase(input: {
   crashAt?: CrashPoint;
   label?: string;
   refusalAdvice?: string;
+  adopt?: boolean;
 }): Promise<RestoreReport> {
   const { config } = input;
   ensureDir(config.dataDir);

@@ -1,11 +1,12 @@
 // Restore to a moment, checked before anything is asked: Litestream restores the replica as it
-// was at the moment into a temp file beside the live database, and that file is copied and
-// verified exactly as a stored backup's restore is (lib/backup/restore.ts, prepareRestore). The
-// verified copy is then kept, under a check id, until the owner confirms (the install uses it:
-// the moment is not restored twice), cancels, or the check expires.
+// was at the moment into a temp file beside the live database, and that file is verified exactly
+// as a stored backup's restore verifies its copy (lib/backup/restore.ts, prepareRestore, which
+// adopts the file instead of copying it). The verified file is then kept, under a check id,
+// until the owner confirms (the install renames it: the moment is not restored twice), cancels,
+// or the check expires.
 //
 // A check is two files in the data folder, both named with the `.tmp-` prefix that start-up
-// sweeps (files.ts, removeStaleTempFiles): the verified copy and a small JSON record that says
+// sweeps (files.ts, removeStaleTempFiles): the verified file and a small JSON record that says
 // what it is. Nothing about a check lives only in memory, so a restart can never leave a check
 // whose file nobody removes; the in-memory set below only keeps the sweeper off a check that an
 // install is using at that moment, and the readers map keeps it off a check being compared.
@@ -56,7 +57,7 @@ export type MomentCheck = {
 };
 
 type CheckRecord = MomentCheck & {
-  /** The verified copy's name in the data folder. */
+  /** The verified file's name in the data folder. */
   file: string;
   /** What proved the copy's integrity at the check (restore.ts, PreparedRestore). */
   integrityBy?: string;
@@ -106,8 +107,8 @@ function removeCheck(dataDir: string, checkId: string, record: CheckRecord | nul
 }
 
 /**
- * Restores the replica as it was at `at` into a temp file, copies and verifies it as a backup's
- * restore does, and keeps the verified copy under a new check id. A moment the replica does not
+ * Restores the replica as it was at `at` into a temp file, verifies it as a backup's restore
+ * verifies its copy, and keeps the verified file under a new check id. A moment the replica does not
  * hold, a file that fails verification or a missing identity is refused (MomentCheckError or the
  * restore's own error), with nothing left behind.
  */
@@ -124,15 +125,19 @@ export async function checkMoment(input: {
   const label = `replica ${restored.replicaLabel} as of ${restored.moment}`;
   let prepared: PreparedRestore;
   try {
+    // The file Litestream restored is the checked file itself: kept under the check (with the
+    // -wal/-shm that checking it may leave beside it, removed with it) and installed by a rename.
     prepared = await prepareRestore({
       config,
       file: restored.file,
       shipped: input.shipped,
       label,
       refusalAdvice: REPLICA_REFUSAL_ADVICE,
+      adopt: true,
     });
-  } finally {
+  } catch (error) {
     discardReplicaRestore(restored.file);
+    throw error;
   }
   const checkId = randomBytes(16).toString("hex");
   const now = Date.now();
@@ -173,7 +178,7 @@ export function cancelMomentCheck(config: Config, checkId: string): boolean {
 const EXPIRED_ADVICE = "Check the moment again, then confirm within the time the check is kept.";
 
 /**
- * The verified copy of a check, for the install, which must call the returned release() when
+ * The verified file of a check, for the install, which must call the returned release() when
  * done (the copy is then gone: installed, or discarded by the failed install). An unknown or
  * expired check is refused with what to do.
  */
@@ -196,7 +201,7 @@ export function claimMomentCheck(
   inUse.add(checkId);
   const { file: _file, label, integrityBy, ...check } = record;
   return {
-    // Copied, checked and verified at the check: the install does none of it again.
+    // Hashed, checked and verified at the check: the install does none of it again.
     prepared: {
       source: file,
       temp: file,

@@ -56,9 +56,12 @@ export async function restoreFromConsole(input: {
   config: Config;
   /** A stored backup's name, or (with `file`) a label for what is restored. */
   name: string;
-  /** Restore this file instead of the stored backup `name` (a replica's point-in-time restore). */
+  /**
+   * Restore this file instead of the stored backup `name`: a replica's point-in-time restore,
+   * written into the data folder for this restore, which installs it without a copy.
+   */
   file?: string;
-  /** Already copied and verified (a checked moment, moment-check.ts): installed as it is. */
+  /** Already verified (a checked moment, moment-check.ts): installed as it is. */
   prepared?: PreparedRestore;
   shipped: MigrationFile[];
   /** Keep this instance's schedule (default) instead of the backup's own. */
@@ -78,7 +81,7 @@ export async function restoreFromConsole(input: {
       config,
       file: input.file ?? backupPath(config.backupDir, input.name),
       shipped,
-      ...(input.file ? { label: input.name, refusalAdvice: REPLICA_REFUSAL_ADVICE } : {}),
+      ...(input.file ? { label: input.name, refusalAdvice: REPLICA_REFUSAL_ADVICE, adopt: true } : {}),
     }));
   log(`verified a copy of ${input.name}; replacing the database`);
 
@@ -184,7 +187,7 @@ export async function restoreMomentFromConsole(
 }
 
 /**
- * Installs a moment checked before (moment-check.ts): the verified copy that the owner saw
+ * Installs a moment checked before (moment-check.ts): the verified file that the owner saw
  * verified is what goes in place; the replica is not read again. The check is gone afterwards,
  * whether the install succeeded or failed.
  */

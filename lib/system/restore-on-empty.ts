@@ -59,7 +59,7 @@ function readIdentity(file: string | undefined, variable: string): string | null
 }
 
 async function install(config: Config, prepared: PreparedRestore): Promise<void> {
-  // No database to keep: installRestore only renames the verified copy into place and leaves the
+  // No database to keep: installRestore only renames the verified file into place and leaves the
   // marker that makes this start audit the restore once the database is open.
   await installRestore({ config, prepared, keepSettings: true });
 }
@@ -139,6 +139,7 @@ async function restoreReplicaLatest(config: Config, log: Log): Promise<EmptyStar
       shipped: readMigrationFiles(migrationsDir()),
       label: `replica ${restored.replicaLabel} as of ${restored.generation?.end ?? "latest"}`,
       refusalAdvice: REPLICA_REFUSAL_ADVICE,
+      adopt: true,
     });
     await install(config, prepared);
     return {

@@ -3,7 +3,7 @@
 // restore keeps only the newest pre-restore backups.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { listBackups } from "../../lib/backup/catalog";
@@ -77,7 +77,11 @@ describe("restore phases", () => {
     db.close();
     const expected = sha256(backup);
     const prepared = await prepareRestore({ config, file: backup, shipped });
-    assert.equal(prepared.integrityBy, "integrity_check during the restore", "a file with no manifest");
+    assert.match(
+      prepared.integrityBy,
+      /^quick_check and \d+ index\(es\) summed against their tables on 2 threads during the restore$/,
+      "a file with no manifest: the full check",
+    );
     assert.equal(prepared.verification.sha256, expected);
     writeFileSync(backup, "replaced by something else after it was chosen ".repeat(200));
     const report = await installRestore({ config, prepared, keepSettings: false });
@@ -125,28 +129,49 @@ describe("restore phases", () => {
     assert.equal(sha256(config.databasePath), before, "the live database is untouched");
   });
 
-  test("a refused replica restore names the moment, not its temp file, and says what to do", async () => {
+  test("a replica's moment is adopted: checked where Litestream wrote it and installed by a rename, not copied", async () => {
+    const { config, db, backup } = dataDirWithBackup();
+    db.close();
+    const moment = path.join(config.dataDir, ".tmp-pitr-0001.db");
+    copyFileSync(backup, moment);
+    const inode = statSync(moment).ino;
+    const prepared = await prepareRestore({ config, file: moment, shipped, label: "replica", adopt: true });
+    assert.equal(prepared.temp, moment);
+    assert.match(prepared.integrityBy, /^quick_check and \d+ index\(es\) summed against their tables/);
+    const report = await installRestore({ config, prepared, keepSettings: true });
+    assert.equal(statSync(config.databasePath).ino, inode, "the very file checked is the one in place");
+    assert.equal(report.sha256, sha256(backup));
+    assert.equal(existsSync(moment), false);
+    await assert.rejects(
+      prepareRestore({ config, file: backup, shipped, adopt: true }),
+      /Only a file in .* can be restored without a copy/,
+    );
+  });
+
+  test("a refused replica restore names the moment, not its temp file, says what to do, and removes the file", async () => {
     const { config, db, backup } = dataDirWithBackup();
     db.close();
     // A page in the middle of the file overwritten: the b-tree no longer reads.
     const damaged = readFileSync(backup);
     damaged.fill(0xa5, 2 * 4096, 3 * 4096);
-    writeFileSync(backup, damaged);
+    const moment = path.join(config.dataDir, ".tmp-pitr-0002.db");
+    writeFileSync(moment, damaged);
     const before = sha256(config.databasePath);
     await assert.rejects(
       prepareRestore({
         config,
-        file: backup,
+        file: moment,
         shipped,
         label: "replica the folder /mnt/replica as of 2026-11-27T09:00:00.000Z",
         refusalAdvice: REPLICA_REFUSAL_ADVICE,
+        adopt: true,
       }),
       (error: Error) => {
         assert.match(
           error.message,
           /^Refusing to restore replica the folder \/mnt\/replica as of 2026-11-27T09:00:00\.000Z: /,
         );
-        assert.ok(!error.message.includes(backup), error.message);
+        assert.ok(!error.message.includes(moment), error.message);
         assert.match(
           error.message,
           /Nothing was changed\. Litestream restored that moment, .* try a moment a few seconds earlier or later/,
@@ -155,6 +180,7 @@ describe("restore phases", () => {
       },
     );
     assert.equal(sha256(config.databasePath), before, "the live database is untouched");
+    assert.equal(existsSync(moment), false, "the refused file is removed");
   });
 
   test("the replaced database is kept by a hard link (no copy), and the report names the token that works again", async () => {
