@@ -6,9 +6,11 @@
 // - Litestream's CPU (share of one core) and peak RSS while the writer runs.
 // - Restoring to a moment vs `cp` of the same database; with --size-mb, also on a generated
 //   database of that size: `litestream restore -timestamp` alone, and the whole
-//   `opstage restore --at` (restore, verify, pre-restore copy, swap), each against `cp` + fsync.
+//   `opstage restore --at` (Litestream's restore, the full check and hash, pre-restore link,
+//   swap), each against `cp` + fsync, --runs times (medians, and each run's own ratio). Every
+//   step starts with its input in the page cache and no dirty pages pending (page-cache.ts).
 //
-//   npx tsx bench/replication-bench.ts [--seconds 20] [--samples 20] [--size-mb 1024]
+//   npx tsx bench/replication-bench.ts [--seconds 20] [--samples 20] [--size-mb 1024] [--runs 3]
 import { execFileSync } from "node:child_process";
 import {
   closeSync,
@@ -21,6 +23,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { litestreamBinary } from "../lib/replication/binary";
@@ -28,15 +31,18 @@ import { readPid, rowNumbers, startRowWriter, type Commit } from "../tests/suppo
 import { runCli, startServer } from "../tests/support/server";
 import { tempDir } from "../tests/support/temp";
 import { copyGeneratedDatabase } from "./generate-database";
+import { cliPhases, median, ready } from "./page-cache";
 
 const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "20" },
     samples: { type: "string", default: "20" },
     "size-mb": { type: "string" },
-    runs: { type: "string" }, // the backup benchmark's; bench.sh passes the same arguments to all
+    // With --size-mb: how many times the restore to a moment is timed (medians reported).
+    runs: { type: "string", default: "3" },
   },
 });
+const RUNS = Math.max(1, Number(values.runs));
 const SIZE_MB = values["size-mb"] ? Number(values["size-mb"]) : null;
 const SECONDS = Number(values.seconds);
 const SAMPLES = Number(values.samples);
@@ -181,36 +187,89 @@ async function largeRestoreRun(sizeMb: number) {
   }
   const iso = new Date(at).toISOString();
   const restored = path.join(dataDir, "restored.db");
-  const litestreamS = seconds(() =>
-    execFileSync(litestreamBinary(), [
-      "restore",
-      "-config",
-      path.join(dataDir, "litestream.yml"),
-      "-o",
-      restored,
-      "-timestamp",
-      iso,
-      dbFile,
-    ]),
-  );
-  rmSync(restored, { force: true });
-  const cpS = seconds(() => copyWithFsync(dbFile, path.join(dataDir, "copy.db")));
-  rmSync(path.join(dataDir, "copy.db"), { force: true });
-  let cliCode: number | null = null;
-  const cliS = seconds(() => {
-    cliCode = runCli(dataDir, ["restore", "--at", iso, "--yes"], "", undefined, env).code;
-  });
-  if (cliCode !== 0) throw new Error(`opstage restore --at ${iso} failed (exit ${cliCode})`);
-  const ratio = (x: number) => Number((x / cpS).toFixed(2));
+  const copy = path.join(dataDir, "copy.db");
+  const backupDir = path.join(dataDir, "backups");
+  const replicaFiles = filesUnder(replicaDir);
+  const runs: LargeRestoreRun[] = [];
+  for (let i = 1; i <= RUNS; i++) {
+    log(
+      `${sizeMb} MB: run ${i}/${RUNS}, load ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")}`,
+    );
+    // Each step starts with its input in the page cache and nothing left to write back.
+    await ready(dbFile);
+    const cpS = seconds(() => copyWithFsync(dbFile, copy));
+    rmSync(copy, { force: true });
+    await ready(...replicaFiles);
+    const litestreamS = seconds(() =>
+      execFileSync(litestreamBinary(), [
+        "restore",
+        "-config",
+        path.join(dataDir, "litestream.yml"),
+        "-o",
+        restored,
+        "-timestamp",
+        iso,
+        dbFile,
+      ]),
+    );
+    rmSync(restored, { force: true });
+    await ready(dbFile, ...replicaFiles);
+    let cli: ReturnType<typeof runCli> | undefined;
+    const cliS = seconds(() => {
+      cli = runCli(dataDir, ["restore", "--at", iso, "--yes"], "", undefined, env);
+    });
+    if (cli?.code !== 0) throw new Error(`opstage restore --at ${iso} failed (exit ${cli?.code}): ${cli?.stderr}`);
+    // Each run replaces the same way: the pre-restore backup (a hard link) is not kept.
+    for (const file of readdirSync(backupDir)) {
+      if (file.includes("pre-restore")) rmSync(path.join(backupDir, file), { force: true });
+    }
+    const run = {
+      cpWithFsyncS: round2(cpS),
+      litestreamRestoreS: round2(litestreamS),
+      opstageRestoreAtS: round2(cliS),
+      opstageRestoreAtVsCp: round2(cliS / cpS),
+      phasesMs: cliPhases(cli.stdout),
+      integrity: /^Integrity: (.*)\.$/m.exec(cli.stdout)?.[1] ?? null,
+    };
+    log(`${sizeMb} MB: run ${i}: ${JSON.stringify(run)}`);
+    runs.push(run);
+  }
+  const cp = median(runs.map((run) => run.cpWithFsyncS));
+  const litestream = median(runs.map((run) => run.litestreamRestoreS));
+  const cli = median(runs.map((run) => run.opstageRestoreAtS));
   return {
     sizeMb,
-    firstSnapshotS: Number(firstSnapshotS.toFixed(2)),
-    cpWithFsyncS: Number(cpS.toFixed(2)),
-    litestreamRestoreS: Number(litestreamS.toFixed(2)),
-    litestreamRestoreVsCp: ratio(litestreamS),
-    opstageRestoreAtS: Number(cliS.toFixed(2)),
-    opstageRestoreAtVsCp: ratio(cliS),
+    firstSnapshotS: round2(firstSnapshotS),
+    medianOf: RUNS,
+    cpWithFsyncS: cp,
+    litestreamRestoreS: litestream,
+    litestreamRestoreVsCp: round2(litestream / cp),
+    opstageRestoreAtS: cli,
+    opstageRestoreAtVsCp: round2(cli / cp),
+    worstRunVsCp: Math.max(...runs.map((run) => run.opstageRestoreAtVsCp)),
+    runs,
   };
+}
+
+type LargeRestoreRun = {
+  cpWithFsyncS: number;
+  litestreamRestoreS: number;
+  opstageRestoreAtS: number;
+  /** This run's restore against this run's cp. */
+  opstageRestoreAtVsCp: number;
+  /** The CLI's report: Litestream's restore ("replica"), then the restore's own phases. */
+  phasesMs: Record<string, number>;
+  integrity: string | null;
+};
+
+const round2 = (x: number) => Number(x.toFixed(2));
+
+function filesUnder(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
 async function main() {

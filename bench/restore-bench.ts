@@ -14,12 +14,13 @@
 //   npm run bench                                   (both sizes, 3 runs each)
 //   npx tsx bench/restore-bench.ts --size-mb 1024 --runs 1      (one size, quick)
 //   OPSTAGE_BENCH_RESTORE_SIZES_MB=512,2048 OPSTAGE_BENCH_RESTORE_RUNS=5 npx tsx bench/restore-bench.ts
-import { execFileSync, spawnSync } from "node:child_process";
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { copyGeneratedDatabase } from "./generate-database";
+import { cliPhases, fsyncFile, median, ready, writtenBack } from "./page-cache";
 import { projectRoot, runCli, startServer, type RunningServer } from "../tests/support/server";
 import { signIn } from "../tests/support/session";
 
@@ -35,49 +36,12 @@ const OWNER = { username: "bench", password: "bench-password-123" };
 const ENV = { OPSTAGE_ADMIN_USERNAME: OWNER.username, OPSTAGE_ADMIN_PASSWORD: OWNER.password };
 // The 4 GB proof (sha256 and a full integrity_check) takes minutes on a loaded machine.
 const IDLE_TIMEOUT_MS = 15 * 60_000;
-// Dirty + Writeback below this counts as written back (other processes on the machine write too).
-const WRITTEN_BACK_BYTES = 64 * 1048576;
 
 const log = (message: string) => process.stderr.write(`[restore-bench] ${message}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const round3 = (x: number) => Number(x.toFixed(3));
 const load = () => loadavg().map((x) => Number(x.toFixed(2)));
-
-/** `sync`, then until the kernel's dirty and writeback pages are (nearly) gone, at most 60 s. */
-async function writtenBack(): Promise<void> {
-  execFileSync("sync");
-  const pending = () => {
-    const meminfo = readFileSync("/proc/meminfo", "utf8");
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(meminfo)?.[1] ?? 0);
-    return (kb("Dirty") + kb("Writeback")) * 1024;
-  };
-  const deadline = Date.now() + 60_000;
-  while (pending() > WRITTEN_BACK_BYTES && Date.now() < deadline) await sleep(100);
-}
-
-/** How much of `file` is in the page cache (fincore, util-linux), in MB; null when fincore is missing. */
-function cachedMb(file: string): number | null {
-  const result = spawnSync("fincore", ["--bytes", "--noheadings", "--output", "RES", file], { encoding: "utf8" });
-  return result.status === 0 ? Math.round(Number(result.stdout.trim()) / 1048576) : null;
-}
-
-/**
- * Every measurement starts with the backup wholly in the page cache: this VM's kernel evicts file
- * pages idle for about a minute (DAMON, see lib/backup/worker-tasks.ts), so without this a
- * measurement taken a minute after the one before it read part of the file from disk and the
- * other did not. Written back first, then read once, not timed.
- */
-async function ready(source: string): Promise<number | null> {
-  await writtenBack();
-  execFileSync("cat", [source], { stdio: ["ignore", "ignore", "ignore"] });
-  return cachedMb(source);
-}
 
 type ListedBackup = { name: string; kind: string; sha256: string | null; verification: { state: string } | null };
 
@@ -105,26 +69,10 @@ async function serverIdle(server: RunningServer, cookie: string): Promise<number
   }
 }
 
-function fsyncFile(file: string): void {
-  const fd = openSync(file, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function run(command: string, args: string[]): string {
   const result = spawnSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr}`);
   return result.stdout;
-}
-
-/** "Phases (ms; …): copy 4100, check 3000, …." from the CLI's report. */
-function cliPhases(stdout: string): Record<string, number> {
-  const line = /^Phases \(ms[^)]*\): (.*)\.$/m.exec(stdout)?.[1];
-  if (!line) return {};
-  return Object.fromEntries(line.split(", ").map((part) => [part.split(" ")[0]!, Number(part.split(" ")[1])]));
 }
 
 type Run = {
