@@ -1,4 +1,5 @@
 // The audit log as CSV or NDJSON, produced line by line from auditEventBatches.
+import { csvField } from "../csv";
 import { auditEventBatches, type AuditFilter, type AuditReader, type AuditRow } from "./log";
 
 export type AuditExportFormat = "csv" | "ndjson";
@@ -37,15 +38,6 @@ function plain(event: AuditRow) {
   };
 }
 
-// A cell starting with = + - @ (or tab/CR) is run as a formula by spreadsheet programs; a leading
-// apostrophe keeps it text. Usernames and messages come from users, so this matters here.
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  let text = typeof value === "string" ? value : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 export async function* auditExportChunks(
   actor: AuditReader,
   filter: AuditFilter,
@@ -58,7 +50,7 @@ export async function* auditExportChunks(
       const row = plain(event);
       chunk +=
         format === "csv"
-          ? `${COLUMNS.map((column) => csvCell(row[column])).join(",")}\r\n`
+          ? `${COLUMNS.map((column) => csvField(row[column])).join(",")}\r\n`
           : `${JSON.stringify(row)}\n`;
     }
     yield chunk;

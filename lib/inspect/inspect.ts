@@ -6,6 +6,7 @@ import { readManifest } from "../backup/manifest";
 import { backupPath } from "../backup/files";
 import { verdictOf } from "../backup/verdict";
 import { verifyDatabaseFile } from "../backup/verify";
+import { csvField } from "../csv";
 import { KnownError } from "../errors";
 import type { MigrationFile } from "../migrate/files";
 import { FOREIGN_CODE, NO_TABLE_CODE } from "./read";
@@ -124,12 +125,6 @@ export function compareFiles(
 export type ExportFormat = "csv" | "ndjson";
 export const EXPORT_FORMATS: readonly ExportFormat[] = ["csv", "ndjson"];
 const EXPORT_PAGE_ROWS = 500;
-
-function csvField(value: unknown): string {
-  if (value === null) return "";
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 /**
  * One table of a file, masked, as CSV (a header line, then a line per row) or NDJSON (an object

@@ -193,6 +193,32 @@ describe("browse", () => {
     assert.ok(users.every((u) => u.passwordHash === MASKED));
   });
 
+  test("a CSV export keeps text that a spreadsheet would run as a formula as text; numbers stay numbers", async () => {
+    const file = path.join(tempDir(), "formulas.db");
+    const db = new Database(live, { readonly: true });
+    db.exec(`VACUUM INTO '${file}'`);
+    db.close();
+    const writable = new Database(file);
+    const id = (writable.prepare(`SELECT id FROM "AuditEvent" ORDER BY rowid LIMIT 1`).get() as { id: string }).id;
+    writable
+      .prepare(`UPDATE "AuditEvent" SET "userAgent" = ?, "message" = ?, "ipAddress" = ? WHERE id = ?`)
+      .run('=HYPERLINK("http://evil.example","x")', "@SUM(1)", "-2+3", id);
+    writable
+      .prepare(
+        `INSERT INTO "AlertDelivery" (id, channelId, eventType, eventJson, attempts, nextAttemptAt) VALUES ('d1', 'c1', 'backup.failed', '{}', -5, CURRENT_TIMESTAMP)`,
+      )
+      .run();
+    writable.close();
+    const csv = await collect(exportTable(file, "AuditEvent", "csv", shipped));
+    const line = csv.split("\r\n").find((row) => row.startsWith(`${id},`) || row.includes(`,${id},`));
+    assert.ok(line, csv.slice(0, 500));
+    assert.ok(line.includes(`"'=HYPERLINK(""http://evil.example"",""x"")"`), line);
+    assert.ok(line.includes(",'@SUM(1),"), line);
+    assert.ok(line.includes(",'-2+3,"), line);
+    const deliveries = await collect(exportTable(file, "AlertDelivery", "csv", shipped));
+    assert.match(deliveries, /,-5(,|\r\n)/, "a negative number is written as it is");
+  });
+
   test("an unknown table is a 404-kind error, not a crash", async () => {
     await assert.rejects(backupRows(live, "Nope", { after: null }, shipped), { code: "not_found" });
   });
