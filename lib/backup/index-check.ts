@@ -2,44 +2,54 @@
 // threads (worker.ts checkIntegrityParallel runs them; worker-tasks.ts opens each thread's
 // read-only connection). integrity_check is one thread's work, and most of it is one index
 // lookup per row and index: on a 1 GB database whose rows are nearly all in one table with five
-// indexes it took 6-10 s here, and PRAGMA integrity_check(TABLE) does not split one table.
+// indexes it took 8-10 s here, and PRAGMA integrity_check(TABLE) does not split one table.
 //
 // What integrity_check verifies is quick_check (every page and b-tree readable and well-formed,
-// no page used twice or lost, keys in order, NOT NULL and CHECK constraints, and in SQLite 3.53
-// each index's entry count against its table's rows; https://sqlite.org/pragma.html#pragma_quick_check)
-// plus, per index, that its content is its table's: every row has its entry and the index has
-// no other, and a UNIQUE index holds no two equal keys. The parts here are quick_check itself
-// and, per index, reads that prove those without a lookup:
+// no page used twice or lost, a table's rowids in order, NOT NULL and CHECK constraints, and in
+// SQLite 3.53 each index's entry count against its table's rows;
+// https://sqlite.org/pragma.html#pragma_quick_check) plus, per index, what its lookups need:
+// every row has its entry and the index has no other, the entries are in the index's order (a
+// search through it finds them), and a UNIQUE index holds no two equal keys. The parts here are
+// quick_check itself and, per index, reads that prove those without a lookup per row:
 //   (a) the table read once through its own b-tree (NOT INDEXED), split into rowid ranges that
 //       the threads share: per index, the rows counted and the multiset of their entries
 //       (key columns, rowid) summed as 64-bit hashes (two 32-bit lanes, each summed mod 2^32);
-//   (b) each index read alone (a covering-index SCAN, checked in its query plan before it runs):
-//       its entries counted and summed the same way; for a UNIQUE index, entries read in index
-//       order, no two adjacent ones with equal keys and no NULL among them (SQLite's rule: NULLs
-//       are distinct; equal keys sort next to each other, and quick_check proved the order).
+//   (b) each index read alone, in its stored order (a covering-index SCAN, checked in its query
+//       plan before it runs): its entries counted and summed the same way; each entry compared
+//       with the one before it as SQLite compares them (collation, DESC, then rowid) — quick_check
+//       does not compare an index's keys with each other; for a UNIQUE index, no two adjacent
+//       entries with equal keys and no NULL among them (SQLite's rule: NULLs are distinct);
+//   (c) a sample of rows (the first and last by rowid) looked up through the index, as queries
+//       look rows up: the scan reads keys by position, so an index whose records have another
+//       shape than its definition (more columns) would pass (a) and (b), and no search finds
+//       anything in it.
 // Equal counts and equal sums mean the index holds exactly its table's entries, unless a damage
 // makes the differences cancel in both 32-bit sums at once: for damage that is not crafted,
 // about one chance in 2^64 (a multiset hash: D. Clarke et al., "Incremental multiset hash
 // functions", ASIACRYPT 2003). It is not a defence against someone crafting a file to pass: a
 // file someone can write is one they can fill with any well-formed content anyway.
-// Values are hashed as SQLite compares them: an integer and a real that are equal hash alike, a
-// number and text never do. Integers past 2^53 reach JavaScript rounded (better-sqlite3 without
-// safeIntegers, which would cost a BigInt per row); two of them that round alike hash alike.
-// An index this cannot prove that way — on an expression, partial, on a WITHOUT ROWID table, a
-// UNIQUE one whose keys compare under a collation other than BINARY, or a query plan other than
-// the expected one — is checked by integrity_check(TABLE) for its table, and the result names
-// that fallback.
+// Values are hashed and compared as SQLite compares them: an integer and a real that are equal
+// alike, a number and text never. A value that reaches JavaScript inexactly — an integer past
+// 2^53 (rounded: better-sqlite3 without safeIntegers, which would cost a BigInt per row) or
+// text that is not UTF-8 (decoded to U+FFFD) — ends the proof for its table, which is then
+// checked by integrity_check(TABLE). So is a table with an index this cannot prove by reads — on
+// an expression, partial, on a WITHOUT ROWID table, under a collation other than SQLite's
+// built-in ones, or a query plan other than the expected one — and the result names each
+// fallback.
 //
-// Cost (1 GB, one 1.66 M-row table, five indexes, on this 2-core host): quick_check ~0.8 s, the
-// table pass ~1.4 s, the index passes ~0.35 s each, so about 2 s on each of two threads, against
-// integrity_check's 6-10 s on one. Hashing runs in JavaScript (a user function per row or entry):
-// SQLite built into better-sqlite3 has no hash function, and one call per row hashing every
-// index's entry costs less than a call per entry.
+// Cost (1 GB, one 1.66 M-row table, five indexes, on this 2-core host): quick_check ~1 s, the
+// table pass ~1.6 s, the index passes ~0.5-0.8 s each, so about 2.8 s of work on each of two
+// threads, against integrity_check's 8-10 s on one. Hashing runs in JavaScript (a user function
+// per row or entry): SQLite built into better-sqlite3 has no hash function, and one call per row
+// hashing every index's entry costs less than a call per entry.
 import type Database from "better-sqlite3";
 
 type Connection = Database.Database;
 
-export type IndexColumn = { name: string; collation: string };
+export type IndexColumn = { name: string; collation: Collation; descending: boolean };
+/** The collations whose order the check knows (SQLite's built-in ones). */
+export type Collation = "BINARY" | "NOCASE" | "RTRIM";
+const COLLATIONS: readonly string[] = ["BINARY", "NOCASE", "RTRIM"];
 export type IndexSpec = { index: string; columns: IndexColumn[]; unique: boolean };
 export type CheckPart =
   | { kind: "quick_check" }
@@ -59,14 +69,25 @@ export type EntrySum = [number, number];
 export type PartResult = {
   problems: string[];
   fallback?: string;
+  /** This part could not prove its table's indexes (and why): integrity_check(TABLE) checks it instead. */
+  unprovable?: { table: string; reason: string };
   rows?: { table: string; rows: number; sums: Record<string, EntrySum> };
-  entries?: { table: string; index: string; entries: number; sum: EntrySum; duplicates: number };
+  entries?: {
+    table: string;
+    index: string;
+    entries: number;
+    sum: EntrySum;
+    duplicates: number;
+    disordered: number;
+    /** Of the sampled rows (LOOKUP_SAMPLE), how many a search through the index did not find. */
+    missing: number;
+  };
 };
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 type IndexListRow = { name: string; unique: number; origin: string; partial: number };
-type IndexXinfoRow = { cid: number; name: string | null; coll: string; key: number };
+type IndexXinfoRow = { cid: number; name: string | null; coll: string; key: number; desc: number };
 type TableListRow = { name: string; type: string; wr: number; schema: string };
 
 /** The rowid's name on a table, unless columns shadow all three of its names. */
@@ -106,11 +127,17 @@ function indexSpecs(db: Connection, table: TableListRow, rowid: string | undefin
     );
     if (keys.some((column) => column.cid < 0 || column.name === null))
       return `an index on an expression (${index.name})`;
-    const unique = index.unique === 1;
-    if (unique && keys.some((column) => column.coll.toUpperCase() !== "BINARY")) {
-      return `a UNIQUE index under a collation other than BINARY (${index.name})`;
-    }
-    specs.push({ index: index.name, columns: keys.map((c) => ({ name: c.name!, collation: c.coll })), unique });
+    const unknown = keys.find((column) => !COLLATIONS.includes(column.coll.toUpperCase()));
+    if (unknown) return `an index under the collation ${unknown.coll} (${index.name})`;
+    specs.push({
+      index: index.name,
+      columns: keys.map((c) => ({
+        name: c.name!,
+        collation: c.coll.toUpperCase() as Collation,
+        descending: c.desc === 1,
+      })),
+      unique: index.unique === 1,
+    });
   }
   return specs;
 }
@@ -119,7 +146,8 @@ function indexSpecs(db: Connection, table: TableListRow, rowid: string | undefin
 export function planCheck(db: Connection): CheckPart[] {
   const parts: CheckPart[] = [{ kind: "quick_check" }];
   const tables = (db.pragma("table_list") as TableListRow[]).filter(
-    (table) => table.schema === "main" && table.type === "table",
+    // Virtual tables' shadow tables (FTS's) are tables with indexes of their own.
+    (table) => table.schema === "main" && (table.type === "table" || table.type === "shadow"),
   );
   const perTable: { size: number; parts: CheckPart[] }[] = [];
   for (const table of tables) {
@@ -172,6 +200,14 @@ let laneB = 0;
 const float = new Float64Array(1);
 const floatWords = new Int32Array(float.buffer);
 
+// Set when a value reached JavaScript inexactly: an integer past 2^53 (rounded) or text holding
+// U+FFFD (how bytes that are not UTF-8 arrive; two such texts may arrive alike). A part that saw
+// one proves nothing about its table, which is then checked by integrity_check(TABLE).
+let inexact = false;
+// Set when the text last hashed holds a code unit from U+D800 up, where UTF-16's order and
+// UTF-8's (SQLite's BINARY) can differ (compareText).
+let highUnit = false;
+
 /** A value as SQLite compares it: NULL, a number (integer and real alike when equal), text or a blob. */
 function hashValue(value: unknown): void {
   let a: number;
@@ -182,6 +218,7 @@ function hashValue(value: unknown): void {
   } else if (typeof value === "number") {
     a = 0x2b4e756d;
     b = 0x6e756d2b;
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) inexact = true;
     if (Number.isSafeInteger(value)) {
       const low = (value % 0x100000000) | 0;
       const high = Math.floor(value / 0x100000000) | 0;
@@ -195,8 +232,13 @@ function hashValue(value: unknown): void {
   } else if (typeof value === "string") {
     a = 0x811c9dc5;
     b = 0x2f3a1d7b;
+    highUnit = false;
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i);
+      if (c >= 0xd800) {
+        highUnit = true;
+        if (c === 0xfffd) inexact = true;
+      }
       a = Math.imul(a ^ c, LANE_A_PRIME);
       b = Math.imul(b ^ c, LANE_B_PRIME);
     }
@@ -266,6 +308,30 @@ function entriesQuery(part: Extract<CheckPart, { kind: "entries" }>): string {
   return `SELECT count(${ENTRIES_FUNCTION}(${[...columns, part.rowid].join(", ")})) AS entries FROM ${quote(part.table)} INDEXED BY ${quote(part.spec.index)}`;
 }
 
+// Rows looked up through each index (the first and the last by rowid), as SQLite's queries look
+// rows up: equal sums and order prove the index holds the right entries in the right order, but
+// not that its records have the shape its definition gives them (one with more columns than its
+// definition names reads as the right keys in a scan, and no search finds anything in it).
+const LOOKUP_SAMPLE = 32;
+
+/** The sampled rows that a search through the index does not find. */
+function lookupsQuery(part: Extract<CheckPart, { kind: "entries" }>): string {
+  const table = quote(part.table);
+  const rowid = part.rowid;
+  const columns = part.spec.columns.map((column) => quote(column.name));
+  const matches = part.spec.columns
+    .map((column) => `i.${quote(column.name)} IS x.${quote(column.name)} COLLATE ${column.collation}`)
+    .concat(`i.${rowid} = x.${rowid}`)
+    .join(" AND ");
+  const sample = (order: string) =>
+    `SELECT ${rowid} FROM ${table} NOT INDEXED ORDER BY ${rowid} ${order} LIMIT ${LOOKUP_SAMPLE}`;
+  return (
+    `SELECT count(*) AS missing FROM (SELECT ${[...columns, rowid].join(", ")} FROM ${table} NOT INDEXED ` +
+    `WHERE ${rowid} IN (${sample("ASC")}) OR ${rowid} IN (${sample("DESC")})) AS x ` +
+    `WHERE NOT EXISTS (SELECT 1 FROM ${table} AS i INDEXED BY ${quote(part.spec.index)} WHERE ${matches})`
+  );
+}
+
 /**
  * Why a part's query plan is not the one the proof needs — the table read through its own b-tree,
  * the index read alone and in its order — or undefined when it is.
@@ -283,14 +349,28 @@ export function unexpectedPlan(
     return tableRead ? undefined : `the table read's plan is ${plan.join(" / ")}`;
   }
   const plan = planOf(db, entriesQuery(part));
-  return plan.length === 1 && plan[0] === `SCAN ${part.table} USING COVERING INDEX ${part.spec.index}`
+  if (plan.length !== 1 || plan[0] !== `SCAN ${part.table} USING COVERING INDEX ${part.spec.index}`) {
+    return `the index read's plan is ${plan.join(" / ")}`;
+  }
+  const lookups = planOf(db, lookupsQuery(part));
+  return lookups.some((step) => step.startsWith(`SEARCH i USING COVERING INDEX ${part.spec.index} (`))
     ? undefined
-    : `the index read's plan is ${plan.join(" / ")}`;
+    : `the lookups' plan is ${lookups.join(" / ")}`;
 }
 
 // What the user functions add to: set by runPart before each query, read after it.
 type RowsState = { indexes: number[][]; valueA: Int32Array; valueB: Int32Array; sums: Int32Array };
-type EntriesState = { unique: boolean; keys: number; sum: Int32Array; previous: unknown[] | null; duplicates: number };
+type EntriesState = {
+  columns: IndexColumn[];
+  /** Per value of the entry being read, and of the one before it: text with a unit from U+D800 up. */
+  high: Uint8Array;
+  previousHigh: Uint8Array;
+  unique: boolean;
+  sum: Int32Array;
+  previous: unknown[] | null;
+  duplicates: number;
+  disordered: number;
+};
 let rowsState: RowsState | null = null;
 let entriesState: EntriesState | null = null;
 const registered = new WeakSet<Connection>();
@@ -324,27 +404,102 @@ function registerFunctions(db: Connection): void {
     const state = entriesState!;
     let a = 0x3c6ef372;
     let b = 0xa54ff53a;
-    for (const value of values) {
-      hashValue(value);
+    const high = state.high;
+    for (let i = 0; i < values.length; i++) {
+      highUnit = false;
+      hashValue(values[i]);
+      high[i] = highUnit ? 1 : 0;
       a = combine(a, laneA);
       b = combine(b, laneB);
     }
     state.sum[0] = (state.sum[0]! + a) | 0;
     state.sum[1] = (state.sum[1]! + b) | 0;
-    if (state.unique) {
-      const key = values.slice(0, state.keys);
-      const previous = state.previous;
-      if (previous && key.every((value, i) => value !== null && sameValue(value, previous[i]))) state.duplicates++;
-      state.previous = key;
+    if (state.previous) {
+      if (entryOrder(values, state.previous, state) <= 0) state.disordered++;
+      if (state.unique && keysEqual && !keysHaveNull) state.duplicates++;
     }
+    state.previous = values;
+    state.high = state.previousHigh;
+    state.previousHigh = high;
     return 1;
   });
 }
 
-/** Equal under BINARY: numbers by value (an integer and a real alike), text and blobs byte for byte. */
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
-  return a === b;
+// --- SQLite's order, for the index read in its order --------------------------------------------
+// integrity_check finds an index whose entries are out of their declared order (its lookups
+// fail); quick_check does not look (it checks key order only for tables' rowids), and equal sums
+// do not either. So each entry is compared with the one before it, as SQLite compares them.
+
+// Set by entryOrder for the entry last compared: its key columns equal the previous entry's, and
+// whether one of them is NULL (a UNIQUE index allows equal keys only with a NULL among them).
+let keysEqual = false;
+let keysHaveNull = false;
+
+/** Positive when `entry` (key columns, then rowid) comes after `previous` in the index's order. */
+function entryOrder(entry: unknown[], previous: unknown[], state: EntriesState): number {
+  const columns = state.columns;
+  keysEqual = false;
+  keysHaveNull = false;
+  for (let i = 0; i < columns.length; i++) {
+    const a = entry[i];
+    const b = previous[i];
+    if (a === null) keysHaveNull = true;
+    let order: number;
+    if (typeof a === "string" && typeof b === "string") {
+      const exact = columns[i]!.collation !== "BINARY" || (state.high[i] === 1 && state.previousHigh[i] === 1);
+      order = exact ? compareText(a, b, columns[i]!.collation) : a === b ? 0 : a < b ? -1 : 1;
+    } else {
+      order = compareValues(a, b);
+    }
+    if (order !== 0) return columns[i]!.descending ? -order : order;
+  }
+  keysEqual = true;
+  return (entry[columns.length] as number) - (previous[columns.length] as number);
+}
+
+/** 0 NULL, 1 number, 2 text, 3 blob: SQLite orders values of different classes so. */
+function storageClass(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  if (typeof value === "number" || typeof value === "bigint") return 1;
+  return typeof value === "string" ? 2 : 3;
+}
+
+/** SQLite's comparison of two values that are not both text (exact: inexact values end the proof first). */
+function compareValues(a: unknown, b: unknown): number {
+  const classA = storageClass(a);
+  const classB = storageClass(b);
+  if (classA !== classB) return classA - classB;
+  if (classA === 0) return 0;
+  if (classA === 1) return Number(a) < Number(b) ? -1 : Number(a) > Number(b) ? 1 : 0;
+  return Buffer.compare(a as Uint8Array, b as Uint8Array);
+}
+
+/**
+ * Text as SQLite's built-in collations order it: BINARY compares UTF-8 bytes, which order as code
+ * points — as UTF-16 code units do (JavaScript's own comparison, used when neither text holds a
+ * unit from U+D800 up), except a surrogate (U+10000 and up) against U+E000–U+FFFF; NOCASE folds
+ * A-Z first; RTRIM ignores trailing spaces.
+ */
+function compareText(a: string, b: string, collation: Collation): number {
+  if (collation === "RTRIM") {
+    a = a.replace(/ +$/, "");
+    b = b.replace(/ +$/, "");
+  }
+  const fold = collation === "NOCASE";
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (fold) {
+      if (x >= 65 && x <= 90) x += 32;
+      if (y >= 65 && y <= 90) y += 32;
+      if (x === y) continue;
+    }
+    if (x >= 0xd800 && y >= 0xd800 && x < 0xe000 !== y < 0xe000) return x < 0xe000 ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 function words(rows: Record<string, string>[]): string[] {
@@ -361,58 +516,90 @@ export function runPart(db: Connection, part: CheckPart): PartResult {
   if (part.kind === "quick_check") return { problems: words(db.pragma("quick_check(20)") as Record<string, string>[]) };
   if (part.kind === "table") return tableCheck(db, part.table, `integrity_check(${part.table}): ${part.reason}`);
   const plan = unexpectedPlan(db, part);
-  if (plan) return tableCheck(db, part.table, `integrity_check(${part.table}): ${plan}`);
-  if (part.kind === "rows") {
-    const columns = rowColumns(part.indexes);
-    rowsState = {
-      indexes: part.indexes.map((spec) => spec.columns.map((column) => columns.indexOf(column.name))),
-      valueA: new Int32Array(columns.length + 1),
-      valueB: new Int32Array(columns.length + 1),
-      sums: new Int32Array(2 * part.indexes.length),
-    };
-    try {
-      const { sql, params } = rowsQuery(part);
-      const { rows } = db.prepare(sql).get(...params) as { rows: number };
-      const sums = rowsState.sums;
-      const perIndex = Object.fromEntries(
-        part.indexes.map((spec, i): [string, EntrySum] => [spec.index, [sums[2 * i]!, sums[2 * i + 1]!]]),
-      );
-      return { problems: [], rows: { table: part.table, rows, sums: perIndex } };
-    } finally {
-      rowsState = null;
-    }
+  if (plan) return { problems: [], unprovable: { table: part.table, reason: plan } };
+  inexact = false;
+  const result = part.kind === "rows" ? runRows(db, part) : runEntries(db, part);
+  return inexact ? { problems: [], unprovable: { table: part.table, reason: INEXACT } } : result;
+}
+
+const INEXACT = "values JavaScript cannot compare exactly (integers past 2^53, or text that is not UTF-8)";
+
+function runRows(db: Connection, part: Extract<CheckPart, { kind: "rows" }>): PartResult {
+  const columns = rowColumns(part.indexes);
+  rowsState = {
+    indexes: part.indexes.map((spec) => spec.columns.map((column) => columns.indexOf(column.name))),
+    valueA: new Int32Array(columns.length + 1),
+    valueB: new Int32Array(columns.length + 1),
+    sums: new Int32Array(2 * part.indexes.length),
+  };
+  try {
+    const { sql, params } = rowsQuery(part);
+    const { rows } = db.prepare(sql).get(...params) as { rows: number };
+    const sums = rowsState.sums;
+    const perIndex = Object.fromEntries(
+      part.indexes.map((spec, i): [string, EntrySum] => [spec.index, [sums[2 * i]!, sums[2 * i + 1]!]]),
+    );
+    return { problems: [], rows: { table: part.table, rows, sums: perIndex } };
+  } finally {
+    rowsState = null;
   }
+}
+
+function runEntries(db: Connection, part: Extract<CheckPart, { kind: "entries" }>): PartResult {
   entriesState = {
+    columns: part.spec.columns,
+    high: new Uint8Array(part.spec.columns.length + 1),
+    previousHigh: new Uint8Array(part.spec.columns.length + 1),
     unique: part.spec.unique,
-    keys: part.spec.columns.length,
     sum: new Int32Array(2),
     previous: null,
     duplicates: 0,
+    disordered: 0,
   };
   try {
     const { entries } = db.prepare(entriesQuery(part)).get() as { entries: number };
-    const { sum, duplicates } = entriesState;
+    const { sum, duplicates, disordered } = entriesState;
+    const { missing } = db.prepare(lookupsQuery(part)).get() as { missing: number };
     return {
       problems: [],
-      entries: { table: part.table, index: part.spec.index, entries, sum: [sum[0]!, sum[1]!], duplicates },
+      entries: {
+        table: part.table,
+        index: part.spec.index,
+        entries,
+        sum: [sum[0]!, sum[1]!],
+        duplicates,
+        disordered,
+        missing,
+      },
     };
   } finally {
     entriesState = null;
   }
 }
 
+/** The tables whose parts could not prove their indexes, each with the first reason given. */
+export function unprovableTables(results: PartResult[]): Map<string, string> {
+  const tables = new Map<string, string>();
+  for (const { unprovable } of results) {
+    if (unprovable && !tables.has(unprovable.table)) tables.set(unprovable.table, unprovable.reason);
+  }
+  return tables;
+}
+
 /**
  * The problems all parts found together, worded as integrity_check words them where it can: an
  * index whose entries are not as many as its table's rows, an index whose entries are not its
- * table's (counts equal, content not), equal keys in a UNIQUE index. A table that fell back to
- * integrity_check(TABLE) has neither rows nor entries, and its own words are among the problems.
+ * table's (counts equal, content not), entries out of order, equal keys in a UNIQUE index, rows a
+ * search through the index does not find. The counts and sums of an unprovable table are left
+ * out: its integrity_check(TABLE), run after these parts, speaks for it.
  */
 export function verdict(results: PartResult[]): string[] {
   const problems = results.flatMap((result) => result.problems);
+  const unprovable = unprovableTables(results);
   const rows = new Map<string, number>();
   const sums = new Map<string, EntrySum>();
   for (const { rows: counted } of results) {
-    if (!counted) continue;
+    if (!counted || unprovable.has(counted.table)) continue;
     rows.set(counted.table, (rows.get(counted.table) ?? 0) + counted.rows);
     for (const [index, [a, b]] of Object.entries(counted.sums)) {
       const [sumA, sumB] = sums.get(index) ?? [0, 0];
@@ -420,7 +607,7 @@ export function verdict(results: PartResult[]): string[] {
     }
   }
   for (const { entries } of results) {
-    if (!entries) continue;
+    if (!entries || unprovable.has(entries.table)) continue;
     const tableRows = rows.get(entries.table) ?? 0;
     const [a, b] = sums.get(entries.index) ?? [0, 0];
     if (entries.entries !== tableRows) {
@@ -428,7 +615,11 @@ export function verdict(results: PartResult[]): string[] {
     } else if (entries.sum[0] !== a || entries.sum[1] !== b) {
       problems.push(`index ${entries.index} does not match its table: its entries are not the rows' keys`);
     }
+    if (entries.disordered > 0) {
+      problems.push(`${entries.disordered} entries out of order in index ${entries.index}`);
+    }
     if (entries.duplicates > 0) problems.push(`${entries.duplicates} non-unique key(s) in index ${entries.index}`);
+    if (entries.missing > 0) problems.push(`${entries.missing} row(s) missing from index ${entries.index}`);
   }
   return problems;
 }

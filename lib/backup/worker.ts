@@ -35,7 +35,7 @@ import { processSingleton } from "../process-singleton";
 import type { Service } from "../service";
 import { abortHashing, createHashQueue, type HashQueue } from "./chunk-hashing";
 import { returnLentSlot, slotBuffer, takeChunkPool } from "./chunk-pool";
-import { type CheckPart, verdict } from "./index-check";
+import { type CheckPart, unprovableTables, verdict } from "./index-check";
 import type {
   CopyEvent,
   IntegrityResult,
@@ -315,9 +315,26 @@ export async function checkIntegrityParallel(
   const settled = await Promise.allSettled(
     Array.from({ length: threads }, () => runTask("checkParts", { path, parts, next }, undefined, urgent)),
   );
-  const failed = settled.find((outcome) => outcome.status === "rejected");
-  const failure: unknown = failed ? (failed as PromiseRejectedResult).reason : undefined;
+  let failed = settled.find((outcome) => outcome.status === "rejected");
   const results = settled.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : []));
+  // Tables a part could not prove (an unexpected query plan, values JavaScript cannot compare
+  // exactly): integrity_check(TABLE) once each, on the same threads.
+  const unprovable = [...unprovableTables(results)].map(([table, reason]): CheckPart => ({
+    kind: "table",
+    table,
+    reason,
+  }));
+  if (!failed && unprovable.length > 0) {
+    const again = new SharedArrayBuffer(4);
+    const round = await Promise.allSettled(
+      Array.from({ length: Math.min(threads, unprovable.length) }, () =>
+        runTask("checkParts", { path, parts: unprovable, next: again }, undefined, urgent),
+      ),
+    );
+    failed = round.find((outcome) => outcome.status === "rejected");
+    results.push(...round.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : [])));
+  }
+  const failure: unknown = failed ? (failed as PromiseRejectedResult).reason : undefined;
   const indexes = new Set(parts.flatMap((part) => (part.kind === "entries" ? [part.spec.index] : []))).size;
   const fallbacks = results.flatMap((result) => (result.fallback ? [result.fallback] : []));
   const by =

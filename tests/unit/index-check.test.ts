@@ -127,6 +127,25 @@ describe("parallel integrity check", () => {
       true,
     ],
     [
+      "an index whose entries are out of its declared order (built ascending, declared DESC)",
+      () =>
+        withStaleIndex(sound, "Event_kind_idx", "SELECT 1", `CREATE INDEX "Event_kind_idx" ON "Event"("kind" DESC)`),
+      /^6 entries out of order in index Event_kind_idx$/,
+      true,
+    ],
+    [
+      "an index whose records hold more columns than its definition names (built on (kind, actor), declared on (kind))",
+      () =>
+        withStaleIndex(
+          sound,
+          "Event_kind_actor_idx",
+          "SELECT 1",
+          `CREATE INDEX "Event_kind_actor_idx" ON "Event"("kind")`,
+        ),
+      /row\(s\) missing from index Event_kind_actor_idx/,
+      true,
+    ],
+    [
       "a non-unique index declared UNIQUE over equal keys",
       () =>
         withStaleIndex(sound, "Event_kind_idx", "SELECT 1", `CREATE UNIQUE INDEX "Event_kind_idx" ON "Event"("kind")`),
@@ -148,6 +167,47 @@ describe("parallel integrity check", () => {
       );
     });
   }
+
+  test("integers past 2^53 reach JavaScript rounded: their table is checked by integrity_check, which finds a stale entry", async () => {
+    const file = path.join(tempDir(), "huge.db");
+    const db = new Database(file);
+    db.exec(`CREATE TABLE "Big" ("id" INTEGER PRIMARY KEY, "n" INTEGER NOT NULL);
+      CREATE UNIQUE INDEX "Big_n_key" ON "Big"("n");`);
+    db.exec(`INSERT INTO "Big" ("n") VALUES (9007199254740992), (9007199254740993), (9223372036854775807);`);
+    db.close();
+    const sound = await checkIntegrityParallel(file);
+    assert.deepEqual(sound.integrity, ["ok"], "distinct keys that round alike are no duplicates");
+    assert.match(sound.by, /integrity_check\(Big\): values JavaScript cannot compare exactly/);
+    const stale = withStaleIndex(
+      file,
+      "Big_n_key",
+      `UPDATE "Big" SET "n" = 9007199254740994 WHERE "id" = 2`,
+    );
+    assert.notEqual(integrityOf(stale), "ok");
+    const damaged = await checkIntegrityParallel(stale);
+    assert.ok(
+      damaged.integrity.some((problem) => /missing from index|non-unique/.test(problem)),
+      damaged.integrity.join("; "),
+    );
+  });
+
+  test("a virtual table's shadow tables are checked too (FTS4's segdir has an index of its own)", async () => {
+    const file = path.join(tempDir(), "fts.db");
+    const db = new Database(file);
+    db.exec(`CREATE VIRTUAL TABLE "Notes" USING fts4(body); INSERT INTO "Notes"(body) VALUES ('hello world');`);
+    db.close();
+    const result = await checkIntegrityParallel(file);
+    assert.deepEqual(result.integrity, ["ok"]);
+    const plan = new Database(file, { readonly: true });
+    try {
+      assert.ok(
+        planCheck(plan).some((part) => "table" in part && part.table === "Notes_segdir"),
+        "Notes_segdir is among the parts",
+      );
+    } finally {
+      plan.close();
+    }
+  });
 
   test("a file that is not SQLite is not-sqlite, as integrity_check says", async () => {
     const result = await checkIntegrityParallel(path.join(shippedMigrationsDir, "..", "schema.prisma"));
