@@ -178,11 +178,7 @@ describe("parallel integrity check", () => {
     const sound = await checkIntegrityParallel(file);
     assert.deepEqual(sound.integrity, ["ok"], "distinct keys that round alike are no duplicates");
     assert.match(sound.by, /integrity_check\(Big\): values JavaScript cannot compare exactly/);
-    const stale = withStaleIndex(
-      file,
-      "Big_n_key",
-      `UPDATE "Big" SET "n" = 9007199254740994 WHERE "id" = 2`,
-    );
+    const stale = withStaleIndex(file, "Big_n_key", `UPDATE "Big" SET "n" = 9007199254740994 WHERE "id" = 2`);
     assert.notEqual(integrityOf(stale), "ok");
     const damaged = await checkIntegrityParallel(stale);
     assert.ok(
