@@ -19,7 +19,7 @@
 //       with the one before it as SQLite compares them (collation, DESC, then rowid) — quick_check
 //       does not compare an index's keys with each other; for a UNIQUE index, no two adjacent
 //       entries with equal keys and no NULL among them (SQLite's rule: NULLs are distinct);
-//   (c) a sample of rows (the first and last by rowid) looked up through the index, as queries
+//   (c) a sample of rows (the first, middle and last by rowid) looked up through the index, as queries
 //       look rows up: the scan reads keys by position, so an index whose records have another
 //       shape than its definition (more columns) would pass (a) and (b), and no search finds
 //       anything in it.
@@ -30,11 +30,12 @@
 // file someone can write is one they can fill with any well-formed content anyway.
 // Values are hashed and compared as SQLite compares them: an integer and a real that are equal
 // alike, a number and text never. A value that reaches JavaScript inexactly — an integer past
-// 2^53 (rounded: better-sqlite3 without safeIntegers, which would cost a BigInt per row) or
-// text that is not UTF-8 (decoded to U+FFFD) — ends the proof for its table, which is then
-// checked by integrity_check(TABLE). So is a table with an index this cannot prove by reads — on
-// an expression, partial, on a WITHOUT ROWID table, under a collation other than SQLite's
-// built-in ones, or a query plan other than the expected one — and the result names each
+// 2^53 (rounded: better-sqlite3 without safeIntegers, which would cost a BigInt per row), text
+// that is not UTF-8 (decoded to U+FFFD) or that holds a NUL (NOCASE stops comparing there) —
+// ends the proof for its table, which is then checked by integrity_check(TABLE). So is a table
+// with an index this cannot prove by reads — on an expression, partial, on a WITHOUT ROWID
+// table, under a collation other than SQLite's built-in ones, in a UTF-16 database (whose BINARY
+// order is UTF-16's), or a query plan other than the expected one — and the result names each
 // fallback.
 //
 // Cost (1 GB, one 1.66 M-row table, five indexes, on this 2-core host): quick_check ~1 s, the
@@ -145,6 +146,8 @@ function indexSpecs(db: Connection, table: TableListRow, rowid: string | undefin
 /** The parts of the check of `db`: quick_check first, then each table's parts, largest table first. */
 export function planCheck(db: Connection): CheckPart[] {
   const parts: CheckPart[] = [{ kind: "quick_check" }];
+  // In a UTF-16 file BINARY orders text by its UTF-16 bytes, not as compareText does.
+  const encoding = db.pragma("encoding", { simple: true }) as string;
   const tables = (db.pragma("table_list") as TableListRow[]).filter(
     // Virtual tables' shadow tables (FTS's) are tables with indexes of their own.
     (table) => table.schema === "main" && (table.type === "table" || table.type === "shadow"),
@@ -153,7 +156,7 @@ export function planCheck(db: Connection): CheckPart[] {
   for (const table of tables) {
     if ((db.pragma(`index_list(${quote(table.name)})`) as IndexListRow[]).length === 0) continue;
     const rowid = rowidName(db, table.name);
-    const specs = indexSpecs(db, table, rowid);
+    const specs = encoding === "UTF-8" ? indexSpecs(db, table, rowid) : `a ${encoding} database`;
     if (typeof specs === "string") {
       parts.push({ kind: "table", table: table.name, reason: specs });
       continue;
@@ -235,9 +238,10 @@ function hashValue(value: unknown): void {
     highUnit = false;
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i);
-      if (c >= 0xd800) {
-        highUnit = true;
-        if (c === 0xfffd) inexact = true;
+      // One comparison for both rare cases: (c - 1) >>> 0 is huge for c = 0 and for c >= 0xd800.
+      if ((c - 1) >>> 0 >= 0xd7ff) {
+        if (c === 0 || c === 0xfffd) inexact = true;
+        else highUnit = true;
       }
       a = Math.imul(a ^ c, LANE_A_PRIME);
       b = Math.imul(b ^ c, LANE_B_PRIME);
@@ -308,7 +312,7 @@ function entriesQuery(part: Extract<CheckPart, { kind: "entries" }>): string {
   return `SELECT count(${ENTRIES_FUNCTION}(${[...columns, part.rowid].join(", ")})) AS entries FROM ${quote(part.table)} INDEXED BY ${quote(part.spec.index)}`;
 }
 
-// Rows looked up through each index (the first and the last by rowid), as SQLite's queries look
+// Rows looked up through each index (the first, the middle and the last by rowid), as queries look
 // rows up: equal sums and order prove the index holds the right entries in the right order, but
 // not that its records have the shape its definition gives them (one with more columns than its
 // definition names reads as the right keys in a scan, and no search finds anything in it).
@@ -323,11 +327,12 @@ function lookupsQuery(part: Extract<CheckPart, { kind: "entries" }>): string {
     .map((column) => `i.${quote(column.name)} IS x.${quote(column.name)} COLLATE ${column.collation}`)
     .concat(`i.${rowid} = x.${rowid}`)
     .join(" AND ");
-  const sample = (order: string) =>
-    `SELECT ${rowid} FROM ${table} NOT INDEXED ORDER BY ${rowid} ${order} LIMIT ${LOOKUP_SAMPLE}`;
+  const sample = (order: string, from = "") =>
+    `SELECT ${rowid} FROM ${table} NOT INDEXED ${from}ORDER BY ${rowid} ${order} LIMIT ${LOOKUP_SAMPLE}`;
+  const middle = `WHERE ${rowid} >= (SELECT (min(${rowid}) + max(${rowid})) / 2 FROM ${table}) `;
   return (
     `SELECT count(*) AS missing FROM (SELECT ${[...columns, rowid].join(", ")} FROM ${table} NOT INDEXED ` +
-    `WHERE ${rowid} IN (${sample("ASC")}) OR ${rowid} IN (${sample("DESC")})) AS x ` +
+    `WHERE ${rowid} IN (${sample("ASC")}) OR ${rowid} IN (${sample("DESC")}) OR ${rowid} IN (${sample("ASC", middle)})) AS x ` +
     `WHERE NOT EXISTS (SELECT 1 FROM ${table} AS i INDEXED BY ${quote(part.spec.index)} WHERE ${matches})`
   );
 }
@@ -522,7 +527,9 @@ export function runPart(db: Connection, part: CheckPart): PartResult {
   return inexact ? { problems: [], unprovable: { table: part.table, reason: INEXACT } } : result;
 }
 
-const INEXACT = "values JavaScript cannot compare exactly (integers past 2^53, or text that is not UTF-8)";
+// NUL: SQLite's NOCASE stops comparing at a NUL inside text; BINARY and RTRIM do not.
+const INEXACT =
+  "values JavaScript cannot compare exactly (integers past 2^53, text that is not UTF-8 or holds a NUL character)";
 
 function runRows(db: Connection, part: Extract<CheckPart, { kind: "rows" }>): PartResult {
   const columns = rowColumns(part.indexes);
