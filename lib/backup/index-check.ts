@@ -104,7 +104,13 @@ function rowidName(db: Connection, table: string): string | undefined {
 const ROWID_RANGES = 8;
 
 function rowidRanges(db: Connection, table: string, rowid: string): [number | null, number | null][] {
-  const { low, high } = db.prepare(`SELECT min(${rowid}) AS low, max(${rowid}) AS high FROM ${quote(table)}`).get() as {
+  // Two subqueries: SQLite answers a lone min() or max() of the rowid from the b-tree's ends, but
+  // both in one SELECT with a scan of the whole table.
+  const { low, high } = db
+    .prepare(
+      `SELECT (SELECT min(${rowid}) FROM ${quote(table)}) AS low, (SELECT max(${rowid}) FROM ${quote(table)}) AS high`,
+    )
+    .get() as {
     low: number | null;
     high: number | null;
   };
@@ -329,7 +335,7 @@ function lookupsQuery(part: Extract<CheckPart, { kind: "entries" }>): string {
     .join(" AND ");
   const sample = (order: string, from = "") =>
     `SELECT ${rowid} FROM ${table} NOT INDEXED ${from}ORDER BY ${rowid} ${order} LIMIT ${LOOKUP_SAMPLE}`;
-  const middle = `WHERE ${rowid} >= (SELECT (min(${rowid}) + max(${rowid})) / 2 FROM ${table}) `;
+  const middle = `WHERE ${rowid} >= ((SELECT min(${rowid}) FROM ${table}) + (SELECT max(${rowid}) FROM ${table})) / 2 `;
   return (
     `SELECT count(*) AS missing FROM (SELECT ${[...columns, rowid].join(", ")} FROM ${table} NOT INDEXED ` +
     `WHERE ${rowid} IN (${sample("ASC")}) OR ${rowid} IN (${sample("DESC")}) OR ${rowid} IN (${sample("ASC", middle)})) AS x ` +
