@@ -177,7 +177,7 @@ export async function prepareRestore(input: {
     //   beside the copy (every page and b-tree sound; 3-4× faster than integrity_check on
     //   indexed tables).
     // Files with nothing to compare (uploads, copies by hand, a replica's moment) get the full
-    // check: integrity_check's guarantee, proven in parts on two threads (index-check.ts), 3×
+    // check: integrity_check's guarantee, proven in parts on two threads (index-check.ts), 2.5-3×
     // faster than integrity_check on one.
     const proof = manifest?.sha256 && manifest.verification?.restorable ? manifest.verification : null;
     const quick = Boolean(manifest?.sha256);
