@@ -5,17 +5,7 @@
 //
 //   npm run bench -- --size-mb 1024 [--runs 3]
 import { execFileSync, fork, spawn, spawnSync } from "node:child_process";
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { get as httpGet } from "node:http";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -26,6 +16,7 @@ import { copyGeneratedDatabase } from "./generate-database";
 import { healthPoller } from "./health-poller";
 import { projectRoot, runCli, spawnServer, startServer } from "../tests/support/server";
 import { signIn } from "../tests/support/session";
+import { fsyncFile } from "./page-cache";
 import { rssSampler } from "./rss-sampler";
 
 const { values } = parseArgs({
@@ -77,12 +68,6 @@ function timeCommand(command: string, args: string[]): number {
   const result = spawnSync(command, args, { stdio: ["ignore", "ignore", "pipe"] });
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
   return (performance.now() - started) / 1000;
-}
-
-function fsyncFile(file: string): void {
-  const fd = openSync(file, "r");
-  fsyncSync(fd);
-  closeSync(fd);
 }
 
 /** A download with curl (a real HTTP client, outside this process): seconds to first and last byte. */

@@ -5,7 +5,7 @@
 //
 //   npx tsx bench/inspect-bench.ts --size-mb 1024 [--runs 3]
 import { execFileSync } from "node:child_process";
-import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
@@ -14,6 +14,7 @@ import { copyGeneratedDatabase } from "./generate-database";
 import { projectRoot, startServer } from "../tests/support/server";
 import { signIn } from "../tests/support/session";
 import { tempDir } from "../tests/support/temp";
+import { fsyncFile } from "./page-cache";
 import { rssSampler } from "./rss-sampler";
 
 const { values } = parseArgs({
@@ -54,9 +55,7 @@ function cpAndFsync(source: string, target: string): number {
   rmSync(target, { force: true });
   const started = performance.now();
   execFileSync("cp", [source, target]);
-  const fd = openSync(target, "r");
-  fsyncSync(fd);
-  closeSync(fd);
+  fsyncFile(target);
   const ms = performance.now() - started;
   rmSync(target, { force: true });
   return ms;

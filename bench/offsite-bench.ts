@@ -5,17 +5,7 @@
 //
 //   npm run bench -- --size-mb 1024 [--runs 3]     (scripts/bench.sh runs this after backup-bench)
 import { execFileSync } from "node:child_process";
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
@@ -31,6 +21,7 @@ import type { OffsiteTarget } from "../lib/offsite/target";
 import { startS3Server } from "../tests/support/s3-server";
 import { projectRoot, startServer, type RunningServer } from "../tests/support/server";
 import { signIn } from "../tests/support/session";
+import { fsyncFile } from "./page-cache";
 import { rssSampler } from "./rss-sampler";
 
 const { values } = parseArgs({
@@ -62,9 +53,7 @@ function generateDatabase(file: string, megabytes: number): void {
 function cpWithFsync(from: string, to: string): number {
   const started = performance.now();
   execFileSync("cp", [from, to]);
-  const fd = openSync(to, "r");
-  fsyncSync(fd);
-  closeSync(fd);
+  fsyncFile(to);
   const seconds = (performance.now() - started) / 1000;
   rmSync(to);
   return seconds;

@@ -2,7 +2,7 @@
 // restores against `cp`. Its kernel evicts file pages idle for about a minute (DAMON, see
 // lib/backup/worker-tasks.ts), and a step timed while another's dirty pages are written back
 // pays for them: without this, whichever step ran first read from disk or waited on writeback
-// and the others did not.
+// and the others did not. Also the fsync every benchmark's `cp` floor ends with.
 import { closeSync, fsyncSync, openSync, readFileSync } from "node:fs";
 import { execFileSync, spawnSync } from "node:child_process";
 

@@ -12,17 +12,7 @@
 //
 //   npx tsx bench/replication-bench.ts [--seconds 20] [--samples 20] [--size-mb 1024] [--runs 3]
 import { execFileSync } from "node:child_process";
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -31,7 +21,7 @@ import { readPid, rowNumbers, startRowWriter, type Commit } from "../tests/suppo
 import { runCli, startServer } from "../tests/support/server";
 import { tempDir } from "../tests/support/temp";
 import { copyGeneratedDatabase } from "./generate-database";
-import { cliPhases, median, ready } from "./page-cache";
+import { cliPhases, fsyncFile, median, ready } from "./page-cache";
 
 const { values } = parseArgs({
   options: {
@@ -140,9 +130,7 @@ function seconds(run: () => void): number {
 
 function copyWithFsync(from: string, to: string): void {
   copyFileSync(from, to);
-  const fd = openSync(to, "r");
-  fsyncSync(fd);
-  closeSync(fd);
+  fsyncFile(to);
 }
 
 /** A generated database of sizeMb replicated to a folder, then restored to a moment three ways. */
