@@ -213,7 +213,7 @@ const floatWords = new Int32Array(float.buffer);
 // U+FFFD (how bytes that are not UTF-8 arrive; two such texts may arrive alike). A part that saw
 // one proves nothing about its table, which is then checked by integrity_check(TABLE).
 let inexact = false;
-// Set when the text last hashed holds a code unit from U+D800 up, where UTF-16's order and
+// Set when the value last hashed is text holding a code unit from U+D800 up, where UTF-16's order and
 // UTF-8's (SQLite's BINARY) can differ (compareText).
 let highUnit = false;
 
@@ -221,6 +221,7 @@ let highUnit = false;
 function hashValue(value: unknown): void {
   let a: number;
   let b: number;
+  highUnit = false;
   if (value === null || value === undefined) {
     a = 0x6e756c6c;
     b = 0x4e554c4c;
@@ -241,7 +242,6 @@ function hashValue(value: unknown): void {
   } else if (typeof value === "string") {
     a = 0x811c9dc5;
     b = 0x2f3a1d7b;
-    highUnit = false;
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i);
       // One comparison for both rare cases: (c - 1) >>> 0 is huge for c = 0 and for c >= 0xd800.
@@ -273,6 +273,28 @@ function hashValue(value: unknown): void {
 /** Combines one more value's lanes into an entry's running lanes (order matters). */
 function combine(entryA: number, valueA: number): number {
   return fmix32(Math.imul(entryA ^ valueA, LANE_A_PRIME) + 0x7f4a7c15);
+}
+
+/**
+ * Adds one entry — the hashed values at `positions`: its key columns, then its rowid — to the two
+ * lane sums at sums[at] and sums[at + 1]. The table's pass and the index's both add their entries
+ * here, so that the two sides can only be summed alike.
+ */
+function addEntry(
+  sums: Int32Array,
+  at: number,
+  valueA: Int32Array,
+  valueB: Int32Array,
+  positions: readonly number[],
+): void {
+  let a = 0x3c6ef372;
+  let b = 0xa54ff53a;
+  for (const position of positions) {
+    a = combine(a, valueA[position]!);
+    b = combine(b, valueB[position]!);
+  }
+  sums[at] = (sums[at]! + a) | 0;
+  sums[at + 1] = (sums[at + 1]! + b) | 0;
 }
 
 // --- The parts' queries ------------------------------------------------------------------------
@@ -370,9 +392,14 @@ export function unexpectedPlan(
 }
 
 // What the user functions add to: set by runPart before each query, read after it.
+/** Per index, the positions of its key columns among the values passed, then the rowid's (the last). */
 type RowsState = { indexes: number[][]; valueA: Int32Array; valueB: Int32Array; sums: Int32Array };
 type EntriesState = {
   columns: IndexColumn[];
+  /** The entry's values in the order passed (key columns, rowid), as addEntry takes them. */
+  positions: number[];
+  valueA: Int32Array;
+  valueB: Int32Array;
   /** Per value of the entry being read, and of the one before it: text with a unit from U+D800 up. */
   high: Uint8Array;
   previousHigh: Uint8Array;
@@ -391,40 +418,26 @@ function registerFunctions(db: Connection): void {
   registered.add(db);
   db.function(ROWS_FUNCTION, { varargs: true, deterministic: false, directOnly: true }, (...values: unknown[]) => {
     const state = rowsState!;
-    const last = values.length - 1;
-    for (let i = 0; i <= last; i++) {
+    for (let i = 0; i < values.length; i++) {
       hashValue(values[i]);
       state.valueA[i] = laneA;
       state.valueB[i] = laneB;
     }
     for (let index = 0; index < state.indexes.length; index++) {
-      let a = 0x3c6ef372;
-      let b = 0xa54ff53a;
-      for (const column of state.indexes[index]!) {
-        a = combine(a, state.valueA[column]!);
-        b = combine(b, state.valueB[column]!);
-      }
-      a = combine(a, state.valueA[last]!);
-      b = combine(b, state.valueB[last]!);
-      state.sums[2 * index] = (state.sums[2 * index]! + a) | 0;
-      state.sums[2 * index + 1] = (state.sums[2 * index + 1]! + b) | 0;
+      addEntry(state.sums, 2 * index, state.valueA, state.valueB, state.indexes[index]!);
     }
     return 1;
   });
   db.function(ENTRIES_FUNCTION, { varargs: true, deterministic: false, directOnly: true }, (...values: unknown[]) => {
     const state = entriesState!;
-    let a = 0x3c6ef372;
-    let b = 0xa54ff53a;
     const high = state.high;
     for (let i = 0; i < values.length; i++) {
-      highUnit = false;
       hashValue(values[i]);
+      state.valueA[i] = laneA;
+      state.valueB[i] = laneB;
       high[i] = highUnit ? 1 : 0;
-      a = combine(a, laneA);
-      b = combine(b, laneB);
     }
-    state.sum[0] = (state.sum[0]! + a) | 0;
-    state.sum[1] = (state.sum[1]! + b) | 0;
+    addEntry(state.sum, 0, state.valueA, state.valueB, state.positions);
     if (state.previous) {
       if (entryOrder(values, state.previous, state) <= 0) state.disordered++;
       if (state.unique && keysEqual && !keysHaveNull) state.duplicates++;
@@ -540,7 +553,10 @@ const INEXACT =
 function runRows(db: Connection, part: Extract<CheckPart, { kind: "rows" }>): PartResult {
   const columns = rowColumns(part.indexes);
   rowsState = {
-    indexes: part.indexes.map((spec) => spec.columns.map((column) => columns.indexOf(column.name))),
+    indexes: part.indexes.map((spec) => [
+      ...spec.columns.map((column) => columns.indexOf(column.name)),
+      columns.length,
+    ]),
     valueA: new Int32Array(columns.length + 1),
     valueB: new Int32Array(columns.length + 1),
     sums: new Int32Array(2 * part.indexes.length),
@@ -561,6 +577,9 @@ function runRows(db: Connection, part: Extract<CheckPart, { kind: "rows" }>): Pa
 function runEntries(db: Connection, part: Extract<CheckPart, { kind: "entries" }>): PartResult {
   entriesState = {
     columns: part.spec.columns,
+    positions: Array.from({ length: part.spec.columns.length + 1 }, (_, i) => i),
+    valueA: new Int32Array(part.spec.columns.length + 1),
+    valueB: new Int32Array(part.spec.columns.length + 1),
     high: new Uint8Array(part.spec.columns.length + 1),
     previousHigh: new Uint8Array(part.spec.columns.length + 1),
     unique: part.spec.unique,
