@@ -39,6 +39,7 @@ COPY --from=build /app/public ./public
 COPY --from=build /app/prisma/migrations ./prisma/migrations
 COPY --from=build /app/dist/cli/ ./
 COPY --from=build /app/dist/snapshot-worker.cjs ./dist/snapshot-worker.cjs
+COPY --from=build /app/dist/opstage-check.so ./dist/opstage-check.so
 COPY --from=build /app/dist/inspect-worker.cjs ./dist/inspect-worker.cjs
 # Litestream v0.3.13 (static), from the pinned npm package @flydotio/litestream-linux-x64.
 COPY --from=build /app/node_modules/@flydotio/litestream-linux-x64/litestream ./bin/litestream

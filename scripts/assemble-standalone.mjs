@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Completes Next's standalone output into a runnable app folder, the same way the Dockerfile's
 // runtime stage does: static assets, public/, the migrations, the CLI beside server.js and the
-// snapshot worker's bundle, and the Litestream binary.
+// snapshot worker's bundle and its SQLite extension, and the Litestream binary.
 import { cpSync, existsSync, rmSync } from "node:fs";
 
 const target = ".next/standalone";
@@ -17,6 +17,7 @@ const copies = [
   ["dist/cli/cli-chunks", `${target}/cli-chunks`],
   ["dist/snapshot-worker.cjs", `${target}/dist/snapshot-worker.cjs`],
   ["dist/inspect-worker.cjs", `${target}/dist/inspect-worker.cjs`],
+  ["dist/opstage-check.so", `${target}/dist/opstage-check.so`],
   // The pinned Litestream binary (lib/replication/binary.ts), where the image has it.
   ["node_modules/@flydotio/litestream-linux-x64/litestream", `${target}/bin/litestream`],
 ];

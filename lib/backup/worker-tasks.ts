@@ -28,7 +28,7 @@ import {
   takeFreeSlot,
   takeReserveSlot,
 } from "./chunk-pool";
-import { type CheckPart, type PartResult, planCheck, runPart } from "./index-check";
+import { type CheckPart, loadCheckFunctions, type PartResult, planCheck, runPart } from "./index-check";
 
 const fdatasync = promisify(fs.fdatasync);
 const readAt = promisify(fs.read);
@@ -62,14 +62,23 @@ export type WorkerTasks = {
   copy: (args: { source: string; destination: string; lendFrom?: ChunkPool; hashOn?: HashQueue }) => Promise<string>;
   hash: (args: { path: string }) => Promise<string>;
   check: (args: { path: string; quick: boolean }) => Promise<IntegrityResult>;
-  /** The parts of the parallel integrity check (index-check.ts); throws when the file cannot be read as SQLite. */
-  planCheck: (args: { path: string }) => Promise<CheckPart[]>;
+  /**
+   * The parts of the parallel integrity check (index-check.ts); throws when the file cannot be
+   * read as SQLite. `extension`: the check's SQLite extension (index-check.ts CHECK_EXTENSION);
+   * `unavailable` says why it did not load (nothing is known of the file then).
+   */
+  planCheck: (args: { path: string; extension: string }) => Promise<CheckPart[] | { unavailable: string }>;
   /**
    * Parts of it, on this thread's own read-only connection: each thread running this task with
    * the same `next` (an Int32 counter in shared memory) takes the next part not yet taken, until
    * none is left; throws when SQLite cannot read the file.
    */
-  checkParts: (args: { path: string; parts: CheckPart[]; next: SharedArrayBuffer }) => Promise<PartResult[]>;
+  checkParts: (args: {
+    path: string;
+    extension: string;
+    parts: CheckPart[];
+    next: SharedArrayBuffer;
+  }) => Promise<PartResult[]>;
 };
 
 export type WorkerRequest = {
@@ -557,20 +566,27 @@ const tasks: WorkerTasks = {
     }
   },
 
-  async planCheck({ path }) {
+  async planCheck({ path, extension }) {
     const db = openConnection(path, { fileMustExist: true, readonly: true });
     try {
+      // Before the file is read: a failed load says nothing of the file.
+      try {
+        loadCheckFunctions(db, extension);
+      } catch (error) {
+        return { unavailable: messageOf(error) };
+      }
       return planCheck(db);
     } finally {
       db.close();
     }
   },
 
-  async checkParts({ path, parts, next }) {
+  async checkParts({ path, extension, parts, next }) {
     const db = openConnection(path, { fileMustExist: true, readonly: true });
     const taken = new Int32Array(next);
     const results: PartResult[] = [];
     try {
+      loadCheckFunctions(db, extension);
       for (let i = Atomics.add(taken, 0, 1); i < parts.length; i = Atomics.add(taken, 0, 1)) {
         results.push(runPart(db, parts[i]!));
       }

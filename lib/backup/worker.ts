@@ -35,7 +35,7 @@ import { processSingleton } from "../process-singleton";
 import type { Service } from "../service";
 import { abortHashing, createHashQueue, type HashQueue } from "./chunk-hashing";
 import { returnLentSlot, slotBuffer, takeChunkPool } from "./chunk-pool";
-import { type CheckPart, unprovableTables, verdict } from "./index-check";
+import { CHECK_EXTENSION, type CheckPart, unprovableTables, verdict } from "./index-check";
 import type {
   CopyEvent,
   IntegrityResult,
@@ -295,30 +295,39 @@ const CHECK_THREADS = 2;
  * (index-check.ts says how, and what the proof rests on) — in parts that CHECK_THREADS worker
  * threads take one after another, each thread on its own read-only connection. The result names
  * integrity_check (its words, its refusal) and, in `by`, what ran; a file SQLite cannot read is
- * `sqlite: false`, as integrity_check's would be.
+ * `sqlite: false`, as integrity_check's would be. `extension`: the check's SQLite extension
+ * (default: CHECK_EXTENSION in the app's folder); when it does not load, integrity_check runs.
  */
 export async function checkIntegrityParallel(
   path: string,
-  options: { urgent?: boolean; threads?: number } = {},
+  options: { urgent?: boolean; threads?: number; extension?: string } = {},
 ): Promise<IntegrityResult & { by: string }> {
   const urgent = options.urgent;
-  let parts: CheckPart[];
+  let extension: string;
+  let planned: CheckPart[] | { unavailable: string };
   try {
-    parts = await runTask("planCheck", { path }, undefined, urgent);
+    extension = options.extension ?? findAppPath(CHECK_EXTENSION);
+  } catch (error) {
+    return withoutExtension(path, (error as Error).message, urgent);
+  }
+  try {
+    planned = await runTask("planCheck", { path, extension }, undefined, urgent);
   } catch (error) {
     return { sqlite: false, integrity: [unprefixed(error)], check: "integrity_check", by: "integrity_check" };
   }
+  if ("unavailable" in planned) return withoutExtension(path, planned.unavailable, urgent);
+  const parts = planned;
   // Each thread starts once and takes the next part when it is done with one (a thread started
   // per part cost more than the parts of a small file: ~45 parts for Opstage's schema).
   const threads = options.threads ?? CHECK_THREADS;
   const next = new SharedArrayBuffer(4);
   const settled = await Promise.allSettled(
-    Array.from({ length: threads }, () => runTask("checkParts", { path, parts, next }, undefined, urgent)),
+    Array.from({ length: threads }, () => runTask("checkParts", { path, extension, parts, next }, undefined, urgent)),
   );
   let failed = settled.find((outcome) => outcome.status === "rejected");
   const results = settled.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : []));
-  // Tables a part could not prove (an unexpected query plan, values JavaScript cannot compare
-  // exactly): integrity_check(TABLE) once each, on the same threads.
+  // Tables a part could not prove (a query plan other than the one the proof needs):
+  // integrity_check(TABLE) once each, on the same threads.
   const unprovable = [...unprovableTables(results)].map(([table, reason]): CheckPart => ({
     kind: "table",
     table,
@@ -328,7 +337,7 @@ export async function checkIntegrityParallel(
     const again = new SharedArrayBuffer(4);
     const round = await Promise.allSettled(
       Array.from({ length: Math.min(threads, unprovable.length) }, () =>
-        runTask("checkParts", { path, parts: unprovable, next: again }, undefined, urgent),
+        runTask("checkParts", { path, extension, parts: unprovable, next: again }, undefined, urgent),
       ),
     );
     failed = round.find((outcome) => outcome.status === "rejected");
@@ -343,6 +352,21 @@ export async function checkIntegrityParallel(
   if (failure !== undefined) return { sqlite: false, integrity: [unprefixed(failure)], check: "integrity_check", by };
   const problems = verdict(results);
   return { sqlite: true, integrity: problems.length > 0 ? problems : ["ok"], check: "integrity_check", by };
+}
+
+/**
+ * integrity_check itself, when the check's extension is not there to load (a checkout whose
+ * scripts/build-worker.mjs has not run, a build for another platform): as sure, only slower, and
+ * the result and the log say why.
+ */
+async function withoutExtension(
+  path: string,
+  why: string,
+  urgent: boolean | undefined,
+): Promise<IntegrityResult & { by: string }> {
+  logger().warn({ why }, "the full check's SQLite extension did not load: integrity_check checks this file instead");
+  const result = await checkIntegrity(path, { urgent });
+  return { ...result, by: `integrity_check (the full check's SQLite extension did not load: ${why})` };
 }
 
 /** A worker task's error without runTask's "<task> failed: " prefix: SQLite's own words. */

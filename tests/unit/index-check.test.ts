@@ -10,8 +10,9 @@ import { copyFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
-import { planCheck, unexpectedPlan } from "../../lib/backup/index-check";
+import { CHECK_EXTENSION, loadCheckFunctions, planCheck, unexpectedPlan } from "../../lib/backup/index-check";
 import { checkIntegrityParallel } from "../../lib/backup/worker";
+import { findAppPath } from "../../lib/db/paths";
 import { integrityOf } from "../support/db";
 import { shippedMigrationsDir } from "../support/migrations";
 import { tempDir } from "../support/temp";
@@ -87,6 +88,7 @@ describe("parallel integrity check", () => {
     assert.match(result.by, /^quick_check and 4 index\(es\) summed against their tables on 2 threads$/);
     const db = new Database(sound, { readonly: true });
     try {
+      loadCheckFunctions(db, findAppPath(CHECK_EXTENSION));
       const parts = planCheck(db);
       assert.deepEqual(parts.map((part) => (part.kind === "entries" ? part.spec.index : part.kind)).sort(), [
         "Event_code_key",
@@ -168,7 +170,7 @@ describe("parallel integrity check", () => {
     });
   }
 
-  test("integers past 2^53 reach JavaScript rounded: their table is checked by integrity_check, which finds a stale entry", async () => {
+  test("integers past 2^53 are compared exactly: distinct keys that a double rounds alike are no duplicates, and a stale entry among them is found", async () => {
     const file = path.join(tempDir(), "huge.db");
     const db = new Database(file);
     db.exec(`CREATE TABLE "Big" ("id" INTEGER PRIMARY KEY, "n" INTEGER NOT NULL);
@@ -176,45 +178,59 @@ describe("parallel integrity check", () => {
     db.exec(`INSERT INTO "Big" ("n") VALUES (9007199254740992), (9007199254740993), (9223372036854775807);`);
     db.close();
     const sound = await checkIntegrityParallel(file);
-    assert.deepEqual(sound.integrity, ["ok"], "distinct keys that round alike are no duplicates");
-    assert.match(sound.by, /integrity_check\(Big\): values JavaScript cannot compare exactly/);
+    assert.deepEqual(sound.integrity, ["ok"]);
+    assert.match(sound.by, /^quick_check and 1 index\(es\) summed against their tables on 2 threads$/);
     const stale = withStaleIndex(file, "Big_n_key", `UPDATE "Big" SET "n" = 9007199254740994 WHERE "id" = 2`);
     assert.notEqual(integrityOf(stale), "ok");
     const damaged = await checkIntegrityParallel(stale);
     assert.ok(
-      damaged.integrity.some((problem) => /missing from index|non-unique/.test(problem)),
+      damaged.integrity.includes("index Big_n_key does not match its table: its entries are not the rows' keys"),
       damaged.integrity.join("; "),
     );
   });
 
-  // Sound files that SQLite orders otherwise than JavaScript would: NOCASE stops comparing at a
-  // NUL inside text ('a\0Z' and 'a\0b' are equal), and BINARY in a UTF-16 file compares UTF-16
-  // bytes (U+0100 before U+00FF). Both go to integrity_check for their table, which passes them.
-  for (const [name, setup, fallback] of [
-    [
-      "NOCASE text holding a NUL",
-      `CREATE TABLE "t" ("id" INTEGER PRIMARY KEY, "a" TEXT); CREATE INDEX "ia" ON "t"("a" COLLATE NOCASE);
-       INSERT INTO "t"("a") VALUES (CAST(X'61005A' AS TEXT)), (CAST(X'610062' AS TEXT));`,
-      /integrity_check\(t\): values JavaScript cannot compare exactly/,
-    ],
-    [
-      "a UTF-16le database",
-      `PRAGMA encoding = 'UTF-16le'; CREATE TABLE "t" ("id" INTEGER PRIMARY KEY, "a" TEXT); CREATE INDEX "ia" ON "t"("a");
-       INSERT INTO "t"("a") VALUES (char(255)), (char(256));`,
-      /integrity_check\(t\): a UTF-16le database/,
-    ],
-  ] as const) {
-    test(`a sound file with ${name} passes (its table checked by integrity_check)`, async () => {
-      const file = path.join(tempDir(), "sound.db");
-      const db = new Database(file);
-      db.exec(setup);
-      db.close();
-      assert.equal(integrityOf(file), "ok");
-      const result = await checkIntegrityParallel(file);
-      assert.deepEqual(result.integrity, ["ok"]);
-      assert.match(result.by, fallback);
-    });
-  }
+  // Files that SQLite orders otherwise than a naive comparison would: NOCASE stops comparing at a
+  // NUL inside text ('a\0Z' and 'a\0b' are equal), so the check compares as SQLite does; BINARY
+  // in a UTF-16 file compares UTF-16 bytes (U+0100 before U+00FF), so that table goes to
+  // integrity_check, which passes it.
+  test("a sound file with NOCASE text holding a NUL passes, and its index made stale does not", async () => {
+    const file = path.join(tempDir(), "sound.db");
+    const db = new Database(file);
+    db.exec(`CREATE TABLE "t" ("id" INTEGER PRIMARY KEY, "a" TEXT); CREATE INDEX "ia" ON "t"("a" COLLATE NOCASE);
+       INSERT INTO "t"("a") VALUES (CAST(X'61005A' AS TEXT)), (CAST(X'610062' AS TEXT)), (CAST(X'61005A' AS TEXT));`);
+    db.close();
+    assert.equal(integrityOf(file), "ok");
+    const sound = await checkIntegrityParallel(file);
+    assert.deepEqual(sound.integrity, ["ok"]);
+    assert.match(sound.by, /^quick_check and 1 index\(es\) summed against their tables on 2 threads$/);
+    const stale = withStaleIndex(file, "ia", `UPDATE "t" SET "a" = CAST(X'610063' AS TEXT) WHERE "id" = 2`);
+    assert.notEqual(integrityOf(stale), "ok");
+    const damaged = await checkIntegrityParallel(stale);
+    assert.deepEqual(damaged.integrity, ["index ia does not match its table: its entries are not the rows' keys"]);
+  });
+
+  test("a sound UTF-16le database passes (its table checked by integrity_check)", async () => {
+    const file = path.join(tempDir(), "sound.db");
+    const db = new Database(file);
+    db.exec(`PRAGMA encoding = 'UTF-16le'; CREATE TABLE "t" ("id" INTEGER PRIMARY KEY, "a" TEXT); CREATE INDEX "ia" ON "t"("a");
+       INSERT INTO "t"("a") VALUES (char(255)), (char(256));`);
+    db.close();
+    assert.equal(integrityOf(file), "ok");
+    const result = await checkIntegrityParallel(file);
+    assert.deepEqual(result.integrity, ["ok"]);
+    assert.match(result.by, /integrity_check\(t\): a UTF-16le database/);
+  });
+
+  test("without its SQLite extension the check is integrity_check itself, and says why", async () => {
+    const missing = path.join(tempDir(), "opstage-check.so");
+    const passed = await checkIntegrityParallel(sound, { extension: missing });
+    assert.deepEqual(passed.integrity, ["ok"]);
+    assert.match(passed.by, /^integrity_check \(the full check's SQLite extension did not load: .*opstage-check\.so/);
+    const stale = withStaleIndex(sound, "Event_kind_idx", `DELETE FROM "Event" WHERE rowid % 100 = 0`);
+    const damaged = await checkIntegrityParallel(stale, { extension: missing });
+    assert.notDeepEqual(damaged.integrity, ["ok"]);
+    assert.equal(damaged.check, "integrity_check");
+  });
 
   test("a virtual table's shadow tables are checked too (FTS4's segdir has an index of its own)", async () => {
     const file = path.join(tempDir(), "fts.db");
