@@ -197,9 +197,10 @@ export function planCheck(db: Connection): CheckPart[] {
 // made per value — ~5 s of CPU for the 1 GB benchmark's 1.66 M rows, where the extension takes
 // ~1.5 s. In C each value is read exactly (64-bit integers, text and blobs as their bytes), so no
 // value ends a proof as it did in JavaScript (integers past 2^53, NUL in NOCASE text).
-//   opstage_entry_sum(key columns..., rowid): the entries' multiset hash (16 hex digits, the sum
-//     mod 2^64 of each entry's 64-bit hash). The table's read and the index's both sum through
-//     it, so the two sides are hashed by the same code.
+//   opstage_entry_sums(layout, columns..., rowid), over a table's rows: per index, its entries'
+//     multiset hash (16 hex digits, the sum mod 2^64 of each entry's 64-bit hash); layout gives
+//     per index the positions of its entry's values among the arguments. The extension hashes an
+//     entry the same way for both sides.
 //   opstage_index_entries(spec, key columns..., rowid), over an index read in its order:
 //     "entries sum disordered duplicates"; spec is 'U' or '-' (UNIQUE), then per key column its
 //     collation's letter (B, N, R) and + (ASC) or - (DESC).
@@ -215,7 +216,7 @@ export function loadCheckFunctions(db: Connection, extension: string): void {
   db.loadExtension(extension);
 }
 
-const ENTRY_SUM = "opstage_entry_sum";
+const ENTRY_SUMS = "opstage_entry_sums";
 const INDEX_ENTRIES = "opstage_index_entries";
 
 function indexSpecArgument(spec: IndexSpec): string {
@@ -245,12 +246,14 @@ function rowsQuery(part: Extract<CheckPart, { kind: "rows" }>): { sql: string; p
     params.push(part.to);
   }
   const where = bounds.length > 0 ? ` WHERE ${bounds.join(" AND ")}` : "";
-  const sums = part.indexes.map((spec, i) => {
-    const entry = [...spec.columns.map((column) => `t.${quote(column.name)}`), `t.${rowid}`];
-    return `${ENTRY_SUM}(${entry.join(", ")}) AS s${i}`;
-  });
+  // Each column the indexes use is passed (and hashed) once, then the rowid.
+  const columns = [...new Set(part.indexes.flatMap((spec) => spec.columns.map((column) => column.name)))];
+  const layout = part.indexes
+    .map((spec) => [...spec.columns.map((column) => columns.indexOf(column.name)), columns.length].join(","))
+    .join(";");
+  const values = [`'${layout}'`, ...columns.map((name) => `t.${quote(name)}`), `t.${rowid}`];
   return {
-    sql: `SELECT count(*) AS rows, ${sums.join(", ")} FROM ${quote(part.table)} AS t NOT INDEXED${where}`,
+    sql: `SELECT count(*) AS rows, ${ENTRY_SUMS}(${values.join(", ")}) AS sums FROM ${quote(part.table)} AS t NOT INDEXED${where}`,
     params,
   };
 }
@@ -333,9 +336,13 @@ export function runPart(db: Connection, part: CheckPart): PartResult {
 
 function runRows(db: Connection, part: Extract<CheckPart, { kind: "rows" }>): PartResult {
   const { sql, params } = rowsQuery(part);
-  const counted = db.prepare(sql).get(...params) as Record<string, number | string>;
-  const sums = Object.fromEntries(part.indexes.map((spec, i): [string, EntrySum] => [spec.index, counted[`s${i}`] as string]));
-  return { problems: [], rows: { table: part.table, rows: counted.rows as number, sums } };
+  const counted = db.prepare(sql).get(...params) as { rows: number; sums: string | null };
+  // NULL: no row in the range.
+  const perIndex = counted.sums?.split(" ") ?? [];
+  const sums = Object.fromEntries(
+    part.indexes.map((spec, i): [string, EntrySum] => [spec.index, perIndex[i] ?? NO_ENTRIES]),
+  );
+  return { problems: [], rows: { table: part.table, rows: counted.rows, sums } };
 }
 
 function runEntries(db: Connection, part: Extract<CheckPart, { kind: "entries" }>): PartResult {
