@@ -63,22 +63,20 @@ export type WorkerTasks = {
   hash: (args: { path: string }) => Promise<string>;
   check: (args: { path: string; quick: boolean }) => Promise<IntegrityResult>;
   /**
-   * The parts of the parallel integrity check (index-check.ts); throws when the file cannot be
-   * read as SQLite. `extension`: the check's SQLite extension (index-check.ts CHECK_EXTENSION);
-   * `unavailable` says why it did not load (nothing is known of the file then).
-   */
-  planCheck: (args: { path: string; extension: string }) => Promise<CheckPart[] | { unavailable: string }>;
-  /**
-   * Parts of it, on this thread's own read-only connection: each thread running this task with
-   * the same `next` (an Int32 counter in shared memory) takes the next part not yet taken, until
-   * none is left; throws when SQLite cannot read the file.
+   * Parts of the parallel integrity check (index-check.ts), on this thread's own read-only
+   * connection with the check's SQLite extension (`extension`, index-check.ts CHECK_EXTENSION):
+   * `parts`, or else the check's plan, which this thread makes itself (the same file, the same
+   * plan in every thread: no thread started only to plan). Each thread running this task with the
+   * same `next` (an Int32 counter in shared memory) takes the next part not yet taken, until none
+   * is left. `unavailable`: the extension did not load (nothing is known of the file then).
+   * Throws when SQLite cannot read the file.
    */
   checkParts: (args: {
     path: string;
     extension: string;
-    parts: CheckPart[];
+    parts?: CheckPart[];
     next: SharedArrayBuffer;
-  }) => Promise<PartResult[]>;
+  }) => Promise<{ parts: CheckPart[]; results: PartResult[] } | { unavailable: string }>;
 };
 
 export type WorkerRequest = {
@@ -566,8 +564,10 @@ const tasks: WorkerTasks = {
     }
   },
 
-  async planCheck({ path, extension }) {
+  async checkParts({ path, extension, parts: given, next }) {
     const db = openConnection(path, { fileMustExist: true, readonly: true });
+    const taken = new Int32Array(next);
+    const results: PartResult[] = [];
     try {
       // Before the file is read: a failed load says nothing of the file.
       try {
@@ -575,26 +575,17 @@ const tasks: WorkerTasks = {
       } catch (error) {
         return { unavailable: messageOf(error) };
       }
-      return planCheck(db);
-    } finally {
-      db.close();
-    }
-  },
-
-  async checkParts({ path, extension, parts, next }) {
-    const db = openConnection(path, { fileMustExist: true, readonly: true });
-    const taken = new Int32Array(next);
-    const results: PartResult[] = [];
-    try {
-      loadCheckFunctions(db, extension);
-      for (let i = Atomics.add(taken, 0, 1); i < parts.length; i = Atomics.add(taken, 0, 1)) {
-        results.push(runPart(db, parts[i]!));
+      const parts = given ?? planCheck(db);
+      try {
+        for (let i = Atomics.add(taken, 0, 1); i < parts.length; i = Atomics.add(taken, 0, 1)) {
+          results.push(runPart(db, parts[i]!));
+        }
+      } catch (error) {
+        // The other threads stop at their next part: this file is not worth checking further.
+        Atomics.store(taken, 0, parts.length);
+        throw error;
       }
-      return results;
-    } catch (error) {
-      // The other threads stop at their next part: this file is not worth checking further.
-      Atomics.store(taken, 0, parts.length);
-      throw error;
+      return { parts, results };
     } finally {
       db.close();
     }
