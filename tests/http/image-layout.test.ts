@@ -162,6 +162,19 @@ test("the CLI runs inside the image", () => {
   assert.match(created.stdout, /Created operator ivan/);
 });
 
+test("the image's CLI restores a file with nothing to compare by the full check (its SQLite extension loads)", () => {
+  const backup = runCli(dataDir, ["backup"], "", appDir);
+  assert.equal(backup.code, 0, `${backup.stdout}${backup.stderr}`);
+  const written = /^Wrote (\S+\.db) /m.exec(backup.stdout)?.[1];
+  assert.ok(written, backup.stdout);
+  // A copy away from its manifest, as an upload or a file copied by hand is.
+  const file = path.join(tempDir(), "copied-by-hand.db");
+  cpSync(written, file);
+  const restored = runCli(tempDir(), ["restore", file, "--yes"], "", appDir);
+  assert.equal(restored.code, 0, `${restored.stdout}${restored.stderr}`);
+  assert.match(restored.stdout, /Integrity: .*quick_check and \d+ index\(es\) summed against their tables on 2 threads/);
+});
+
 test("the server is gone, in the image: an empty data folder with OPSTAGE_RESTORE_ON_EMPTY=offsite starts with the users", async () => {
   const s3 = await startS3Server();
   try {
