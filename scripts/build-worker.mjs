@@ -51,7 +51,9 @@ try {
     { stdio: "inherit" },
   );
 } catch (error) {
-  console.error(`build-worker: compiling native/opstage-check.c failed (${error.message}); a C compiler is needed (cc, or set CC)`);
+  console.error(
+    `build-worker: compiling native/opstage-check.c failed (${error.message}); a C compiler is needed (cc, or set CC)`,
+  );
   process.exit(1);
 }
 renameSync(partial, extension);

@@ -387,7 +387,8 @@ export function verdict(results: PartResult[]): string[] {
   for (const { rows: counted } of results) {
     if (!counted || unprovable.has(counted.table)) continue;
     rows.set(counted.table, (rows.get(counted.table) ?? 0) + counted.rows);
-    for (const [index, sum] of Object.entries(counted.sums)) sums.set(index, addSums(sums.get(index) ?? NO_ENTRIES, sum));
+    for (const [index, sum] of Object.entries(counted.sums))
+      sums.set(index, addSums(sums.get(index) ?? NO_ENTRIES, sum));
   }
   for (const { entries } of results) {
     if (!entries || unprovable.has(entries.table)) continue;

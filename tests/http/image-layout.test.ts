@@ -172,7 +172,10 @@ test("the image's CLI restores a file with nothing to compare by the full check 
   cpSync(written, file);
   const restored = runCli(tempDir(), ["restore", file, "--yes"], "", appDir);
   assert.equal(restored.code, 0, `${restored.stdout}${restored.stderr}`);
-  assert.match(restored.stdout, /Integrity: .*quick_check and \d+ index\(es\) summed against their tables on 2 threads/);
+  assert.match(
+    restored.stdout,
+    /Integrity: .*quick_check and \d+ index\(es\) summed against their tables on 2 threads/,
+  );
 });
 
 test("the server is gone, in the image: an empty data folder with OPSTAGE_RESTORE_ON_EMPTY=offsite starts with the users", async () => {

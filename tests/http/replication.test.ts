@@ -218,7 +218,10 @@ describe("replication to a folder", () => {
         new RegExp(`Restored .*opstage\\.db to ${iso.replace(/\./g, "\\.")} from the folder`),
       );
       // The moment has nothing to compare with: the full check, with its SQLite extension.
-      assert.match(restore.stdout, /Integrity: quick_check and \d+ index\(es\) summed against their tables on 2 threads/);
+      assert.match(
+        restore.stdout,
+        /Integrity: quick_check and \d+ index\(es\) summed against their tables on 2 threads/,
+      );
       assertRestoredPrefix(rowNumbers(dbFile, "w"), commits, at, SYNC_BOUND_MS);
 
       server = await startServer({ dataDir, env });
