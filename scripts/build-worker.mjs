@@ -39,7 +39,6 @@ try {
     [
       "-O2",
       "-Wall",
-      "-Werror",
       "-fPIC",
       "-shared",
       "-I",
