@@ -161,6 +161,10 @@ static void entry_sums_step(sqlite3_context *context, int n, sqlite3_value **arg
     sqlite3_result_error_nomem(context);
     return;
   }
+  if (n < 2) {
+    sqlite3_result_error(context, "opstage_entry_sums: a layout and at least one value are needed", -1);
+    return;
+  }
   if (!state->started) {
     state->started = 1;
     const char *layout = (const char *)sqlite3_value_text(arguments[0]);
@@ -322,11 +326,15 @@ static void index_entries_step(sqlite3_context *context, int n, sqlite3_value **
     sqlite3_result_error_nomem(context);
     return;
   }
+  if (n < 3) {
+    sqlite3_result_error(context, "opstage_index_entries: a spec, a key column and the rowid are needed", -1);
+    return;
+  }
   const char *spec = (const char *)sqlite3_value_text(arguments[0]);
   sqlite3_value **values = arguments + 1;
   int count = n - 1;
   int keys = count - 1;
-  if (!spec || count < 2 || sqlite3_value_bytes(arguments[0]) != 1 + 2 * keys) {
+  if (!spec || sqlite3_value_bytes(arguments[0]) != 1 + 2 * keys) {
     sqlite3_result_error(context, "opstage_index_entries: the spec does not describe the key columns", -1);
     return;
   }
