@@ -125,6 +125,11 @@ function rowidRanges(db: Connection, table: string, rowid: string): [number | nu
   ]);
 }
 
+// The most arguments a SQL function call may take where SQLite was built with its old default
+// (SQLITE_MAX_FUNCTION_ARG, 127; 1000 in this build): the check's functions take a table's
+// indexed columns or an index's key columns, plus the layout or spec and the rowid.
+const MAX_ARGUMENTS = 127;
+
 /** Why a table's indexes cannot be proven by reads, or undefined (and their specs) when they can. */
 function indexSpecs(db: Connection, table: TableListRow, rowid: string | undefined): IndexSpec[] | string {
   if (table.wr) return "a WITHOUT ROWID table";
@@ -139,6 +144,11 @@ function indexSpecs(db: Connection, table: TableListRow, rowid: string | undefin
       return `an index on an expression (${index.name})`;
     const unknown = keys.find((column) => !COLLATIONS.includes(column.coll.toUpperCase()));
     if (unknown) return `an index under the collation ${unknown.coll} (${index.name})`;
+    // A covering scan reads a column named twice from its first place only, so the second copy
+    // in each record would go unread.
+    if (new Set(keys.map((column) => column.cid)).size !== keys.length)
+      return `an index naming a column twice (${index.name})`;
+    if (keys.length + 2 > MAX_ARGUMENTS) return `an index of ${keys.length} columns (${index.name})`;
     specs.push({
       index: index.name,
       columns: keys.map((c) => ({
@@ -149,13 +159,15 @@ function indexSpecs(db: Connection, table: TableListRow, rowid: string | undefin
       unique: index.unique === 1,
     });
   }
+  const columns = new Set(specs.flatMap((spec) => spec.columns.map((column) => column.name)));
+  if (columns.size + 2 > MAX_ARGUMENTS) return `indexes over ${columns.size} columns`;
   return specs;
 }
 
 /** The parts of the check of `db`: quick_check first, then each table's parts, largest table first. */
 export function planCheck(db: Connection): CheckPart[] {
   const parts: CheckPart[] = [{ kind: "quick_check" }];
-  // In a UTF-16 file BINARY orders text by its UTF-16 bytes, not as compareText does.
+  // In a UTF-16 file BINARY orders text by its UTF-16 bytes, not by the UTF-8 bytes the extension compares.
   const encoding = db.pragma("encoding", { simple: true }) as string;
   const tables = (db.pragma("table_list") as TableListRow[]).filter(
     // Virtual tables' shadow tables (FTS's) are tables with indexes of their own.
@@ -208,16 +220,28 @@ export function planCheck(db: Connection): CheckPart[] {
 /** Where the built extension is, relative to the app's folder (findAppPath). */
 export const CHECK_EXTENSION = "dist/opstage-check.so";
 
-/** Loads the check's SQL functions into `db` (a connection's functions are its own). */
+const ENTRY_SUMS = "opstage_entry_sums";
+const INDEX_ENTRIES = "opstage_index_entries";
+
+/**
+ * Loads the check's SQL functions into `db` (a connection's functions are its own); throws when
+ * the file does not load or is not this extension (it does not define both functions).
+ */
 export function loadCheckFunctions(db: Connection, extension: string): void {
   // better-sqlite3 enables loading through this C call only: SQL's load_extension() stays off, so
   // a file being checked cannot load anything. The functions are SQLITE_DIRECTONLY: the file's
   // own triggers and views cannot call them.
-  db.loadExtension(extension);
+  try {
+    db.loadExtension(extension);
+  } catch (error) {
+    // SQLite's words are those of its last try, the path with ".so" added.
+    throw new Error(`${extension} could not be loaded as a SQLite extension (${(error as Error).message})`);
+  }
+  const { defined } = db
+    .prepare("SELECT count(DISTINCT name) AS defined FROM pragma_function_list WHERE name IN (?, ?)")
+    .get(ENTRY_SUMS, INDEX_ENTRIES) as { defined: number };
+  if (defined !== 2) throw new Error(`${extension} loaded but does not define ${ENTRY_SUMS} and ${INDEX_ENTRIES}`);
 }
-
-const ENTRY_SUMS = "opstage_entry_sums";
-const INDEX_ENTRIES = "opstage_index_entries";
 
 function indexSpecArgument(spec: IndexSpec): string {
   const columns = spec.columns.map((column) => `${column.collation[0]}${column.descending ? "-" : "+"}`);

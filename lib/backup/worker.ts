@@ -25,6 +25,7 @@
 //    therefore never finishes while Prisma's connection commits every millisecond or so. Copying
 //    every page in a single step holds one read transaction for the whole copy; in WAL mode a
 //    reader does not block writers, so they keep committing meanwhile.
+import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { databaseFileDescriptor } from "../db/database-file";
 import { findAppPath } from "../db/paths";
@@ -306,6 +307,8 @@ export async function checkIntegrityParallel(
   let extension: string;
   try {
     extension = options.extension ?? findAppPath(CHECK_EXTENSION);
+    // Said here: SQLite's own error for a missing file names its second try, the path plus ".so".
+    if (!existsSync(extension)) throw new Error(`${extension} is missing`);
   } catch (error) {
     return withoutExtension(path, (error as Error).message, urgent);
   }

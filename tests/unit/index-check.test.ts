@@ -6,7 +6,8 @@
 // declared UNIQUE over duplicate keys. quick_check passes on all of them; integrity_check and the
 // new check must both fail, and both pass on the sound file.
 import assert from "node:assert/strict";
-import { copyFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
@@ -15,6 +16,7 @@ import { checkIntegrityParallel } from "../../lib/backup/worker";
 import { findAppPath } from "../../lib/db/paths";
 import { integrityOf } from "../support/db";
 import { shippedMigrationsDir } from "../support/migrations";
+import { projectRoot } from "../support/server";
 import { tempDir } from "../support/temp";
 
 function pragmaWords(file: string, pragma: string): string {
@@ -78,6 +80,7 @@ function withStaleIndex(file: string, index: string, change: string, newSql?: st
 }
 
 const sound = soundDatabase();
+const sqliteHeaders = path.join(projectRoot, "node_modules", "better-sqlite3", "deps", "sqlite3");
 
 describe("parallel integrity check", () => {
   test("a sound file passes both integrity_check and the check, with every index checked by its own queries", async () => {
@@ -225,11 +228,62 @@ describe("parallel integrity check", () => {
     const missing = path.join(tempDir(), "opstage-check.so");
     const passed = await checkIntegrityParallel(sound, { extension: missing });
     assert.deepEqual(passed.integrity, ["ok"]);
-    assert.match(passed.by, /^integrity_check \(the full check's SQLite extension did not load: .*opstage-check\.so/);
+    assert.match(
+      passed.by,
+      /^integrity_check \(the full check's SQLite extension did not load: .*\/opstage-check\.so is missing\)$/,
+    );
     const stale = withStaleIndex(sound, "Event_kind_idx", `DELETE FROM "Event" WHERE rowid % 100 = 0`);
     const damaged = await checkIntegrityParallel(stale, { extension: missing });
     assert.notDeepEqual(damaged.integrity, ["ok"]);
     assert.equal(damaged.check, "integrity_check");
+  });
+
+  test("a file at the extension's path that is not the extension: integrity_check itself, and says why", async () => {
+    const dir = tempDir();
+    const source = path.join(dir, "stub.c");
+    // Loads as a SQLite extension and defines nothing (a stale or foreign file in its place).
+    writeFileSync(
+      source,
+      `#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT1
+int sqlite3_extension_init(sqlite3 *db, char **e, const sqlite3_api_routines *api) { SQLITE_EXTENSION_INIT2(api); return SQLITE_OK; }\n`,
+    );
+    const stub = path.join(dir, "stub.so");
+    execFileSync(process.env.CC || "cc", ["-fPIC", "-shared", "-I", sqliteHeaders, source, "-o", stub]);
+    const result = await checkIntegrityParallel(sound, { extension: stub });
+    assert.deepEqual(result.integrity, ["ok"]);
+    assert.match(result.by, /^integrity_check \(.*stub\.so loaded but does not define opstage_entry_sums/);
+  });
+
+  test("an index naming a column twice goes to integrity_check, which finds a wrong second copy", async () => {
+    // Built on (a, b) for one row (its record holds a and b), then declared on (a, a).
+    const file = path.join(tempDir(), "twice.db");
+    const db = new Database(file);
+    db.exec(`CREATE TABLE "t" ("a", "b"); CREATE INDEX "i" ON "t"("a", "b");`);
+    db.prepare(`INSERT INTO "t" (rowid, "a", "b") VALUES (80, 160, 161)`).run();
+    db.close();
+    const twice = withStaleIndex(
+      file,
+      "i",
+      `INSERT INTO "t" (rowid, "a", "b") VALUES (1, 2, 2)`,
+      `CREATE INDEX "i" ON "t"("a", "a")`,
+    );
+    assert.notEqual(integrityOf(twice), "ok");
+    const result = await checkIntegrityParallel(twice);
+    assert.match(result.by, /integrity_check\(t\): an index naming a column twice \(i\)/);
+    assert.notDeepEqual(result.integrity, ["ok"]);
+  });
+
+  test("a sound table whose indexes take more columns than a SQL function's arguments passes (integrity_check)", async () => {
+    const file = path.join(tempDir(), "wide.db");
+    const db = new Database(file);
+    const columns = Array.from({ length: 130 }, (_, i) => `"c${i}"`);
+    db.exec(`CREATE TABLE "t" (${columns.join(", ")}); CREATE INDEX "i" ON "t"(${columns.join(", ")});`);
+    db.prepare(`INSERT INTO "t" ("c0", "c129") VALUES (1, 'x')`).run();
+    db.close();
+    const result = await checkIntegrityParallel(file);
+    assert.deepEqual(result.integrity, ["ok"]);
+    assert.match(result.by, /integrity_check\(t\): an index of 130 columns \(i\)/);
   });
 
   test("a virtual table's shadow tables are checked too (FTS4's segdir has an index of its own)", async () => {
