@@ -56,8 +56,9 @@ function startWorker(urgent = false): Worker {
   // the process); the task that takes a worker listens for itself.
   worker.on("error", () => {});
   worker.once("exit", () => {
-    const spares = spareWorkers();
-    if (spares.includes(worker)) spares.splice(spares.indexOf(worker), 1);
+    for (const spares of [spareWorkers(), urgentSpareWorkers()]) {
+      if (spares.includes(worker)) spares.splice(spares.indexOf(worker), 1);
+    }
   });
   return worker;
 }
@@ -82,6 +83,19 @@ function takeWorker(): Worker {
   return worker;
 }
 
+// Urgent workers started ahead of the urgent tasks a restore to a moment is about to run (its
+// hash and the full check's two threads), while Litestream writes the moment: a thread's start
+// (its V8, the bundle, better-sqlite3) then uses the core Litestream leaves idle instead of
+// delaying the check. Taken by the next urgent tasks; at most URGENT_SPARES wait.
+const URGENT_SPARES = 3;
+const urgentSpareWorkers = () => processSingleton<Worker[]>("urgent-spare-workers", () => []);
+
+/** Starts the urgent workers a restore's check and hash will take (see urgentSpareWorkers). */
+export function startUrgentWorkersAhead(): void {
+  const spares = urgentSpareWorkers();
+  while (spares.length < URGENT_SPARES) spares.push(startWorker(true));
+}
+
 /** A worker that replied to its task: kept as a spare if one is missing, else ended. */
 function keepOrEnd(worker: Worker): void {
   const spares = spareWorkers();
@@ -94,21 +108,23 @@ function keepOrEnd(worker: Worker): void {
 }
 
 /**
- * The spare workers: none is started ahead (the first task starts its own). A stop ends the idle
- * spares; a busy worker belongs to its task, which the services using it have waited for.
+ * The spare workers: none is started ahead (the first task starts its own), but a restore's urgent
+ * ones (startUrgentWorkersAhead). A stop ends the idle spares; a busy worker belongs to its task,
+ * which the services using it have waited for.
  */
 export const snapshotWorkersService: Service = {
   name: "snapshot workers",
   start: () => {},
   async stop() {
-    const spares = spareWorkers().splice(0);
+    const spares = [...spareWorkers().splice(0), ...urgentSpareWorkers().splice(0)];
     await Promise.all(spares.map((worker) => worker.terminate()));
   },
 };
 
 /**
  * Runs `task` on a worker thread. An urgent task (a restore: someone waits for it, and the console
- * waits for nothing it does) gets a thread of its own at the server's priority, ended afterwards;
+ * waits for nothing it does) gets a thread of its own at the server's priority (one started ahead
+ * for it, or a new one), ended afterwards;
  * the others take a spare, which runs below the server's main thread (worker-tasks.ts).
  */
 function runTask<K extends keyof WorkerTasks>(
@@ -119,7 +135,7 @@ function runTask<K extends keyof WorkerTasks>(
 ): ReturnType<WorkerTasks[K]> {
   const request = { task, args, nativeBinding: loadedSqliteBinding() } as WorkerRequest;
   return new Promise((resolve, reject) => {
-    const worker = urgent ? startWorker(true) : takeWorker();
+    const worker = urgent ? (urgentSpareWorkers().shift() ?? startWorker(true)) : takeWorker();
     if (urgent) worker.ref();
     const onMessage = (message: WorkerReply | CopyEvent) => {
       if ("event" in message) return onEvent?.(message);

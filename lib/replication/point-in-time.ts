@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import type { Config } from "../config";
 import { KnownError } from "../errors";
 import { ensureDir } from "../backup/files";
+import { startUrgentWorkersAhead } from "../backup/worker";
 import { assertIdentityMatches, parseIdentity } from "../offsite/age";
 import { litestreamBinary } from "./binary";
 import {
@@ -127,6 +128,8 @@ export async function restoreReplicaToTemp(
       maxBuffer: 16 * 1024 * 1024,
     });
   };
+  // What follows is the check of the moment: its threads start while Litestream writes it.
+  startUrgentWorkersAhead();
   try {
     if (given) await restoreWithIdentity(config, given.identity, restore, () => discardReplicaRestore(file));
     else await restore(setup.configPath);
