@@ -22,7 +22,9 @@
 //   (c) a sample of rows (the first, middle and last by rowid) looked up through the index, as queries
 //       look rows up: the scan reads keys by position, so an index whose records have another
 //       shape than its definition (more columns) would pass (a) and (b), and no search finds
-//       anything in it.
+//       anything in it. Only a lookup sees a record whose values read right but are encoded
+//       otherwise (an extra field inside it, or the reserved serial type 11 where the row has
+//       NULL): integrity_check looks up every row, this the sample.
 // Equal counts and equal sums mean the index holds exactly its table's entries, unless a damage
 // makes the differences cancel in the 64-bit sum: for damage that is not crafted,
 // about one chance in 2^64 (a multiset hash: D. Clarke et al., "Incremental multiset hash
@@ -31,13 +33,14 @@
 // Entries are hashed and compared by a SQLite extension in C (see "The check's SQL functions"),
 // as SQLite compares values: an integer and a real that are equal alike, a number and text never,
 // text by its bytes under its collation. A table with an index this cannot prove by reads — on an
-// expression, partial, on a WITHOUT ROWID table, under a collation other than SQLite's built-in
-// ones, in a UTF-16 database (whose BINARY order is UTF-16's), or a query plan other than the
-// expected one — is checked by integrity_check(TABLE), and the result names each fallback.
+// expression, partial, naming a column twice, on a WITHOUT ROWID table, under a collation other
+// than SQLite's built-in ones, in a UTF-16 database (whose BINARY order is UTF-16's), with more
+// indexed columns than a function call takes, or a query plan other than the expected one — is
+// checked by integrity_check(TABLE), and the result names each fallback.
 //
-// Cost (1 GB, one 1.66 M-row table, five indexes, on this 2-core host): quick_check ~1.2 s, the
-// table pass ~0.8 s, the index passes ~0.2 s each, so about 1.5 s on each of two threads, against
-// integrity_check's 8-10 s on one.
+// Cost (1 GB, one 1.66 M-row table, five indexes, on this 2-core host): quick_check ~1.1 s, the
+// table pass ~0.5 s, the index passes ~0.15-0.2 s each: ~2.5 s of CPU, 1.45-1.55 s on two
+// threads, against integrity_check's 8-10 s on one.
 import type Database from "better-sqlite3";
 
 type Connection = Database.Database;
@@ -55,7 +58,7 @@ export type CheckPart =
   | { kind: "entries"; table: string; rowid: string; spec: IndexSpec }
   | { kind: "table"; table: string; reason: string };
 
-/** A multiset hash of entries: a sum mod 2^64, as 16 hex digits (opstage_entry_sum). */
+/** A multiset hash of entries: a sum mod 2^64, as 16 hex digits (the extension's). */
 export type EntrySum = string;
 
 const SUM_MODULUS = 1n << 64n;
@@ -206,8 +209,8 @@ export function planCheck(db: Connection): CheckPart[] {
 // Hashing and comparing every entry is done by two aggregate functions of a SQLite extension
 // written in C (native/opstage-check.c, built by scripts/build-worker.mjs into CHECK_EXTENSION):
 // SQLite has no hash function, and a JavaScript user function cost a call into V8 and a string
-// made per value — ~5 s of CPU for the 1 GB benchmark's 1.66 M rows, where the extension takes
-// ~1.5 s. In C each value is read exactly (64-bit integers, text and blobs as their bytes), so no
+// made per value: the parts besides quick_check took ~4.6 s of CPU on the 1 GB benchmark, and
+// take ~1.4 s with the extension. In C each value is read exactly (64-bit integers, text and blobs as their bytes), so no
 // value ends a proof as it did in JavaScript (integers past 2^53, NUL in NOCASE text).
 //   opstage_entry_sums(layout, columns..., rowid), over a table's rows: per index, its entries'
 //     multiset hash (16 hex digits, the sum mod 2^64 of each entry's 64-bit hash); layout gives
