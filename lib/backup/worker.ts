@@ -324,7 +324,7 @@ export async function checkIntegrityParallel(
   try {
     extension = options.extension ?? findAppPath(CHECK_EXTENSION);
     // Said here: SQLite's own error for a missing file names its second try, the path plus ".so".
-    if (!existsSync(extension)) throw new Error(`${extension} is missing`);
+    if (!existsSync(/* turbopackIgnore: true */ extension)) throw new Error(`${extension} is missing`);
   } catch (error) {
     return withoutExtension(path, (error as Error).message, urgent);
   }
