@@ -226,9 +226,13 @@ export const CHECK_EXTENSION = "dist/opstage-check.so";
 const ENTRY_SUMS = "opstage_entry_sums";
 const INDEX_ENTRIES = "opstage_index_entries";
 
+/** The check's extension could not be used: nothing is known of the file being checked. */
+export class CheckExtensionUnavailable extends Error {}
+
 /**
- * Loads the check's SQL functions into `db` (a connection's functions are its own); throws when
- * the file does not load or is not this extension (it does not define both functions).
+ * Loads the check's SQL functions into `db` (a connection's functions are its own); throws
+ * CheckExtensionUnavailable when the extension does not load or is not this one (it does not
+ * define both functions), and SQLite's own error when the file being checked cannot be read.
  */
 export function loadCheckFunctions(db: Connection, extension: string): void {
   // better-sqlite3 enables loading through this C call only: SQL's load_extension() stays off, so
@@ -238,12 +242,17 @@ export function loadCheckFunctions(db: Connection, extension: string): void {
     db.loadExtension(extension);
   } catch (error) {
     // SQLite's words are those of its last try, the path with ".so" added.
-    throw new Error(`${extension} could not be loaded as a SQLite extension (${(error as Error).message})`);
+    throw new CheckExtensionUnavailable(
+      `${extension} could not be loaded as a SQLite extension (${(error as Error).message})`,
+    );
   }
+  // A statement reads the file's schema first: a file that is not SQLite fails here, as itself.
   const { defined } = db
     .prepare("SELECT count(DISTINCT name) AS defined FROM pragma_function_list WHERE name IN (?, ?)")
     .get(ENTRY_SUMS, INDEX_ENTRIES) as { defined: number };
-  if (defined !== 2) throw new Error(`${extension} loaded but does not define ${ENTRY_SUMS} and ${INDEX_ENTRIES}`);
+  if (defined !== 2) {
+    throw new CheckExtensionUnavailable(`${extension} loaded but does not define ${ENTRY_SUMS} and ${INDEX_ENTRIES}`);
+  }
 }
 
 function indexSpecArgument(spec: IndexSpec): string {

@@ -28,7 +28,14 @@ import {
   takeFreeSlot,
   takeReserveSlot,
 } from "./chunk-pool";
-import { type CheckPart, loadCheckFunctions, type PartResult, planCheck, runPart } from "./index-check";
+import {
+  CheckExtensionUnavailable,
+  type CheckPart,
+  loadCheckFunctions,
+  type PartResult,
+  planCheck,
+  runPart,
+} from "./index-check";
 
 const fdatasync = promisify(fs.fdatasync);
 const readAt = promisify(fs.read);
@@ -569,11 +576,12 @@ const tasks: WorkerTasks = {
     const taken = new Int32Array(next);
     const results: PartResult[] = [];
     try {
-      // Before the file is read: a failed load says nothing of the file.
+      // A failed load says nothing of the file (loadCheckFunctions tells the two apart).
       try {
         loadCheckFunctions(db, extension);
       } catch (error) {
-        return { unavailable: messageOf(error) };
+        if (!(error instanceof CheckExtensionUnavailable)) throw error;
+        return { unavailable: error.message };
       }
       const parts = given ?? planCheck(db);
       try {
