@@ -168,7 +168,7 @@ static void entry_sums_step(sqlite3_context *context, int n, sqlite3_value **arg
   if (!state->started) {
     state->started = 1;
     const char *layout = (const char *)sqlite3_value_text(arguments[0]);
-    int rc = layout && n > 1 ? parse_layout(state, layout, n - 1) : SQLITE_ERROR;
+    int rc = layout ? parse_layout(state, layout, n - 1) : SQLITE_ERROR;
     if (rc == SQLITE_NOMEM) {
       sqlite3_result_error_nomem(context);
       return;

@@ -341,8 +341,8 @@ export async function checkIntegrityParallel(
   };
   const settled = await runParts(undefined);
   const done = settled.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
-  const unavailable = done.find((value) => "unavailable" in value);
-  if (unavailable && "unavailable" in unavailable) return withoutExtension(path, unavailable.unavailable, urgent);
+  const unavailable = done.find((value): value is { unavailable: string } => "unavailable" in value);
+  if (unavailable) return withoutExtension(path, unavailable.unavailable, urgent);
   const ran = done.flatMap((value) => ("parts" in value ? [value] : []));
   let failed = settled.find((outcome) => outcome.status === "rejected");
   const parts = ran[0]?.parts ?? [];
